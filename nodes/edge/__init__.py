@@ -1,0 +1,1 @@
+"""The aiohttp edge: stateless, verifies tokens itself, talks to workers over NATS."""

@@ -1,0 +1,52 @@
+"""The edge app factory: middleware, every surface, operator routes, docs and Socket.IO."""
+
+from __future__ import annotations
+
+import socket
+
+from aiohttp import web
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import Settings
+
+from . import ops
+from .auth import KeyRing, TokenVerifier
+from .cors import cors_middleware
+from .docs import setup_docs
+from .http import Endpoint, SurfaceRoutes
+from .middleware import authenticate, errors, request_context
+from .realtime.socketio import attach_socketio
+from .state import BUS, ENDPOINTS, KEYRING, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
+from .surfaces import ALL as SURFACES
+
+
+def mount(app: web.Application, groups: tuple[SurfaceRoutes, ...]) -> None:
+    for group in groups:
+        for endpoint in group.endpoints:
+            route = app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
+            app[ROUTE_ENDPOINTS][route] = endpoint
+            app[ENDPOINTS].append(endpoint)
+
+
+def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str | None = None) -> web.Application:
+    """An edge serving every contract; `keyring` must already be loaded (see `KeyRing.watch`)."""
+    app = web.Application(
+        client_max_size=settings.edge.max_body_bytes,
+        middlewares=[request_context, cors_middleware(settings.edge.cors_origins), errors, authenticate],
+    )
+    verifier = TokenVerifier(keyring, settings.auth)
+    app[SETTINGS] = settings
+    app[BUS] = bus
+    app[KEYRING] = keyring
+    app[VERIFIER] = verifier
+    app[NODE_NAME] = node_name or f"edge@{socket.gethostname()}:{settings.edge.port}"
+    app[ENDPOINTS] = []
+    app[ROUTE_ENDPOINTS] = {}
+    mount(app, (ops.routes, *SURFACES))
+    setup_docs(app)
+    attach_socketio(app, verifier, settings.edge.cors_origins)
+    return app
+
+
+def endpoints(app: web.Application) -> list[Endpoint]:
+    return app[ENDPOINTS]

@@ -1,0 +1,57 @@
+"""Each contract's error body, and how a domain error code maps to an HTTP status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from protocols.envelope import ErrorCode
+
+STATUS_OF: dict[ErrorCode, int] = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.VALIDATION: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.INTERNAL: 500,
+}
+
+CODE_OF_STATUS: dict[int, ErrorCode] = {status: code for code, status in STATUS_OF.items()}
+CODE_OF_STATUS[422] = ErrorCode.VALIDATION
+CODE_OF_STATUS[413] = ErrorCode.VALIDATION
+CODE_OF_STATUS[405] = ErrorCode.NOT_FOUND
+
+# (status, code, message, details) -> body
+ErrorFormat = Callable[[int, ErrorCode, str, dict[str, Any]], dict[str, Any]]
+
+
+def detail_only(_status: int, _code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's shape: MillionAvto and Realty."""
+    errors = details.get("errors")
+    return {"detail": errors if errors else message}
+
+
+FREEMARKET_ERROR_TYPES: dict[ErrorCode, str] = {
+    ErrorCode.VALIDATION: "validation_error",
+    ErrorCode.NOT_FOUND: "not_found",
+    ErrorCode.CONFLICT: "conflict",
+    ErrorCode.UNAUTHORIZED: "authentication_error",
+    ErrorCode.FORBIDDEN: "permission_denied",
+    ErrorCode.RATE_LIMITED: "rate_limit_exceeded",
+    ErrorCode.UNAVAILABLE: "service_unavailable",
+    ErrorCode.INTERNAL: "internal_error",
+}
+
+
+def freemarket(status: int, code: ErrorCode, message: str, _details: dict[str, Any]) -> dict[str, Any]:
+    return {"detail": message, "status_code": status, "error_type": FREEMARKET_ERROR_TYPES[code]}
+
+
+def advisor(_status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
+    return {"error": {"code": code.value.upper(), "message": message, "details": details}}
+
+
+def garage(_status: int, _code: ErrorCode, message: str, _details: dict[str, Any]) -> dict[str, Any]:
+    return {"error": message}

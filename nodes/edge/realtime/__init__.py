@@ -1,0 +1,1 @@
+"""Live transports on the edge: Socket.IO, the contracts' raw WebSockets, SSE."""

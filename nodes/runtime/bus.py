@@ -1,0 +1,202 @@
+"""The bus: typed request/reply, publish, queue subscriptions, JetStream and KV over nats-py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.errors import ConnectionClosedError, NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError
+from nats.js.kv import KeyValue
+
+from protocols.envelope import (
+    Actor,
+    Command,
+    DomainError,
+    ErrorCode,
+    Event,
+    Message,
+    decode_reply,
+    encode_request,
+)
+
+from . import metrics
+from .context import current_request_id, new_request_id
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Message)
+MsgHandler = Callable[[Msg], Awaitable[None]]
+
+# While no worker of a domain is subscribed (a restart, a deploy), wait and try again this long.
+NO_RESPONDERS_BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8)
+STARTUP_WAIT_S = 30.0
+
+
+class Bus:
+    def __init__(self, nc: NATS, *, request_timeout: float = 5.0) -> None:
+        self.nc = nc
+        self.request_timeout = request_timeout
+        self._js: JetStreamContext | None = None
+        self._metrics: dict[str, metrics.SubjectMetrics] = {}
+        self.closing = False
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        name: str,
+        request_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+        drain_timeout: float = 30.0,
+    ) -> Bus:
+        async def on_error(exc: Exception) -> None:
+            log.warning("nats error: %s", exc)
+
+        closing: list[Bus] = []  # filled once the bus exists: a deliberate close is not a warning
+
+        async def on_disconnect() -> None:
+            if not (closing and closing[0].closing):
+                log.warning("nats disconnected; reconnecting")
+
+        async def on_reconnect() -> None:
+            log.info("nats reconnected")
+
+        # Processes of a Procfile start together: wait a while for NATS rather than fail at once.
+        deadline = time.monotonic() + STARTUP_WAIT_S
+        while True:
+            try:
+                nc = await nats.connect(
+                    url,
+                    name=name,
+                    connect_timeout=connect_timeout,
+                    drain_timeout=drain_timeout,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    allow_reconnect=True,
+                    error_cb=on_error,
+                    disconnected_cb=on_disconnect,
+                    reconnected_cb=on_reconnect,
+                )
+                bus = cls(nc, request_timeout=request_timeout)
+                closing.append(bus)
+                return bus
+            except (TimeoutError, OSError, nats.errors.NoServersError):
+                if time.monotonic() > deadline:
+                    raise
+                log.info("waiting for NATS at %s", url)
+                await asyncio.sleep(0.5)
+
+    async def request(
+        self,
+        cmd: Command[R],
+        *,
+        actor: Actor | None = None,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> R:
+        """Send a command to its domain and return the typed reply.
+
+        Raises DomainError: the worker's typed error, or `unavailable` when no worker answered.
+        """
+        subject = cmd.subject
+        rid = request_id or current_request_id.get()
+        payload = encode_request(cmd, actor, rid if rid != "-" else new_request_id())
+        deadline = timeout or self.request_timeout
+        observed = self._metrics.get(subject) or self._metrics.setdefault(subject, metrics.bus_metrics(subject))
+        started = time.perf_counter()
+        try:
+            raw = await self._request_with_retries(subject, payload, deadline, cmd.idempotent)
+            reply = decode_reply(raw, cmd.reply_type)
+        except DomainError as exc:
+            observed.failed(exc.code.value)
+            raise
+        finally:
+            observed.seconds.observe(time.perf_counter() - started)
+        observed.ok.inc()
+        return reply  # type: ignore[return-value]
+
+    async def _request_with_retries(
+        self, subject: str, payload: bytes, timeout: float, idempotent: bool
+    ) -> bytes:
+        timeouts_left = 1 if idempotent else 0
+        backoff = iter(NO_RESPONDERS_BACKOFF)
+        while True:
+            try:
+                msg = await self.nc.request(subject, payload, timeout=timeout)
+                return msg.data
+            except NoRespondersError:
+                # Nobody received it, so trying again can never run it twice.
+                delay = next(backoff, None)
+                if delay is None:
+                    raise DomainError(ErrorCode.UNAVAILABLE, f"no worker serves {subject}") from None
+                await asyncio.sleep(delay)
+            except NatsTimeout:
+                # A worker may have received it and died; only idempotent commands go again.
+                if timeouts_left == 0:
+                    raise DomainError(ErrorCode.UNAVAILABLE, f"{subject} timed out") from None
+                timeouts_left -= 1
+            except ConnectionClosedError:
+                raise DomainError(ErrorCode.UNAVAILABLE, "bus connection closed") from None
+
+    async def request_raw(self, subject: str, payload: bytes, timeout: float | None = None) -> bytes:
+        """A request whose subject is not a message type's own (the per-domain ping)."""
+        try:
+            msg = await self.nc.request(subject, payload, timeout=timeout or self.request_timeout)
+        except (NoRespondersError, NatsTimeout, ConnectionClosedError):
+            raise DomainError(ErrorCode.UNAVAILABLE, f"no answer on {subject}") from None
+        return msg.data
+
+    async def publish(self, event: Event, *, actor: Actor | None = None) -> None:
+        rid = current_request_id.get()
+        await self.nc.publish(event.subject, encode_request(event, actor, rid))
+
+    async def publish_raw(self, subject: str, payload: bytes) -> None:
+        await self.nc.publish(subject, payload)
+
+    async def subscribe(self, subject: str, handler: MsgHandler, *, queue: str = "") -> Subscription:
+        return await self.nc.subscribe(subject, queue=queue, cb=handler)
+
+    @property
+    def jetstream(self) -> JetStreamContext:
+        if self._js is None:
+            self._js = self.nc.jetstream()
+        return self._js
+
+    async def kv(self, bucket: str, *, ttl: float | None = None, history: int = 1) -> KeyValue:
+        """The bucket, created on first use with the given TTL for its entries."""
+        try:
+            return await self.jetstream.key_value(bucket)
+        except BucketNotFoundError:
+            params: dict[str, Any] = {"bucket": bucket, "history": history}
+            if ttl is not None:
+                params["ttl"] = ttl
+            return await self.jetstream.create_key_value(**params)
+
+    @property
+    def is_connected(self) -> bool:
+        return bool(self.nc.is_connected)
+
+    async def drain(self) -> None:
+        """Stop taking messages, finish the ones taken, flush, close."""
+        self.closing = True
+        if not self.nc.is_closed:
+            try:
+                await self.nc.drain()
+            except (ConnectionClosedError, nats.errors.ConnectionReconnectingError):
+                await self.nc.close()
+
+    async def close(self) -> None:
+        self.closing = True
+        if not self.nc.is_closed:
+            await self.nc.close()

@@ -1,0 +1,147 @@
+"""One typed, frozen settings object, read once at start and passed down.
+
+Precedence: built-in defaults < `configs/default.toml` (or `SOUK_CONFIG`) < `SOUK_<SECTION>_<KEY>`
+environment variables. `SOUK_NATS_URL` and `SOUK_DATABASE_URL` are the two most operators need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.toml"
+
+
+@dataclass(frozen=True)
+class NatsSettings:
+    url: str = ""  # empty: start the bundled nats-server on a free port
+    request_timeout: float = 5.0
+    connect_timeout: float = 5.0
+    drain_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///var/souk.db"
+    pool_size: int = 10
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576
+    trust_forwarded_for: bool = False
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    audience: str = "souk"
+    algorithms: tuple[str, ...] = ("EdDSA",)
+    leeway_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    domains: tuple[str, ...] = ("identity",)
+    max_inflight: int = 256
+    metrics_port: int = 0  # 0: no metrics listener (in `souk run` the edge serves them)
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    lease_ttl_s: float = 15.0
+    session_purge_interval_s: float = 3600.0
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    var_dir: str = "var"
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Settings:
+    nats: NatsSettings = field(default_factory=NatsSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    edge: EdgeSettings = field(default_factory=EdgeSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+
+    @property
+    def var_dir(self) -> Path:
+        return Path(self.paths.var_dir).resolve()
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def load_settings(
+    config_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    env = os.environ if environ is None else environ
+    path = config_file or Path(env.get("SOUK_CONFIG", "") or DEFAULT_CONFIG)
+    from_file: dict[str, Any] = {}
+    if path.is_file():
+        with path.open("rb") as fh:
+            from_file = tomllib.load(fh)
+    settings = Settings()
+    sections = {}
+    for section in fields(Settings):
+        current = getattr(settings, section.name)
+        overrides = dict(from_file.get(section.name, {}))
+        unknown = set(overrides) - {f.name for f in fields(current)}
+        if unknown:
+            raise SettingsError(f"unknown settings in [{section.name}]: {sorted(unknown)}")
+        for item in fields(current):
+            key = f"SOUK_{section.name}_{item.name}".upper()
+            if key in env:
+                overrides[item.name] = env[key]
+        sections[section.name] = replace(
+            current, **{k: _coerce(getattr(current, k), v, k) for k, v in overrides.items()}
+        )
+    return replace(settings, **sections)
+
+
+def _coerce(default: Any, value: Any, name: str) -> Any:
+    """Give a file or environment value the type of the setting's default."""
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                value = value.strip()
+                if value.startswith("["):
+                    value = orjson.loads(value)
+                else:
+                    value = [v.strip() for v in value.split(",") if v.strip()]
+            return tuple(str(v) for v in value)
+        if isinstance(default, (int, float, str)):
+            return type(default)(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"bad value for {name}: {value!r}") from exc
+    return value
+
+
+def as_dict(settings: Settings) -> dict[str, Any]:
+    return dataclasses.asdict(settings)

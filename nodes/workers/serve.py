@@ -1,0 +1,33 @@
+"""Running worker domains in this process: open each domain's deps, serve, and stop in order."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import Settings
+from nodes.runtime.worker import WorkerRuntime
+
+from . import load_domain
+
+
+class RunningWorkers:
+    """The worker runtimes of one process; `stop` finishes every accepted request first."""
+
+    def __init__(self) -> None:
+        self.runtimes: list[WorkerRuntime[Any]] = []
+        self._stack = AsyncExitStack()
+
+    async def start(self, bus: Bus, settings: Settings, names: tuple[str, ...]) -> None:
+        for name in names:
+            domain = load_domain(name)
+            deps = await self._stack.enter_async_context(domain.open_deps(settings))
+            runtime = WorkerRuntime(bus, domain.handlers, deps, max_inflight=settings.workers.max_inflight)
+            await runtime.start()
+            self.runtimes.append(runtime)
+
+    async def stop(self) -> None:
+        for runtime in self.runtimes:
+            await runtime.stop()
+        await self._stack.aclose()

@@ -1,0 +1,1 @@
+"""What crosses the wire between edges, workers and the scheduler. Imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""Engine and sessions, models per domain, Alembic migrations. Imports nothing of ours."""

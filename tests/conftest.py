@@ -1,0 +1,104 @@
+"""A real cluster, booted in-process per test: nats-server on a free port, migrated database,
+the workers, and two edge apps (A and B) sharing them. Parametrized over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from storage.migrate import upgrade
+from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
+
+from nodes.edge.app import create_app
+from nodes.edge.auth import KeyRing
+from nodes.runtime.bus import Bus
+from nodes.runtime.embedded_nats import EmbeddedNats
+from nodes.runtime.settings import Settings, load_settings
+from nodes.workers import KNOWN_DOMAINS
+from nodes.workers.serve import RunningWorkers
+from tests.support.tokens import Signer
+
+POSTGRES_ADMIN_URL = os.environ.get("SOUK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("SOUK_TEST_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture
+async def nats_server(tmp_path: Path) -> AsyncIterator[EmbeddedNats]:
+    server = EmbeddedNats(tmp_path / "nats")
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'souk.db'}"
+        return
+    if not await postgres_available(POSTGRES_ADMIN_URL):
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL required but not answering at {POSTGRES_ADMIN_URL}")
+        pytest.skip(f"no PostgreSQL answers at {POSTGRES_ADMIN_URL}")
+    url = await create_scratch_database(POSTGRES_ADMIN_URL)
+    yield url
+    await drop_scratch_database(POSTGRES_ADMIN_URL, url)
+
+
+def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Settings:
+    base = load_settings(environ={})
+    return replace(
+        base,
+        nats=replace(base.nats, url=nats_url, request_timeout=3.0),
+        database=replace(base.database, url=database_url, pool_size=5),
+        workers=replace(base.workers, domains=KNOWN_DOMAINS),
+        paths=replace(base.paths, var_dir=str(var_dir)),
+    )
+
+
+@dataclass
+class Cluster:
+    settings: Settings
+    nats: EmbeddedNats
+    workers: RunningWorkers
+    worker_bus: Bus
+    edge_a: TestClient
+    edge_b: TestClient
+    signer: Signer
+
+    @property
+    def edges(self) -> tuple[TestClient, TestClient]:
+        return self.edge_a, self.edge_b
+
+
+async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: list[object]) -> TestClient:
+    bus = await Bus.connect(settings.nats.url, name=name, request_timeout=settings.nats.request_timeout)
+    keyring = KeyRing()
+    await keyring.watch(bus)
+    closers.extend([keyring.close, bus.close])
+    app = create_app(settings, bus, keyring, node_name=name)
+    return await aiohttp_client(app)  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture
+async def cluster(
+    nats_server: EmbeddedNats, database_url: str, tmp_path: Path, aiohttp_client: object
+) -> AsyncIterator[Cluster]:
+    settings = cluster_settings(nats_server.url, database_url, tmp_path / "var")
+    await upgrade(database_url)
+    worker_bus = await Bus.connect(nats_server.url, name="workers")
+    workers = RunningWorkers()
+    await workers.start(worker_bus, settings, settings.workers.domains)
+    signer = Signer.generate()
+    await signer.publish(worker_bus)
+    closers: list[object] = []
+    edge_a = await _edge(settings, "edge-a", aiohttp_client, closers)
+    edge_b = await _edge(settings, "edge-b", aiohttp_client, closers)
+    yield Cluster(settings, nats_server, workers, worker_bus, edge_a, edge_b, signer)
+    await workers.stop()
+    await worker_bus.close()
+    for close in reversed(closers):
+        await close()  # type: ignore[operator]

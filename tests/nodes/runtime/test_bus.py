@@ -1,0 +1,183 @@
+"""The runtime's bus and worker side, against a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import pytest
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.embedded_nats import EmbeddedNats
+from nodes.runtime.worker import Handlers, WorkerRuntime
+from protocols import subjects
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, Event, Message, Role
+
+
+class Echoed(Message):
+    text: str
+    user_id: int
+    role: str
+    request_id: str
+    instance: str
+
+
+class Echo(Command[Echoed]):
+    subject: ClassVar[str] = subjects.svc("probe", "echo")
+    text: str
+    delay: float = 0.0
+
+
+class Fail(Command[Echoed]):
+    subject: ClassVar[str] = subjects.svc("probe", "fail")
+    code: ErrorCode | None = None
+
+
+class Unserved(Command[Echoed]):
+    subject: ClassVar[str] = subjects.svc("nobody", "home")
+
+
+class Happened(Event):
+    subject: ClassVar[str] = subjects.evt("probe", "happened")
+    n: int
+
+
+@dataclass
+class ProbeDeps:
+    name: str
+    events: list[int] = field(default_factory=list)
+
+
+handlers: Handlers[ProbeDeps] = Handlers("probe")
+
+
+@handlers.on(Echo)
+async def echo(cmd: Echo, actor: Actor, deps: ProbeDeps) -> Echoed:
+    from nodes.runtime.context import current_request_id
+
+    await asyncio.sleep(cmd.delay)
+    return Echoed(
+        text=cmd.text, user_id=actor.user_id, role=actor.role.value, request_id=current_request_id.get(), instance=deps.name
+    )
+
+
+@handlers.on(Fail)
+async def fail(cmd: Fail, _actor: Actor, _deps: ProbeDeps) -> Echoed:
+    if cmd.code is not None:
+        raise DomainError(cmd.code, "refused on purpose", {"why": "test"})
+    raise RuntimeError("a bug in a handler")
+
+
+@handlers.on(Happened)
+async def happened(evt: Happened, _actor: Actor, deps: ProbeDeps) -> None:
+    deps.events.append(evt.n)
+
+
+@pytest.fixture
+async def bus(tmp_path) -> AsyncIterator[Bus]:  # type: ignore[no-untyped-def]
+    server = EmbeddedNats(tmp_path / "nats")
+    await server.start()
+    client = await Bus.connect(server.url, name="test", request_timeout=2.0)
+    yield client
+    await client.close()
+    await server.stop()
+
+
+async def serve(bus: Bus, name: str) -> tuple[WorkerRuntime[ProbeDeps], ProbeDeps, Bus]:
+    worker_bus = await Bus.connect(bus.nc.connected_url.geturl(), name=name)  # type: ignore[union-attr]
+    deps = ProbeDeps(name)
+    runtime = WorkerRuntime(worker_bus, handlers, deps)
+    await runtime.start()
+    await worker_bus.nc.flush()
+    return runtime, deps, worker_bus
+
+
+async def test_typed_request_reply_carries_actor_and_request_id(bus: Bus) -> None:
+    await serve(bus, "w1")
+    actor = Actor(user_id=42, role=Role.MANAGER, session_id="s1")
+    reply = await bus.request(Echo(text="hi"), actor=actor, request_id="req-123456")
+    assert isinstance(reply, Echoed)
+    assert (reply.text, reply.user_id, reply.role, reply.request_id) == ("hi", 42, "manager", "req-123456")
+
+
+async def test_typed_error_reply_is_raised_at_the_caller(bus: Bus) -> None:
+    await serve(bus, "w1")
+    with pytest.raises(DomainError) as err:
+        await bus.request(Fail(code=ErrorCode.CONFLICT))
+    assert err.value.code is ErrorCode.CONFLICT
+    assert err.value.message == "refused on purpose"
+    assert err.value.details == {"why": "test"}
+
+
+async def test_a_crashing_handler_answers_at_once_instead_of_timing_out(bus: Bus) -> None:
+    await serve(bus, "w1")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(DomainError) as err:
+        await bus.request(Fail(), timeout=10)
+    assert err.value.code is ErrorCode.INTERNAL
+    assert "a bug" not in err.value.message  # internals stay inside the worker
+    assert loop.time() - started < 5  # far below the 10 s timeout: it was answered, not waited out
+
+
+async def test_invalid_payload_is_a_validation_error(bus: Bus) -> None:
+    await serve(bus, "w1")
+    raw = await bus.request_raw(Echo.subject, b'{"rid":"r","actor":null,"data":{"text":5}}')
+    assert b'"validation"' in raw
+    raw = await bus.request_raw(Echo.subject, b"not json")
+    assert b'"validation"' in raw
+
+
+async def test_no_worker_is_unavailable(bus: Bus) -> None:
+    with pytest.raises(DomainError) as err:
+        await bus.request(Unserved())
+    assert err.value.code is ErrorCode.UNAVAILABLE
+
+
+async def test_queue_group_spreads_requests_over_replicas(bus: Bus) -> None:
+    await serve(bus, "w1")
+    await serve(bus, "w2")
+    replies = await asyncio.gather(*(bus.request(Echo(text=str(i))) for i in range(200)))
+    seen = {r.instance for r in replies}
+    assert seen == {"w1", "w2"}
+    assert sorted(int(r.text) for r in replies) == list(range(200))
+
+
+async def test_events_reach_the_domain_once_per_queue_group(bus: Bus) -> None:
+    _, deps1, _ = await serve(bus, "w1")
+    _, deps2, _ = await serve(bus, "w2")
+    for n in range(20):
+        await bus.publish(Happened(n=n))
+    await bus.nc.flush()
+    for _ in range(100):
+        if len(deps1.events) + len(deps2.events) == 20:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(deps1.events + deps2.events) == list(range(20))
+
+
+async def test_stopping_a_worker_answers_the_requests_it_accepted(bus: Bus) -> None:
+    runtime, _, worker_bus = await serve(bus, "w1")
+    pending = [asyncio.create_task(bus.request(Echo(text=str(i), delay=0.5))) for i in range(10)]
+    await asyncio.sleep(0.2)  # all ten are in the handler now
+    await runtime.stop()
+    await worker_bus.drain()
+    replies = await asyncio.gather(*pending)
+    assert sorted(int(r.text) for r in replies) == list(range(10))
+    with pytest.raises(DomainError) as err:
+        await bus.request(Echo(text="late"))
+    assert err.value.code is ErrorCode.UNAVAILABLE
+
+
+async def test_ping_names_the_instance(bus: Bus) -> None:
+    runtime, _, _ = await serve(bus, "w1")
+    raw = await bus.request_raw(subjects.ping("probe"), b"")
+    assert runtime.instance.encode() in raw
+
+
+def test_a_handler_for_another_domain_is_refused() -> None:
+    other: Handlers[ProbeDeps] = Handlers("elsewhere")
+    with pytest.raises(ValueError):
+        other.on(Echo)

@@ -1,0 +1,56 @@
+"""Settings: the file lists every setting, the environment overrides it, bad values are refused."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from nodes.runtime.settings import DEFAULT_CONFIG, Settings, SettingsError, load_settings
+
+
+def test_default_toml_lists_every_setting_with_its_default() -> None:
+    with DEFAULT_CONFIG.open("rb") as fh:
+        on_file = tomllib.load(fh)
+    defaults = Settings()
+    for section in fields(Settings):
+        declared = {f.name for f in fields(getattr(defaults, section.name))}
+        assert set(on_file[section.name]) == declared, section.name
+        for name in declared:
+            value = getattr(getattr(defaults, section.name), name)
+            expected = list(value) if isinstance(value, tuple) else value
+            assert on_file[section.name][name] == expected, f"{section.name}.{name}"
+
+
+def test_environment_overrides_with_the_settings_type() -> None:
+    settings = load_settings(
+        environ={
+            "SOUK_NATS_URL": "nats://10.0.0.1:4222",
+            "SOUK_EDGE_PORT": "8100",
+            "SOUK_EDGE_CORS_ORIGINS": "https://a.example, https://b.example",
+            "SOUK_DATABASE_ECHO": "true",
+            "SOUK_NATS_REQUEST_TIMEOUT": "2.5",
+        }
+    )
+    assert settings.nats.url == "nats://10.0.0.1:4222"
+    assert settings.edge.port == 8100
+    assert settings.edge.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.database.echo is True
+    assert settings.nats.request_timeout == 2.5
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings(environ={})
+    with pytest.raises(Exception):
+        settings.edge.port = 1  # type: ignore[misc]
+
+
+def test_bad_values_and_unknown_keys_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError):
+        load_settings(environ={"SOUK_EDGE_PORT": "eighty"})
+    config = tmp_path / "x.toml"
+    config.write_text("[edge]\nprot = 1\n")
+    with pytest.raises(SettingsError):
+        load_settings(config_file=config, environ={})

@@ -1,0 +1,110 @@
+"""Two replicas of a worker as real processes: killing one mid-traffic loses nothing that was answered."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from storage.migrate import upgrade
+
+from nodes.edge.app import create_app
+from nodes.edge.auth import KeyRing
+from nodes.runtime.bus import Bus
+from nodes.runtime.embedded_nats import EmbeddedNats
+from protocols import subjects
+from protocols.envelope import decode_reply
+from protocols.system import Pong
+from tests.conftest import cluster_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def spawn_worker(nats_url: str, database_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SOUK_NATS_URL": nats_url, "SOUK_DATABASE_URL": database_url, "SOUK_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "nodes.cli", "worker", "identity"], cwd=REPO, env=env)
+
+
+async def wait_for_instances(bus: Bus, count: int) -> set[str]:
+    seen: set[str] = set()
+    for _ in range(200):
+        try:
+            raw = await bus.request_raw(subjects.ping("identity"), b"", timeout=0.5)
+            seen.add(decode_reply(raw, Pong).instance)
+        except Exception:
+            pass
+        if len(seen) >= count:
+            return seen
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"only {len(seen)} identity workers came up")
+
+
+@pytest.fixture
+async def two_workers(
+    nats_server: EmbeddedNats, database_url: str, tmp_path: Path, aiohttp_client: object
+) -> AsyncIterator[tuple[TestClient, list[subprocess.Popen[bytes]]]]:
+    await upgrade(database_url)
+    settings = cluster_settings(nats_server.url, database_url, tmp_path / "var")
+    procs = [spawn_worker(nats_server.url, database_url) for _ in range(2)]
+    bus = await Bus.connect(nats_server.url, name="edge", request_timeout=2.0)
+    await wait_for_instances(bus, 2)
+    keyring = KeyRing()
+    client: TestClient = await aiohttp_client(create_app(settings, bus, keyring))  # type: ignore[operator]
+    yield client, procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    await bus.close()
+
+
+async def drive(client: TestClient, total: int, on_progress: int, act: object) -> list[tuple[int, str, dict[str, object]]]:
+    """POST `total` new users, 16 at a time; call `act` once `on_progress` answers are in."""
+    results: list[tuple[int, str, dict[str, object]]] = []
+    gate = asyncio.Semaphore(16)
+    acted = False
+
+    async def one(i: int) -> None:
+        nonlocal acted
+        async with gate:
+            resp = await client.post("/api/users/", json={"username": f"user_{i}"})
+            results.append((resp.status, f"user_{i}", await resp.json()))
+            if len(results) >= on_progress and not acted:
+                acted = True
+                act()  # type: ignore[operator]
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    return results
+
+
+async def assert_every_answer_holds(client: TestClient, results: list[tuple[int, str, dict[str, object]]]) -> None:
+    for status, username, body in results:
+        assert status in (201, 503), (status, body)
+        if status == 201:
+            got = await client.get(f"/api/users/{body['id']}")
+            assert got.status == 200
+            assert (await got.json())["username"] == username
+        else:
+            assert body["error_type"] == "service_unavailable"
+
+
+async def test_killing_a_replica_loses_no_answered_request(two_workers: tuple[TestClient, list[subprocess.Popen[bytes]]]) -> None:
+    client, procs = two_workers
+    results = await drive(client, 300, 60, procs[0].kill)
+    await assert_every_answer_holds(client, results)
+    after_kill = [r for r in results[80:] if r[0] == 201]
+    assert after_kill, "the surviving replica kept serving"
+
+
+async def test_sigterm_drains_without_dropping_anything(two_workers: tuple[TestClient, list[subprocess.Popen[bytes]]]) -> None:
+    client, procs = two_workers
+    results = await drive(client, 300, 60, lambda: procs[0].send_signal(signal.SIGTERM))
+    assert [r for r in results if r[0] != 201] == []
+    await assert_every_answer_holds(client, results)
+    assert procs[0].wait(timeout=30) == 0

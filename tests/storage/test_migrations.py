@@ -1,0 +1,72 @@
+"""Migrations run up from empty on both databases and match the models exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from storage.engine import create_engine, is_sqlite, session_factory
+from storage.migrate import current_revision, upgrade
+from storage.models import Base
+from storage.models.identity import User
+
+
+async def test_migrations_run_up_from_empty_and_match_the_models(database_url: str) -> None:
+    assert await current_revision(database_url) is None
+    await upgrade(database_url)
+    assert await current_revision(database_url) == "0001"
+    await upgrade(database_url)  # a second run is a no-op
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+            assert {"users", "identity_sessions", "alembic_version"} <= tables
+            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+            assert [d for d in diff if not _benign(d)] == []
+    finally:
+        await engine.dispose()
+
+
+def _benign(diff: object) -> bool:
+    # Server defaults and nullability of PK columns are written explicitly in the migration only.
+    return isinstance(diff, list) and all(item[0] in ("modify_default", "modify_nullable") for item in diff)
+
+
+async def test_case_insensitive_email_clash_is_refused_by_the_database(database_url: str) -> None:
+    await upgrade(database_url)
+    engine = create_engine(database_url)
+    db = session_factory(engine)
+    try:
+        async with db() as session:
+            session.add(User(email="A@x.io", email_normalized="a@x.io"))
+            await session.commit()
+        async with db() as session:
+            session.add(User(email="a@X.io", email_normalized="a@x.io"))
+            with pytest.raises(IntegrityError):
+                await session.commit()
+        async with db() as session:
+            user = (await session.execute(text("SELECT 1"))).scalar()
+            assert user == 1
+            stored = await session.get(User, 1)
+            assert stored is not None and stored.created_at.tzinfo is not None
+            assert stored.created_at <= datetime.now(UTC)
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'souk.db'}"
+    assert is_sqlite(url)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+    finally:
+        await engine.dispose()
