@@ -38,6 +38,7 @@ async def current_revision(url: str) -> str | None:
             )
             if not exists:
                 return None
-            return await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            return str(version) if version is not None else None
     finally:
         await engine.dispose()

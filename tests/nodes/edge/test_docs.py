@@ -1,0 +1,64 @@
+"""The API docs: an OpenAPI 3.1 document of every route, Swagger UI from local assets only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nodes.edge.app import endpoints
+from tests.conftest import Cluster
+
+
+def refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [r for value in node.values() for r in refs(value)]
+    if isinstance(node, list):
+        return [r for item in node for r in refs(item)]
+    return []
+
+
+async def test_openapi_describes_every_declared_route(cluster: Cluster) -> None:
+    resp = await cluster.edge_a.get("/openapi.json")
+    assert resp.status == 200
+    spec = await resp.json()
+    assert spec["openapi"] == "3.1.0"
+    declared = {(ep.path, ep.method.lower()) for ep in endpoints(cluster.edge_a.app)}  # type: ignore[arg-type]
+    described = {(path, method) for path, ops in spec["paths"].items() for method in ops}
+    assert declared == described and ("/health", "get") in described
+
+    get_user = spec["paths"]["/api/users/{user_id}"]["get"]
+    assert get_user["parameters"] == [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    assert get_user["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/UserOut"}
+    assert "trust_score" in spec["components"]["schemas"]["UserOut"]["properties"]
+    create = spec["paths"]["/api/users/"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/CreateUserBody")
+    assert set(create["responses"]) == {"201", "400", "409"}
+
+    for ref in refs(spec):
+        name = ref.removeprefix("#/components/schemas/")
+        assert ref.startswith("#/components/schemas/") and name in spec["components"]["schemas"], ref
+    operation_ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+
+
+async def test_swagger_ui_is_served_from_local_assets(cluster: Cluster) -> None:
+    resp = await cluster.edge_b.get("/docs")
+    assert resp.status == 200
+    html = await resp.text()
+    assert "SwaggerUIBundle" in html and "/openapi.json" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    assets = re.findall(r"""(?:src|href)=["'](/docs/static/[^"']+)["']""", html)
+    assert len(assets) >= 3
+    for asset in assets:
+        got = await cluster.edge_b.get(asset)
+        assert got.status == 200, asset
+        assert len(await got.read()) > 100
+
+
+async def test_the_contracts_doc_paths_lead_to_the_same(cluster: Cluster) -> None:
+    for path in ("/redoc", "/api/docs/"):
+        resp = await cluster.edge_a.get(path, allow_redirects=False)
+        assert resp.status == 302 and resp.headers["Location"] == "/docs"
+    schema = await (await cluster.edge_a.get("/api/schema/")).json()
+    assert schema == await (await cluster.edge_a.get("/openapi.json")).json()
