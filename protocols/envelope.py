@@ -136,13 +136,19 @@ def encode_request(cmd: Message, actor: Actor | None, request_id: str) -> bytes:
     )
 
 
+@lru_cache(maxsize=4096)
+def _actor(user_id: Any, role: Any, session_id: Any) -> Actor:
+    # The same few actors send most requests; validating each once is enough (Actor is frozen).
+    return Actor.model_validate({"user_id": user_id, "role": role, "session_id": session_id})
+
+
 def decode_request(raw: bytes) -> RequestEnvelope:
     try:
         body = orjson.loads(raw)
         actor = body["actor"]
         return RequestEnvelope(
             rid=str(body["rid"]),
-            actor=Actor.model_validate(actor) if actor is not None else None,
+            actor=_actor(actor["user_id"], actor["role"], actor.get("session_id")) if actor is not None else None,
             data=dict(body["data"]),
         )
     except (orjson.JSONDecodeError, ValidationError, KeyError, TypeError, ValueError) as exc:

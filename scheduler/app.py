@@ -34,6 +34,7 @@ class SchedulerApp:
                 id=job.name,
                 max_instances=1,
                 coalesce=True,
+                misfire_grace_time=None,  # a busy loop delays a run; it never silently drops it
             )
 
     async def start(self) -> None:
@@ -41,22 +42,33 @@ class SchedulerApp:
         self._scheduler.start()
 
     async def stop(self) -> None:
-        self._scheduler.shutdown(wait=False)
+        """Stop firing (in-flight runs are cancelled), then hand the lease over at once."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
         await self.lease.stop()
 
     async def tick(self, name: str) -> None:
-        """One scheduled firing: checked right before sending, so only the current leader publishes."""
+        """One scheduled firing: the lease is checked right before sending, so only the leader publishes."""
         if not self.lease.held:
             metrics.JOB_RUNS.labels(name, "not_leader").inc()
             return
         await self.run_job_now(name)
 
-    async def run_job_now(self, name: str) -> None:
-        """Run a job once regardless of its schedule (operators and tests)."""
+    async def run_job_now(self, name: str) -> str:
+        """Run a job once, ignoring its schedule and the lease (operators and tests); returns the outcome:
+        `ok`, the worker's error code, or `error`."""
+        job = self.jobs.get(name)
+        if job is None:
+            raise KeyError(f"no scheduled job named {name!r}; known: {sorted(self.jobs)}")
         try:
-            await self.jobs[name].run(self.bus)
+            await job.run(self.bus)
+            outcome = "ok"
         except DomainError as exc:
-            metrics.JOB_RUNS.labels(name, exc.code.value).inc()
-            log.warning("job %s failed: %s", name, exc.message)
-            return
-        metrics.JOB_RUNS.labels(name, "ok").inc()
+            outcome = exc.code.value
+            log.warning("job %s failed: %s %s", name, outcome, exc.message)
+        except Exception:
+            # Count it and keep scheduling; the next firing may well succeed.
+            outcome = "error"
+            log.exception("job %s crashed", name)
+        metrics.JOB_RUNS.labels(name, outcome).inc()
+        return outcome

@@ -1,8 +1,9 @@
 """The leader lease: one key in a NATS KV bucket whose entries expire after the TTL.
 
-Acquired with a create-once write, renewed by revision (so only the holder can renew), deleted on a
-clean stop so a successor takes over at once. A holder that cannot renew considers the lease lost
-when its last successful renewal is a TTL old — before the key can expire for anyone else.
+Acquired with a create-once write, renewed every TTL/3 by revision (so only the holder can renew),
+deleted on a clean stop so a successor takes over at once. A holder counts its lease from the moment
+it *sent* its last successful write, and the server counts the key's age from the moment it *stored*
+it, so a holder that cannot renew stops acting before the key can expire for anyone else.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from nats.errors import Error as NatsError
-from nats.js.errors import Error as JetStreamError
 from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
@@ -25,19 +26,35 @@ from . import metrics
 
 log = logging.getLogger(__name__)
 
-LeaseFailure = (NatsError, JetStreamError, asyncio.TimeoutError, OSError)
+T = TypeVar("T")
+OnChange = Callable[[bool], None]
 
 
 class LeaderLease:
-    def __init__(self, bus: Bus, *, ttl_s: float, holder_id: str | None = None, name: str = "leader") -> None:
+    """`held` is the truth (it also lapses by the clock); `gained`/`lost` and `on_change` follow
+    the renew loop and are there to wait on or react to."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        ttl_s: float,
+        holder_id: str | None = None,
+        name: str = "leader",
+        on_change: OnChange | None = None,
+    ) -> None:
         self.bus = bus
         self.ttl_s = ttl_s
         self.holder_id = holder_id or uuid.uuid4().hex
         self.key = name
-        self.changed = asyncio.Event()  # set on every gain or loss
+        self.on_change = on_change
+        self.gained = asyncio.Event()  # set while held
+        self.lost = asyncio.Event()  # set while not held
+        self.lost.set()
         self._kv: KeyValue | None = None
         self._revision: int | None = None
         self._renewed_at = 0.0
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -45,51 +62,93 @@ class LeaderLease:
         return self._revision is not None and time.monotonic() - self._renewed_at < self.ttl_s
 
     async def start(self) -> None:
-        self._kv = await self.bus.kv(subjects.SCHEDULER_LEASE_BUCKET, ttl=self.ttl_s)
+        """Open the bucket, make one attempt to acquire (so `held` is meaningful on return), loop."""
+        kv = await self.bus.kv(subjects.SCHEDULER_LEASE_BUCKET, ttl=self.ttl_s)
+        self.ttl_s = await self._bucket_ttl(kv)
+        self._kv = kv
+        self._stopping.clear()
         await self._tick()
-        self._task = asyncio.create_task(self._run())
+        self._task = asyncio.create_task(self._run(), name=f"lease-{self.key}-{self.holder_id}")
 
     async def stop(self) -> None:
+        """Let an in-flight write finish (it is bounded), then release the key if still ours."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait([self._task])  # never raises, even if the task was cancelled
+            self._task = None
         if self._revision is not None and self._kv is not None:
-            with contextlib.suppress(*LeaseFailure):
-                await self._kv.delete(self.key, last=self._revision)
+            # `last=` keeps a holder that lost without noticing from deleting its successor's key.
+            with contextlib.suppress(Exception):
+                await self._bounded(self._kv.delete(self.key, last=self._revision), self.ttl_s)
         self._set(None)
 
+    async def _bucket_ttl(self, kv: KeyValue) -> float:
+        """The bucket's own max age is what the server enforces, so it is the TTL every holder uses
+        (a bucket created earlier with another setting keeps it)."""
+        ttl = (await kv.status()).ttl
+        if not ttl:
+            bucket = subjects.SCHEDULER_LEASE_BUCKET
+            raise RuntimeError(f"KV bucket {bucket} has no TTL: a dead leader would hold it forever")
+        if abs(ttl - self.ttl_s) > 1e-3:
+            log.warning(
+                "lease bucket TTL is %.3fs, not the configured %.3fs; using the bucket's", ttl, self.ttl_s
+            )
+        return ttl
+
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.ttl_s / 3)
+        while not await self._stopped_within(self.ttl_s / 3):
             await self._tick()
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def _tick(self) -> None:
         assert self._kv is not None
-        attempted_at = time.monotonic()  # counted from before the write: errs on the side of "lost"
+        if self._revision is not None and not self.held:
+            log.warning("scheduler %s could not renew the lease for a whole TTL", self.holder_id)
+            self._set(None)
+        attempted_at = time.monotonic()
+        value = self.holder_id.encode()
         try:
             if self._revision is None:
-                revision = await self._kv.create(self.key, self.holder_id.encode())
-                log.info("scheduler %s is the leader", self.holder_id)
+                revision = await self._bounded(self._kv.create(self.key, value), self.ttl_s / 3)
             else:
-                revision = await self._kv.update(self.key, self.holder_id.encode(), last=self._revision)
+                # Waiting past the moment the lease lapses anyway would only delay noticing it.
+                remaining = self._renewed_at + self.ttl_s - attempted_at
+                revision = await self._bounded(
+                    self._kv.update(self.key, value, last=self._revision), remaining
+                )
         except KeyWrongLastSequenceError:
-            if self._revision is not None:
+            if self._revision is not None:  # while not holding, this just means someone else does
                 log.warning("scheduler %s lost the lease to another holder", self.holder_id)
             self._set(None)
             return
-        except LeaseFailure as exc:
+        except Exception as exc:  # noqa: BLE001 - a flaky link raises many kinds; the loop goes on
+            log.debug("lease write failed for %s: %r", self.holder_id, exc)
             if self._revision is not None and not self.held:
-                log.warning("scheduler %s could not renew the lease: %s", self.holder_id, exc)
                 self._set(None)
             return
+        if self._revision is None:
+            log.info("scheduler %s is the leader", self.holder_id)
         self._renewed_at = attempted_at
         self._set(revision)
+
+    @staticmethod
+    async def _bounded(write: Awaitable[T], seconds: float) -> T:
+        return await asyncio.wait_for(write, max(seconds, 0.05))
 
     def _set(self, revision: int | None) -> None:
         was_held = self._revision is not None
         self._revision = revision
-        if was_held != (revision is not None):
-            metrics.LEADER.set(1 if revision is not None else 0)
-            self.changed.set()
-            self.changed = asyncio.Event()
+        now_held = revision is not None
+        if was_held == now_held:
+            return
+        metrics.LEADER.set(1 if now_held else 0)
+        (self.gained if now_held else self.lost).set()
+        (self.lost if now_held else self.gained).clear()
+        if self.on_change is not None:
+            self.on_change(now_held)

@@ -39,14 +39,14 @@ INDEX_HTML = """<!doctype html>
   <script src="/docs/static/swagger-ui-standalone-preset.js"></script>
   <script>
     window.ui = SwaggerUIBundle({
-      url: "%s", dom_id: "#swagger-ui", deepLinking: true,
+      url: "{spec}", dom_id: "#swagger-ui", deepLinking: true,
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "BaseLayout"
     });
   </script>
 </body>
 </html>
-""" % SPEC_PATH
+""".replace("{spec}", SPEC_PATH)
 
 
 def setup_docs(app: web.Application, *, version: str = "0.1.0") -> None:

@@ -10,8 +10,12 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .http import Endpoint
 
+Schema = dict[str, Any]
+ModelKey = tuple[type[BaseModel], JsonSchemaMode]
+
 PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
-REF_TEMPLATE = "#/components/schemas/{model}"
+REF_PREFIX = "#/components/schemas/"
+REF_TEMPLATE = REF_PREFIX + "{model}"
 STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
     403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
@@ -19,15 +23,61 @@ STATUS_TEXT = {
 }
 
 
-def _models(endpoints: list[Endpoint]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
-    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+def _schemas_by_surface(endpoints: list[Endpoint]) -> dict[str, tuple[dict[ModelKey, Schema], dict[str, Schema]]]:
+    """Each surface's models in one pydantic pass: their `$ref`s and the `$defs` they point into."""
+    wanted: dict[str, dict[ModelKey, None]] = {}
     for ep in endpoints:
-        if ep.body is not None:
-            wanted[(ep.body, "validation")] = None
+        keys = wanted.setdefault(ep.surface.name, {})
+        for model in (ep.query, ep.body):
+            if model is not None:
+                keys[(model, "validation")] = None
         for model in ep.responses.values():
             if model is not None:
-                wanted[(model, "serialization")] = None
-    return list(wanted)
+                keys[(model, "serialization")] = None
+    result: dict[str, tuple[dict[ModelKey, Schema], dict[str, Schema]]] = {}
+    for surface, keys in wanted.items():
+        refs, defs = models_json_schema(list(keys), ref_template=REF_TEMPLATE)
+        result[surface] = ({key: refs[key] for key in keys}, defs.get("$defs", {}))
+    return result
+
+
+def _renamed(node: Any, renames: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {key: _renamed(value, renames) for key, value in node.items()}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+            out["$ref"] = REF_PREFIX + renames.get(ref.removeprefix(REF_PREFIX), ref.removeprefix(REF_PREFIX))
+        return out
+    if isinstance(node, list):
+        return [_renamed(item, renames) for item in node]
+    return node
+
+
+def _hoist(
+    by_surface: dict[str, tuple[dict[ModelKey, Schema], dict[str, Schema]]],
+) -> tuple[dict[str, dict[ModelKey, Schema]], dict[str, Schema]]:
+    """One `components.schemas` for all surfaces.
+
+    A name that two surfaces use for different schemas is prefixed with the surface name in every
+    surface that uses it, so the result does not depend on mount order. Renaming can make a shared
+    model differ (its nested refs changed), hence the loop until nothing clashes.
+    """
+    while True:
+        variants: dict[str, list[Schema]] = {}
+        for _, defs in by_surface.values():
+            for name, schema in defs.items():
+                if schema not in variants.setdefault(name, []):
+                    variants[name].append(schema)
+        clashing = {name for name, seen in variants.items() if len(seen) > 1}
+        if not clashing:
+            merged = {name: seen[0] for name, seen in sorted(variants.items())}
+            return {surface: refs for surface, (refs, _) in by_surface.items()}, merged
+        for surface, (refs, defs) in list(by_surface.items()):
+            renames = {name: f"{surface}_{name}" for name in defs if name in clashing}
+            by_surface[surface] = (
+                {key: _renamed(schema, renames) for key, schema in refs.items()},
+                {renames.get(name, name): _renamed(schema, renames) for name, schema in defs.items()},
+            )
 
 
 def _operation_id(ep: Endpoint, taken: set[str]) -> str:
@@ -39,7 +89,7 @@ def _operation_id(ep: Endpoint, taken: set[str]) -> str:
     return candidate
 
 
-def _path_parameters(path: str) -> list[dict[str, Any]]:
+def _path_parameters(path: str) -> list[Schema]:
     params = []
     for name in PATH_PARAM.findall(path):
         is_id = name == "id" or name.endswith("_id")
@@ -47,21 +97,23 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
     return params
 
 
-def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
-    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
-    required = set(schema.get("required", []))
+def _query_parameters(ref: Schema, schemas: dict[str, Schema]) -> list[Schema]:
+    # The query model was generated with the others, so nested refs (enums...) point into components.
+    model = schemas[ref["$ref"].removeprefix(REF_PREFIX)]
+    required = set(model.get("required", []))
     return [
         {"name": name, "in": "query", "required": name in required, "schema": prop}
-        for name, prop in schema.get("properties", {}).items()
+        for name, prop in model.get("properties", {}).items()
     ]
 
 
 def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, description: str) -> dict[str, Any]:
-    refs, definitions = models_json_schema(_models(endpoints), ref_template=REF_TEMPLATE)
+    refs, schemas = _hoist(_schemas_by_surface(endpoints))
     paths: dict[str, dict[str, Any]] = {}
     taken: set[str] = set()
     tags: dict[str, None] = {}
     for ep in endpoints:
+        surface_refs = refs[ep.surface.name]
         tags[ep.surface.title] = None
         operation: dict[str, Any] = {
             "operationId": _operation_id(ep, taken),
@@ -69,31 +121,32 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, descri
             "tags": [ep.surface.title],
             "responses": {},
         }
-        params = _path_parameters(ep.path) + (_query_parameters(ep.query) if ep.query else [])
+        params = _path_parameters(ep.path)
+        if ep.query is not None:
+            params += _query_parameters(surface_refs[(ep.query, "validation")], schemas)
         if params:
             operation["parameters"] = params
         if ep.body is not None:
             operation["requestBody"] = {
                 "required": True,
-                "content": {ep.content_type: {"schema": refs[(ep.body, "validation")]}},
+                "content": {ep.content_type: {"schema": surface_refs[(ep.body, "validation")]}},
             }
         for status, model in sorted(ep.responses.items()):
             response: dict[str, Any] = {"description": STATUS_TEXT.get(status, str(status))}
             if model is not None:
-                response["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
+                response["content"] = {"application/json": {"schema": surface_refs[(model, "serialization")]}}
             operation["responses"][str(status)] = response
         if ep.auth:
             operation["security"] = [{"bearerAuth": []}]
-        paths.setdefault(ep.path, {})[ep.method.lower()] = operation
+        # OpenAPI path templates carry no aiohttp regex (`{id:\d+}` -> `{id}`).
+        paths.setdefault(PATH_PARAM.sub(r"{\1}", ep.path), {})[ep.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
         "tags": [{"name": name} for name in tags],
         "paths": paths,
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
-
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from aiohttp import web
 
 from nodes.runtime.bus import Bus
@@ -18,7 +20,7 @@ class RunningEdge:
 
     async def start(self, bus: Bus, settings: Settings, *, host: str, port: int) -> None:
         await self.keyring.watch(bus)
-        app = create_app(settings, bus, self.keyring)
+        app = create_app(settings, bus, self.keyring, node_name=f"edge@{socket.gethostname()}:{port}")
         self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=10)
         await self.runner.setup()
         await web.TCPSite(self.runner, host, port).start()

@@ -77,7 +77,7 @@ class Bus:
         while True:
             try:
                 nc = await nats.connect(
-                    url,
+                    [seed.strip() for seed in url.split(",") if seed.strip()],
                     name=name,
                     connect_timeout=connect_timeout,
                     drain_timeout=drain_timeout,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import secrets
 from contextvars import ContextVar
 
 current_request_id: ContextVar[str] = ContextVar("souk_request_id", default="-")
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 class RequestIdFilter(logging.Filter):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 from storage.migrate import upgrade
@@ -17,18 +19,20 @@ from storage.migrate import upgrade
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
-from nodes.runtime.embedded_nats import EmbeddedNats
+from nodes.runtime.embedded_nats import EmbeddedNats, free_port
 from protocols import subjects
 from protocols.envelope import decode_reply
 from protocols.system import Pong
 from tests.conftest import cluster_settings
 
 REPO = Path(__file__).resolve().parents[2]
+Workers = tuple[TestClient, list[subprocess.Popen[bytes]], list[int]]
 
 
-def spawn_worker(nats_url: str, database_url: str) -> subprocess.Popen[bytes]:
+def spawn_worker(nats_url: str, database_url: str, metrics_port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SOUK_NATS_URL": nats_url, "SOUK_DATABASE_URL": database_url, "SOUK_LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "nodes.cli", "worker", "identity"], cwd=REPO, env=env)
+    command = ["worker", "identity", "--metrics-port", str(metrics_port)]
+    return subprocess.Popen([sys.executable, "-m", "nodes.cli", *command], cwd=REPO, env=env)
 
 
 async def wait_for_instances(bus: Bus, count: int) -> set[str]:
@@ -48,15 +52,16 @@ async def wait_for_instances(bus: Bus, count: int) -> set[str]:
 @pytest.fixture
 async def two_workers(
     nats_server: EmbeddedNats, database_url: str, tmp_path: Path, aiohttp_client: object
-) -> AsyncIterator[tuple[TestClient, list[subprocess.Popen[bytes]]]]:
+) -> AsyncIterator[Workers]:
     await upgrade(database_url)
     settings = cluster_settings(nats_server.url, database_url, tmp_path / "var")
-    procs = [spawn_worker(nats_server.url, database_url) for _ in range(2)]
+    ports = [free_port() for _ in range(2)]
+    procs = [spawn_worker(nats_server.url, database_url, port) for port in ports]
     bus = await Bus.connect(nats_server.url, name="edge", request_timeout=2.0)
     await wait_for_instances(bus, 2)
     keyring = KeyRing()
     client: TestClient = await aiohttp_client(create_app(settings, bus, keyring))  # type: ignore[operator]
-    yield client, procs
+    yield client, procs, ports
     for proc in procs:
         if proc.poll() is None:
             proc.kill()
@@ -94,17 +99,23 @@ async def assert_every_answer_holds(client: TestClient, results: list[tuple[int,
             assert body["error_type"] == "service_unavailable"
 
 
-async def test_killing_a_replica_loses_no_answered_request(two_workers: tuple[TestClient, list[subprocess.Popen[bytes]]]) -> None:
-    client, procs = two_workers
+async def test_killing_a_replica_loses_no_answered_request(two_workers: Workers) -> None:
+    client, procs, _ = two_workers
     results = await drive(client, 300, 60, procs[0].kill)
     await assert_every_answer_holds(client, results)
     after_kill = [r for r in results[80:] if r[0] == 201]
     assert after_kill, "the surviving replica kept serving"
 
 
-async def test_sigterm_drains_without_dropping_anything(two_workers: tuple[TestClient, list[subprocess.Popen[bytes]]]) -> None:
-    client, procs = two_workers
+async def test_sigterm_drains_without_dropping_anything(two_workers: Workers) -> None:
+    client, procs, ports = two_workers
     results = await drive(client, 300, 60, lambda: procs[0].send_signal(signal.SIGTERM))
     assert [r for r in results if r[0] != 201] == []
     await assert_every_answer_holds(client, results)
     assert procs[0].wait(timeout=30) == 0
+    # The survivor's own metrics listener counts what it handled.
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{ports[1]}/metrics") as resp:
+        text = await resp.text()
+    handled = re.search(r'souk_worker_requests_total\{outcome="ok",subject="svc.identity.create_user"\} (\d+)', text)
+    assert handled and int(handled.group(1)) > 0
+    assert "souk_worker_request_seconds_bucket" in text

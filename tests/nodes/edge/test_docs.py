@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from nodes.edge.app import endpoints
 from tests.conftest import Cluster
-
-
-def refs(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
-        return found + [r for value in node.values() for r in refs(value)]
-    if isinstance(node, list):
-        return [r for item in node for r in refs(item)]
-    return []
+from tests.support.openapi import refs
 
 
 async def test_openapi_describes_every_declared_route(cluster: Cluster) -> None:

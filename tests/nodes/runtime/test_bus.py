@@ -181,3 +181,26 @@ def test_a_handler_for_another_domain_is_refused() -> None:
     other: Handlers[ProbeDeps] = Handlers("elsewhere")
     with pytest.raises(ValueError):
         other.on(Echo)
+
+
+async def test_bus_and_worker_reconnect_after_nats_restarts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server = EmbeddedNats(tmp_path / "nats")
+    await server.start()
+    client = await Bus.connect(server.url, name="client", request_timeout=2.0)
+    try:
+        await serve(client, "w1")
+        assert (await client.request(Echo(text="before"))).text == "before"
+        server.kill()  # a crash, not a shutdown
+        restarted = EmbeddedNats(tmp_path / "nats", port=server.port)
+        await restarted.start()
+        reply = None
+        for _ in range(100):  # both connections find the new server and resubscribe on their own
+            try:
+                reply = await client.request(Echo(text="after"), timeout=0.5)
+                break
+            except DomainError:
+                await asyncio.sleep(0.1)
+        assert reply is not None and reply.text == "after"
+        await restarted.stop()
+    finally:
+        await client.close()

@@ -54,3 +54,9 @@ def test_bad_values_and_unknown_keys_are_refused(tmp_path: Path) -> None:
     config.write_text("[edge]\nprot = 1\n")
     with pytest.raises(SettingsError):
         load_settings(config_file=config, environ={})
+
+
+def test_the_production_example_is_a_valid_settings_file() -> None:
+    settings = load_settings(config_file=DEFAULT_CONFIG.with_name("production.example.toml"), environ={})
+    assert settings.database.url.startswith("postgresql://")
+    assert settings.nats.url.count("nats://") == 3

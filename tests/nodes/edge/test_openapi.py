@@ -1,0 +1,100 @@
+"""`build_openapi` on its own: what the served document (tests/nodes/edge/test_docs.py) cannot show
+with today's surfaces — query models, surfaces sharing model names, auth, regex paths."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, create_model
+
+from nodes.edge.http import Surface, SurfaceRoutes
+from nodes.edge.openapi import build_openapi
+from tests.support.openapi import refs
+
+REF_PREFIX = "#/components/schemas/"
+
+
+def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    return spec["components"]["schemas"][schema["$ref"].removeprefix(REF_PREFIX)]  # type: ignore[no-any-return]
+
+
+class Kind(str, Enum):
+    car = "car"
+    bike = "bike"
+
+
+class ListQuery(BaseModel):
+    kind: Kind | None = None
+    page: int = 1
+    q: str
+
+
+class Shared(BaseModel):
+    ok: bool
+
+
+# Two surfaces each with their own `Item`; a model both use unchanged.
+AutosItem = create_model("Item", __module__="tests.autos", id=(int, ...), shared=(Shared, ...))
+BarterItem = create_model("Item", __module__="tests.barter", title=(str, ...), shared=(Shared, ...))
+
+
+async def handler(_request: web.Request) -> web.Response:
+    return web.Response()
+
+
+async def list_items(_request: web.Request) -> web.Response:
+    return web.Response()
+
+
+def spec() -> dict[str, Any]:
+    autos = SurfaceRoutes(Surface(name="autos", title="MillionAvto"))
+    barter = SurfaceRoutes(Surface(name="barter", title="FreeMarket"))
+    autos.get("/ads", query=ListQuery, responses={200: AutosItem})(list_items)
+    autos.post("/ads/{ad_id:\\d+}/photos/{slot}", body=Shared, auth=True, content_type="multipart/form-data",
+               responses={201: None})(handler)
+    barter.get("/items", query=ListQuery, responses={200: BarterItem, 404: None})(list_items)
+    endpoints = autos.endpoints + barter.endpoints
+    return build_openapi(endpoints, title="T", version="1", description="Socket.IO at /socket.io/")
+
+
+def test_every_ref_resolves_and_operations_are_unique() -> None:
+    doc = spec()
+    assert doc["openapi"] == "3.1.0" and "Socket.IO" in doc["info"]["description"]
+    for ref in refs(doc):
+        assert ref.startswith(REF_PREFIX) and ref.removeprefix(REF_PREFIX) in doc["components"]["schemas"], ref
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert ids == ["autos_list_items", "autos_handler", "barter_list_items"]
+    assert doc["tags"] == [{"name": "MillionAvto"}, {"name": "FreeMarket"}]
+
+
+def test_query_fields_become_parameters_with_their_nested_schemas() -> None:
+    params = {p["name"]: p for p in spec()["paths"]["/ads"]["get"]["parameters"]}
+    assert set(params) == {"kind", "page", "q"}
+    assert all(p["in"] == "query" for p in params.values())
+    assert params["q"]["required"] and not params["page"]["required"]
+    kind_ref = next(s for s in params["kind"]["schema"]["anyOf"] if "$ref" in s)
+    assert resolve(spec(), kind_ref)["enum"] == ["car", "bike"]
+
+
+def test_clashing_names_are_prefixed_by_surface_and_shared_models_merged() -> None:
+    doc = spec()
+    schemas = doc["components"]["schemas"]
+    assert "Item" not in schemas and {"autos_Item", "barter_Item", "Shared"} <= set(schemas)
+    autos_out = doc["paths"]["/ads"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    barter_out = doc["paths"]["/items"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert resolve(doc, autos_out)["properties"].keys() == {"id", "shared"}
+    assert resolve(doc, barter_out)["properties"].keys() == {"title", "shared"}
+    assert doc["paths"]["/items"]["get"]["responses"]["404"] == {"description": "Not Found"}
+    assert spec() == doc  # deterministic
+
+
+def test_path_params_auth_and_body_content_type() -> None:
+    doc = spec()
+    op = doc["paths"]["/ads/{ad_id}/photos/{slot}"]["post"]
+    assert [(p["name"], p["schema"]["type"]) for p in op["parameters"]] == [("ad_id", "integer"), ("slot", "string")]
+    assert op["security"] == [{"bearerAuth": []}]
+    assert "security" not in doc["paths"]["/ads"]["get"]
+    assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert op["requestBody"]["content"]["multipart/form-data"]["schema"] == {"$ref": REF_PREFIX + "Shared"}
