@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from typing import Any
 
 import socketio
+
+from nodes.edge.app import create_app
+from nodes.edge.auth import KeyRing
+from nodes.runtime.bus import Bus
 
 from tests.conftest import Cluster
 
@@ -92,9 +98,26 @@ async def test_oversized_bodies_are_refused(cluster: Cluster) -> None:
     assert (await resp.json())["status_code"] == 413
 
 
-async def test_cors_only_for_configured_origins(cluster: Cluster) -> None:
+async def test_cors_only_for_configured_origins(cluster: Cluster, aiohttp_client: Any) -> None:
     resp = await cluster.edge_a.get("/health", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in resp.headers
+
+    edge = cluster.settings.edge
+    settings = replace(cluster.settings, edge=replace(edge, cors_origins=("https://app.example",)))
+    bus = await Bus.connect(settings.nats.url, name="edge-cors")
+    try:
+        client = await aiohttp_client(create_app(settings, bus, KeyRing()))
+        preflight = await client.options(
+            "/api/users/",
+            headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.status == 204
+        assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
+        assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+        other = await client.get("/health", headers={"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers
+    finally:
+        await bus.close()
 
 
 async def test_metrics_count_http_and_bus_traffic(cluster: Cluster) -> None:
