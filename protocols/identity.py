@@ -1,16 +1,47 @@
-"""The identity domain: accounts and sessions."""
+"""The identity domain: accounts, credentials, sessions, one-time codes and tokens.
+
+Every surface speaks to identity through these commands; each shapes the replies for its contract.
+Client-supplied ids never appear here: the acting user comes from the verified envelope actor.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar
 
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Message, Role
+from .envelope import Command, Empty, Message, Role
 
 DOMAIN = "identity"
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+# Access tokens: signed by the identity worker, verified by every edge with the published keys.
+ACCESS_TOKEN_TYPE = "access"
+ACCESS_TOKEN_TTL_S = 15 * 60
+REFRESH_TOKEN_TTL_S = 7 * 24 * 3600
+
+# Realty's free-form profile fields (users/update/); nothing outside this list can be set that way.
+REALTY_PROFILE_FIELDS = (
+    "middle_name", "sex", "user_type", "whatsapp", "telegram", "viber", "zoom", "prop_city", "prop_offer",
+    "prop_type", "prop_state", "about", "notifications_all_messages", "notifications_new_matches",
+    "notifications_responses", "notifications_contacts", "notifications_news",
+)  # fmt: skip
+
+# Roles a person may pick when registering; the rest are granted by an admin.
+SELF_SERVICE_ROLES = (Role.USER, Role.DEALER, Role.REALTOR, Role.AGENCY, Role.DEVELOPER)
+
+
+class PublicKeyRecord(Message):
+    """A verification key as published in the `AUTH_KEYS_BUCKET` KV bucket under its `kid`."""
+
+    kid: str
+    alg: str
+    public_key_pem: str
 
 
 class UserProfile(Message):
@@ -34,6 +65,42 @@ class UserProfile(Message):
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+    locations: list[str] = []
+    attributes: dict[str, str | bool | None] = {}
+    avatar_url: str | None = None
+    licenses_url: str | None = None
+    membership_id: str | None = None
+    referral_code: str | None = None
+    rewards_balance: int = 0
+
+
+class ClientInfo(Message):
+    """Where a sign-in comes from, recorded on its session."""
+
+    ip: str | None = None
+    user_agent: str | None = Field(default=None, max_length=512)
+    device: str | None = Field(default=None, max_length=128)
+
+
+class TokenPair(Message):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: str
+
+
+class SignedIn(Message):
+    user: UserProfile
+    tokens: TokenPair
+
+
+class Registered(Message):
+    user: UserProfile
+    tokens: TokenPair | None = None
+    dev_code: str | None = None  # only in development: the SMS code, as Realty's document shows
+
+
+# --- accounts -------------------------------------------------------------------------------------
 
 
 class CreateUser(Command[UserProfile]):
@@ -49,6 +116,26 @@ class CreateUser(Command[UserProfile]):
     bio: str | None = Field(default=None, max_length=2000)
 
 
+class Register(Command[Registered]):
+    """A new account. With a password it is signed in at once (`sign_in`); a phone-only account
+    gets an SMS code to activate instead. 409 (`conflict`) names the identifier that is taken."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "register")
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    full_name: str | None = Field(default=None, max_length=128)
+    first_name: str | None = Field(default=None, max_length=128)
+    last_name: str | None = Field(default=None, max_length=128)
+    city: str | None = Field(default=None, max_length=64)
+    telegram_contact: str | None = Field(default=None, max_length=64)
+    role: Role = Role.USER
+    referral_code: str | None = Field(default=None, max_length=32)
+    sign_in: bool = True
+    client: ClientInfo = ClientInfo()
+
+
 class GetUser(Command[UserProfile]):
     """One account by id or by username (case-insensitive); exactly one of the two."""
 
@@ -58,10 +145,201 @@ class GetUser(Command[UserProfile]):
     username: str | None = None
 
 
+class GetMe(Command[UserProfile]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_me")
+    idempotent: ClassVar[bool] = True
+
+
+class UpdateProfile(Command[UserProfile]):
+    """The actor's own profile. Only these fields exist: role, flags, rewards and ids cannot be set."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "update_profile")
+    full_name: str | None = Field(default=None, max_length=128)
+    first_name: str | None = Field(default=None, max_length=128)
+    last_name: str | None = Field(default=None, max_length=128)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    city: str | None = Field(default=None, max_length=64)
+    bio: str | None = Field(default=None, max_length=2000)
+    telegram_contact: str | None = Field(default=None, max_length=64)
+    attributes: dict[str, str | bool | None] | None = None  # keys from REALTY_PROFILE_FIELDS
+    avatar_url: str | None = Field(default=None, max_length=512)
+    licenses_url: str | None = Field(default=None, max_length=512)
+
+
+class SetLocations(Command[UserProfile]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "set_locations")
+    user_id: int
+    locations: list[str] = Field(min_length=1, max_length=3)
+
+
+class DeleteAccount(Command[Empty]):
+    """Deletes the actor's account and ends all its sessions."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "delete_account")
+
+
+class UserPage(Message):
+    items: list[UserProfile]
+    total: int
+
+
+class ListUsers(Command[UserPage]):
+    """Managers and admins only."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_users")
+    idempotent: ClassVar[bool] = True
+    search: str | None = Field(default=None, max_length=128)
+    role: Role | None = None
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
 class CreateAdmin(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "create_admin")
     email: str = Field(max_length=254)
-    password: str = Field(min_length=8, max_length=128)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+# --- credentials and sessions ----------------------------------------------------------------------
+
+
+class LoginKind(StrEnum):
+    EMAIL = "email"
+    USERNAME = "username"
+    PHONE = "phone"
+
+
+class Login(Command[SignedIn]):
+    """Password sign-in. A wrong identifier and a wrong password answer alike (`unauthorized`)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "login")
+    kind: LoginKind
+    identifier: str = Field(max_length=254)
+    password: str = Field(max_length=PASSWORD_MAX)
+    client: ClientInfo = ClientInfo()
+
+
+class LoginWithCode(Command[SignedIn]):
+    """Realty's `users/token`: phone plus the SMS code."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "login_with_code")
+    phone: str = Field(max_length=20)
+    code: str = Field(max_length=12)
+    client: ClientInfo = ClientInfo()
+
+
+class Refresh(Command[TokenPair]):
+    """Rotates the refresh token. A token that was already rotated revokes its whole session."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "refresh")
+    refresh_token: str = Field(max_length=256)
+    client: ClientInfo = ClientInfo()
+
+
+class Logout(Command[Empty]):
+    """Ends the session of the refresh token if given, else the actor's current session."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "logout")
+    refresh_token: str | None = Field(default=None, max_length=256)
+
+
+class SessionInfo(Message):
+    id: str
+    device: str | None
+    ip: str | None
+    user_agent: str | None
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class SessionList(Message):
+    items: list[SessionInfo]
+
+
+class ListSessions(Command[SessionList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_sessions")
+    idempotent: ClassVar[bool] = True
+
+
+class RevokeSession(Command[Empty]):
+    """One of the actor's sessions; another user's session answers `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "revoke_session")
+    session_id: str = Field(max_length=64)
+
+
+class Revoked(Message):
+    revoked_count: int
+
+
+class RevokeAllSessions(Command[Revoked]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "revoke_all_sessions")
+    keep_current: bool = False
+
+
+class ChangePassword(Command[Empty]):
+    """Ends every other session of the actor."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "change_password")
+    old_password: str = Field(max_length=PASSWORD_MAX)
+    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+# --- one-time codes and links ----------------------------------------------------------------------
+
+
+class CodePurpose(StrEnum):
+    ACTIVATE = "activate"
+    LOGIN = "login"
+
+
+class CodeSent(Message):
+    dev_code: str | None = None  # only in development
+
+
+class SendPhoneCode(Command[CodeSent]):
+    """Sends a fresh 6-digit code (at most 3 per phone per hour). Unknown phones answer alike."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "send_phone_code")
+    phone: str = Field(max_length=20)
+
+
+class ActivatePhone(Command[UserProfile]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "activate_phone")
+    phone: str = Field(max_length=20)
+    code: str = Field(max_length=12)
+
+
+class RequestPasswordReset(Command[Empty]):
+    """Mails a single-use link if the account exists; the answer never says whether it does."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "request_password_reset")
+    email: str = Field(max_length=254)
+    link_base: str = Field(max_length=512)
+
+
+class ResetPassword(Command[Empty]):
+    """Sets a new password with a reset token; ends every session of the account."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "reset_password")
+    token: str = Field(max_length=256)
+    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class RequestEmailVerification(Command[Empty]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "request_email_verification")
+    link_base: str = Field(max_length=512)
+
+
+class VerifyEmail(Command[UserProfile]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "verify_email")
+    token: str = Field(max_length=256)
+
+
+# --- scheduled work --------------------------------------------------------------------------------
 
 
 class SessionsPurged(Message):
@@ -69,21 +347,7 @@ class SessionsPurged(Message):
 
 
 class PurgeExpiredSessions(Command[SessionsPurged]):
-    """Scheduled: delete sessions whose refresh window has closed."""
+    """Scheduled: delete sessions, codes and links whose time is over."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "purge_expired_sessions")
     idempotent: ClassVar[bool] = True
-
-
-
-# Access tokens: signed by the identity worker, verified by every edge with the published keys.
-ACCESS_TOKEN_TYPE = "access"
-REFRESH_TOKEN_TYPE = "refresh"
-
-
-class PublicKeyRecord(Message):
-    """A verification key as published in the `AUTH_KEYS_BUCKET` KV bucket under its `kid`."""
-
-    kid: str
-    alg: str
-    public_key_pem: str

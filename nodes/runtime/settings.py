@@ -21,6 +21,15 @@ DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.toml"
 
 
 @dataclass(frozen=True)
+class AppSettings:
+    environment: str = "development"  # development | production
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+
+@dataclass(frozen=True)
 class NatsSettings:
     url: str = ""  # empty: start the bundled nats-server on a free port
     request_timeout: float = 5.0
@@ -49,6 +58,35 @@ class AuthSettings:
     audience: str = "souk"
     algorithms: tuple[str, ...] = ("EdDSA",)
     leeway_s: float = 5.0
+    access_ttl_s: int = 900
+    refresh_ttl_s: int = 604800
+    secure_cookies: bool = False
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    backend: str = "console"  # console | smtp
+    from_address: str = "Souk <no-reply@souk.local>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    backend: str = "console"  # console | http
+    http_url: str = ""
+    http_token: str = ""
+    sender: str = "Souk"
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    dir: str = "var/media"
+    url_prefix: str = "/media/"
+    max_image_bytes: int = 5_242_880
 
 
 @dataclass(frozen=True)
@@ -76,10 +114,14 @@ class LogSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
     nats: NatsSettings = field(default_factory=NatsSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    media: MediaSettings = field(default_factory=MediaSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)

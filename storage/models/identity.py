@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -40,6 +42,16 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # FreeMarket's selected cities, Realty's free-form profile fields (allowlisted in protocols).
+    locations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    avatar_url: Mapped[str | None] = mapped_column(String(512))
+    licenses_url: Mapped[str | None] = mapped_column(String(512))
+    # Membership Auto.
+    membership_id: Mapped[str | None] = mapped_column(String(32))
+    referral_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rewards_balance: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Session(Base):
@@ -58,3 +70,54 @@ class Session(Base):
     last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class RotatedRefreshToken(Base):
+    """A refresh token that was already exchanged; presenting it again revokes its session."""
+
+    __tablename__ = "identity_rotated_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("identity_sessions.id", ondelete="CASCADE"), index=True)
+    rotated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneCode(Base):
+    """A 6-digit SMS code: single use, 10 minutes, void after 5 wrong tries."""
+
+    __tablename__ = "identity_phone_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class EmailLink(Base):
+    """A single-use, expiring token mailed for email verification or a password reset."""
+
+    __tablename__ = "identity_email_links"
+
+    token_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class SigningKey(Base):
+    """The identity worker's token signing keys; the public halves are published to the edges."""
+
+    __tablename__ = "identity_signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(16))
+    private_pem: Mapped[str] = mapped_column(Text)
+    public_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column()

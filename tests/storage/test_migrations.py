@@ -19,7 +19,7 @@ from storage.models.identity import User
 async def test_migrations_run_up_from_empty_and_match_the_models(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
-    assert await current_revision(database_url) == "0001"
+    assert await current_revision(database_url) == "0002"
     await upgrade(database_url)  # a second run is a no-op
     engine = create_engine(database_url)
     try:

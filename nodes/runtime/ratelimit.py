@@ -1,0 +1,74 @@
+"""Rate limits shared by every process: fixed-window counters in a NATS KV bucket.
+
+Each (rule, subject, window) is one key, incremented with compare-and-set, so a limit holds however
+many edges or workers count against it. Exceeding it raises `rate_limited` with `retry_after`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.kv import KeyValue
+
+from protocols import subjects
+from protocols.envelope import DomainError, ErrorCode
+
+from .bus import Bus
+
+MAX_WINDOW_S = 3600  # the bucket forgets a counter this long after its last write
+CAS_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    limit: int
+    window_s: int
+
+
+class RateLimiter:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self._kv: KeyValue | None = None
+
+    async def _bucket(self) -> KeyValue:
+        if self._kv is None:
+            self._kv = await self.bus.kv(subjects.RATE_LIMIT_BUCKET, ttl=MAX_WINDOW_S)
+        return self._kv
+
+    async def hit(self, rule: Rule, who: str) -> None:
+        """Count one attempt by `who` (an IP, an account); refuse it past the rule's limit."""
+        if rule.window_s > MAX_WINDOW_S:
+            raise ValueError(f"{rule.name}: windows longer than {MAX_WINDOW_S}s are not kept")
+        now = time.time()
+        window = int(now // rule.window_s)
+        digest = hashlib.sha256(who.encode()).hexdigest()[:32]  # no addresses or emails in key names
+        key = f"{rule.name}.{digest}.{window}"
+        count = await self._increment(await self._bucket(), key)
+        if count > rule.limit:
+            retry_after = (window + 1) * rule.window_s - now
+            raise DomainError(
+                ErrorCode.RATE_LIMITED, "Too many requests, try again later", {"retry_after": round(retry_after, 1)}
+            )
+
+    async def _increment(self, kv: KeyValue, key: str) -> int:
+        for _ in range(CAS_ATTEMPTS):
+            try:
+                entry = await kv.get(key)
+            except KeyNotFoundError:
+                try:
+                    await kv.create(key, b"1")
+                    return 1
+                except KeyWrongLastSequenceError:
+                    continue  # someone else created it first
+            count = int(entry.value or b"0") + 1
+            try:
+                await kv.update(key, str(count).encode(), last=entry.revision)
+                return count
+            except KeyWrongLastSequenceError:
+                continue
+        # Heavy contention on one key: that alone means the caller is far past any sane limit.
+        raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests, try again later", {"retry_after": 1})
