@@ -143,7 +143,7 @@ async def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None
 
     password = args.password or os.environ.get("SOUK_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     await _migrate(settings)
-    async with DOMAIN.open_deps(settings) as deps:
+    async with DOMAIN.open_deps(settings, None) as deps:
         try:
             admin = await create_admin(CreateAdmin(email=args.email, password=password), Actor.system(), deps)
         except DomainError as exc:

@@ -86,7 +86,8 @@ class Domain(Generic[DepsT]):
     """What a worker package exports: its handlers and how to open (and close) its dependencies."""
 
     handlers: Handlers[DepsT]
-    open_deps: Callable[[Settings], AbstractAsyncContextManager[DepsT]]
+    # The bus is None when a command-line tool runs a handler without a cluster.
+    open_deps: Callable[[Settings, Bus | None], AbstractAsyncContextManager[DepsT]]
 
     @property
     def name(self) -> str:

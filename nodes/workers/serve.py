@@ -22,7 +22,7 @@ class RunningWorkers:
     async def start(self, bus: Bus, settings: Settings, names: tuple[str, ...]) -> None:
         for name in names:
             domain = load_domain(name)
-            deps = await self._stack.enter_async_context(domain.open_deps(settings))
+            deps = await self._stack.enter_async_context(domain.open_deps(settings, bus))
             runtime = WorkerRuntime(bus, domain.handlers, deps, max_inflight=settings.workers.max_inflight)
             await runtime.start()
             self.runtimes.append(runtime)

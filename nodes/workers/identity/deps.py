@@ -7,23 +7,42 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.ratelimit import RateLimiter
+from nodes.runtime.settings import Settings
 from storage.engine import create_engine, session_factory
 
-from nodes.runtime.settings import Settings
-
+from .mail import MailBackend, mail_backend
 from .passwords import PasswordHashing
+from .sms import SmsSender, sms_sender
 
 
 @dataclass(frozen=True)
 class IdentityDeps:
+    settings: Settings
     db: async_sessionmaker[AsyncSession]
     passwords: PasswordHashing
+    mail: MailBackend
+    sms: SmsSender
+    bus: Bus | None  # None only for command-line tools running a handler directly
+    limiter: RateLimiter | None
 
 
 @asynccontextmanager
-async def open_deps(settings: Settings) -> AsyncIterator[IdentityDeps]:
+async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[IdentityDeps]:
     engine = create_engine(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
+    sms = sms_sender(settings.sms)
     try:
-        yield IdentityDeps(db=session_factory(engine), passwords=PasswordHashing())
+        yield IdentityDeps(
+            settings=settings,
+            db=session_factory(engine),
+            passwords=PasswordHashing(),
+            mail=mail_backend(settings.mail),
+            sms=sms,
+            bus=bus,
+            limiter=RateLimiter(bus) if bus is not None else None,
+        )
     finally:
+        await sms.close()
         await engine.dispose()
