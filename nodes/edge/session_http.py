@@ -27,7 +27,7 @@ def client_info(request: web.Request, device: str | None = None) -> ClientInfo:
 
 
 def require_actor(request: web.Request) -> Actor:
-    actor = request.get(ACTOR)
+    actor: Actor | None = request.get(ACTOR)
     if actor is None:
         raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
     return actor
