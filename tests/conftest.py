@@ -4,7 +4,7 @@ the workers, and two edge apps (A and B) sharing them. Parametrized over SQLite 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -56,6 +56,7 @@ def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Setting
         database=replace(base.database, url=database_url, pool_size=5),
         workers=replace(base.workers, domains=KNOWN_DOMAINS),
         paths=replace(base.paths, var_dir=str(var_dir)),
+        media=replace(base.media, dir=str(var_dir / "media")),
     )
 
 
@@ -84,10 +85,20 @@ async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: 
 
 
 @pytest.fixture
+def settings_override() -> Callable[[Settings], Settings]:
+    """Override in a test module to change the cluster's settings (mail over SMTP, an SMS provider…)."""
+    return lambda settings: settings
+
+
+@pytest.fixture
 async def cluster(
-    nats_server: EmbeddedNats, database_url: str, tmp_path: Path, aiohttp_client: object
+    nats_server: EmbeddedNats,
+    database_url: str,
+    tmp_path: Path,
+    aiohttp_client: object,
+    settings_override: Callable[[Settings], Settings],
 ) -> AsyncIterator[Cluster]:
-    settings = cluster_settings(nats_server.url, database_url, tmp_path / "var")
+    settings = settings_override(cluster_settings(nats_server.url, database_url, tmp_path / "var"))
     await upgrade(database_url)
     worker_bus = await Bus.connect(nats_server.url, name="workers")
     workers = RunningWorkers()

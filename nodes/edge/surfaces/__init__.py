@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import barter
+from . import advisor, autos, barter, garage, realty
 
-ALL: tuple[SurfaceRoutes, ...] = (barter.routes,)
+ALL: tuple[SurfaceRoutes, ...] = (autos.routes, barter.routes, advisor.routes, realty.routes, garage.routes)
