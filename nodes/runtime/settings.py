@@ -64,6 +64,19 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """Attempts allowed per window, shared by every process through NATS KV."""
+
+    login_per_account: int = 10
+    login_per_ip: int = 50
+    login_window_s: int = 900
+    register_per_ip: int = 20
+    register_window_s: int = 3600
+    refresh_per_ip: int = 120
+    refresh_window_s: int = 300
+
+
+@dataclass(frozen=True)
 class MailSettings:
     backend: str = "console"  # console | smtp
     from_address: str = "Souk <no-reply@souk.local>"
@@ -119,6 +132,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     edge: EdgeSettings = field(default_factory=EdgeSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
