@@ -137,7 +137,7 @@ async def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> None:
 async def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     """Runs the identity domain's own handler against the database; no cluster needed."""
     from nodes.workers.identity import DOMAIN
-    from nodes.workers.identity.handlers import create_admin
+    from nodes.workers.identity.accounts import create_admin
     from protocols.envelope import Actor, DomainError
     from protocols.identity import CreateAdmin
 

@@ -67,6 +67,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     SYSTEM = "system"
+    ANONYMOUS = "anonymous"  # a request no token vouched for; never held by an account
 
 
 class Actor(BaseModel):
@@ -80,6 +81,14 @@ class Actor(BaseModel):
     @classmethod
     def system(cls) -> Actor:
         return cls(user_id=0, role=Role.SYSTEM)
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls(user_id=0, role=Role.ANONYMOUS)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.role not in (Role.ANONYMOUS, Role.SYSTEM)
 
 
 class ErrorCode(StrEnum):

@@ -151,7 +151,8 @@ class GetMe(Command[UserProfile]):
 
 
 class UpdateProfile(Command[UserProfile]):
-    """The actor's own profile. Only these fields exist: role, flags, rewards and ids cannot be set."""
+    """The actor's own profile; a field left None keeps its value. Only these fields exist: role,
+    verification flags, rewards and ids cannot be set this way."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "update_profile")
     full_name: str | None = Field(default=None, max_length=128)
@@ -311,6 +312,7 @@ class ActivatePhone(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "activate_phone")
     phone: str = Field(max_length=20)
     code: str = Field(max_length=12)
+    client: ClientInfo = ClientInfo()
 
 
 class RequestPasswordReset(Command[Empty]):

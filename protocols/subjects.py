@@ -9,6 +9,7 @@ PING_COMMAND = "_ping"
 # KV buckets: short-lived shared state.
 SCHEDULER_LEASE_BUCKET = "scheduler_lease"
 AUTH_KEYS_BUCKET = "auth_keys"
+REVOKED_SESSIONS_BUCKET = "revoked_sessions"
 RATE_LIMIT_BUCKET = "rate_limits"
 
 

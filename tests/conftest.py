@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
-from storage.migrate import upgrade
-from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
 
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
@@ -20,6 +18,9 @@ from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.settings import Settings, load_settings
 from nodes.workers import KNOWN_DOMAINS
 from nodes.workers.serve import RunningWorkers
+from storage.migrate import upgrade
+from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
+from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
 
 POSTGRES_ADMIN_URL = os.environ.get("SOUK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -77,11 +78,18 @@ class Cluster:
 
 async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: list[object]) -> TestClient:
     bus = await Bus.connect(settings.nats.url, name=name, request_timeout=settings.nats.request_timeout)
-    keyring = KeyRing()
+    keyring = KeyRing(settings.auth)
     await keyring.watch(bus)
     closers.extend([keyring.close, bus.close])
     app = create_app(settings, bus, keyring, node_name=name)
     return await aiohttp_client(app)  # type: ignore[operator, no-any-return]
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpSink]:
+    """A real SMTP server receiving what the cluster mails (with `mail_through` in `settings_override`)."""
+    async with smtp_sink() as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import socket
 from aiohttp import web
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 
 from . import ops
@@ -14,9 +15,10 @@ from .auth import KeyRing, TokenVerifier
 from .cors import cors_middleware
 from .docs import setup_docs
 from .http import Endpoint, SurfaceRoutes
+from .media import setup_media
 from .middleware import authenticate, errors, request_context
 from .realtime.socketio import attach_socketio
-from .state import BUS, ENDPOINTS, KEYRING, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
+from .state import BUS, ENDPOINTS, KEYRING, LIMITER, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
 from .surfaces import ALL as SURFACES
 
 
@@ -37,12 +39,14 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
     verifier = TokenVerifier(keyring, settings.auth)
     app[SETTINGS] = settings
     app[BUS] = bus
+    app[LIMITER] = RateLimiter(bus)
     app[KEYRING] = keyring
     app[VERIFIER] = verifier
     app[NODE_NAME] = node_name or f"edge@{socket.gethostname()}:{settings.edge.port}"
     app[ENDPOINTS] = []
     app[ROUTE_ENDPOINTS] = {}
     mount(app, (ops.routes, *SURFACES))
+    setup_media(app)
     setup_docs(app)
     attach_socketio(app, verifier, settings.edge.cors_origins)
     return app

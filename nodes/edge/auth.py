@@ -1,13 +1,14 @@
 """Access-token verification on the edge: no database, only the public keys identity publishes.
 
-The identity worker puts each verification key in the `auth_keys` KV bucket; every edge watches the
-bucket, so a key rotation reaches all edges without a restart.
+The identity worker puts each verification key in the `auth_keys` KV bucket and each ended session in
+`revoked_sessions`; every edge watches both, so a key rotation or a logout reaches all edges at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import jwt
@@ -30,30 +31,24 @@ class InvalidToken(Exception):
     """Any reason a token is not accepted; the reason is logged, never shown to the client."""
 
 
-class KeyRing:
-    """The verification keys by key id."""
+class BucketMirror:
+    """A local copy of a KV bucket: its entries loaded at `watch`, then kept current in the background."""
 
     def __init__(self) -> None:
-        self._keys: dict[str, tuple[str, Any]] = {}
-        self._watch_task: asyncio.Task[None] | None = None
+        self._task: asyncio.Task[None] | None = None
         self._watcher: KeyValue.KeyWatcher | None = None
 
-    def add(self, record: PublicKeyRecord) -> None:
-        key = jwt.get_algorithm_by_name(record.alg).prepare_key(record.public_key_pem)
-        self._keys[record.kid] = (record.alg, key)
+    def put(self, key: str, value: bytes) -> None:
+        raise NotImplementedError
 
-    def remove(self, kid: str) -> None:
-        self._keys.pop(kid, None)
+    def delete(self, key: str) -> None:
+        raise NotImplementedError
 
-    def get(self, kid: str) -> tuple[str, Any] | None:
-        return self._keys.get(kid)
-
-    async def watch(self, bus: Bus) -> None:
-        """Load the published keys, then follow changes in the background."""
-        kv = await bus.kv(subjects.AUTH_KEYS_BUCKET, history=1)
+    async def watch(self, bus: Bus, bucket: str, *, ttl: float | None = None) -> None:
+        kv = await bus.kv(bucket, ttl=ttl, history=1)
         self._watcher = await kv.watchall()
         loaded = asyncio.get_running_loop().create_future()
-        self._watch_task = asyncio.create_task(self._follow(self._watcher, loaded))
+        self._task = asyncio.create_task(self._follow(self._watcher, loaded))
         await asyncio.wait_for(loaded, timeout=10)
 
     async def _follow(self, watcher: KeyValue.KeyWatcher, loaded: asyncio.Future[None]) -> None:
@@ -63,12 +58,9 @@ class KeyRing:
                     loaded.set_result(None)
                 continue
             if entry.operation in ("DEL", "PURGE") or not entry.value:
-                self.remove(entry.key)
-                continue
-            try:
-                self.add(PublicKeyRecord.model_validate(orjson.loads(entry.value)))
-            except (ValidationError, orjson.JSONDecodeError, ValueError) as exc:
-                log.warning("ignoring unreadable key %s: %s", entry.key, exc)
+                self.delete(entry.key)
+            else:
+                self.put(entry.key, entry.value)
         if not loaded.done():
             loaded.set_result(None)
 
@@ -78,8 +70,68 @@ class KeyRing:
                 await self._watcher.stop()  # type: ignore[no-untyped-call]
             except Exception:  # the connection may be closed already
                 pass
-        if self._watch_task is not None:
-            self._watch_task.cancel()
+        if self._task is not None:
+            self._task.cancel()
+
+
+class RevokedSessions(BucketMirror):
+    """Sessions ended before their access tokens expire (logout, revocation, password change).
+
+    Identity writes each ended session id to the bucket; an entry only needs to outlive the longest
+    access token, after which `exp` refuses the token anyway.
+    """
+
+    def __init__(self, ttl_s: float) -> None:
+        super().__init__()
+        self.ttl_s = ttl_s
+        self._until: dict[str, float] = {}
+
+    def put(self, key: str, value: bytes) -> None:
+        now = time.monotonic()
+        if len(self._until) > 10_000:
+            self._until = {sid: t for sid, t in self._until.items() if t > now}
+        self._until[key] = now + self.ttl_s
+
+    def delete(self, key: str) -> None:
+        self._until.pop(key, None)
+
+    def __contains__(self, session_id: object) -> bool:
+        until = self._until.get(str(session_id))
+        return until is not None and until > time.monotonic()
+
+
+class KeyRing(BucketMirror):
+    """What an edge verifies tokens with: the public keys by key id, and the revoked sessions."""
+
+    def __init__(self, auth: AuthSettings | None = None) -> None:
+        super().__init__()
+        self._keys: dict[str, tuple[str, Any]] = {}
+        self.revoked = RevokedSessions((auth or AuthSettings()).revocation_ttl_s)
+
+    def add(self, record: PublicKeyRecord) -> None:
+        key = jwt.get_algorithm_by_name(record.alg).prepare_key(record.public_key_pem)
+        self._keys[record.kid] = (record.alg, key)
+
+    def put(self, key: str, value: bytes) -> None:
+        try:
+            self.add(PublicKeyRecord.model_validate(orjson.loads(value)))
+        except (ValidationError, orjson.JSONDecodeError, ValueError) as exc:
+            log.warning("ignoring unreadable key %s: %s", key, exc)
+
+    def delete(self, key: str) -> None:
+        self._keys.pop(key, None)
+
+    def get(self, kid: str) -> tuple[str, Any] | None:
+        return self._keys.get(kid)
+
+    async def watch(self, bus: Bus, bucket: str = subjects.AUTH_KEYS_BUCKET, *, ttl: float | None = None) -> None:
+        """Load the published keys and revocations, then follow both in the background."""
+        await super().watch(bus, bucket, ttl=ttl)
+        await self.revoked.watch(bus, subjects.REVOKED_SESSIONS_BUCKET, ttl=self.revoked.ttl_s)
+
+    async def close(self) -> None:
+        await self.revoked.close()
+        await super().close()
 
 
 class TokenVerifier:
@@ -113,6 +165,8 @@ class TokenVerifier:
             raise InvalidToken(str(exc)) from exc
         if claims.get("typ") != ACCESS_TOKEN_TYPE:
             raise InvalidToken("not an access token")
+        if claims.get("sid") in self.keyring.revoked:
+            raise InvalidToken("session ended")
         try:
             return Actor(user_id=int(claims["sub"]), role=Role(claims.get("role", "user")), session_id=claims.get("sid"))
         except (ValueError, ValidationError) as exc:

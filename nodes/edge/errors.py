@@ -55,3 +55,39 @@ def advisor(_status: int, code: ErrorCode, message: str, details: dict[str, Any]
 
 def garage(_status: int, _code: ErrorCode, message: str, _details: dict[str, Any]) -> dict[str, Any]:
     return {"error": message}
+
+
+ADVISOR_CODES: dict[ErrorCode, str] = {
+    ErrorCode.VALIDATION: "validation_error",
+    ErrorCode.NOT_FOUND: "not_found",
+    ErrorCode.CONFLICT: "conflict",
+    ErrorCode.UNAUTHORIZED: "unauthorized",
+    ErrorCode.FORBIDDEN: "forbidden",
+    ErrorCode.RATE_LIMITED: "rate_limited",
+    ErrorCode.UNAVAILABLE: "service_unavailable",
+    ErrorCode.INTERNAL: "internal_error",
+}
+
+
+def _advisor_details(details: dict[str, Any]) -> dict[str, Any]:
+    """Car advisor's `details` as its document shows them: `{"field", "reason"}` for a bad field."""
+    errors = details.get("errors")
+    if not errors:
+        return {key: value for key, value in details.items() if key in ("field", "reason", "retry_after")}
+    first = errors[0]
+    field = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    return {"field": field, "reason": str(first.get("type", "invalid"))}
+
+
+def advisor_v1(_status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
+    """Car advisor (002) as its document spells it: lowercase codes such as `validation_error`."""
+    return {"error": {"code": ADVISOR_CODES[code], "message": message, "details": _advisor_details(details)}}
+
+
+def autos_and_advisor(status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
+    """Paths both MillionAvto (FastAPI `detail`) and Car advisor (`error`) define: both keys at once."""
+    errors = details.get("errors")
+    detail: Any = message
+    if errors:  # FastAPI locates body fields under "body"
+        detail = [{**e, "loc": ["body", *e.get("loc", ())]} if isinstance(e, dict) else e for e in errors]
+    return {"detail": detail, **advisor_v1(status, code, message, details)}

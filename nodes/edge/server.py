@@ -15,10 +15,11 @@ from .auth import KeyRing
 
 class RunningEdge:
     def __init__(self) -> None:
-        self.keyring = KeyRing()
+        self.keyring: KeyRing | None = None
         self.runner: web.AppRunner | None = None
 
     async def start(self, bus: Bus, settings: Settings, *, host: str, port: int) -> None:
+        self.keyring = KeyRing(settings.auth)
         await self.keyring.watch(bus)
         app = create_app(settings, bus, self.keyring, node_name=f"edge@{socket.gethostname()}:{port}")
         self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=10)
@@ -28,4 +29,5 @@ class RunningEdge:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
-        await self.keyring.close()
+        if self.keyring is not None:
+            await self.keyring.close()

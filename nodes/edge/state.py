@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 from protocols.envelope import Actor
 
@@ -15,6 +16,8 @@ BUS = web.AppKey("bus", Bus)
 SETTINGS = web.AppKey("settings", Settings)
 KEYRING = web.AppKey("keyring", KeyRing)
 VERIFIER = web.AppKey("verifier", TokenVerifier)
+# Limits a contract names for one surface (FreeMarket's refresh, say), shared by every edge.
+LIMITER = web.AppKey("limiter", RateLimiter)
 ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
 # Which declared endpoint a matched aiohttp route serves (for its contract's error format).
 ROUTE_ENDPOINTS = web.AppKey("route_endpoints", dict[web.AbstractRoute, Endpoint])

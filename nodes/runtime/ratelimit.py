@@ -6,7 +6,9 @@ many edges or workers count against it. Exceeding it raises `rate_limited` with 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import random
 import time
 from dataclasses import dataclass
 
@@ -19,7 +21,9 @@ from protocols.envelope import DomainError, ErrorCode
 from .bus import Bus
 
 MAX_WINDOW_S = 3600  # the bucket forgets a counter this long after its last write
-CAS_ATTEMPTS = 8
+# Concurrent hits on one key retry until each has counted once; jitter spreads the retries.
+CAS_ATTEMPTS = 64
+CAS_JITTER_S = 0.002
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,13 @@ class RateLimiter:
                     await kv.create(key, b"1")
                     return 1
                 except KeyWrongLastSequenceError:
-                    continue  # someone else created it first
+                    await asyncio.sleep(random.random() * CAS_JITTER_S)  # someone else created it first
+                    continue
             count = int(entry.value or b"0") + 1
             try:
                 await kv.update(key, str(count).encode(), last=entry.revision)
                 return count
             except KeyWrongLastSequenceError:
-                continue
+                await asyncio.sleep(random.random() * CAS_JITTER_S)
         # Heavy contention on one key: that alone means the caller is far past any sane limit.
         raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests, try again later", {"retry_after": 1})

@@ -62,6 +62,11 @@ class AuthSettings:
     refresh_ttl_s: int = 604800
     secure_cookies: bool = False
 
+    @property
+    def revocation_ttl_s(self) -> float:
+        """How long an ended session must be remembered: as long as its last access token lives."""
+        return float(self.access_ttl_s + self.leeway_s + 60)
+
 
 @dataclass(frozen=True)
 class LimitSettings:

@@ -154,7 +154,8 @@ class WorkerRuntime(Generic[DepsT]):
             envelope = decode_request(msg.data)
             current_request_id.set(envelope.rid)
             payload = decode_data(route.message_type, envelope.data)
-            actor = envelope.actor or Actor.system()
+            # No actor means nobody vouched for the caller: never the system's rights.
+            actor = envelope.actor or Actor.anonymous()
             result = await route.handler(payload, actor, self.deps)
             if route.answers:
                 if result is None:

@@ -12,10 +12,13 @@ import email.policy
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from nodes.runtime.settings import Settings
 
 
 def free_port() -> int:
@@ -77,3 +80,8 @@ async def smtp_sink() -> AsyncIterator[SmtpSink]:
         yield sink
     finally:
         await asyncio.to_thread(controller.stop)
+
+
+def mail_through(settings: Settings, sink: SmtpSink) -> Settings:
+    """`settings` sending mail over SMTP to `sink`."""
+    return replace(settings, mail=replace(settings.mail, backend="smtp", smtp_host=sink.host, smtp_port=sink.port))

@@ -13,6 +13,8 @@ from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 from storage.engine import create_engine, session_factory
 
+from .keys import TokenSigner
+from .limits import IdentityLimits
 from .mail import MailBackend, mail_backend
 from .passwords import PasswordHashing
 from .sms import SmsSender, sms_sender
@@ -27,6 +29,8 @@ class IdentityDeps:
     sms: SmsSender
     bus: Bus | None  # None only for command-line tools running a handler directly
     limiter: RateLimiter | None
+    limits: IdentityLimits
+    signer: TokenSigner
 
 
 @asynccontextmanager
@@ -34,14 +38,21 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Identi
     engine = create_engine(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
     sms = sms_sender(settings.sms)
     try:
+        db = session_factory(engine)
+        signer = await TokenSigner.open(db, settings.auth)
+        limiter = RateLimiter(bus) if bus is not None else None
+        if bus is not None:
+            await signer.publish(bus)
         yield IdentityDeps(
             settings=settings,
-            db=session_factory(engine),
+            db=db,
             passwords=PasswordHashing(),
             mail=mail_backend(settings.mail),
             sms=sms,
             bus=bus,
-            limiter=RateLimiter(bus) if bus is not None else None,
+            limiter=limiter,
+            limits=IdentityLimits(limiter, settings.limits),
+            signer=signer,
         )
     finally:
         await sms.close()

@@ -7,6 +7,7 @@ exhausting memory or starving the loop.
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +19,13 @@ class PasswordHashing:
     def __init__(self, hasher: PasswordHasher | None = None, concurrency: int = MAX_CONCURRENT_HASHES) -> None:
         self.hasher = hasher or PasswordHasher()
         self._slots = asyncio.Semaphore(concurrency)
+        self._dummy: str | None = None
+
+    async def dummy_hash(self) -> str:
+        """A hash no password matches, to check unknown accounts against in the same time."""
+        if self._dummy is None:
+            self._dummy = await self.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     async def hash(self, password: str) -> str:
         async with self._slots:

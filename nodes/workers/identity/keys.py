@@ -1,0 +1,83 @@
+"""The access-token signing key: Ed25519, kept in the database, its public half published to edges.
+
+Every identity worker signs with the newest live key in `identity_signing_keys`; the first worker to
+find none makes one. Public halves go to the `auth_keys` KV bucket under their key id, which every
+edge watches, so edges never hold anything that can mint a token.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from datetime import UTC, datetime
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import AuthSettings
+from protocols import subjects
+from protocols.envelope import Role
+from protocols.identity import ACCESS_TOKEN_TYPE, PublicKeyRecord
+from storage.models.identity import SigningKey
+
+ALGORITHM = "EdDSA"
+
+
+def _new_key() -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return SigningKey(
+        kid=uuid.uuid4().hex[:16], alg=ALGORITHM, private_pem=private_pem, public_pem=public_pem,
+        created_at=datetime.now(UTC),
+    )  # fmt: skip
+
+
+class TokenSigner:
+    """Signs access tokens with one key; `open` loads (or makes) it, `publish` tells the edges."""
+
+    def __init__(self, key: SigningKey, live_keys: list[SigningKey], auth: AuthSettings) -> None:
+        self.kid = key.kid
+        self._private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+        self._live = live_keys
+        self.audience = auth.audience
+        self.ttl_s = auth.access_ttl_s
+
+    @classmethod
+    async def open(cls, db: async_sessionmaker[AsyncSession], auth: AuthSettings) -> TokenSigner:
+        async with db() as session:
+            live = list(
+                await session.scalars(
+                    select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc())
+                )
+            )
+            if not live:
+                # Two workers starting together may each make one: both are published, both verify.
+                key = _new_key()
+                session.add(key)
+                await session.commit()
+                live = [key]
+        return cls(live[0], live, auth)
+
+    async def publish(self, bus: Bus) -> None:
+        kv = await bus.kv(subjects.AUTH_KEYS_BUCKET, history=1)
+        for key in self._live:
+            record = PublicKeyRecord(kid=key.kid, alg=key.alg, public_key_pem=key.public_pem)
+            await kv.put(key.kid, record.model_dump_json().encode())
+
+    def access_token(self, user_id: int, role: Role, session_id: str) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": str(user_id), "role": role.value, "sid": session_id, "typ": ACCESS_TOKEN_TYPE,
+            "aud": self.audience, "iat": now, "nbf": now, "exp": now + self.ttl_s, "jti": secrets.token_hex(8),
+        }  # fmt: skip
+        return jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.kid})  # type: ignore[arg-type]

@@ -1,0 +1,236 @@
+"""Sessions: one per signed-in device, each a family of refresh tokens rotated on every use.
+
+A refresh token is 256 random bits, stored only as its sha256. Rotation is a single conditional
+UPDATE on the current hash, so of any number of concurrent refreshes with one token at most one
+wins. The exchanged hash is kept; presenting it again means the token leaked, and the whole session
+ends. An ended session's id is published to every edge, which then refuses its access tokens too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from protocols import subjects
+from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
+from protocols.identity import (
+    ClientInfo,
+    ListSessions,
+    Logout,
+    PurgeExpiredSessions,
+    Refresh,
+    RevokeAllSessions,
+    Revoked,
+    RevokeSession,
+    SessionInfo,
+    SessionList,
+    SessionsPurged,
+    TokenPair,
+)
+from storage.models.identity import EmailLink, PhoneCode, RotatedRefreshToken, Session, User, new_uuid
+
+from .deps import IdentityDeps
+from .handlers import handlers
+
+log = logging.getLogger(__name__)
+
+INVALID = "Invalid or expired refresh token"
+# Phone codes are kept an hour after they are made: the hourly send limit counts them.
+PHONE_CODE_RETENTION = timedelta(hours=1)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _live(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return Session.revoked_at.is_(None), Session.expires_at > now
+
+
+async def start_session(deps: IdentityDeps, db: AsyncSession, user: User, client: ClientInfo) -> TokenPair:
+    """Open a session for `user` on `db` (the caller commits) and give its first token pair."""
+    now = datetime.now(UTC)
+    refresh = secrets.token_urlsafe(32)
+    session = Session(
+        id=new_uuid(), user_id=user.id, refresh_token_hash=token_hash(refresh), device=client.device,
+        ip=client.ip, user_agent=client.user_agent, created_at=now, last_used_at=now,
+        expires_at=now + timedelta(seconds=deps.settings.auth.refresh_ttl_s),
+    )  # fmt: skip
+    session.family_id = session.id
+    db.add(session)
+    user.last_login_at = now
+    return _pair(deps, user.id, Role(user.role), session.id, refresh)
+
+
+def _pair(deps: IdentityDeps, user_id: int, role: Role, session_id: str, refresh: str) -> TokenPair:
+    return TokenPair(
+        access_token=deps.signer.access_token(user_id, role, session_id),
+        refresh_token=refresh,
+        expires_in=deps.settings.auth.access_ttl_s,
+        session_id=session_id,
+    )
+
+
+async def _revoke(db: AsyncSession, *where: ColumnElement[bool]) -> list[str]:
+    """End the live sessions matching `where`; returns their ids (announce them after commit)."""
+    now = datetime.now(UTC)
+    ids = list(await db.scalars(select(Session.id).where(*where, *_live(now))))
+    if ids:
+        await db.execute(
+            update(Session).where(Session.id.in_(ids)).values(revoked_at=now, refresh_token_hash=None)
+        )
+    return ids
+
+
+async def revoke_user_sessions(db: AsyncSession, user_id: int, *, keep: str | None = None) -> list[str]:
+    where = [Session.user_id == user_id]
+    if keep is not None:
+        where.append(Session.id != keep)
+    return await _revoke(db, *where)
+
+
+async def announce_revoked(deps: IdentityDeps, session_ids: Sequence[str]) -> None:
+    """Tell every edge to refuse the access tokens of these sessions from now on."""
+    if deps.bus is None or not session_ids:
+        return
+    kv = await deps.bus.kv(subjects.REVOKED_SESSIONS_BUCKET, ttl=deps.settings.auth.revocation_ttl_s)
+    for session_id in session_ids:
+        await kv.put(session_id, b"1")
+
+
+@handlers.on(Refresh)
+async def refresh(cmd: Refresh, _actor: Actor, deps: IdentityDeps) -> TokenPair:
+    await deps.limits.refresh(cmd.client)
+    now = datetime.now(UTC)
+    presented = token_hash(cmd.refresh_token)
+    fresh = secrets.token_urlsafe(32)
+    seen_from = {"last_used_at": now, "ip": cmd.client.ip or Session.ip}
+    if cmd.client.user_agent:
+        seen_from["user_agent"] = cmd.client.user_agent
+    rotate = (
+        update(Session)
+        .where(Session.refresh_token_hash == presented, *_live(now))
+        .values(refresh_token_hash=token_hash(fresh), **seen_from)
+        .returning(Session.id, Session.user_id)
+    )
+    async with deps.db() as db:
+        rotated = (await db.execute(rotate)).one_or_none()
+        if rotated is None:
+            ended = await _reused(db, presented)
+            await db.commit()
+            await announce_revoked(deps, ended)
+            raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
+        session_id, user_id = rotated
+        db.add(RotatedRefreshToken(token_hash=presented, session_id=session_id, rotated_at=now))
+        user = await db.get(User, user_id)
+        if user is None or not user.is_active:
+            await db.rollback()
+            raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
+        await db.commit()
+    return _pair(deps, user.id, Role(user.role), session_id, fresh)
+
+
+async def _reused(db: AsyncSession, presented: str) -> list[str]:
+    """A token that was already exchanged: whoever holds it is not the session's owner, or both are."""
+    session_id = await db.scalar(
+        select(RotatedRefreshToken.session_id).where(RotatedRefreshToken.token_hash == presented)
+    )
+    if session_id is None:
+        return []
+    log.warning("rotated refresh token presented again; ending session %s", session_id)
+    return await _revoke(db, Session.id == session_id)
+
+
+@handlers.on(Logout)
+async def logout(cmd: Logout, actor: Actor, deps: IdentityDeps) -> Empty:
+    """Idempotent: an unknown or already ended token is simply no longer valid."""
+    async with deps.db() as db:
+        if cmd.refresh_token:
+            ended = await _revoke(db, Session.refresh_token_hash == token_hash(cmd.refresh_token))
+        elif actor.signed_in and actor.session_id:
+            ended = await _revoke(db, Session.id == actor.session_id, Session.user_id == actor.user_id)
+        else:
+            raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
+        await db.commit()
+    await announce_revoked(deps, ended)
+    return Empty()
+
+
+def signed_in(actor: Actor) -> int:
+    if not actor.signed_in:
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
+    return actor.user_id
+
+
+def _info(session: Session, *, current: bool) -> SessionInfo:
+    return SessionInfo(
+        id=session.id,
+        device=session.device,
+        ip=session.ip,
+        user_agent=session.user_agent,
+        created_at=session.created_at,
+        last_used_at=session.last_used_at,
+        expires_at=session.expires_at,
+        current=current,
+    )
+
+
+@handlers.on(ListSessions)
+async def list_sessions(_cmd: ListSessions, actor: Actor, deps: IdentityDeps) -> SessionList:
+    user_id = signed_in(actor)
+    async with deps.db() as db:
+        rows = await db.scalars(
+            select(Session)
+            .where(Session.user_id == user_id, *_live(datetime.now(UTC)))
+            .order_by(Session.last_used_at.desc())
+        )
+        items = [_info(s, current=s.id == actor.session_id) for s in rows]
+    return SessionList(items=items)
+
+
+@handlers.on(RevokeSession)
+async def revoke_session(cmd: RevokeSession, actor: Actor, deps: IdentityDeps) -> Empty:
+    user_id = signed_in(actor)
+    async with deps.db() as db:
+        # Another user's session is answered exactly like a missing one.
+        ended = await _revoke(db, Session.id == cmd.session_id, Session.user_id == user_id)
+        if not ended:
+            raise DomainError(ErrorCode.NOT_FOUND, "Session not found")
+        await db.commit()
+    await announce_revoked(deps, ended)
+    return Empty()
+
+
+@handlers.on(RevokeAllSessions)
+async def revoke_all_sessions(cmd: RevokeAllSessions, actor: Actor, deps: IdentityDeps) -> Revoked:
+    user_id = signed_in(actor)
+    async with deps.db() as db:
+        ended = await revoke_user_sessions(db, user_id, keep=actor.session_id if cmd.keep_current else None)
+        await db.commit()
+    await announce_revoked(deps, ended)
+    return Revoked(revoked_count=len(ended))
+
+
+@handlers.on(PurgeExpiredSessions)
+async def purge_expired(_cmd: PurgeExpiredSessions, actor: Actor, deps: IdentityDeps) -> SessionsPurged:
+    """Expired sessions (their rotated tokens go with them), spent codes and links.
+
+    Revoked sessions stay until they expire: a reused refresh token must still be recognised.
+    """
+    if actor.role is not Role.SYSTEM:
+        raise DomainError(ErrorCode.FORBIDDEN, "scheduled work only")
+    now = datetime.now(UTC)
+    async with deps.db() as db:
+        # Their rotated tokens go by ON DELETE CASCADE.
+        purged = await db.execute(delete(Session).where(Session.expires_at < now))
+        await db.execute(delete(PhoneCode).where(PhoneCode.created_at < now - PHONE_CODE_RETENTION,
+                                                 PhoneCode.expires_at < now))  # fmt: skip
+        await db.execute(delete(EmailLink).where(EmailLink.expires_at < now))
+        await db.commit()
+    return SessionsPurged(deleted=int(getattr(purged, "rowcount", 0) or 0))
