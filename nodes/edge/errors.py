@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from protocols.envelope import ErrorCode
 
 STATUS_OF: dict[ErrorCode, int] = {
@@ -49,12 +51,25 @@ def freemarket(status: int, code: ErrorCode, message: str, _details: dict[str, A
     return {"detail": message, "status_code": status, "error_type": FREEMARKET_ERROR_TYPES[code]}
 
 
-def advisor(_status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
-    return {"error": {"code": code.value.upper(), "message": message, "details": details}}
+DRF_REQUIRED = "This field is required."
 
 
-def garage(_status: int, _code: ErrorCode, message: str, _details: dict[str, Any]) -> dict[str, Any]:
-    return {"error": message}
+def garage(_status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
+    """Membership Auto (DRF): `{"error": message}`, plus `{field: [messages]}` for each field a
+    validation names."""
+    body: dict[str, Any] = {"error": message}
+    if code is not ErrorCode.VALIDATION:
+        return body
+    fields: dict[str, list[str]] = {}
+    for error in details.get("errors") or ():
+        loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
+        name = loc[0] if loc else "non_field_errors"
+        text = DRF_REQUIRED if error.get("type") == "missing" else str(error.get("msg", "Invalid value."))
+        fields.setdefault(name, []).append(text)
+    if isinstance(details.get("field"), str):  # the worker names its fields in snake_case
+        fields.setdefault(to_camel(details["field"]), []).append(message)
+    fields.pop("error", None)  # no field of this surface is called that; the message keeps its key
+    return {**body, **fields}
 
 
 ADVISOR_CODES: dict[ErrorCode, str] = {
@@ -79,7 +94,7 @@ def _advisor_details(details: dict[str, Any]) -> dict[str, Any]:
     return {"field": field, "reason": str(first.get("type", "invalid"))}
 
 
-def advisor_v1(_status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
+def advisor(_status: int, code: ErrorCode, message: str, details: dict[str, Any]) -> dict[str, Any]:
     """Car advisor (002) as its document spells it: lowercase codes such as `validation_error`."""
     return {"error": {"code": ADVISOR_CODES[code], "message": message, "details": _advisor_details(details)}}
 
@@ -90,4 +105,4 @@ def autos_and_advisor(status: int, code: ErrorCode, message: str, details: dict[
     detail: Any = message
     if errors:  # FastAPI locates body fields under "body"
         detail = [{**e, "loc": ["body", *e.get("loc", ())]} if isinstance(e, dict) else e for e in errors]
-    return {"detail": detail, **advisor_v1(status, code, message, details)}
+    return {"detail": detail, **advisor(status, code, message, details)}

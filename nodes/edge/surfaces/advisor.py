@@ -19,14 +19,14 @@ from datetime import datetime
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from nodes.edge.errors import advisor_v1
+from nodes.edge.errors import advisor
 from nodes.edge.http import Surface, SurfaceRoutes, json_response, path_int, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import GetUser, ListUsers, UserProfile
 
-SURFACE = Surface(name="advisor", title="Car advisor (AI car-selection chat)", error_format=advisor_v1)
+SURFACE = Surface(name="advisor", title="Car advisor (AI car-selection chat)", error_format=advisor)
 routes = SurfaceRoutes(SURFACE)
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})

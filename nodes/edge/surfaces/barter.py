@@ -1,19 +1,84 @@
-"""FreeMarket (seeds/001): the barter exchange's REST surface."""
+"""FreeMarket (seeds/001): the barter exchange's REST surface.
+
+Identity as the document gives it, at the root (`/auth/...`, `/user/...`) and under `/api/users/`:
+
+- Tokens: the access token is in the JSON answer only (the client keeps it, as the document says);
+  the refresh token only in the HttpOnly `refresh_token` cookie (7 days), never in a body.
+  `/auth/refresh` reads that cookie, rotates it, and is limited to 5 calls per 5 minutes per client
+  IP across every edge: the 6th answers 429 with `Retry-After`.
+- Errors: `{"detail", "status_code", "error_type"}` (`errors.freemarket`); a body that fails its
+  schema is 400 `validation_error`, as the document's error section lists (no 422).
+
+Choices where the document is silent:
+
+- `/auth/register` needs `email` and `password`; `username` is optional like the other profile
+  details. `/auth/login` takes the username, or the email in the same `username` field (usernames
+  cannot hold `@`), so an account made elsewhere on the platform can sign in here too.
+- `PUT /api/users/{id}/locations` needs the access token; another user's id answers 404 like a missing
+  user. Locations are exact city names from `CITIES`, one to three, each once.
+- `/auth/logout` always answers 200 and clears the cookie: it ends the session of the refresh cookie
+  (or of the access token) when there is one; nothing to end is not an error.
+- `/auth/revoke-sessions` ends every session, this one included (the document: "re-login on all
+  devices"), and clears the cookie. `/auth/change-password` ends every other session; a wrong old
+  password is 400, as documented.
+- `PUT /user/profile` sets only `full_name`, `bio`, `city` and `telegram_contact`; anything else in
+  the body (role, verification flags, trust, id) is ignored. A field left out is left as it was.
+- `/auth/me` answers 200 whatever the token; a token whose account is gone reads as signed out.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from nodes.edge.errors import freemarket
 from nodes.edge.http import Surface, SurfaceRoutes, json_response, path_int, read_body
-from nodes.edge.state import BUS
-from protocols.identity import CreateUser, GetUser, UserProfile
+from nodes.edge.session_http import (
+    REFRESH_COOKIE,
+    clear_token_cookies,
+    client_info,
+    client_ip,
+    require_actor,
+    set_token_cookies,
+)
+from nodes.edge.state import ACTOR, BUS, LIMITER
+from nodes.runtime.ratelimit import Rule
+from protocols.envelope import DomainError, ErrorCode
+from protocols.identity import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    ChangePassword,
+    CreateUser,
+    DeleteAccount,
+    GetMe,
+    GetUser,
+    Login,
+    LoginKind,
+    Logout,
+    Refresh,
+    Register,
+    RevokeAllSessions,
+    SetLocations,
+    TokenPair,
+    UpdateProfile,
+    UserProfile,
+)
 
 BARTER = Surface(name="barter", title="FreeMarket (barter exchange)", error_format=freemarket)
 routes = SurfaceRoutes(BARTER)
+
+CITIES = ("Алматы", "Астана", "Шымкент")
+MAX_LOCATIONS = 3
+REFRESH_LIMIT = Rule("barter_refresh_ip", limit=5, window_s=300)
+USERNAME_PATTERN = r"^[A-Za-z0-9_.]+$"
+TOKEN_MAX = 256
+NOT_FOUND = "User not found"
+
+
+# --- models ----------------------------------------------------------------------------------------
 
 
 class HealthOut(BaseModel):
@@ -27,7 +92,7 @@ class RootOut(BaseModel):
 
 
 class CreateUserBody(BaseModel):
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")
+    username: str = Field(min_length=3, max_length=64, pattern=USERNAME_PATTERN)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)
     full_name: str | None = Field(default=None, max_length=128)
@@ -63,6 +128,111 @@ class UserOut(UserCreatedOut):
     telegram_first_name: str | None
 
 
+class LocationsBody(BaseModel):
+    locations: list[str] = Field(
+        min_length=1, max_length=MAX_LOCATIONS, description=f"One to three of: {', '.join(CITIES)}."
+    )
+
+
+class LocationsOut(BaseModel):
+    id: int
+    locations: list[str]
+    message: str
+
+
+class RegisterBody(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=USERNAME_PATTERN)
+    full_name: str | None = Field(default=None, max_length=128)
+    city: str | None = Field(default=None, max_length=64)
+    telegram_contact: str | None = Field(default=None, max_length=64)
+
+
+class RegisteredUserOut(BaseModel):
+    id: int
+    username: str | None
+    email: str | None
+    full_name: str | None
+    telegram_contact: str | None
+    city: str | None
+    is_active: bool
+    is_verified: bool
+    email_verified: bool
+    phone_verified: bool
+    created_at: datetime
+
+
+class AccessOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class RegisteredOut(AccessOut):
+    user: RegisteredUserOut
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=254, description="The username (or the account's email).")
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class LoginUserOut(BaseModel):
+    id: int
+    username: str | None
+    email: str | None
+
+
+class LoggedInOut(AccessOut):
+    user: LoginUserOut
+
+
+class MessageOut(BaseModel):
+    message: str
+
+
+class PasswordBody(BaseModel):
+    old_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class RevokedOut(MessageOut):
+    revoked_count: int
+
+
+class MeOut(BaseModel):
+    user: UserOut | None
+    authenticated: bool
+
+
+class ProfileBody(BaseModel):
+    """Only these fields can change; anything else in the body is ignored."""
+
+    full_name: str | None = Field(default=None, max_length=128)
+    bio: str | None = Field(default=None, max_length=2000)
+    city: str | None = Field(default=None, max_length=64)
+    telegram_contact: str | None = Field(default=None, max_length=64)
+
+
+class ProfileUserOut(BaseModel):
+    id: int
+    username: str | None
+    full_name: str | None
+    city: str | None
+
+
+class ProfileUpdatedOut(MessageOut):
+    user: ProfileUserOut
+
+
+# --- shaping ---------------------------------------------------------------------------------------
+
+
+def is_verified(user: UserProfile) -> bool:
+    return user.email_verified or user.phone_verified
+
+
 def user_created(user: UserProfile) -> UserCreatedOut:
     return UserCreatedOut.model_validate(user.model_dump())
 
@@ -75,7 +245,7 @@ def user_out(user: UserProfile) -> UserOut:
         trust_score=0.0,
         exchange_count=0,
         rating_avg=0.0,
-        is_verified=user.email_verified or user.phone_verified,
+        is_verified=is_verified(user),
         email_verified=user.email_verified,
         phone_verified=user.phone_verified,
         updated_at=user.updated_at,
@@ -85,6 +255,38 @@ def user_out(user: UserProfile) -> UserOut:
         telegram_username=None,
         telegram_first_name=None,
     )
+
+
+def registered_user(user: UserProfile) -> RegisteredUserOut:
+    return RegisteredUserOut(
+        id=user.id, username=user.username, email=user.email, full_name=user.full_name,
+        telegram_contact=user.telegram_contact, city=user.city, is_active=user.is_active,
+        is_verified=is_verified(user), email_verified=user.email_verified, phone_verified=user.phone_verified,
+        created_at=user.created_at,
+    )  # fmt: skip
+
+
+def with_refresh_cookie(request: web.Request, out: BaseModel, tokens: TokenPair) -> web.Response:
+    """The answer, with the rotated refresh token in its HttpOnly cookie (never in the body)."""
+    response = json_response(out)
+    set_token_cookies(response, request, tokens, access=False)
+    return response
+
+
+def login_kind(identifier: str) -> LoginKind:
+    return LoginKind.EMAIL if "@" in identifier else LoginKind.USERNAME
+
+
+def checked_locations(locations: list[str]) -> list[str]:
+    for city in locations:
+        if city not in CITIES:
+            raise DomainError(ErrorCode.VALIDATION, f"Invalid location: {city}. Valid: {', '.join(CITIES)}")
+    if len(set(locations)) != len(locations):
+        raise DomainError(ErrorCode.VALIDATION, "Each location may be given once")
+    return locations
+
+
+# --- health ----------------------------------------------------------------------------------------
 
 
 @routes.get("/health", responses={200: HealthOut})
@@ -97,6 +299,9 @@ async def health(_request: web.Request) -> web.Response:
 async def root(_request: web.Request) -> web.Response:
     """Root API information."""
     return json_response(RootOut(message="FreeMarket API", version="1.0.0"))
+
+
+# --- /api/users ------------------------------------------------------------------------------------
 
 
 @routes.post("/api/users/", body=CreateUserBody, responses={201: UserCreatedOut, 400: None, 409: None})
@@ -119,3 +324,142 @@ async def get_user_by_username(request: web.Request) -> web.Response:
     """Get user by username."""
     user = await request.app[BUS].request(GetUser(username=request.match_info["username"]))
     return json_response(user_out(user))
+
+
+@routes.put("/api/users/{user_id}/locations", body=LocationsBody, auth=True,
+            responses={200: LocationsOut, 400: None, 401: None, 404: None})  # fmt: skip
+async def set_locations(request: web.Request) -> web.Response:
+    """Update the user's selected locations (your own only; Алматы, Астана, Шымкент; one to three)."""
+    actor = require_actor(request)
+    user_id = path_int(request, "user_id")
+    if user_id != actor.user_id:
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    body = await read_body(request, LocationsBody)
+    cmd = SetLocations(user_id=user_id, locations=checked_locations(body.locations))
+    user = await request.app[BUS].request(cmd, actor=actor)
+    return json_response(LocationsOut(id=user.id, locations=user.locations, message="Locations updated"))
+
+
+# --- /auth -----------------------------------------------------------------------------------------
+
+
+@routes.post("/auth/register", body=RegisterBody,
+             responses={200: RegisteredOut, 400: None, 409: None, 429: None})  # fmt: skip
+async def register(request: web.Request) -> web.Response:
+    """Register with email and password; signed in at once (refresh token in an HttpOnly cookie)."""
+    body = await read_body(request, RegisterBody)
+    registered = await request.app[BUS].request(Register(**body.model_dump(), client=client_info(request)))
+    if registered.tokens is None:
+        raise DomainError(ErrorCode.INTERNAL, "registration did not sign in")
+    tokens = registered.tokens
+    out = RegisteredOut(access_token=tokens.access_token, expires_in=tokens.expires_in,
+                        user=registered_user(registered.user))  # fmt: skip
+    return with_refresh_cookie(request, out, tokens)
+
+
+@routes.post("/auth/login", body=LoginBody, responses={200: LoggedInOut, 400: None, 401: None, 429: None})
+async def login(request: web.Request) -> web.Response:
+    """Log in with username (or email) and password; the refresh token is set as an HttpOnly cookie."""
+    body = await read_body(request, LoginBody)
+    identifier = body.username.strip()
+    cmd = Login(kind=login_kind(identifier), identifier=identifier, password=body.password,
+                client=client_info(request))  # fmt: skip
+    signed = await request.app[BUS].request(cmd)
+    user = LoginUserOut(id=signed.user.id, username=signed.user.username, email=signed.user.email)
+    out = LoggedInOut(access_token=signed.tokens.access_token, expires_in=signed.tokens.expires_in, user=user)
+    return with_refresh_cookie(request, out, signed.tokens)
+
+
+@routes.post("/auth/refresh", responses={200: AccessOut, 401: None, 429: None})
+async def refresh(request: web.Request) -> web.Response:
+    """New access token from the refresh cookie, which is rotated; 5 calls per 5 minutes per IP."""
+    await request.app[LIMITER].hit(REFRESH_LIMIT, client_ip(request) or "unknown")
+    token = request.cookies.get(REFRESH_COOKIE)
+    if not token or len(token) > TOKEN_MAX:
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Refresh token missing or invalid")
+    tokens = await request.app[BUS].request(Refresh(refresh_token=token, client=client_info(request)))
+    out = AccessOut(access_token=tokens.access_token, expires_in=tokens.expires_in)
+    return with_refresh_cookie(request, out, tokens)
+
+
+@routes.post("/auth/logout", responses={200: MessageOut})
+async def logout(request: web.Request) -> web.Response:
+    """Log out: end the session of the refresh cookie (or of the access token) and clear the cookie."""
+    token = request.cookies.get(REFRESH_COOKIE) or None
+    actor = request.get(ACTOR)
+    if token is not None and len(token) > TOKEN_MAX:
+        token = None
+    if token is not None or actor is not None:
+        try:
+            await request.app[BUS].request(Logout(refresh_token=token), actor=actor)
+        except DomainError as exc:
+            if exc.code not in (ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND):
+                raise  # a session already over is what logging out wants
+    response = json_response(MessageOut(message="Successfully logged out"))
+    clear_token_cookies(response)
+    return response
+
+
+@routes.post("/auth/change-password", body=PasswordBody, auth=True,
+             responses={200: MessageOut, 400: None, 401: None})  # fmt: skip
+async def change_password(request: web.Request) -> web.Response:
+    """Change the password; every other session ends. A wrong old password is 400."""
+    body = await read_body(request, PasswordBody)
+    cmd = ChangePassword(old_password=body.old_password, new_password=body.new_password)
+    try:
+        await request.app[BUS].request(cmd, actor=require_actor(request))
+    except DomainError as exc:
+        # A 401 would tell the client its session ended; the document says 400.
+        if exc.code is not ErrorCode.UNAUTHORIZED:
+            raise
+        raise DomainError(ErrorCode.VALIDATION, "Invalid old password", {"field": "old_password"}) from None
+    return json_response(MessageOut(message="Password updated successfully"))
+
+
+@routes.post("/auth/revoke-sessions", auth=True, responses={200: RevokedOut, 401: None})
+async def revoke_sessions(request: web.Request) -> web.Response:
+    """Revoke every refresh token of the user, this one included: re-login on all devices."""
+    revoked = await request.app[BUS].request(
+        RevokeAllSessions(keep_current=False), actor=require_actor(request)
+    )
+    response = json_response(RevokedOut(message="All sessions revoked", revoked_count=revoked.revoked_count))
+    clear_token_cookies(response)
+    return response
+
+
+@routes.get("/auth/me", responses={200: MeOut})
+async def me(request: web.Request) -> web.Response:
+    """The current user; always 200, with `authenticated` false when no valid token came."""
+    actor = request.get(ACTOR)
+    if actor is None:
+        return json_response(MeOut(user=None, authenticated=False))
+    try:
+        user = await request.app[BUS].request(GetMe(), actor=actor)
+    except DomainError as exc:
+        if exc.code not in (ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
+            raise
+        return json_response(MeOut(user=None, authenticated=False))
+    return json_response(MeOut(user=user_out(user), authenticated=True))
+
+
+# --- /user -----------------------------------------------------------------------------------------
+
+
+@routes.put("/user/profile", body=ProfileBody, auth=True,
+            responses={200: ProfileUpdatedOut, 400: None, 401: None})  # fmt: skip
+async def update_profile(request: web.Request) -> web.Response:
+    """Update full name, bio, city and Telegram contact; nothing else can be set this way."""
+    body = await read_body(request, ProfileBody)
+    cmd = UpdateProfile(**body.model_dump(exclude_unset=True, exclude_none=True))
+    user = await request.app[BUS].request(cmd, actor=require_actor(request))
+    out = ProfileUserOut(id=user.id, username=user.username, full_name=user.full_name, city=user.city)
+    return json_response(ProfileUpdatedOut(message="Profile updated successfully", user=out))
+
+
+@routes.delete("/user/account", auth=True, responses={200: MessageOut, 401: None})
+async def delete_account(request: web.Request) -> web.Response:
+    """Delete the account; every session ends and the cookie is cleared."""
+    await request.app[BUS].request(DeleteAccount(), actor=require_actor(request))
+    response = json_response(MessageOut(message="Account deleted successfully"))
+    clear_token_cookies(response)
+    return response

@@ -31,14 +31,14 @@ from protocols.identity import (
     UserPage,
     UserProfile,
 )
-from storage.models.identity import EmailLink, Session, User
+from storage.models.identity import EmailLink, User
 
 from .codes import issue_phone_code
 from .deps import IdentityDeps
 from .handlers import handlers
 from .normalize import email_key, phone_e164, username_key
 from .profiles import profile
-from .sessions import announce_revoked, signed_in, start_session
+from .sessions import announce_revoked, revoke_user_sessions, signed_in, start_session
 
 STAFF = (Role.MANAGER, Role.ADMIN, Role.SYSTEM)
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -217,13 +217,27 @@ async def set_locations(cmd: SetLocations, actor: Actor, deps: IdentityDeps) -> 
         return profile(user)
 
 
+# What deleting an account erases. The row itself stays, inactive and anonymous, so its id is never
+# given to another account and what other domains keep under it (chat history) stays consistent.
+ERASED_ON_DELETE = (
+    "email", "email_normalized", "phone", "username", "username_normalized", "password_hash", "full_name",
+    "first_name", "last_name", "city", "bio", "telegram_contact", "avatar_url", "licenses_url",
+    "membership_id", "referral_code", "last_login_at",
+)  # fmt: skip
+
+
 @handlers.on(DeleteAccount)
 async def delete_account(_cmd: DeleteAccount, actor: Actor, deps: IdentityDeps) -> Empty:
-    """The row goes (sessions, links and rotated tokens with it); its access tokens stop at every edge."""
+    """Erase the account: identifiers are free again, every session ends on every edge."""
     async with deps.db() as db:
         user = await current_user(db, actor)
-        ended = list(await db.scalars(select(Session.id).where(Session.user_id == user.id)))
-        await db.execute(delete(User).where(User.id == user.id))
+        for name in ERASED_ON_DELETE:
+            setattr(user, name, None)
+        user.attributes, user.locations = {}, []
+        user.is_active, user.email_verified, user.phone_verified = False, False, False
+        user.updated_at = datetime.now(UTC)
+        ended = await revoke_user_sessions(db, user.id)
+        await db.execute(delete(EmailLink).where(EmailLink.user_id == user.id))
         await db.commit()
     await announce_revoked(deps, ended)
     return Empty()

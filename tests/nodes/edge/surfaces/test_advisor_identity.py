@@ -5,23 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import ClientResponse, web
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 Edge = TestClient[web.Request, web.Application]
 
 from tests.conftest import Cluster
+from tests.support.http import bearer, json_of
 
 PASSWORD = "securePassword123"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def json_of(resp: ClientResponse, status: int) -> Any:
-    assert resp.status == status, (resp.status, await resp.text())
-    return await resp.json()
 
 
 def assert_error(body: dict[str, Any], code: str) -> None:

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient
 
 from nodes.runtime.settings import Settings
 from tests.conftest import Cluster
+from tests.support.http import bearer, json_of
 from tests.support.polling import status_becomes
 from tests.support.smtp import SmtpSink, body, mail_through
 
@@ -44,15 +45,6 @@ def settings_override(smtp: SmtpSink) -> Callable[[Settings], Settings]:
         )
 
     return override
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def json_of(resp: ClientResponse, status: int) -> Any:
-    assert resp.status == status, (resp.status, await resp.text())
-    return await resp.json()
 
 
 async def register(edge: Edge, email: str, **extra: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from nodes.runtime.settings import Settings
 from tests.conftest import Cluster
 from tests.nodes.edge.test_media import tiny_png
+from tests.support.http import bearer
 
 Client = TestClient[web.Request, web.Application]
 MAX_IMAGE_BYTES = 64 * 1024
@@ -74,10 +75,6 @@ def settings_override(environment: str, sms_inbox: tuple[SmsInbox, str]) -> Call
 @pytest.fixture
 def inbox(sms_inbox: tuple[SmsInbox, str]) -> SmsInbox:
     return sms_inbox[0]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def register(edge: Client, phone: str, role: str = "realtor", first: str = "Иван") -> dict[str, Any]:
