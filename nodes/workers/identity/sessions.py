@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import subjects
@@ -113,27 +113,28 @@ async def refresh(cmd: Refresh, _actor: Actor, deps: IdentityDeps) -> TokenPair:
     seen_from = {"last_used_at": now, "ip": cmd.client.ip or Session.ip}
     if cmd.client.user_agent:
         seen_from["user_agent"] = cmd.client.user_agent
+    owner_role = select(User.role).where(User.id == Session.user_id).scalar_subquery()
     rotate = (
         update(Session)
         .where(Session.refresh_token_hash == presented, *_live(now))
+        .where(Session.user_id.in_(select(User.id).where(User.is_active.is_(True))))
         .values(refresh_token_hash=token_hash(fresh), **seen_from)
-        .returning(Session.id, Session.user_id)
+        .returning(Session.id, Session.user_id, owner_role)
+        .execution_options(synchronize_session=False)  # no Session objects are loaded here
     )
     async with deps.db() as db:
+        # One statement decides (at most one of any concurrent refreshes matches the hash), one
+        # records the exchanged hash: the hot path is two round trips to the database.
         rotated = (await db.execute(rotate)).one_or_none()
         if rotated is None:
             ended = await _reused(db, presented)
             await db.commit()
             await announce_revoked(deps, ended)
             raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
-        session_id, user_id = rotated
-        db.add(RotatedRefreshToken(token_hash=presented, session_id=session_id, rotated_at=now))
-        user = await db.get(User, user_id)
-        if user is None or not user.is_active:
-            await db.rollback()
-            raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
+        session_id, user_id, role = rotated
+        await db.execute(insert(RotatedRefreshToken).values(token_hash=presented, session_id=session_id, rotated_at=now))
         await db.commit()
-    return _pair(deps, user.id, Role(user.role), session_id, fresh)
+    return _pair(deps, user_id, Role(role), session_id, fresh)
 
 
 async def _reused(db: AsyncSession, presented: str) -> list[str]:
