@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from .engine import create_engine
@@ -18,6 +19,14 @@ def alembic_config(url: str) -> Config:
     config = Config(str(ALEMBIC_INI))
     config.attributes["url"] = url
     return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this code."""
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
 
 
 def upgrade_sync(url: str, revision: str = "head") -> None:

@@ -1,6 +1,6 @@
 """Every model module, imported so that `Base.metadata` is complete."""
 
-from . import identity
+from . import chat, identity
 from .base import Base
 
-__all__ = ["Base", "identity"]
+__all__ = ["Base", "chat", "identity"]

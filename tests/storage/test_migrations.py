@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.engine import create_engine, is_sqlite, session_factory
-from storage.migrate import current_revision, upgrade
+from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base
 from storage.models.identity import User
 
@@ -19,7 +19,7 @@ from storage.models.identity import User
 async def test_migrations_run_up_from_empty_and_match_the_models(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
-    assert await current_revision(database_url) == "0002"
+    assert await current_revision(database_url) == head_revision()
     await upgrade(database_url)  # a second run is a no-op
     engine = create_engine(database_url)
     try:

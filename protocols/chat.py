@@ -1,0 +1,282 @@
+"""The chat domain: one conversation model for every contract, messages with per-conversation
+sequence numbers, per-participant read state, and what is delivered live to a user's connections.
+
+Conversations are found by id, or by what they are about (`kind` + `topic_id`: the ad, exchange or
+property) and who is in them. Only participants see a conversation; anyone else gets `not_found`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, TypeAdapter
+
+from . import subjects
+from .envelope import Command, Empty, Message
+
+DOMAIN = "chat"
+
+BODY_MAX = 4000
+ATTACHMENTS_MAX = 10
+TITLE_MAX = 200
+CLIENT_MSG_ID_MAX = 64
+PAGE_MAX = 100
+# A reconnecting client more than this many messages behind in one conversation is told to resync
+# (reload the history over REST) instead of being sent everything it missed.
+CATCH_UP_MAX = 200
+
+
+class ConversationKind(StrEnum):
+    AD_DIALOG = "ad_dialog"  # MillionAvto: about an ad, between its seller and a buyer
+    EXCHANGE = "exchange"  # FreeMarket: an exchange's participants
+    PROPERTY = "property"  # Realty: about a property
+    SUPPORT = "support"  # Membership Auto: a support thread
+    ADVISOR = "advisor"  # Car advisor: a user with the assistant
+
+
+class MessageKind(StrEnum):
+    TEXT = "text"
+    IMAGE = "image"
+    SYSTEM = "system"
+
+
+class Author(StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+    SYSTEM = "system"
+
+
+class ChatMessage(Message):
+    id: int
+    conversation_id: int
+    seq: int
+    sender_id: int | None  # None for the assistant and the system
+    author: Author
+    kind: MessageKind
+    body: str
+    attachments: list[str] = []
+    client_msg_id: str | None = None
+    created_at: datetime
+
+
+class ReadState(Message):
+    """Where one participant has read up to in one conversation."""
+
+    conversation_id: int
+    user_id: int
+    read_seq: int
+    unread_count: int  # for that participant
+
+
+class Conversation(Message):
+    """A conversation as the asking participant sees it."""
+
+    id: int
+    kind: ConversationKind
+    topic_id: str | None
+    title: str | None
+    created_by: int
+    participants: list[int]
+    created_at: datetime
+    updated_at: datetime
+    last_seq: int
+    last_message: ChatMessage | None
+    read_seq: int  # the asking participant's
+    unread_count: int  # the asking participant's
+    reads: dict[int, int] = {}  # every participant's read_seq, for read receipts
+    blocked_by_me: bool = False
+    blocked_me: bool = False
+
+
+class ConversationPage(Message):
+    items: list[Conversation]
+    total: int
+
+
+class MessagePage(Message):
+    items: list[ChatMessage]  # oldest first
+    has_more: bool  # older messages exist before the first item
+    total: int
+
+
+class MessageStored(Message):
+    message: ChatMessage
+    duplicate: bool = False  # a retried send: the message was stored by an earlier attempt
+
+
+class UnreadCounts(Message):
+    by_conversation: dict[int, int]
+    total: int
+
+
+class CaughtUp(Message):
+    messages: list[ChatMessage]  # what the client missed, per conversation in sequence order
+    resync: list[int] = []  # conversations too far behind: reload their history instead
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+class OpenConversation(Command[Conversation]):
+    """Start a conversation between the actor and `with_users`. With `reuse`, the existing one of the
+    same kind, topic and participants is returned instead (an ad dialog opened twice is one)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "open_conversation")
+    kind: ConversationKind
+    topic_id: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, max_length=TITLE_MAX)
+    with_users: list[int] = Field(default=[], max_length=50)
+    reuse: bool = True
+
+
+class ListConversations(Command[ConversationPage]):
+    """The actor's conversations, most recently active first. Staff may name another `user_id`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_conversations")
+    idempotent: ClassVar[bool] = True
+    kind: ConversationKind | None = None
+    topic_id: str | None = Field(default=None, max_length=128)
+    search: str | None = Field(default=None, max_length=128)
+    user_id: int | None = None
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=20, ge=1, le=PAGE_MAX)
+
+
+class GetConversation(Command[Conversation]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_conversation")
+    idempotent: ClassVar[bool] = True
+    conversation_id: int
+
+
+class FindConversation(Command[Conversation]):
+    """The actor's conversation of this kind about this topic (FreeMarket's exchange id)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_conversation")
+    idempotent: ClassVar[bool] = True
+    kind: ConversationKind
+    topic_id: str = Field(max_length=128)
+
+
+class RenameConversation(Command[Conversation]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "rename_conversation")
+    conversation_id: int
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+
+
+class HideConversation(Command[Empty]):
+    """Removes the conversation from the actor's view (the advisor's soft delete): `not_found` after."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "hide_conversation")
+    conversation_id: int
+
+
+class SendMessage(Command[MessageStored]):
+    """Store a message and deliver it to every participant's connections. A `client_msg_id` makes a
+    retry safe: the same id from the same sender in the same conversation is stored once."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "send_message")
+    idempotent: ClassVar[bool] = True  # only with client_msg_id; the bus retries, the worker dedupes
+    conversation_id: int
+    body: str = Field(default="", max_length=BODY_MAX)
+    kind: MessageKind = MessageKind.TEXT
+    attachments: list[str] = Field(default=[], max_length=ATTACHMENTS_MAX)
+    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+
+
+class PostAssistantMessage(Command[MessageStored]):
+    """The assistant's (or the system's) message in a conversation; from workers, not clients."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "post_assistant_message")
+    conversation_id: int
+    body: str = Field(max_length=BODY_MAX * 8)
+    author: Author = Author.ASSISTANT
+
+
+class ListMessages(Command[MessagePage]):
+    """A page of history, oldest first: the newest `limit` before `before_seq` (or the newest of
+    all), or the oldest `limit` after `after_seq`, or those since a time."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_messages")
+    idempotent: ClassVar[bool] = True
+    conversation_id: int
+    before_seq: int | None = Field(default=None, ge=1)
+    after_seq: int | None = Field(default=None, ge=0)
+    since: datetime | None = None
+    offset: int = Field(default=0, ge=0)  # FreeMarket's skip, counted from the newest
+    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+
+
+class MarkRead(Command[ReadState]):
+    """Read up to `up_to_seq` (or the message `message_id`, or everything); never moves backwards."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "mark_read")
+    conversation_id: int
+    up_to_seq: int | None = Field(default=None, ge=0)
+    message_id: int | None = None
+
+
+class GetUnreadCounts(Command[UnreadCounts]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_unread_counts")
+    idempotent: ClassVar[bool] = True
+    kind: ConversationKind | None = None
+
+
+class SetBlocked(Command[Conversation]):
+    """Block (or unblock) the other participants of a conversation: their messages are refused."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "set_blocked")
+    conversation_id: int
+    blocked: bool
+
+
+class Typing(Command[Empty]):
+    """Tell the other participants the actor is typing; never stored."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "typing")
+    conversation_id: int
+    typing: bool = True
+
+
+class CatchUp(Command[CaughtUp]):
+    """A reconnecting client's last seen sequence number per conversation; answers what it missed."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "catch_up")
+    idempotent: ClassVar[bool] = True
+    positions: dict[int, int] = Field(max_length=500)
+
+
+# --- live deliveries on rt.user.<id> ---------------------------------------------------------------
+
+
+class MessageDelivery(Message):
+    type: Literal["message"] = "message"
+    message: ChatMessage
+    conversation_kind: ConversationKind
+    topic_id: str | None = None
+
+
+class ReadDelivery(Message):
+    type: Literal["read"] = "read"
+    state: ReadState
+
+
+class TypingDelivery(Message):
+    type: Literal["typing"] = "typing"
+    conversation_id: int
+    user_id: int
+    typing: bool
+
+
+class ConversationDelivery(Message):
+    """A conversation the user was just added to (or whose title changed)."""
+
+    type: Literal["conversation"] = "conversation"
+    conversation_id: int
+
+
+Delivery = Annotated[
+    MessageDelivery | ReadDelivery | TypingDelivery | ConversationDelivery, Field(discriminator="type")
+]
+DELIVERY = TypeAdapter(Delivery)
