@@ -43,6 +43,8 @@ class Command(Message, Generic[ReplyT]):
             meta = getattr(base, "__pydantic_generic_metadata__", None)
             if meta and meta.get("origin") is Command and meta.get("args"):
                 reply = meta["args"][0]
+                if reply is Any or isinstance(reply, TypeVar):
+                    return  # `Command[Any]` in an annotation or a bound: no concrete reply to record
                 if not (isinstance(reply, type) and issubclass(reply, Message)):
                     raise TypeError(f"{cls.__name__}: reply type must be a Message class defined before it")
                 cls.reply_type = reply

@@ -1,9 +1,20 @@
-"""One module per contract; each exposes `routes` (a SurfaceRoutes)."""
+"""One module per contract (`routes`, a SurfaceRoutes), and one per contract's chat endpoints."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import advisor, autos, barter, garage, realty
+from . import advisor, advisor_chat, autos, autos_chat, barter, barter_chat, garage, garage_chat, realty, realty_chat
 
-ALL: tuple[SurfaceRoutes, ...] = (autos.routes, barter.routes, advisor.routes, realty.routes, garage.routes)
+ALL: tuple[SurfaceRoutes, ...] = (
+    autos.routes,
+    autos_chat.routes,
+    barter.routes,
+    barter_chat.routes,
+    advisor.routes,
+    advisor_chat.routes,
+    realty.routes,
+    realty_chat.routes,
+    garage.routes,
+    garage_chat.routes,
+)

@@ -67,8 +67,8 @@ from protocols.identity import (
     UserProfile,
 )
 
-BARTER = Surface(name="barter", title="FreeMarket (barter exchange)", error_format=freemarket)
-routes = SurfaceRoutes(BARTER)
+SURFACE = Surface(name="barter", title="FreeMarket (barter exchange)", error_format=freemarket)
+routes = SurfaceRoutes(SURFACE)
 
 CITIES = ("Алматы", "Астана", "Шымкент")
 MAX_LOCATIONS = 3

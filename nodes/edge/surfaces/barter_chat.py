@@ -1,0 +1,9 @@
+"""FreeMarket (001): its chat endpoints, on the one chat core (protocols.chat)."""
+
+from __future__ import annotations
+
+from nodes.edge.http import SurfaceRoutes
+
+from .barter import SURFACE
+
+routes = SurfaceRoutes(SURFACE)

@@ -1,0 +1,9 @@
+"""Realty (003): its chat endpoints, on the one chat core (protocols.chat)."""
+
+from __future__ import annotations
+
+from nodes.edge.http import SurfaceRoutes
+
+from .realty import SURFACE
+
+routes = SurfaceRoutes(SURFACE)
