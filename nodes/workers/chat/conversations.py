@@ -19,6 +19,8 @@ from .views import conversation_views, unread_counts
 
 NOT_FOUND = "Conversation not found"
 STAFF = (Role.MANAGER, Role.ADMIN, Role.SYSTEM)
+# Kinds a user may start alone: the other side is the assistant, or support staff who join later.
+SOLO_KINDS = (wire.ConversationKind.ADVISOR, wire.ConversationKind.SUPPORT)
 
 
 def signed_in(actor: Actor) -> int:
@@ -59,7 +61,7 @@ def participant_key(user_ids: set[int]) -> str:
 async def open_conversation(cmd: wire.OpenConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
     me = signed_in(actor)
     people = {me, *cmd.with_users}
-    if cmd.kind is not wire.ConversationKind.ADVISOR and len(people) < 2:
+    if cmd.kind not in SOLO_KINDS and len(people) < 2:
         raise DomainError(
             ErrorCode.VALIDATION, "A conversation needs another participant", {"field": "with_users"}
         )
