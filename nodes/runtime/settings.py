@@ -109,7 +109,7 @@ class MediaSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    domains: tuple[str, ...] = ("identity", "chat")
+    domains: tuple[str, ...] = ("identity", "chat", "notify")
     max_inflight: int = 256
     metrics_port: int = 0  # 0: no metrics listener (in `souk run` the edge serves them)
 

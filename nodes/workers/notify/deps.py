@@ -1,0 +1,31 @@
+"""What the notify handlers need, opened once per worker process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import Settings
+from storage.engine import create_engine, session_factory
+
+
+@dataclass(frozen=True)
+class NotifyDeps:
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    bus: Bus | None
+
+
+@asynccontextmanager
+async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[NotifyDeps]:
+    engine = create_engine(
+        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
+    )
+    try:
+        yield NotifyDeps(settings=settings, db=session_factory(engine), bus=bus)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,78 @@
+"""The notify domain: notifications stored per user with read state, and pushed live as they happen.
+
+Other workers (matching, barter, chat…) create them with `Notify` as the system; users list them and
+mark them read. One user never sees another's: a foreign id answers `not_found`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from . import subjects
+from .envelope import Command, Message
+
+DOMAIN = "notify"
+
+PAGE_MAX = 100
+
+
+class Notification(Message):
+    id: int
+    user_id: int
+    type: str  # what happened, e.g. "bilateral_match"
+    title: str
+    message: str
+    payload: dict[str, Any] = {}
+    read: bool
+    created_at: datetime
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"  # not read yet
+    READ = "read"
+    ALL = "all"
+
+
+class NotificationPage(Message):
+    items: list[Notification]  # newest first
+    total: int
+
+
+class Notified(Message):
+    items: list[Notification]
+
+
+class Notify(Command[Notified]):
+    """Store one notification for each of `user_ids` and push it to their live connections."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "notify")
+    user_ids: list[int] = Field(min_length=1, max_length=1000)
+    type: str = Field(min_length=1, max_length=64)
+    title: str = Field(default="", max_length=200)
+    message: str = Field(default="", max_length=2000)
+    payload: dict[str, Any] = {}
+
+
+class ListNotifications(Command[NotificationPage]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_notifications")
+    idempotent: ClassVar[bool] = True
+    status: NotificationStatus = NotificationStatus.ALL
+    after_id: int | None = Field(default=None, ge=0)  # for catching up: only newer ones, oldest first
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+
+
+class MarkNotificationRead(Command[Notification]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "mark_notification_read")
+    notification_id: int
+
+
+class NotificationDelivery(Message):
+    """On rt.user.<id>, as a notification is stored."""
+
+    type: Literal["notification"] = "notification"
+    notification: Notification
