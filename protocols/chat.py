@@ -247,6 +247,18 @@ class CatchUp(Command[CaughtUp]):
     positions: dict[int, int] = Field(max_length=500)
 
 
+class Contacts(Message):
+    user_ids: list[int]
+
+
+class ListContacts(Command[Contacts]):
+    """Everyone who shares a conversation with `user_id` (presence goes only to them); workers only."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_contacts")
+    idempotent: ClassVar[bool] = True
+    user_id: int
+
+
 # --- live deliveries on rt.user.<id> ---------------------------------------------------------------
 
 

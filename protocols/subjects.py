@@ -11,6 +11,10 @@ SCHEDULER_LEASE_BUCKET = "scheduler_lease"
 AUTH_KEYS_BUCKET = "auth_keys"
 REVOKED_SESSIONS_BUCKET = "revoked_sessions"
 RATE_LIMIT_BUCKET = "rate_limits"
+# One key per (user, edge) while the user has connections there; expires if the edge dies.
+PRESENCE_BUCKET = "presence"
+# What was last announced per user (online, last seen), kept without a TTL.
+PRESENCE_STATE_BUCKET = "presence_state"
 
 
 def svc(domain: str, command: str) -> str:

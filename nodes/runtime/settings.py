@@ -108,8 +108,17 @@ class MediaSettings:
 
 
 @dataclass(frozen=True)
+class PresenceSettings:
+    ttl_s: float = 30.0  # a (user, edge) key lives this long unless renewed; edges renew every third
+
+    @property
+    def renew_every_s(self) -> float:
+        return self.ttl_s / 3
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
-    domains: tuple[str, ...] = ("identity", "chat", "notify")
+    domains: tuple[str, ...] = ("identity", "chat", "notify", "presence")
     max_inflight: int = 256
     metrics_port: int = 0  # 0: no metrics listener (in `souk run` the edge serves them)
 
@@ -118,6 +127,7 @@ class WorkerSettings:
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
+    presence_sweep_interval_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
+    presence: PresenceSettings = field(default_factory=PresenceSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)

@@ -10,7 +10,7 @@ from typing import Any
 
 from nodes.runtime.worker import Domain
 
-KNOWN_DOMAINS = ("identity", "chat", "notify")
+KNOWN_DOMAINS = ("identity", "chat", "notify", "presence")
 
 
 def load_domain(name: str) -> Domain[Any]:

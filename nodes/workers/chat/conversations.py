@@ -209,3 +209,18 @@ async def get_unread_counts(cmd: wire.GetUnreadCounts, actor: Actor, deps: ChatD
         counts = await unread_counts(db, me, ids)
     by_conversation = {i: counts.get(i, 0) for i in ids}
     return wire.UnreadCounts(by_conversation=by_conversation, total=sum(by_conversation.values()))
+
+
+@handlers.on(wire.ListContacts)
+async def list_contacts(cmd: wire.ListContacts, actor: Actor, deps: ChatDeps) -> wire.Contacts:
+    if actor.role is not Role.SYSTEM:
+        raise DomainError(ErrorCode.FORBIDDEN, "workers only")
+    mine = select(Participant.conversation_id).where(Participant.user_id == cmd.user_id)
+    async with deps.db() as db:
+        others = await db.scalars(
+            select(Participant.user_id)
+            .where(Participant.conversation_id.in_(mine), Participant.user_id != cmd.user_id)
+            .distinct()
+            .order_by(Participant.user_id)
+        )
+        return wire.Contacts(user_ids=list(others))
