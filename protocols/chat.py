@@ -23,6 +23,8 @@ ATTACHMENTS_MAX = 10
 TITLE_MAX = 200
 CLIENT_MSG_ID_MAX = 64
 PAGE_MAX = 100
+# ONE_KIND: commands that address one conversation take an optional `conversation_kind`; given, one of
+# another kind answers `not_found`, so a contract never reaches another contract's conversations.
 # A reconnecting client more than this many messages behind in one conversation is told to resync
 # (reload the history over REST) instead of being sent everything it missed.
 CATCH_UP_MAX = 200
@@ -88,6 +90,8 @@ class Conversation(Message):
     reads: dict[int, int] = {}  # every participant's read_seq, for read receipts
     blocked_by_me: bool = False
     blocked_me: bool = False
+    roles: dict[int, str] = {}  # the parts participants were given when it was opened (buyer, seller…)
+    created: bool = False  # in an OpenConversation reply: made now, not found
 
 
 class ConversationPage(Message):
@@ -128,6 +132,7 @@ class OpenConversation(Command[Conversation]):
     topic_id: str | None = Field(default=None, max_length=128)
     title: str | None = Field(default=None, max_length=TITLE_MAX)
     with_users: list[int] = Field(default=[], max_length=50)
+    roles: dict[int, str] = Field(default={}, max_length=51)  # user id -> its part, e.g. "buyer"
     reuse: bool = True
 
 
@@ -148,6 +153,7 @@ class GetConversation(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_conversation")
     idempotent: ClassVar[bool] = True
     conversation_id: int
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class FindConversation(Command[Conversation]):
@@ -163,6 +169,7 @@ class RenameConversation(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "rename_conversation")
     conversation_id: int
     title: str = Field(min_length=1, max_length=TITLE_MAX)
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class HideConversation(Command[Empty]):
@@ -170,6 +177,7 @@ class HideConversation(Command[Empty]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "hide_conversation")
     conversation_id: int
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class SendMessage(Command[MessageStored]):
@@ -183,6 +191,7 @@ class SendMessage(Command[MessageStored]):
     kind: MessageKind = MessageKind.TEXT
     attachments: list[str] = Field(default=[], max_length=ATTACHMENTS_MAX)
     client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class PostAssistantMessage(Command[MessageStored]):
@@ -202,10 +211,12 @@ class ListMessages(Command[MessagePage]):
     idempotent: ClassVar[bool] = True
     conversation_id: int
     before_seq: int | None = Field(default=None, ge=1)
+    before_id: int | None = None  # a message id of this conversation; `not_found` if it is not one
     after_seq: int | None = Field(default=None, ge=0)
     since: datetime | None = None
     offset: int = Field(default=0, ge=0)  # FreeMarket's skip, counted from the newest
     limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class MarkRead(Command[ReadState]):
@@ -215,6 +226,7 @@ class MarkRead(Command[ReadState]):
     conversation_id: int
     up_to_seq: int | None = Field(default=None, ge=0)
     message_id: int | None = None
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class GetUnreadCounts(Command[UnreadCounts]):
@@ -229,6 +241,7 @@ class SetBlocked(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "set_blocked")
     conversation_id: int
     blocked: bool
+    conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
 class Typing(Command[Empty]):

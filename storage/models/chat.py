@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -16,7 +16,14 @@ from .base import Base, utcnow
 
 class Conversation(Base):
     __tablename__ = "chat_conversations"
-    __table_args__ = (Index("ix_chat_conversations_kind_topic", "kind", "topic_id"),)
+    __table_args__ = (
+        Index("ix_chat_conversations_kind_topic", "kind", "topic_id"),
+        # One conversation per kind, topic and set of people: two "open" racing cannot make two.
+        Index(
+            "uq_chat_conversations_topic_people", "kind", "topic_id", "participant_key", unique=True,
+            sqlite_where=text("topic_id IS NOT NULL"), postgresql_where=text("topic_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -40,6 +47,7 @@ class Participant(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str | None] = mapped_column(String(16))  # the part a contract gives it: buyer, seller…
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)  # this participant blocks the others
     hidden_at: Mapped[datetime | None] = mapped_column()  # removed from this participant's view
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -70,3 +70,12 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path) -> None:  #
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_lower_folds_every_alphabet(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lower.db'}")
+    try:
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT lower('Подбор КРОССОВЕРА Ä')")) == "подбор кроссовера ä"
+    finally:
+        await engine.dispose()

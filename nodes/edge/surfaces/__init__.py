@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import advisor, advisor_chat, autos, autos_chat, barter, barter_chat, garage, garage_chat, realty, realty_chat
+from . import (
+    advisor,
+    advisor_chat,
+    autos,
+    autos_chat,
+    barter,
+    barter_chat,
+    garage,
+    garage_chat,
+    realty,
+    realty_chat,
+)
 
 ALL: tuple[SurfaceRoutes, ...] = (
     autos.routes,

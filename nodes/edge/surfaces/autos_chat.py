@@ -1,9 +1,368 @@
-"""MillionAvto (000): its chat endpoints, on the one chat core (protocols.chat)."""
+"""MillionAvto (000): its chat endpoints under `/api/v1/chat`, on the one chat core (protocols.chat).
+
+A dialog is an ad dialog (`ConversationKind.AD_DIALOG`, its topic the ad id) between the user who
+opens it (the buyer) and the ad's seller. The document lists the paths only; its WebSocket section
+names the fields, and the REST shapes reuse them so a client reads both alike: a message is
+`{id, message_id, dialog_id, sender_id, content, created_at, is_read}` (the live message plus `id`),
+a read receipt `{dialog_id, message_id}`.
+
+Choices where the document is silent:
+
+- `POST /dialogs` takes `{"ad_id", "seller_id", "message"?}` (`recipient_id` is read as `seller_id`).
+  Until the ads domain exists the client names the seller and any ad id is accepted. Opening the same
+  dialog again, by either participant, answers the same dialog (always 201, as a FastAPI route with
+  a fixed status would); `message`, if given, is sent in it.
+- Whoever first opens the dialog is its buyer, the one named as `seller_id` its seller (kept as the
+  participants' roles).
+- Lists are paged with the document's `page` (from 1) and `size` (default 20, max 100) and answer
+  fastapi-pagination's `{items, total, page, size, pages}`. Dialogs come most recently active first
+  (`ad_id` narrows them to one ad). Messages: page 1 is the newest `size`, each page oldest first.
+- `is_read`: the other participant has read the message (on one's own messages, a read receipt).
+- `PUT .../messages/{msg_id}/read` marks everything up to that message read; it answers the read
+  receipt plus the reader's `unread_count` left in the dialog.
+- `block` / `unblock` answer the dialog. While either participant blocks, both sides' messages are
+  refused with 403.
+- A dialog id names one of the caller's own conversations; anyone else's answers 404 like a
+  missing one.
+- Errors are FastAPI's `{"detail": ...}`: 422 with the list of `{loc, msg, type}` for a body, query
+  or path id that fails its schema (`loc` starts with `body`, `query` or `path`), else the message. A
+  message's `content` is 1 to 4000 characters once trimmed.
+"""
 
 from __future__ import annotations
 
-from nodes.edge.http import SurfaceRoutes
+import functools
+import math
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from aiohttp import web
+from pydantic import AliasChoices, BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+
+from nodes.edge.http import Handler, SurfaceRoutes, json_response, read_body, read_query
+from nodes.edge.middleware import error_response
+from nodes.edge.session_http import require_actor
+from nodes.edge.state import BUS
+from protocols.chat import (
+    BODY_MAX,
+    PAGE_MAX,
+    ChatMessage,
+    Conversation,
+    ConversationKind,
+    GetConversation,
+    ListConversations,
+    ListMessages,
+    MarkRead,
+    OpenConversation,
+    SendMessage,
+    SetBlocked,
+)
+from protocols.envelope import DomainError, ErrorCode
 
 from .autos import SURFACE
 
 routes = SurfaceRoutes(SURFACE)
+
+B = TypeVar("B", bound=BaseModel)
+PREFIX = "/api/v1/chat/dialogs"
+BUYER, SELLER = "buyer", "seller"
+AD_DIALOG = ConversationKind.AD_DIALOG  # every command names it: other contracts' conversations are not found
+ID_MAX = 2**63 - 1
+PAGE_NUMBER_MAX = 1_000_000
+# Set on a validation error whose `errors` are located FastAPI's way; such an error answers 422.
+LOCATED = "located"
+INT = TypeAdapter(int)
+
+Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX)]
+
+
+# --- models ----------------------------------------------------------------------------------------
+
+
+class PageQuery(BaseModel):
+    page: int = Field(default=1, ge=1, le=PAGE_NUMBER_MAX)
+    size: int = Field(default=20, ge=1, le=PAGE_MAX)
+
+
+class DialogsQuery(PageQuery):
+    ad_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+
+
+class NewDialogBody(BaseModel):
+    ad_id: int = Field(ge=1, le=ID_MAX)
+    seller_id: int = Field(ge=1, le=ID_MAX, validation_alias=AliasChoices("seller_id", "recipient_id"))
+    message: Content | None = None
+
+
+class NewMessageBody(BaseModel):
+    content: Content
+
+
+class DialogMessageOut(BaseModel):
+    id: int
+    message_id: int = Field(description="The same as `id`, as the WebSocket message names it.")
+    dialog_id: int
+    sender_id: int | None
+    content: str
+    created_at: datetime
+    is_read: bool = Field(description="The other participant has read it.")
+
+
+class DialogOut(BaseModel):
+    id: int
+    ad_id: int | None
+    buyer_id: int
+    seller_id: int | None
+    last_message: DialogMessageOut | None
+    unread_count: int
+    is_blocked: bool = Field(description="Either participant blocks the dialog: messages are refused.")
+    blocked_by_me: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PageOut(BaseModel):
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class DialogPageOut(PageOut):
+    items: list[DialogOut]
+
+
+class DialogMessagePageOut(PageOut):
+    items: list[DialogMessageOut]
+
+
+class ReadReceiptOut(BaseModel):
+    dialog_id: int
+    message_id: int
+    unread_count: int = Field(description="The reader's unread messages left in the dialog.")
+
+
+# --- shaping ---------------------------------------------------------------------------------------
+
+
+def read_by_other(message: ChatMessage, conversation: Conversation) -> bool:
+    """Whether a participant other than the sender has read up to the message."""
+    return any(seq >= message.seq for user, seq in conversation.reads.items() if user != message.sender_id)
+
+
+def topic_number(conversation: Conversation) -> int | None:
+    topic = conversation.topic_id
+    return int(topic) if topic is not None and topic.isdigit() else None
+
+
+def buyer_of(conversation: Conversation) -> int:
+    return next((u for u, role in conversation.roles.items() if role == BUYER), conversation.created_by)
+
+
+def other_participant(conversation: Conversation, user_id: int) -> int | None:
+    return next((u for u in conversation.participants if u != user_id), None)
+
+
+def message_out(message: ChatMessage, *, is_read: bool) -> DialogMessageOut:
+    return DialogMessageOut(
+        id=message.id, message_id=message.id, dialog_id=message.conversation_id, sender_id=message.sender_id,
+        content=message.body, created_at=message.created_at, is_read=is_read,
+    )  # fmt: skip
+
+
+def message_in(conversation: Conversation, message: ChatMessage) -> DialogMessageOut:
+    return message_out(message, is_read=read_by_other(message, conversation))
+
+
+def dialog_out(conversation: Conversation) -> DialogOut:
+    c, last = conversation, conversation.last_message
+    return DialogOut(
+        id=c.id, ad_id=topic_number(c), buyer_id=buyer_of(c), seller_id=other_participant(c, buyer_of(c)),
+        last_message=message_in(c, last) if last is not None else None, unread_count=c.unread_count,
+        is_blocked=c.blocked_by_me or c.blocked_me, blocked_by_me=c.blocked_by_me, created_at=c.created_at,
+        updated_at=c.updated_at,
+    )  # fmt: skip
+
+
+def page_out(query: PageQuery, total: int) -> PageOut:
+    return PageOut(total=total, page=query.page, size=query.size, pages=math.ceil(total / query.size))
+
+
+# --- reading requests the FastAPI way --------------------------------------------------------------
+
+
+def unprocessable(where: str, errors: list[Any], message: str) -> DomainError:
+    located = [{**e, "loc": [where, *e.get("loc", ())]} for e in errors if isinstance(e, dict)]
+    return DomainError(ErrorCode.VALIDATION, message, {"errors": located, LOCATED: True})
+
+
+def _relocated(exc: DomainError, where: str) -> DomainError:
+    errors = exc.details.get("errors")
+    if exc.code is not ErrorCode.VALIDATION or not isinstance(errors, list):
+        return exc
+    return unprocessable(where, errors, exc.message)
+
+
+async def body_of(request: web.Request, model: type[B]) -> B:
+    try:
+        return await read_body(request, model)
+    except DomainError as exc:
+        raise _relocated(exc, "body") from None
+
+
+def query_of(request: web.Request, model: type[B]) -> B:
+    try:
+        return read_query(request, model)
+    except DomainError as exc:
+        raise _relocated(exc, "query") from None
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """A path id: not an integer is a validation error (FastAPI's 422); out of range is not there."""
+    value = request.match_info[name]
+    try:
+        number = INT.validate_python(value)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise unprocessable(
+            "path", [{**e, "loc": [name]} for e in errors], f"{name}: not an integer"
+        ) from None
+    if not 1 <= number <= ID_MAX:
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found")
+    return number
+
+
+def fastapi_errors(handler: Handler) -> Handler:
+    """A request that fails its schema answers 422 with FastAPI's `detail` list."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except DomainError as exc:
+            if not exc.details.get(LOCATED):
+                raise
+            return error_response(
+                request, DomainError(exc.code, exc.message, {"errors": exc.details["errors"]}), 422
+            )
+
+    return wrapped
+
+
+async def _dialog(request: web.Request, dialog_id: int) -> Conversation:
+    return await request.app[BUS].request(
+        GetConversation(conversation_id=dialog_id, conversation_kind=AD_DIALOG), actor=require_actor(request)
+    )
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+@routes.get(PREFIX, auth=True, query=DialogsQuery, responses={200: DialogPageOut, 401: None, 422: None})
+@fastapi_errors
+async def list_dialogs(request: web.Request) -> web.Response:
+    """List your dialogs, most recently active first."""
+    query = query_of(request, DialogsQuery)
+    cmd = ListConversations(
+        kind=AD_DIALOG,
+        topic_id=None if query.ad_id is None else str(query.ad_id),
+        offset=(query.page - 1) * query.size,
+        limit=query.size,
+    )
+    found = await request.app[BUS].request(cmd, actor=require_actor(request))
+    page = page_out(query, found.total)
+    return json_response(DialogPageOut(**page.model_dump(), items=[dialog_out(c) for c in found.items]))
+
+
+@routes.get(PREFIX + "/{id}", auth=True, responses={200: DialogOut, 401: None, 404: None, 422: None})
+@fastapi_errors
+async def get_dialog(request: web.Request) -> web.Response:
+    """Get dialog details."""
+    return json_response(dialog_out(await _dialog(request, path_id(request, "id"))))
+
+
+@routes.post(PREFIX, auth=True, body=NewDialogBody,
+             responses={201: DialogOut, 400: None, 401: None, 403: None, 404: None, 422: None})  # fmt: skip
+@fastapi_errors
+async def create_dialog(request: web.Request) -> web.Response:
+    """Open a dialog with an ad's seller (the same one if it exists), with an optional first message."""
+    body = await body_of(request, NewDialogBody)
+    bus, actor = request.app[BUS], require_actor(request)
+    cmd = OpenConversation(
+        kind=AD_DIALOG, topic_id=str(body.ad_id), with_users=[body.seller_id],
+        roles={actor.user_id: BUYER, body.seller_id: SELLER},
+    )  # fmt: skip
+    dialog = await bus.request(cmd, actor=actor)
+    if body.message is not None:
+        await bus.request(
+            SendMessage(conversation_id=dialog.id, body=body.message, conversation_kind=AD_DIALOG),
+            actor=actor,
+        )
+        dialog = await _dialog(request, dialog.id)
+    return json_response(dialog_out(dialog), status=201)
+
+
+@routes.get(PREFIX + "/{id}/messages", auth=True, query=PageQuery,
+            responses={200: DialogMessagePageOut, 401: None, 404: None, 422: None})  # fmt: skip
+@fastapi_errors
+async def list_messages(request: web.Request) -> web.Response:
+    """Get messages in a dialog: page 1 is the newest, each page oldest first."""
+    dialog_id, query = path_id(request, "id"), query_of(request, PageQuery)
+    dialog = await _dialog(request, dialog_id)
+    cmd = ListMessages(
+        conversation_id=dialog_id,
+        offset=(query.page - 1) * query.size,
+        limit=query.size,
+        conversation_kind=AD_DIALOG,
+    )
+    found = await request.app[BUS].request(cmd, actor=require_actor(request))
+    page = page_out(query, found.total)
+    items = [message_in(dialog, m) for m in found.items]
+    return json_response(DialogMessagePageOut(**page.model_dump(), items=items))
+
+
+@routes.post(PREFIX + "/{id}/messages", auth=True, body=NewMessageBody,
+             responses={201: DialogMessageOut, 401: None, 403: None, 404: None, 422: None})  # fmt: skip
+@fastapi_errors
+async def send_message(request: web.Request) -> web.Response:
+    """Send a message; refused (403) while the dialog is blocked."""
+    dialog_id = path_id(request, "id")
+    body = await body_of(request, NewMessageBody)
+    cmd = SendMessage(conversation_id=dialog_id, body=body.content, conversation_kind=AD_DIALOG)
+    stored = await request.app[BUS].request(cmd, actor=require_actor(request))
+    return json_response(message_out(stored.message, is_read=False), status=201)
+
+
+@routes.put(PREFIX + "/{id}/messages/{msg_id}/read", auth=True,
+            responses={200: ReadReceiptOut, 401: None, 404: None, 422: None})  # fmt: skip
+@fastapi_errors
+async def mark_read(request: web.Request) -> web.Response:
+    """Mark a message (and every one before it) as read."""
+    dialog_id, message_id = path_id(request, "id"), path_id(request, "msg_id")
+    cmd = MarkRead(conversation_id=dialog_id, message_id=message_id, conversation_kind=AD_DIALOG)
+    state = await request.app[BUS].request(cmd, actor=require_actor(request))
+    return json_response(
+        ReadReceiptOut(dialog_id=dialog_id, message_id=message_id, unread_count=state.unread_count)
+    )
+
+
+async def _set_blocked(request: web.Request, blocked: bool) -> web.Response:
+    cmd = SetBlocked(conversation_id=path_id(request, "id"), blocked=blocked, conversation_kind=AD_DIALOG)
+    return json_response(dialog_out(await request.app[BUS].request(cmd, actor=require_actor(request))))
+
+
+BLOCK_RESPONSES: dict[int, type[BaseModel] | None] = {200: DialogOut, 401: None, 404: None, 422: None}
+
+
+@routes.post(PREFIX + "/{id}/block", auth=True, responses=BLOCK_RESPONSES)
+@fastapi_errors
+async def block_dialog(request: web.Request) -> web.Response:
+    """Block the other user in a dialog: no messages either way until unblocked."""
+    return await _set_blocked(request, True)
+
+
+@routes.post(PREFIX + "/{id}/unblock", auth=True, responses=BLOCK_RESPONSES)
+@fastapi_errors
+async def unblock_dialog(request: web.Request) -> web.Response:
+    """Unblock the other user in a dialog."""
+    return await _set_blocked(request, False)

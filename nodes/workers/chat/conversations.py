@@ -30,7 +30,7 @@ def signed_in(actor: Actor) -> int:
 
 
 async def own_conversation(
-    db: AsyncSession, actor: Actor, conversation_id: int
+    db: AsyncSession, actor: Actor, conversation_id: int, kind: wire.ConversationKind | None = None
 ) -> tuple[Conversation, Participant]:
     """The conversation and the actor's place in it; anyone else's answers exactly like a missing one."""
     row = (
@@ -41,6 +41,7 @@ async def own_conversation(
                 Conversation.id == conversation_id,
                 Participant.user_id == signed_in(actor),
                 Participant.hidden_at.is_(None),
+                *([Conversation.kind == kind.value] if kind is not None else []),
             )
         )
     ).one_or_none()
@@ -61,26 +62,16 @@ def participant_key(user_ids: set[int]) -> str:
 async def open_conversation(cmd: wire.OpenConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
     me = signed_in(actor)
     people = {me, *cmd.with_users}
+    if not set(cmd.roles) <= people or any(len(role) > 16 for role in cmd.roles.values()):
+        raise DomainError(ErrorCode.VALIDATION, "Roles are for participants, 16 characters at most")
     if cmd.kind not in SOLO_KINDS and len(people) < 2:
         raise DomainError(
             ErrorCode.VALIDATION, "A conversation needs another participant", {"field": "with_users"}
         )
     key = participant_key(people)
     async with deps.db() as db:
-        if cmd.reuse:
-            found = await db.scalar(
-                select(Conversation)
-                .where(Conversation.kind == cmd.kind.value, Conversation.participant_key == key,
-                       _same_topic(cmd.topic_id))
-                .order_by(Conversation.id)
-                .limit(1)
-            )  # fmt: skip
-            if found is not None:
-                mine = await db.get(Participant, (found.id, me))
-                if mine is not None and mine.hidden_at is not None:
-                    mine.hidden_at = None  # opened again: it comes back
-                    await db.commit()
-                return await view(db, me, found)
+        if cmd.reuse and (found := await _existing(db, cmd, key)) is not None:
+            return await _reopened(db, me, found)
         now = datetime.now(UTC)
         conversation = Conversation(
             kind=cmd.kind.value, topic_id=cmd.topic_id, title=cmd.title, created_by=me, participant_key=key,
@@ -90,15 +81,40 @@ async def open_conversation(cmd: wire.OpenConversation, actor: Actor, deps: Chat
         try:
             await db.flush()
             db.add_all(Participant(conversation_id=conversation.id, user_id=u, read_seq=0, blocked=False,
-                                   joined_at=now) for u in sorted(people))  # fmt: skip
+                                   role=cmd.roles.get(u), joined_at=now) for u in sorted(people))  # fmt: skip
             await db.commit()
         except IntegrityError:
+            await db.rollback()
+            # Another request opened the same conversation first, or a participant does not exist.
+            if cmd.reuse and (found := await _existing(db, cmd, key)) is not None:
+                return await _reopened(db, me, found)
             raise DomainError(ErrorCode.NOT_FOUND, "User not found", {"field": "with_users"}) from None
         deps.participants.remember(conversation.id, tuple(sorted(people)))
-        result = await view(db, me, conversation)
+        result = (await view(db, me, conversation)).model_copy(update={"created": True})
     if deps.bus is not None:
         await deliver(deps.bus, people - {me}, wire.ConversationDelivery(conversation_id=result.id))
     return result
+
+
+async def _existing(db: AsyncSession, cmd: wire.OpenConversation, key: str) -> Conversation | None:
+    return await db.scalar(
+        select(Conversation)
+        .where(
+            Conversation.kind == cmd.kind.value,
+            Conversation.participant_key == key,
+            _same_topic(cmd.topic_id),
+        )
+        .order_by(Conversation.id)
+        .limit(1)
+    )
+
+
+async def _reopened(db: AsyncSession, me: int, found: Conversation) -> wire.Conversation:
+    mine = await db.get(Participant, (found.id, me))
+    if mine is not None and mine.hidden_at is not None:
+        mine.hidden_at = None  # opened again: it comes back
+        await db.commit()
+    return await view(db, me, found)
 
 
 def _same_topic(topic_id: str | None) -> ColumnElement[bool]:
@@ -108,7 +124,7 @@ def _same_topic(topic_id: str | None) -> ColumnElement[bool]:
 @handlers.on(wire.GetConversation)
 async def get_conversation(cmd: wire.GetConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
     async with deps.db() as db:
-        conversation, _ = await own_conversation(db, actor, cmd.conversation_id)
+        conversation, _ = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         return await view(db, actor.user_id, conversation)
 
 
@@ -167,7 +183,7 @@ async def rename_conversation(
     cmd: wire.RenameConversation, actor: Actor, deps: ChatDeps
 ) -> wire.Conversation:
     async with deps.db() as db:
-        conversation, _ = await own_conversation(db, actor, cmd.conversation_id)
+        conversation, _ = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         conversation.title = cmd.title.strip() or conversation.title
         conversation.updated_at = datetime.now(UTC)
         await db.commit()
@@ -177,7 +193,7 @@ async def rename_conversation(
 @handlers.on(wire.HideConversation)
 async def hide_conversation(cmd: wire.HideConversation, actor: Actor, deps: ChatDeps) -> Empty:
     async with deps.db() as db:
-        _, mine = await own_conversation(db, actor, cmd.conversation_id)
+        _, mine = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         mine.hidden_at = datetime.now(UTC)
         await db.commit()
     return Empty()
@@ -186,7 +202,7 @@ async def hide_conversation(cmd: wire.HideConversation, actor: Actor, deps: Chat
 @handlers.on(wire.SetBlocked)
 async def set_blocked(cmd: wire.SetBlocked, actor: Actor, deps: ChatDeps) -> wire.Conversation:
     async with deps.db() as db:
-        conversation, mine = await own_conversation(db, actor, cmd.conversation_id)
+        conversation, mine = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         mine.blocked = cmd.blocked
         await db.commit()
         return await view(db, actor.user_id, conversation)

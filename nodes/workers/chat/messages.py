@@ -26,7 +26,7 @@ async def send_message(cmd: wire.SendMessage, actor: Actor, deps: ChatDeps) -> w
         raise DomainError(ErrorCode.VALIDATION, "Clients cannot send system messages", {"field": "kind"})
     pending = PendingSend(
         conversation_id=cmd.conversation_id, sender_id=sender, author=wire.Author.USER, kind=cmd.kind, body=body,
-        attachments=list(cmd.attachments), client_msg_id=cmd.client_msg_id,
+        attachments=list(cmd.attachments), client_msg_id=cmd.client_msg_id, conversation_kind=cmd.conversation_kind,
     )  # fmt: skip
     return await deps.writer.store(pending)
 
@@ -49,15 +49,24 @@ async def post_assistant_message(
 async def list_messages(cmd: wire.ListMessages, actor: Actor, deps: ChatDeps) -> wire.MessagePage:
     """Messages are numbered 1..last_seq without gaps, so `total` and `has_more` need no counting."""
     async with deps.db() as db:
-        conversation, _ = await own_conversation(db, actor, cmd.conversation_id)
+        conversation, _ = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         query = select(ChatMessage).where(ChatMessage.conversation_id == conversation.id)
         newest_first = cmd.after_seq is None and cmd.since is None
         if cmd.after_seq is not None:
             query = query.where(ChatMessage.seq > cmd.after_seq)
         if cmd.since is not None:
             query = query.where(ChatMessage.created_at > cmd.since)
-        if cmd.before_seq is not None:
-            query = query.where(ChatMessage.seq < cmd.before_seq)
+        before = cmd.before_seq
+        if cmd.before_id is not None:
+            before = await db.scalar(
+                select(ChatMessage.seq).where(
+                    ChatMessage.id == cmd.before_id, ChatMessage.conversation_id == conversation.id
+                )
+            )
+            if before is None:
+                raise DomainError(ErrorCode.NOT_FOUND, "Message not found", {"field": "before_id"})
+        if before is not None:
+            query = query.where(ChatMessage.seq < before)
         order = ChatMessage.seq.desc() if newest_first else ChatMessage.seq.asc()
         rows = list(await db.scalars(query.order_by(order).offset(cmd.offset).limit(cmd.limit)))
     if newest_first:
@@ -73,7 +82,7 @@ async def list_messages(cmd: wire.ListMessages, actor: Actor, deps: ChatDeps) ->
 @handlers.on(wire.MarkRead)
 async def mark_read(cmd: wire.MarkRead, actor: Actor, deps: ChatDeps) -> wire.ReadState:
     async with deps.db() as db:
-        conversation, mine = await own_conversation(db, actor, cmd.conversation_id)
+        conversation, mine = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         target = conversation.last_seq if cmd.up_to_seq is None else min(cmd.up_to_seq, conversation.last_seq)
         if cmd.message_id is not None:
             seq = await db.scalar(

@@ -79,6 +79,7 @@ async def conversation_views(
                 reads={p.user_id: p.read_seq for p in members[c.id]},
                 blocked_by_me=bool(mine and mine.blocked),
                 blocked_me=any(p.blocked for p in others),
+                roles={p.user_id: p.role for p in members[c.id] if p.role},
             )
         )
     return views

@@ -45,6 +45,9 @@ class PendingSend:
     body: str
     attachments: list[str]
     client_msg_id: str | None
+    conversation_kind: wire.ConversationKind | None = (
+        None  # given: a conversation of another kind is not there
+    )
     result: asyncio.Future[wire.MessageStored] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -164,7 +167,9 @@ class MessageWriter:
         """Refuse (on its future) a send to a conversation the sender is not in or is blocked in."""
         people = members.get(pending.conversation_id, {})
         error = None
-        if pending.conversation_id not in conversations:
+        conversation = conversations.get(pending.conversation_id)
+        wanted = pending.conversation_kind
+        if conversation is None or (wanted is not None and conversation.kind != wanted.value):
             error = DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
         elif pending.sender_id is not None:
             me = people.get(pending.sender_id)

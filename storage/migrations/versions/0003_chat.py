@@ -35,11 +35,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_chat_conversations_kind_topic", "chat_conversations", ["kind", "topic_id"])
     op.create_index("ix_chat_conversations_updated_at", "chat_conversations", ["updated_at"])
+    op.create_index(
+        "uq_chat_conversations_topic_people", "chat_conversations", ["kind", "topic_id", "participant_key"],
+        unique=True, sqlite_where=sa.text("topic_id IS NOT NULL"), postgresql_where=sa.text("topic_id IS NOT NULL"),
+    )  # fmt: skip
     op.create_table(
         "chat_participants",
         sa.Column("conversation_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("read_seq", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(16), nullable=True),
         sa.Column("blocked", sa.Boolean(), nullable=False),
         sa.Column("hidden_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),

@@ -242,3 +242,27 @@ async def test_hiding_renaming_and_staff_listing(cluster: Cluster) -> None:
     assert (await refused(cluster, answer, user)).code is ErrorCode.FORBIDDEN
     stored = await cluster.worker_bus.request(answer, actor=Actor.system())
     assert stored.message.author is wire.Author.ASSISTANT and stored.message.sender_id is None
+
+
+async def test_opening_the_same_dialog_concurrently_makes_one(cluster: Cluster) -> None:
+    a, b = await new_user(cluster, "alice"), await new_user(cluster, "bob")
+    opened = await asyncio.gather(*(dialog(cluster, (a, b)[n % 2], (b, a)[n % 2], "ad-race") for n in range(8)))
+    assert len({c.id for c in opened}) == 1
+
+
+async def test_participants_keep_the_parts_they_were_given(cluster: Cluster) -> None:
+    seller, buyer = await new_user(cluster, "seller"), await new_user(cluster, "buyer")
+    roles = {buyer.user_id: "buyer", seller.user_id: "seller"}
+    cmd = wire.OpenConversation(
+        kind=wire.ConversationKind.PROPERTY, topic_id="flat-9", with_users=[buyer.user_id], roles=roles
+    )
+    opened = await cluster.worker_bus.request(cmd, actor=seller)  # the seller starts it
+    assert opened.created and opened.roles == roles
+    again = await cluster.worker_bus.request(cmd, actor=seller)
+    assert not again.created and again.id == opened.id
+    seen = await cluster.worker_bus.request(wire.GetConversation(conversation_id=opened.id), actor=buyer)
+    assert seen.roles == roles
+    stray = cmd.model_copy(update={"roles": {12345: "buyer"}, "topic_id": "flat-10"})
+    assert (await refused(cluster, stray, seller)).code is ErrorCode.VALIDATION
+    other_kind = wire.GetConversation(conversation_id=opened.id, conversation_kind=wire.ConversationKind.ADVISOR)
+    assert (await refused(cluster, other_kind, buyer)).code is ErrorCode.NOT_FOUND
