@@ -1,4 +1,5 @@
-"""One module per contract (`routes`, a SurfaceRoutes), and one per contract's chat endpoints."""
+"""One module per contract (`routes`, a SurfaceRoutes), and one per further part of a contract
+(its chat endpoints, FreeMarket's notifications)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from . import (
     autos_chat,
     barter,
     barter_chat,
+    barter_notifications,
     garage,
     garage_chat,
     realty,
@@ -22,6 +24,7 @@ ALL: tuple[SurfaceRoutes, ...] = (
     autos_chat.routes,
     barter.routes,
     barter_chat.routes,
+    barter_notifications.routes,
     advisor.routes,
     advisor_chat.routes,
     realty.routes,
