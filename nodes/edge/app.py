@@ -17,8 +17,9 @@ from .docs import setup_docs
 from .http import Endpoint, SurfaceRoutes
 from .media import setup_media
 from .middleware import authenticate, errors, request_context
+from .realtime.hub import DeliveryHub
 from .realtime.socketio import attach_socketio
-from .state import BUS, ENDPOINTS, KEYRING, LIMITER, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
+from .state import BUS, ENDPOINTS, HUB, KEYRING, LIMITER, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
 from .surfaces import ALL as SURFACES
 
 
@@ -48,7 +49,9 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
     mount(app, (ops.routes, *SURFACES))
     setup_media(app)
     setup_docs(app)
-    attach_socketio(app, verifier, settings.edge.cors_origins)
+    app[HUB] = hub = DeliveryHub(bus)
+    app.on_cleanup.append(lambda _app: hub.close())
+    attach_socketio(app, verifier, bus, hub, settings.edge.cors_origins)
     return app
 
 

@@ -11,6 +11,7 @@ from protocols.envelope import Actor
 
 from .auth import KeyRing, TokenVerifier
 from .http import Endpoint
+from .realtime.hub import DeliveryHub
 
 BUS = web.AppKey("bus", Bus)
 SETTINGS = web.AppKey("settings", Settings)
@@ -22,6 +23,8 @@ ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
 # Which declared endpoint a matched aiohttp route serves (for its contract's error format).
 ROUTE_ENDPOINTS = web.AppKey("route_endpoints", dict[web.AbstractRoute, Endpoint])
 NODE_NAME = web.AppKey("node_name", str)
+# Live connections by user on this edge, and its rt.user subscriptions.
+HUB = web.AppKey("delivery_hub", DeliveryHub)
 
 # Request-scoped values.
 ACTOR = web.RequestKey[Actor | None]("actor")

@@ -164,6 +164,15 @@ class Bus:
     async def publish_raw(self, subject: str, payload: bytes) -> None:
         await self.nc.publish(subject, payload)
 
+    async def synced(self, timeout: int = 5) -> None:
+        """Return once the server has every command sent before (a SUB, say).
+
+        nats-py writes a flush's PING ahead of commands still pending, so one round trip proves
+        nothing; the second one follows the pending commands out.
+        """
+        for _ in range(2):
+            await self.nc.flush(timeout=timeout)
+
     async def subscribe(self, subject: str, handler: MsgHandler, *, queue: str = "") -> Subscription:
         return await self.nc.subscribe(subject, queue=queue, cb=handler)
 

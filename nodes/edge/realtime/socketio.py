@@ -1,42 +1,212 @@
-"""The platform's own real-time protocol: Socket.IO at `/socket.io/`, authenticated on connect."""
+"""The platform's own real-time protocol: Socket.IO at `/socket.io/` (default namespace).
+
+Connect with `auth={"token": "<access token>", "positions": {"<conversation_id>": <last seq>}}`;
+`positions` is optional. A missing, invalid, expired, revoked or non-access token is refused with a
+`connect_error` whose message is `unauthorized` (malformed `positions`: `validation`). After
+connecting, a client that gave positions is sent what it missed as `message` events (in order,
+marked `"replay": true`), then `resync` {"conversation_ids": [...]} for conversations too far
+behind to replay (reload their history over REST).
+
+Client -> server, each answered through the Socket.IO ack with `{"ok": true, ...}` or
+`{"ok": false, "error": {"code", "message"[, "details"]}}` (codes: not_found, forbidden, conflict,
+validation, unauthorized, rate_limited, unavailable, internal):
+
+- `send` {conversation_id, body, kind?, attachments?, client_msg_id?} -> {message, duplicate}.
+  Retrying with the same `client_msg_id` stores the message once (`duplicate: true`).
+- `read` {conversation_id, up_to_seq?, message_id?} -> {state: {conversation_id, user_id, read_seq,
+  unread_count}}
+- `typing` {conversation_id, typing?} -> {} (an ack is optional)
+- `catch_up` {positions: {"<conversation_id>": <last seq>}} -> {messages, resync}
+- anything else, or a payload that is not an object of the right fields -> error `validation`.
+
+A client's events are handled one at a time, in the order sent.
+
+Server -> client, one event per delivery addressed to the user, named by its type, its payload
+the delivery itself: `message` {message, conversation_kind, topic_id}, `read` {state}, `typing`
+{conversation_id, user_id, typing}, `conversation` {conversation_id}, and likewise any other type
+(`presence`, `notification`). Every device of the user receives each one. Delivery is best effort:
+a client that stops reading loses typing and presence first and is then disconnected, to reconnect
+with its positions.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+import nats.errors
+import orjson
 import socketio
 from aiohttp import web
 
 from nodes.edge.auth import InvalidToken, TokenVerifier
+from nodes.runtime.bus import Bus
+from nodes.runtime.context import current_request_id, new_request_id
+from protocols.chat import CatchUp, CaughtUp, MarkRead, MessageStored, ReadState, SendMessage, Typing
+from protocols.envelope import Actor, Command, DomainError, Empty, ErrorCode, Message, decode_data
+
+from .hub import DeliveryHub
+from .sio_connection import SocketIOConnection
 
 log = logging.getLogger(__name__)
 
+MAX_FRAME_BYTES = 128 * 1024  # a send is at most ~16 KiB of body; positions ~10 KiB
 
-def attach_socketio(app: web.Application, verifier: TokenVerifier, cors_origins: tuple[str, ...]) -> Any:
-    """Mount an AsyncServer on the app; a connection without a valid access token is refused."""
+Ack = dict[str, Any]
+R = TypeVar("R", bound=Message)
+
+
+def attach_socketio(
+    app: web.Application, verifier: TokenVerifier, bus: Bus, hub: DeliveryHub, cors_origins: tuple[str, ...]
+) -> socketio.AsyncServer:
+    """Mount the Socket.IO server on the app; its connections close with the app."""
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(cors_origins) or [],
         json=_OrjsonJson,
-        max_http_buffer_size=1_000_000,
+        max_http_buffer_size=MAX_FRAME_BYTES,
+        # One event at a time per client: its sends are stored in the order it sent them.
+        async_handlers=False,
         logger=False,
         engineio_logger=False,
     )
     sio.attach(app, socketio_path="/socket.io/")
+    gateway = SocketIOGateway(sio, verifier, bus, hub)
+    gateway.register()
 
-    @sio.event  # type: ignore[untyped-decorator]
-    async def connect(sid: str, _environ: dict[str, Any], auth: Any = None) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if not isinstance(token, str):
-            raise socketio.exceptions.ConnectionRefusedError("unauthorized")
-        try:
-            actor = verifier.verify_access(token)
-        except InvalidToken:
-            raise socketio.exceptions.ConnectionRefusedError("unauthorized") from None
-        await sio.save_session(sid, {"actor": actor})
+    async def close(_app: web.Application) -> None:
+        await gateway.close()
 
+    app.on_shutdown.append(close)
     return sio
+
+
+class SocketIOGateway:
+    """The handlers of one server, and its live connections by sid."""
+
+    def __init__(self, sio: socketio.AsyncServer, verifier: TokenVerifier, bus: Bus, hub: DeliveryHub) -> None:
+        self.sio = sio
+        self.verifier = verifier
+        self.bus = bus
+        self.hub = hub
+        self.connections: dict[str, SocketIOConnection] = {}
+
+    def register(self) -> None:
+        self.sio.on("connect", self.connect)
+        self.sio.on("disconnect", self.disconnect)
+        self.sio.on("send", self._command("send", SendMessage, _sent))
+        self.sio.on("read", self._command("read", MarkRead, _read))
+        self.sio.on("typing", self._command("typing", Typing, _typed))
+        self.sio.on("catch_up", self._command("catch_up", CatchUp, _caught_up))
+        self.sio.on("*", self.unknown)
+
+    async def connect(self, sid: str, _environ: dict[str, Any], auth: Any = None) -> None:
+        actor = self._authenticate(auth)
+        positions = auth.get("positions") if isinstance(auth, dict) else None
+        try:
+            catch_up = decode_data(CatchUp, {"positions": positions}) if positions else None
+        except DomainError:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "validation", {"code": "validation", "message": "positions must map conversation ids to seqs"}
+            ) from None
+        connection = SocketIOConnection(
+            self.sio, sid, actor, self.bus, positions=catch_up.positions if catch_up else None
+        )
+        self.connections[sid] = connection
+        try:
+            await self.hub.register(actor.user_id, connection)
+        except (nats.errors.Error, RuntimeError):
+            self.connections.pop(sid, None)
+            raise socketio.exceptions.ConnectionRefusedError(
+                "unavailable", {"code": "unavailable", "message": "try again"}
+            ) from None
+        if connection.gone():  # the client left while we subscribed
+            self.connections.pop(sid, None)
+            await self.hub.unregister(actor.user_id, connection)
+            raise socketio.exceptions.ConnectionRefusedError("gone")
+        connection.start()
+
+    async def disconnect(self, sid: str, _reason: str | None = None) -> None:
+        connection = self.connections.pop(sid, None)
+        if connection is not None:
+            await connection.stop()
+            await self.hub.unregister(connection.actor.user_id, connection)
+
+    async def unknown(self, event: str, sid: str, *_args: Any) -> Ack:
+        return _error(DomainError(ErrorCode.VALIDATION, f"unknown event {event[:64]!r}"))
+
+    async def close(self) -> None:
+        """Close every client's transport (they reconnect, to another edge) and leave the hub."""
+        for sid, connection in list(self.connections.items()):
+            try:
+                await connection.close()
+            except Exception:  # the transport may be half gone already
+                log.debug("closing %r failed", connection, exc_info=True)
+            await self.disconnect(sid)
+
+    def _authenticate(self, auth: Any) -> Actor:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            if not isinstance(token, str):
+                raise InvalidToken("no token")
+            return self.verifier.verify_access(token)
+        except InvalidToken as exc:
+            log.info("socket.io connection refused: %s", exc)
+            raise socketio.exceptions.ConnectionRefusedError(
+                "unauthorized", {"code": "unauthorized", "message": "a valid access token is required"}
+            ) from None
+
+    def _command(
+        self, event: str, command: type[Command[R]], shape: Callable[[R], Ack]
+    ) -> Callable[..., Awaitable[Ack]]:
+        async def handle(sid: str, data: Any = None, *_extra: Any) -> Ack:
+            current_request_id.set(new_request_id())
+            connection = self.connections.get(sid)
+            if connection is None:
+                return _error(DomainError(ErrorCode.UNAUTHORIZED, "not connected"))
+            if connection.actor.session_id in self.verifier.keyring.revoked:
+                connection.close_soon()
+                return _error(DomainError(ErrorCode.UNAUTHORIZED, "session ended"))
+            try:
+                if not isinstance(data, dict):
+                    raise DomainError(ErrorCode.VALIDATION, f"{event} takes an object")
+                reply = await self.bus.request(decode_data(command, data), actor=connection.actor)
+                return {"ok": True, **shape(reply)}
+            except DomainError as exc:
+                return _error(exc)
+            except Exception:
+                log.exception("%s failed", event)
+                return _error(DomainError(ErrorCode.INTERNAL, "internal error"))
+
+        return handle
+
+
+def _json(message: Message) -> dict[str, Any]:
+    return message.model_dump(mode="json")
+
+
+def _sent(stored: MessageStored) -> Ack:
+    return {"message": _json(stored.message), "duplicate": stored.duplicate}
+
+
+def _read(state: ReadState) -> Ack:
+    return {"state": _json(state)}
+
+
+def _typed(_done: Empty) -> Ack:
+    return {}
+
+
+def _caught_up(caught: CaughtUp) -> Ack:
+    return {"messages": [_json(m) for m in caught.messages], "resync": list(caught.resync)}
+
+
+def _error(exc: DomainError) -> Ack:
+    error: dict[str, Any] = {"code": exc.code.value, "message": exc.message}
+    if exc.details:
+        error["details"] = exc.details
+    return {"ok": False, "error": error}
 
 
 class _OrjsonJson:
@@ -44,12 +214,8 @@ class _OrjsonJson:
 
     @staticmethod
     def dumps(obj: Any, **_kw: Any) -> str:
-        import orjson
-
-        return orjson.dumps(obj).decode()
+        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
 
     @staticmethod
     def loads(raw: str | bytes, **_kw: Any) -> Any:
-        import orjson
-
         return orjson.loads(raw)

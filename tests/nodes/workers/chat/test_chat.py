@@ -41,7 +41,7 @@ async def inbox(cluster: Cluster, user: Actor) -> AsyncIterator[asyncio.Queue[di
         await received.put(orjson.loads(msg.data))
 
     sub = await cluster.worker_bus.subscribe(subjects.rt_user(user.user_id), on)
-    await cluster.worker_bus.nc.flush()
+    await cluster.worker_bus.synced()
     try:
         yield received
     finally:

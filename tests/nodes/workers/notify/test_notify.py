@@ -30,7 +30,7 @@ async def test_notifications_are_pushed_listed_and_read_by_their_owner(cluster: 
         await pushed.put(orjson.loads(msg.data))
 
     sub = await cluster.worker_bus.subscribe(subjects.rt_user(ann.user_id), on)
-    await cluster.worker_bus.nc.flush()
+    await cluster.worker_bus.synced()
     match = wire.Notify(
         user_ids=[ann.user_id, bob.user_id], type="bilateral_match", title="New match found!",
         message="You have a new potential exchange", payload={"partner": "bob", "score": 0.92},

@@ -45,7 +45,7 @@ async def presence_seen_by(cluster: Cluster, user: Actor) -> AsyncIterator[async
             await seen.put(body["presence"])
 
     sub = await cluster.worker_bus.subscribe(subjects.rt_user(user.user_id), on)
-    await cluster.worker_bus.nc.flush()
+    await cluster.worker_bus.synced()
     try:
         yield seen
     finally:

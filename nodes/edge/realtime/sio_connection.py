@@ -1,0 +1,128 @@
+"""One Socket.IO client as a hub connection: deliveries become events named by their type.
+
+It reaches into engine.io in two places, both because the public API cannot do what is needed:
+engine.io queues outgoing packets without bound, so `send` waits for that queue to be taken by the
+socket's writer (otherwise a client that stops reading would never fill our bounded buffer); and a
+slow client is closed at the engine.io level without waiting for its queue (a Socket.IO-level
+disconnect tells clients not to reconnect, and the public engine.io close waits for the queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import socketio
+
+from nodes.runtime.bus import Bus
+from protocols.chat import CatchUp, ChatMessage
+from protocols.envelope import Actor, DomainError
+
+from .connection import BUFFER_SIZE, BufferedConnection, Delivery
+
+NAMESPACE = "/"
+CONNECTED_WAIT_S = 5.0
+
+
+class SocketIOConnection(BufferedConnection):
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        sid: str,
+        actor: Actor,
+        bus: Bus,
+        *,
+        positions: dict[int, int] | None = None,
+        buffer_size: int = BUFFER_SIZE,
+    ) -> None:
+        super().__init__(buffer_size=buffer_size)
+        self.sio = sio
+        self.sid = sid
+        self.actor = actor
+        self._bus = bus
+        self._positions = dict(positions or {})
+        # Per conversation of the replay, the last seq sent: live copies of replayed messages are skipped.
+        self._replayed: dict[int, int] = {}
+
+    def __repr__(self) -> str:
+        return f"<socket.io {self.sid} user {self.actor.user_id}>"
+
+    async def opened(self) -> None:
+        await self._until_connected()
+        if self._positions:
+            await self._replay()
+
+    async def send(self, batch: list[Delivery]) -> None:
+        for delivery_type, payload in batch:
+            if delivery_type == "message" and self._replayed_already(payload):
+                continue
+            await self.sio.emit(delivery_type, payload, to=self.sid)
+        await self._taken()
+
+    async def close(self) -> None:
+        socket = self._engineio_socket()
+        if socket is None:
+            await self.sio.disconnect(self.sid)
+            return
+        # Not waiting for the queue; the CLOSE packet follows what is queued, and the client reconnects.
+        await socket.close(wait=False, abort=False, reason=self.sio.eio.reason.SERVER_DISCONNECT)
+
+    def gone(self) -> bool:
+        """The client's transport has closed (python-socketio does not report a client that leaves
+        while its connect handler runs)."""
+        socket = self._engineio_socket()
+        return socket is None or bool(socket.closed)
+
+    async def _until_connected(self) -> None:
+        # The connect handler registers this connection (so nothing published after the client is
+        # told "connected" is missed) before python-socketio marks the sid connected; events
+        # emitted before that would reach the client ahead of its CONNECT packet.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONNECTED_WAIT_S
+        while not self.sio.manager.is_connected(self.sid, NAMESPACE):
+            if loop.time() > deadline:
+                raise TimeoutError(f"{self!r} never finished connecting")
+            await asyncio.sleep(0.005)
+
+    async def _replay(self) -> None:
+        try:
+            caught = await self._bus.request(CatchUp(positions=self._positions), actor=self.actor)
+            messages, resync = caught.messages, list(caught.resync)
+        except DomainError:
+            # Nothing to replay from: the client reloads those conversations over REST.
+            messages, resync = [], list(self._positions)
+        for message in messages:
+            await self.sio.emit("message", replayed_message(message), to=self.sid)
+            self._replayed[message.conversation_id] = max(
+                message.seq, self._replayed.get(message.conversation_id, 0)
+            )
+        for conversation_id, seq in self._positions.items():
+            self._replayed.setdefault(conversation_id, seq)
+        if resync:
+            await self.sio.emit("resync", {"conversation_ids": resync}, to=self.sid)
+        await self._taken()
+
+    def _replayed_already(self, payload: dict[str, Any]) -> bool:
+        if not self._replayed:
+            return False
+        message = payload.get("message")
+        if not isinstance(message, dict):
+            return False
+        last = self._replayed.get(message.get("conversation_id"))  # type: ignore[arg-type]
+        seq = message.get("seq")
+        return last is not None and isinstance(seq, int) and seq <= last
+
+    async def _taken(self) -> None:
+        socket = self._engineio_socket()
+        if socket is not None and not socket.closed:
+            await socket.queue.join()
+
+    def _engineio_socket(self) -> Any:
+        eio_sid = self.sio.manager.eio_sid_from_sid(self.sid, NAMESPACE)
+        return self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+
+
+def replayed_message(message: ChatMessage) -> dict[str, Any]:
+    """A missed message, sent as a `message` event; the conversation's kind and topic are not
+    repeated (the client named the conversation itself), `replay` marks it."""
+    return {"type": "message", "message": message.model_dump(mode="json"), "replay": True}

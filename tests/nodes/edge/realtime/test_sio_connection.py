@@ -1,0 +1,71 @@
+"""The replay on connect, with a stand-in server and bus: the order of events and the overlap between
+what is replayed and what arrives live (a message stored while the client was catching up)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nodes.edge.realtime.sio_connection import SocketIOConnection
+from protocols.chat import CatchUp, CaughtUp
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from tests.nodes.edge.realtime.live import chat_message, message_delivery
+
+
+class Manager:
+    def is_connected(self, _sid: str, _namespace: str) -> bool:
+        return True
+
+    def eio_sid_from_sid(self, _sid: str, _namespace: str) -> None:
+        return None
+
+
+class Server:
+    def __init__(self) -> None:
+        self.manager = Manager()
+        self.emitted: list[tuple[str, Any]] = []
+
+    async def emit(self, event: str, data: Any, to: str) -> None:
+        assert to == "sid-1"
+        self.emitted.append((event, data))
+
+
+class Chat:
+    def __init__(self, answer: CaughtUp | DomainError) -> None:
+        self.answer = answer
+        self.asked: list[CatchUp] = []
+
+    async def request(self, cmd: CatchUp, *, actor: Actor) -> CaughtUp:
+        assert actor.user_id == 5
+        self.asked.append(cmd)
+        if isinstance(self.answer, DomainError):
+            raise self.answer
+        return self.answer
+
+
+def connection(chat: Chat, positions: dict[int, int]) -> tuple[SocketIOConnection, Server]:
+    server = Server()
+    actor = Actor(user_id=5, role=Role.USER)
+    return SocketIOConnection(server, "sid-1", actor, chat, positions=positions), server  # type: ignore[arg-type]
+
+
+def shown(emitted: list[tuple[str, Any]]) -> list[Any]:
+    return [(event, data["message"]["seq"]) if event == "message" else (event, data) for event, data in emitted]
+
+
+async def test_missed_messages_come_first_and_their_live_copies_are_skipped() -> None:
+    chat = Chat(CaughtUp(messages=[chat_message(7, 2), chat_message(7, 3)], resync=[9]))
+    conn, server = connection(chat, {7: 1, 8: 4, 9: 0})
+    await conn.opened()
+    assert chat.asked == [CatchUp(positions={7: 1, 8: 4, 9: 0})]
+    live = [message_delivery(7, 3), message_delivery(8, 4), message_delivery(8, 5), message_delivery(7, 4)]
+    await conn.send([("message", d.model_dump(mode="json")) for d in live])
+    assert shown(server.emitted) == [
+        ("message", 2), ("message", 3), ("resync", {"conversation_ids": [9]}), ("message", 5), ("message", 4)
+    ]  # fmt: skip
+    assert all(data["replay"] for _, data in server.emitted[:2])
+
+
+async def test_without_a_chat_worker_the_client_is_told_to_resync_everything() -> None:
+    conn, server = connection(Chat(DomainError(ErrorCode.UNAVAILABLE)), {7: 1, 8: 4})
+    await conn.opened()
+    assert server.emitted == [("resync", {"conversation_ids": [7, 8]})]
