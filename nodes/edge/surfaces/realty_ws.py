@@ -1,0 +1,9 @@
+"""Realty (003): its live endpoint(s) (ws), on the edge's delivery hub and the one chat core."""
+
+from __future__ import annotations
+
+from nodes.edge.http import SurfaceRoutes
+
+from .realty import SURFACE
+
+routes = SurfaceRoutes(SURFACE)
