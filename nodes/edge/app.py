@@ -18,6 +18,7 @@ from .http import Endpoint, SurfaceRoutes
 from .media import setup_media
 from .middleware import authenticate, errors, request_context
 from .realtime.hub import DeliveryHub
+from .realtime.presence import PresenceBeacon
 from .realtime.socketio import attach_socketio
 from .state import BUS, ENDPOINTS, HUB, KEYRING, LIMITER, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
 from .surfaces import ALL as SURFACES
@@ -49,8 +50,14 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
     mount(app, (ops.routes, *SURFACES))
     setup_media(app)
     setup_docs(app)
-    app[HUB] = hub = DeliveryHub(bus)
-    app.on_cleanup.append(lambda _app: hub.close())
+    beacon = PresenceBeacon(bus, app[NODE_NAME], settings.presence)
+    app[HUB] = hub = DeliveryHub(bus, beacon)
+
+    async def close_realtime(_app: web.Application) -> None:
+        await beacon.close()  # before the hub: its users leave while the bus still carries the news
+        await hub.close()
+
+    app.on_cleanup.append(close_realtime)
     attach_socketio(app, verifier, bus, hub, settings.edge.cors_origins)
     return app
 

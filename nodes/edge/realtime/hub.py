@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import nats.errors
 import orjson
@@ -39,9 +39,18 @@ class _User:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+class Arrivals(Protocol):
+    """Told when a user's first connection on this edge arrives and when the last one leaves."""
+
+    async def arrived(self, user_id: int) -> None: ...
+
+    async def left(self, user_id: int) -> None: ...
+
+
 class DeliveryHub:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, arrivals: Arrivals | None = None) -> None:
         self._bus = bus
+        self._arrivals = arrivals
         self._users: dict[int, _User] = {}
         self._closed = False
 
@@ -65,6 +74,8 @@ class DeliveryHub:
                     )
                     SUBSCRIBED_USERS.inc()
                     await self._flush()
+                    if self._arrivals is not None:
+                        await self._arrivals.arrived(user_id)
         except BaseException:
             await self.unregister(user_id, connection)
             raise
@@ -82,6 +93,8 @@ class DeliveryHub:
                 subscription, user.subscription = user.subscription, None
                 SUBSCRIBED_USERS.dec()
                 await _unsubscribe(subscription)
+                if self._arrivals is not None:
+                    await self._arrivals.left(user_id)
             if not user.connections and self._users.get(user_id) is user:
                 del self._users[user_id]
 

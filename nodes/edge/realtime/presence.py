@@ -1,0 +1,95 @@
+"""This edge's part of presence: one key per (user, edge) in the `presence` KV bucket while the edge
+holds a connection of that user, renewed every third of the bucket's TTL.
+
+The key appears on the user's first connection here and goes with the last one, and each time the
+presence worker is told so it can decide whether the user as a whole came online or went offline.
+If this edge dies, its keys simply expire and the worker's sweep notices: nobody has to clean up
+after a killed edge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+
+import nats.errors
+from nats.js.kv import KeyValue
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import PresenceSettings
+from protocols import subjects
+from protocols.envelope import Actor, DomainError
+from protocols.presence import PresenceChanged, presence_key
+
+log = logging.getLogger(__name__)
+
+# How long a clean shutdown may spend telling the worker its users left.
+GOODBYE_S = 5.0
+
+
+def edge_id(node_name: str) -> str:
+    """A KV-safe id, unique to this process (a restarted edge must not renew a dead one's keys)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", node_name)[:80] + "-" + uuid.uuid4().hex[:8]
+
+
+class PresenceBeacon:
+    def __init__(self, bus: Bus, node_name: str, settings: PresenceSettings) -> None:
+        self._bus = bus
+        self._settings = settings
+        self.edge_id = edge_id(node_name)
+        self._users: set[int] = set()
+        self._kv: KeyValue | None = None
+        self._renewer: asyncio.Task[None] | None = None
+
+    async def _bucket(self) -> KeyValue:
+        if self._kv is None:
+            self._kv = await self._bus.kv(subjects.PRESENCE_BUCKET, ttl=self._settings.ttl_s)
+            self._renewer = asyncio.create_task(self._renew(), name="presence-renew")
+        return self._kv
+
+    async def arrived(self, user_id: int) -> None:
+        """The user's first connection on this edge."""
+        self._users.add(user_id)
+        await self._report(user_id, online=True)
+
+    async def left(self, user_id: int) -> None:
+        """The user's last connection on this edge is gone."""
+        self._users.discard(user_id)
+        await self._report(user_id, online=False)
+
+    async def _report(self, user_id: int, *, online: bool) -> None:
+        try:
+            kv = await self._bucket()
+            key = presence_key(user_id, self.edge_id)
+            await (kv.put(key, b"1") if online else kv.delete(key))
+            changed = PresenceChanged(user_id=user_id, edge_id=self.edge_id, online=online)
+            await self._bus.request(changed, actor=Actor.system())
+        except (nats.errors.Error, DomainError, TimeoutError) as exc:
+            # Presence is advisory: the sweep repairs what a failed report leaves behind.
+            log.warning("presence report for user %s failed: %s", user_id, exc)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self._settings.renew_every_s)
+            kv = self._kv
+            if kv is None:
+                continue
+            for user_id in tuple(self._users):
+                try:
+                    await kv.put(presence_key(user_id, self.edge_id), b"1")
+                except nats.errors.Error as exc:
+                    log.warning("presence renewal failed: %s", exc)
+                    break
+
+    async def close(self) -> None:
+        """A clean shutdown: this edge's users leave at once instead of when their keys expire."""
+        if self._renewer is not None:
+            self._renewer.cancel()
+            await asyncio.gather(self._renewer, return_exceptions=True)
+        users, self._users = tuple(self._users), set()
+        if users:
+            await asyncio.wait(
+                [asyncio.create_task(self._report(u, online=False)) for u in users], timeout=GOODBYE_S
+            )
