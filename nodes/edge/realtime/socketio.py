@@ -65,6 +65,7 @@ def attach_socketio(
         async_mode="aiohttp",
         cors_allowed_origins=list(cors_origins) or [],
         json=_OrjsonJson,
+        serializer=_JsonPacket,
         max_http_buffer_size=MAX_FRAME_BYTES,
         # One event at a time per client: its sends are stored in the order it sent them.
         async_handlers=False,
@@ -219,3 +220,12 @@ class _OrjsonJson:
     @staticmethod
     def loads(raw: str | bytes, **_kw: Any) -> Any:
         return orjson.loads(raw)
+
+
+class _JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
+    """Packets that are JSON only. python-socketio walks every payload looking for bytes to send as
+    binary attachments, a tenth of an edge's time under chat load; Souk never sends bytes."""
+
+    @classmethod
+    def data_is_binary(cls, data: Any) -> bool:
+        return False

@@ -16,8 +16,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,6 +34,23 @@ from .views import message_view
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
+CONVERSATIONS = cast(Table, Conversation.__table__)
+PARTICIPANTS = cast(Table, Participant.__table__)
+MESSAGES = cast(Table, ChatMessage.__table__)
+BUMP_CONVERSATION = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_now"))
+)
+# Only forwards: a read position another request moved further stays where it is.
+READ_OWN = (
+    update(PARTICIPANTS)
+    .where(PARTICIPANTS.c.conversation_id == bindparam("b_conversation"), PARTICIPANTS.c.user_id == bindparam("b_user"),
+           PARTICIPANTS.c.read_seq < bindparam("b_seq"))
+    .values(read_seq=bindparam("b_seq"))
+)  # fmt: skip
+# What a stored batch hands on for delivery: the reply, the participants, the kind and the topic.
+Stored = tuple[wire.MessageStored, tuple[int, ...], str, "str | None"]
 NOT_FOUND = "Conversation not found"
 
 
@@ -102,53 +120,72 @@ class MessageWriter:
                 continue
             await self._deliver(stored)
 
-    async def _store_batch(
-        self, batch: list[PendingSend]
-    ) -> list[tuple[wire.MessageStored, tuple[int, ...], str, str | None]]:
+    async def _store_batch(self, batch: list[PendingSend]) -> list[Stored]:
+        # Core statements, not ORM objects: loading and flushing entities was most of the cost.
         now = datetime.now(UTC)
         ids = sorted({p.conversation_id for p in batch})
         async with self._db() as db:
-            conversations = {
-                c.id: c
-                for c in await db.scalars(
-                    select(Conversation)
-                    .where(Conversation.id.in_(ids))
-                    .order_by(Conversation.id)
+            conversations: dict[int, Any] = {
+                row.id: row
+                for row in await db.execute(
+                    select(
+                        CONVERSATIONS.c.id,
+                        CONVERSATIONS.c.kind,
+                        CONVERSATIONS.c.topic_id,
+                        CONVERSATIONS.c.last_seq,
+                    )
+                    .where(CONVERSATIONS.c.id.in_(ids))
+                    .order_by(CONVERSATIONS.c.id)
                     .with_for_update()
                 )
             }
-            members: dict[int, dict[int, Participant]] = {i: {} for i in ids}
-            for p in await db.scalars(select(Participant).where(Participant.conversation_id.in_(ids))):
-                members[p.conversation_id][p.user_id] = p
+            members: dict[int, dict[int, Any]] = {i: {} for i in ids}
+            for row in await db.execute(
+                select(PARTICIPANTS.c.conversation_id, PARTICIPANTS.c.user_id, PARTICIPANTS.c.blocked,
+                       PARTICIPANTS.c.hidden_at).where(PARTICIPANTS.c.conversation_id.in_(ids))
+            ):  # fmt: skip
+                members[row.conversation_id][row.user_id] = row
             accepted = [p for p in batch if self._admit(p, conversations, members)]
             accepted = await self._drop_duplicates(db, accepted)
             if not accepted:
                 await db.rollback()
                 return []
-            rows = []
+            last_seq = {i: row.last_seq for i, row in conversations.items()}
+            rows: list[dict[str, Any]] = []
+            reads: dict[tuple[int, int], int] = {}
             for pending in accepted:
-                conversation = conversations[pending.conversation_id]
-                conversation.last_seq += 1
-                conversation.updated_at = now
+                seq = last_seq[pending.conversation_id] = last_seq[pending.conversation_id] + 1
                 rows.append(
                     {
-                        "conversation_id": pending.conversation_id, "seq": conversation.last_seq,
-                        "sender_id": pending.sender_id, "author": pending.author.value, "kind": pending.kind.value,
-                        "body": pending.body, "attachments": pending.attachments,
-                        "client_msg_id": pending.client_msg_id, "created_at": now,
+                        "conversation_id": pending.conversation_id, "seq": seq, "sender_id": pending.sender_id,
+                        "author": pending.author.value, "kind": pending.kind.value, "body": pending.body,
+                        "attachments": pending.attachments, "client_msg_id": pending.client_msg_id, "created_at": now,
                     }
                 )  # fmt: skip
                 if pending.sender_id is not None:  # your own message: read up to it
-                    members[pending.conversation_id][pending.sender_id].read_seq = conversation.last_seq
+                    reads[(pending.conversation_id, pending.sender_id)] = seq
             inserted = await db.execute(
-                insert(ChatMessage).returning(ChatMessage.id, sort_by_parameter_order=True), rows
+                insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows
             )
             message_ids = list(inserted.scalars())
+            await db.execute(
+                BUMP_CONVERSATION,
+                [
+                    {"b_id": i, "b_seq": seq, "b_now": now}
+                    for i, seq in last_seq.items()
+                    if seq > conversations[i].last_seq
+                ],
+            )
+            if reads:
+                await db.execute(
+                    READ_OWN,
+                    [{"b_conversation": c, "b_user": u, "b_seq": seq} for (c, u), seq in reads.items()],
+                )
             await db.commit()
         stored = []
-        for pending, row, message_id in zip(accepted, rows, message_ids, strict=True):
+        for pending, values, message_id in zip(accepted, rows, message_ids, strict=True):
             message = wire.ChatMessage(
-                id=message_id, conversation_id=pending.conversation_id, seq=row["seq"], sender_id=pending.sender_id,
+                id=message_id, conversation_id=pending.conversation_id, seq=values["seq"], sender_id=pending.sender_id,
                 author=pending.author, kind=pending.kind, body=pending.body, attachments=pending.attachments,
                 client_msg_id=pending.client_msg_id, created_at=now,
             )  # fmt: skip
@@ -161,8 +198,8 @@ class MessageWriter:
     @staticmethod
     def _admit(
         pending: PendingSend,
-        conversations: dict[int, Conversation],
-        members: dict[int, dict[int, Participant]],
+        conversations: dict[int, Any],
+        members: dict[int, dict[int, Any]],
     ) -> bool:
         """Refuse (on its future) a send to a conversation the sender is not in or is blocked in."""
         people = members.get(pending.conversation_id, {})
@@ -209,9 +246,7 @@ class MessageWriter:
                 fresh.append(pending)
         return fresh
 
-    async def _deliver(
-        self, stored: list[tuple[wire.MessageStored, tuple[int, ...], str, str | None]]
-    ) -> None:
+    async def _deliver(self, stored: list[Stored]) -> None:
         if self._bus is None:
             return
         for result, people, kind, topic_id in stored:
