@@ -189,6 +189,18 @@ def decode_reply(raw: bytes, reply_type: type[M]) -> M:
     return reply_type.model_validate(body["ok"])
 
 
+def decode_reply_json(raw: bytes) -> dict[str, Any]:
+    """The reply's data as JSON, or raise the DomainError it carries."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise DomainError(ErrorCode.INTERNAL, "malformed reply") from exc
+    if "error" in body:
+        raise DomainError.from_wire(body["error"])
+    data: dict[str, Any] = body["ok"]
+    return data
+
+
 def decode_data(model: type[M], data: dict[str, Any]) -> M:
     try:
         return model.model_validate(data)

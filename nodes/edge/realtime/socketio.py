@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import nats.errors
 import orjson
@@ -43,8 +43,8 @@ from aiohttp import web
 from nodes.edge.auth import InvalidToken, TokenVerifier
 from nodes.runtime.bus import Bus
 from nodes.runtime.context import current_request_id, new_request_id
-from protocols.chat import CatchUp, CaughtUp, MarkRead, MessageStored, ReadState, SendMessage, Typing
-from protocols.envelope import Actor, Command, DomainError, Empty, ErrorCode, Message, decode_data
+from protocols.chat import CatchUp, MarkRead, SendMessage, Typing
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, decode_data
 
 from .hub import DeliveryHub
 from .sio_connection import SocketIOConnection
@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 128 * 1024  # a send is at most ~16 KiB of body; positions ~10 KiB
 
 Ack = dict[str, Any]
-R = TypeVar("R", bound=Message)
+Reply = dict[str, Any]  # a worker's reply, as JSON
 
 
 def attach_socketio(
@@ -159,7 +159,7 @@ class SocketIOGateway:
             ) from None
 
     def _command(
-        self, event: str, command: type[Command[R]], shape: Callable[[R], Ack]
+        self, event: str, command: type[Command[Any]], shape: Callable[[SocketIOConnection, Reply], Ack]
     ) -> Callable[..., Awaitable[Ack]]:
         async def handle(sid: str, data: Any = None, *_extra: Any) -> Ack:
             current_request_id.set(new_request_id())
@@ -172,8 +172,11 @@ class SocketIOGateway:
             try:
                 if not isinstance(data, dict):
                     raise DomainError(ErrorCode.VALIDATION, f"{event} takes an object")
-                reply = await self.bus.request(decode_data(command, data), actor=connection.actor)
-                return {"ok": True, **shape(reply)}
+                cmd = decode_data(command, data)
+                if isinstance(cmd, SendMessage):
+                    cmd = connection.sending(cmd)
+                reply = await self.bus.request_json(cmd, actor=connection.actor)
+                return {"ok": True, **shape(connection, reply)}
             except DomainError as exc:
                 return _error(exc)
             except Exception:
@@ -183,24 +186,24 @@ class SocketIOGateway:
         return handle
 
 
-def _json(message: Message) -> dict[str, Any]:
-    return message.model_dump(mode="json")
+# The replies are relayed as the worker wrote them (see Bus.request_json): no model is built and
+# dumped again on the hot path.
 
 
-def _sent(stored: MessageStored) -> Ack:
-    return {"message": _json(stored.message), "duplicate": stored.duplicate}
+def _sent(_connection: SocketIOConnection, stored: Reply) -> Ack:
+    return {"message": stored["message"], "duplicate": stored["duplicate"]}
 
 
-def _read(state: ReadState) -> Ack:
-    return {"state": _json(state)}
+def _read(_connection: SocketIOConnection, state: Reply) -> Ack:
+    return {"state": state}
 
 
-def _typed(_done: Empty) -> Ack:
+def _typed(_connection: SocketIOConnection, _done: Reply) -> Ack:
     return {}
 
 
-def _caught_up(caught: CaughtUp) -> Ack:
-    return {"messages": [_json(m) for m in caught.messages], "resync": list(caught.resync)}
+def _caught_up(_connection: SocketIOConnection, caught: Reply) -> Ack:
+    return {"messages": caught["messages"], "resync": caught["resync"]}
 
 
 def _error(exc: DomainError) -> Ack:
