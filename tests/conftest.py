@@ -117,6 +117,8 @@ async def cluster(
     edge_a = await _edge(settings, "edge-a", aiohttp_client, closers)
     edge_b = await _edge(settings, "edge-b", aiohttp_client, closers)
     yield Cluster(settings, nats_server, workers, worker_bus, edge_a, edge_b, signer)
+    for edge in (edge_a, edge_b):  # first, so their goodbyes still find the workers
+        await edge.close()
     await workers.stop()
     await worker_bus.close()
     for close in reversed(closers):

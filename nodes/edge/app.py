@@ -20,6 +20,8 @@ from .middleware import authenticate, errors, request_context
 from .realtime.hub import DeliveryHub
 from .realtime.presence import PresenceBeacon
 from .realtime.socketio import attach_socketio
+from .realtime.sse import setup_sse
+from .realtime.ws import close_websockets
 from .state import BUS, ENDPOINTS, HUB, KEYRING, LIMITER, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
 from .surfaces import ALL as SURFACES
 
@@ -59,6 +61,8 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
 
     app.on_cleanup.append(close_realtime)
     attach_socketio(app, verifier, bus, hub, settings.edge.cors_origins)
+    setup_sse(app)
+    app.on_shutdown.append(close_websockets)
     return app
 
 

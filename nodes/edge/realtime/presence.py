@@ -25,7 +25,7 @@ from protocols.presence import PresenceChanged, presence_key
 
 log = logging.getLogger(__name__)
 
-# How long a clean shutdown may spend telling the worker its users left.
+# How long a clean shutdown may spend removing its users' keys.
 GOODBYE_S = 5.0
 
 
@@ -84,12 +84,14 @@ class PresenceBeacon:
                     break
 
     async def close(self) -> None:
-        """A clean shutdown: this edge's users leave at once instead of when their keys expire."""
+        """A clean shutdown: this edge's keys go at once. Its users usually reconnect to another edge
+        within moments; the worker's next sweep announces only those who did not, so a rolling
+        restart shows nobody going offline and online again."""
         if self._renewer is not None:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
         users, self._users = tuple(self._users), set()
-        if users:
-            await asyncio.wait(
-                [asyncio.create_task(self._report(u, online=False)) for u in users], timeout=GOODBYE_S
-            )
+        if users and self._kv is not None:
+            kv = self._kv
+            deletes = [asyncio.create_task(kv.delete(presence_key(u, self.edge_id))) for u in users]
+            await asyncio.wait(deletes, timeout=GOODBYE_S)

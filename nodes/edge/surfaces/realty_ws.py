@@ -1,9 +1,154 @@
-"""Realty (003): its live endpoint(s) (ws), on the edge's delivery hub and the one chat core."""
+"""Realty (003): `WS chat/ws/{chat_id}`, one property chat live, on the delivery hub and the one chat core.
+
+The document names the path and its two parameters (`chat_id`, and `token`, "Bearer token") and
+nothing more; its chats are realty_chat.py's, and a message frame is the REST message (`message_out`:
+`id`, `chat_id`, `sender_id`, `content`, `created_at`, `is_read`) with `"type": "message"`, so the
+live and the stored message read alike.
+
+Choices where the document is silent:
+
+- The token is the `token` query parameter, bare or as `Bearer <token>` (an `Authorization: Bearer`
+  header works too, for clients that can set one).
+- Client to server: `{"type": "message", "content", "client_msg_id"?}` sends (a frame without a
+  `type` is a message, and `message` is read as `content`); `{"type": "typing"}` shows the other
+  participant `{"type": "typing", "chat_id", "user_id"}`; `{"type": "read", "message_id"?}` reads up
+  to that message (all without one) and both participants get `{"type": "read", "chat_id",
+  "message_id", "user_id"}`. Messages come back as `message` frames to every socket of both
+  participants on this chat, the sender's included.
+- With `client_msg_id`, a retried send is stored once and the sending socket is answered `{"type":
+  "ack", "client_msg_id", "message_id", "duplicate"}`; the sender's own message frames carry it.
+- A socket shows this chat only. A chat that is not the user's (or none, or an id that is not a
+  number) is refused with `{"type": "error", "detail": "Chat not found"}` and close code 4004; a
+  missing or bad token with 4001. Other errors are `{"type": "error", "detail"}` frames, FastAPI's
+  body as the REST endpoints answer it, and the socket stays open.
+- A live message's `is_read` is false (nobody has read it yet); a typing stop is not shown.
+"""
 
 from __future__ import annotations
 
-from nodes.edge.http import SurfaceRoutes
+from typing import Any
 
+from aiohttp import web
+from pydantic import AliasChoices, Field
+
+from nodes.edge.http import SurfaceRoutes, path_int
+from nodes.edge.realtime.ws import Channel, Frame, FrameModel, FrameTypes, WsProtocol, message_at, serve
+from nodes.edge.state import BUS
+from nodes.runtime.bus import Bus
+from protocols.chat import (
+    CLIENT_MSG_ID_MAX,
+    ChatMessage,
+    Conversation,
+    GetConversation,
+    MarkRead,
+    MessageDelivery,
+    ReadDelivery,
+    SendMessage,
+    Typing,
+    TypingDelivery,
+)
+from protocols.envelope import Actor, DomainError, ErrorCode
+
+from .autos_chat import ID_MAX, Content
 from .realty import SURFACE
+from .realty_chat import PROPERTY, message_out
 
 routes = SurfaceRoutes(SURFACE)
+PROTOCOL = WsProtocol(SURFACE)
+NOT_FOUND = "Chat not found"
+
+
+class SendFrame(FrameModel):
+    content: Content = Field(validation_alias=AliasChoices("content", "message"))
+    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+
+
+class TypingFrame(FrameModel):
+    pass
+
+
+class ReadFrame(FrameModel):
+    message_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+
+
+class PropertyChatChannel(Channel):
+    def __init__(self, bus: Bus, actor: Actor, chat: Conversation) -> None:
+        super().__init__(bus, actor)
+        self.chat = chat
+
+    def message_frame(self, message: ChatMessage) -> Frame:
+        frame = {"type": "message", **message_out(message, self.chat).model_dump(mode="json")}
+        if message.sender_id == self.actor.user_id and message.client_msg_id is not None:
+            frame["client_msg_id"] = message.client_msg_id
+        return frame
+
+    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
+        if delivery_type == "message":
+            message = MessageDelivery.model_validate(payload).message
+            return [self.message_frame(message)] if message.conversation_id == self.chat.id else []
+        if delivery_type == "typing":
+            typing = TypingDelivery.model_validate(payload)
+            if typing.conversation_id != self.chat.id or not typing.typing:
+                return []
+            return [{"type": "typing", "chat_id": self.chat.id, "user_id": typing.user_id}]
+        if delivery_type == "read":
+            return await self._read(ReadDelivery.model_validate(payload))
+        return []
+
+    async def _read(self, delivery: ReadDelivery) -> list[Frame]:
+        state = delivery.state
+        if state.conversation_id != self.chat.id:
+            return []
+        message = await message_at(self.bus, self.actor, self.chat.id, state.read_seq, PROPERTY)
+        if message is None:
+            return []
+        return [{"type": "read", "chat_id": self.chat.id, "message_id": message.id, "user_id": state.user_id}]
+
+    async def received(self, frame: Frame) -> list[Frame]:
+        return await FRAMES.dispatch(self, frame)
+
+
+FRAMES: FrameTypes[PropertyChatChannel] = FrameTypes(default="message")
+
+
+@FRAMES.on("message", SendFrame)
+async def send(channel: PropertyChatChannel, frame: SendFrame) -> list[Frame]:
+    cmd = SendMessage(
+        conversation_id=channel.chat.id, body=frame.content, client_msg_id=frame.client_msg_id,
+        conversation_kind=PROPERTY,
+    )  # fmt: skip
+    stored = await channel.bus.request(cmd, actor=channel.actor)
+    if frame.client_msg_id is None:
+        return []
+    return [{"type": "ack", "client_msg_id": frame.client_msg_id, "message_id": stored.message.id,
+             "duplicate": stored.duplicate}]  # fmt: skip
+
+
+@FRAMES.on("typing", TypingFrame)
+async def typing(channel: PropertyChatChannel, _frame: TypingFrame) -> list[Frame]:
+    await channel.bus.request(Typing(conversation_id=channel.chat.id), actor=channel.actor)
+    return []
+
+
+@FRAMES.on("read", ReadFrame)
+async def read(channel: PropertyChatChannel, frame: ReadFrame) -> list[Frame]:
+    cmd = MarkRead(conversation_id=channel.chat.id, message_id=frame.message_id, conversation_kind=PROPERTY)
+    await channel.bus.request(cmd, actor=channel.actor)
+    return []
+
+
+async def open_chat(request: web.Request, actor: Actor) -> Channel:
+    try:
+        cmd = GetConversation(conversation_id=path_int(request, "chat_id"), conversation_kind=PROPERTY)
+        chat = await request.app[BUS].request(cmd, actor=actor)
+    except DomainError as exc:
+        if exc.code is not ErrorCode.NOT_FOUND:
+            raise
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND) from None
+    return PropertyChatChannel(request.app[BUS], actor, chat)
+
+
+@routes.get("/chat/ws/{chat_id}", responses={101: None})
+async def chat_socket(request: web.Request) -> web.WebSocketResponse:
+    """WebSocket for a chat's messages (`?token=` the access token)."""
+    return await serve(request, PROTOCOL, open_chat)
