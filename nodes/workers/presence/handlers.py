@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from nodes.runtime.deliveries import deliver
-from nodes.runtime.kv import keys_matching
+from nodes.runtime.kv import has_live_key, keys_matching
 from nodes.runtime.worker import Handlers
 from protocols import presence as wire
+from protocols import subjects
 from protocols.chat import ListContacts
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 
@@ -32,7 +33,15 @@ async def _keys(deps: PresenceDeps, pattern: str, *, state: bool = False) -> lis
 
 
 async def _connected(deps: PresenceDeps, user_id: int) -> bool:
-    return bool(await _keys(deps, f"{user_id}.*"))
+    return await has_live_key(deps.bus.jetstream, subjects.PRESENCE_BUCKET, f"{user_id}.*")
+
+
+async def _announced_online(deps: PresenceDeps, user_id: int) -> bool:
+    try:
+        await deps.state.get(f"online.{user_id}")
+    except KeyNotFoundError:  # KeyDeletedError included
+        return False
+    return True
 
 
 async def _last_seen(deps: PresenceDeps, user_id: int) -> datetime | None:
@@ -103,7 +112,7 @@ async def get_presence(cmd: wire.GetPresence, actor: Actor, deps: PresenceDeps) 
     items = []
     now = datetime.now(UTC)
     for user_id in dict.fromkeys(u for u in cmd.user_ids if u in visible):
-        online = bool(await _keys(deps, f"online.{user_id}", state=True))
+        online = await _announced_online(deps, user_id)
         last_seen = now if online else await _last_seen(deps, user_id)
         items.append(wire.UserPresence(user_id=user_id, online=online, last_seen=last_seen))
     return wire.PresenceList(items=items)
