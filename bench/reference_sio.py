@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import orjson
+import redis.asyncio
 import socketio
 from aiohttp import web
 
@@ -28,9 +29,19 @@ class _OrjsonJson:
         return orjson.loads(raw)
 
 
+class QueueingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """redis-py's default pool refuses a connection past its cap ("Too many connections") and the
+    manager then drops the message; a burst of publishes must queue for a connection instead."""
+
+    def _redis_connect(self) -> None:
+        pool = redis.asyncio.BlockingConnectionPool.from_url(self.redis_url, max_connections=64, timeout=30)
+        self.redis = redis.asyncio.Redis(connection_pool=pool)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+
 def create_app(redis_url: str) -> web.Application:
-    # redis-py caps its async pool; a burst of publishes must queue for a connection, not fail.
-    manager = socketio.AsyncRedisManager(redis_url, redis_options={"max_connections": 4096})
+    manager = QueueingRedisManager(redis_url)
     sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, json=_OrjsonJson, logger=False)
     app = web.Application()
     sio.attach(app)

@@ -63,8 +63,17 @@ class SocketIOConnection(BufferedConnection):
         for delivery_type, payload in batch:
             if delivery_type == "message" and (self._replayed_already(payload) or self._sent_here(payload)):
                 continue
-            await self.sio.emit(delivery_type, payload, to=self.sid)
+            await self._emit(delivery_type, payload)
         await self._taken()
+
+    async def _emit(self, event: str, payload: Any) -> None:
+        """`sio.emit(event, payload, to=sid)` without its cost: the server's emit starts a task per
+        recipient and looks for binary data, a fifth of an edge's time under chat load."""
+        eio_sid = self.sio.manager.eio_sid_from_sid(self.sid, NAMESPACE)
+        if eio_sid is None:
+            return  # gone
+        packet = self.sio.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[event, payload])
+        await self.sio.eio.send(eio_sid, packet.encode())
 
     async def close(self) -> None:
         socket = self._engineio_socket()
@@ -99,14 +108,14 @@ class SocketIOConnection(BufferedConnection):
             # Nothing to replay from: the client reloads those conversations over REST.
             messages, resync = [], list(self._positions)
         for message in messages:
-            await self.sio.emit("message", replayed_message(message), to=self.sid)
+            await self._emit("message", replayed_message(message))
             self._replayed[message.conversation_id] = max(
                 message.seq, self._replayed.get(message.conversation_id, 0)
             )
         for conversation_id, seq in self._positions.items():
             self._replayed.setdefault(conversation_id, seq)
         if resync:
-            await self.sio.emit("resync", {"conversation_ids": resync}, to=self.sid)
+            await self._emit("resync", {"conversation_ids": resync})
         await self._taken()
 
     def sending(self, cmd: SendMessage) -> SendMessage:

@@ -3,7 +3,10 @@ what is replayed and what arrives live (a message stored while the client was ca
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import socketio
 
 from nodes.edge.realtime.sio_connection import SocketIOConnection
 from protocols.chat import CatchUp, CaughtUp
@@ -15,18 +18,31 @@ class Manager:
     def is_connected(self, _sid: str, _namespace: str) -> bool:
         return True
 
-    def eio_sid_from_sid(self, _sid: str, _namespace: str) -> None:
-        return None
+    def eio_sid_from_sid(self, sid: str, _namespace: str) -> str:
+        assert sid == "sid-1"
+        return "eio-1"
+
+
+class EngineIO:
+    """Takes the encoded Socket.IO packets the connection sends, as engine.io would."""
+
+    def __init__(self, emitted: list[tuple[str, Any]]) -> None:
+        self.emitted = emitted
+        self.sockets: dict[str, Any] = {}  # no transport: nothing to wait for
+
+    async def send(self, eio_sid: str, encoded: str) -> None:
+        assert eio_sid == "eio-1" and encoded.startswith("2")  # an EVENT on the default namespace
+        event, data = json.loads(encoded[1:])
+        self.emitted.append((event, data))
 
 
 class Server:
+    packet_class = socketio.packet.Packet
+
     def __init__(self) -> None:
         self.manager = Manager()
         self.emitted: list[tuple[str, Any]] = []
-
-    async def emit(self, event: str, data: Any, to: str) -> None:
-        assert to == "sid-1"
-        self.emitted.append((event, data))
+        self.eio = EngineIO(self.emitted)
 
 
 class Chat:
