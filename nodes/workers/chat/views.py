@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import chat as wire
 from storage.models.chat import ChatMessage, Conversation, Participant
+
+
+def matching_rows(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> ColumnElement[bool]:
+    """`(a, b) IN ((1, 2), (3, 4))` spelled as ORs of equalities: SQLite scans the whole table for a
+    row-value IN, but looks each OR term up in the index."""
+    return or_(*(and_(*(column == value for column, value in zip(columns, row, strict=True))) for row in rows))
 
 
 def message_view(row: ChatMessage) -> wire.ChatMessage:
@@ -54,7 +61,7 @@ async def conversation_views(
     last: dict[int, wire.ChatMessage] = {}
     if with_messages:
         rows = await db.scalars(
-            select(ChatMessage).where(tuple_(ChatMessage.conversation_id, ChatMessage.seq).in_(with_messages))
+            select(ChatMessage).where(matching_rows((ChatMessage.conversation_id, ChatMessage.seq), with_messages))
         )
         last = {row.conversation_id: message_view(row) for row in rows}
     unread = await unread_counts(db, user_id, ids)

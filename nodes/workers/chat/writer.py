@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,7 +29,7 @@ from protocols.envelope import DomainError, ErrorCode
 from storage.models.chat import ChatMessage, Conversation, Participant
 
 from .participants import ParticipantCache
-from .views import message_view
+from .views import matching_rows, message_view
 
 log = logging.getLogger(__name__)
 
@@ -225,10 +225,8 @@ class MessageWriter:
         keys = [k for k in (p.dedupe_key for p in batch) if k is not None]
         existing: dict[tuple[int, int, str], wire.ChatMessage] = {}
         if keys:
-            key_columns = tuple_(
-                ChatMessage.conversation_id, ChatMessage.sender_id, ChatMessage.client_msg_id
-            )
-            for row in await db.scalars(select(ChatMessage).where(key_columns.in_(keys))):
+            key_columns = (ChatMessage.conversation_id, ChatMessage.sender_id, ChatMessage.client_msg_id)
+            for row in await db.scalars(select(ChatMessage).where(matching_rows(key_columns, keys))):
                 existing[(row.conversation_id, row.sender_id or 0, row.client_msg_id or "")] = message_view(
                     row
                 )
