@@ -102,6 +102,10 @@ class DeliveryHub:
         user = self._users.get(user_id)
         return user is not None and user.subscription is not None
 
+    @property
+    def connection_count(self) -> int:
+        return sum(len(user.connections) for user in self._users.values())
+
     def connections_of(self, user_id: int) -> tuple[Connection, ...]:
         user = self._users.get(user_id)
         return tuple(user.connections) if user is not None else ()

@@ -31,7 +31,9 @@ async def history(edge: Edge, token: str, exchange_id: str) -> list[dict[str, An
 
 
 async def connect(edge: Edge, token: str, exchange_id: str) -> WsClient:
-    return await WsClient.connect(edge, f"/ws/exchange/{exchange_id}", params={"token": token})
+    return await WsClient.connect(
+        edge, f"/ws/exchange/{exchange_id}", registered=True, params={"token": token}
+    )
 
 
 def without(frame: dict[str, Any], *keys: str) -> dict[str, Any]:

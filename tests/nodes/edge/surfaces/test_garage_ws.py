@@ -38,7 +38,7 @@ async def rest_messages(edge: Edge, token: str, thread_id: str) -> list[dict[str
 
 
 async def connect(edge: Edge, token: str) -> WsClient:
-    return await WsClient.connect(edge, "/chat/ws", params={"token": token})
+    return await WsClient.connect(edge, "/chat/ws", registered=True, params={"token": token})
 
 
 async def member_and_agent(cluster: Cluster) -> tuple[tuple[int, str], tuple[int, str], str]:

@@ -32,7 +32,7 @@ async def chat_messages(edge: Edge, token: str, chat_id: int) -> list[dict[str, 
 
 
 async def connect(edge: Edge, token: str, chat_id: int | str) -> WsClient:
-    return await WsClient.connect(edge, f"/chat/ws/{chat_id}", params={"token": token})
+    return await WsClient.connect(edge, f"/chat/ws/{chat_id}", registered=True, params={"token": token})
 
 
 async def two_people_and_a_chat(cluster: Cluster) -> tuple[tuple[int, str], tuple[int, str], int]:

@@ -11,6 +11,8 @@ import orjson
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
+from nodes.edge.state import HUB
+
 Edge = TestClient[web.Request, web.Application]
 
 WAIT_S = 5.0
@@ -25,8 +27,22 @@ class WsClient:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, edge: Edge, path: str, **kw: Any) -> WsClient:
-        return cls(await edge.ws_connect(path, **kw))
+    async def connect(cls, edge: Edge, path: str, *, registered: bool = False, **kw: Any) -> WsClient:
+        """Connect. With `registered` (for sockets authenticated by the URL's token), return once the
+        edge has the socket in its hub or has answered it, so that what is published from then on
+        reaches it: the contracts' sockets authenticate after the upgrade, so the handshake alone
+        does not mean that."""
+        hub = edge.app[HUB]
+        before = hub.connection_count
+        client = cls(await edge.ws_connect(path, **kw))
+        deadline = time.monotonic() + WAIT_S
+        while (
+            registered and hub.connection_count <= before and not client.frames and not client.closed.is_set()
+        ):
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.01)
+        return client
 
     async def _read(self) -> None:
         async for msg in self.ws:
