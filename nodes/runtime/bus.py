@@ -188,6 +188,18 @@ class Bus:
         for _ in range(2):
             await self.nc.flush(timeout=timeout)
 
+    async def drain_subscription(self, subscription: Subscription) -> None:
+        """Stop a subscription without dropping what the server already sent it.
+
+        nats-py's `Subscription.drain` sends UNSUB, flushes once, then waits for its queue; since that
+        one flush can overtake the UNSUB (see `synced`), a message the server sends meanwhile arrives
+        after the queue was emptied and is dropped, unanswered. So the UNSUB goes first, and the
+        drain only once the server certainly has it.
+        """
+        await self.nc._send_unsubscribe(subscription._id)
+        await self.synced()
+        await subscription.drain()  # type: ignore[no-untyped-call]
+
     async def subscribe(self, subject: str, handler: MsgHandler, *, queue: str = "") -> Subscription:
         return await self.nc.subscribe(subject, queue=queue, cb=handler)
 

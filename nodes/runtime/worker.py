@@ -125,7 +125,7 @@ class WorkerRuntime(Generic[DepsT]):
         Draining (not unsubscribing) matters: messages the server sent before it saw the UNSUB are
         still delivered and handled, so nothing accepted is dropped.
         """
-        drains = (sub.drain() for sub in self._subs)  # type: ignore[no-untyped-call]
+        drains = (self.bus.drain_subscription(sub) for sub in self._subs)
         results = await asyncio.gather(*drains, return_exceptions=True)
         for failure in (r for r in results if isinstance(r, BaseException)):
             log.warning("could not drain a subscription: %r", failure)  # connection already gone

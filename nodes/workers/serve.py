@@ -28,6 +28,8 @@ class RunningWorkers:
             self.runtimes.append(runtime)
 
     async def stop(self) -> None:
-        for runtime in self.runtimes:
+        # Last started, first stopped: a domain that asks another (presence asks chat) finishes its
+        # accepted requests while the one it asks is still there.
+        for runtime in reversed(self.runtimes):
             await runtime.stop()
         await self._stack.aclose()
