@@ -92,6 +92,12 @@ class Actor(BaseModel):
     def signed_in(self) -> bool:
         return self.role not in (Role.ANONYMOUS, Role.SYSTEM)
 
+    def require_user(self) -> int:
+        """The signed-in user's id; anyone else is `unauthorized`."""
+        if not self.signed_in:
+            raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
+        return self.user_id
+
 
 class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"

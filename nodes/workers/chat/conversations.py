@@ -12,6 +12,7 @@ from nodes.runtime.deliveries import deliver
 from protocols import chat as wire
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from storage.models.chat import Conversation, Participant
+from storage.search import LIKE_ESCAPE, contains_pattern
 
 from .deps import ChatDeps
 from .handlers import handlers
@@ -22,11 +23,6 @@ STAFF = (Role.MANAGER, Role.ADMIN, Role.SYSTEM)
 # Kinds a user may start alone: the other side is the assistant, or support staff who join later.
 SOLO_KINDS = (wire.ConversationKind.ADVISOR, wire.ConversationKind.SUPPORT)
 
-
-def signed_in(actor: Actor) -> int:
-    if not actor.signed_in:
-        raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
-    return actor.user_id
 
 
 async def own_conversation(
@@ -39,7 +35,7 @@ async def own_conversation(
             .join(Participant, Participant.conversation_id == Conversation.id)
             .where(
                 Conversation.id == conversation_id,
-                Participant.user_id == signed_in(actor),
+                Participant.user_id == actor.require_user(),
                 Participant.hidden_at.is_(None),
                 *([Conversation.kind == kind.value] if kind is not None else []),
             )
@@ -60,7 +56,7 @@ def participant_key(user_ids: set[int]) -> str:
 
 @handlers.on(wire.OpenConversation)
 async def open_conversation(cmd: wire.OpenConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
-    me = signed_in(actor)
+    me = actor.require_user()
     people = {me, *cmd.with_users}
     if not set(cmd.roles) <= people or any(len(role) > 16 for role in cmd.roles.values()):
         raise DomainError(ErrorCode.VALIDATION, "Roles are for participants, 16 characters at most")
@@ -130,7 +126,7 @@ async def get_conversation(cmd: wire.GetConversation, actor: Actor, deps: ChatDe
 
 @handlers.on(wire.FindConversation)
 async def find_conversation(cmd: wire.FindConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
-    me = signed_in(actor)
+    me = actor.require_user()
     async with deps.db() as db:
         found = await db.scalar(
             select(Conversation)
@@ -149,7 +145,7 @@ async def find_conversation(cmd: wire.FindConversation, actor: Actor, deps: Chat
 async def list_conversations(
     cmd: wire.ListConversations, actor: Actor, deps: ChatDeps
 ) -> wire.ConversationPage:
-    me = signed_in(actor)
+    me = actor.require_user()
     whose = me
     if cmd.user_id is not None and cmd.user_id != me:
         if actor.role not in STAFF:
@@ -161,8 +157,8 @@ async def list_conversations(
     if cmd.topic_id is not None:
         where.append(Conversation.topic_id == cmd.topic_id)
     if cmd.search:
-        pattern = "%" + cmd.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(func.lower(Conversation.title).like(pattern, escape="\\"))
+        pattern = contains_pattern(cmd.search)
+        where.append(func.lower(Conversation.title).like(pattern, escape=LIKE_ESCAPE))
     query = (
         select(Conversation).join(Participant, Participant.conversation_id == Conversation.id).where(*where)
     )
@@ -210,7 +206,7 @@ async def set_blocked(cmd: wire.SetBlocked, actor: Actor, deps: ChatDeps) -> wir
 
 @handlers.on(wire.GetUnreadCounts)
 async def get_unread_counts(cmd: wire.GetUnreadCounts, actor: Actor, deps: ChatDeps) -> wire.UnreadCounts:
-    me = signed_in(actor)
+    me = actor.require_user()
     where: list[ColumnElement[bool]] = [Participant.user_id == me, Participant.hidden_at.is_(None)]
     if cmd.kind is not None:
         where.append(Conversation.kind == cmd.kind.value)

@@ -9,7 +9,7 @@ from protocols import chat as wire
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from storage.models.chat import ChatMessage, Conversation, Participant
 
-from .conversations import NOT_FOUND, own_conversation, signed_in
+from .conversations import NOT_FOUND, own_conversation
 from .deps import ChatDeps
 from .handlers import handlers
 from .views import message_view, unread_clause
@@ -18,7 +18,7 @@ from .writer import PendingSend
 
 @handlers.on(wire.SendMessage)
 async def send_message(cmd: wire.SendMessage, actor: Actor, deps: ChatDeps) -> wire.MessageStored:
-    sender = signed_in(actor)
+    sender = actor.require_user()
     body = cmd.body.strip()
     if not body and not cmd.attachments:
         raise DomainError(ErrorCode.VALIDATION, "Message is empty", {"field": "body"})
@@ -120,7 +120,7 @@ async def mark_read(cmd: wire.MarkRead, actor: Actor, deps: ChatDeps) -> wire.Re
 @handlers.on(wire.Typing)
 async def typing(cmd: wire.Typing, actor: Actor, deps: ChatDeps) -> Empty:
     people = await deps.participants.of(cmd.conversation_id)
-    if signed_in(actor) not in people:
+    if actor.require_user() not in people:
         raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
     if deps.bus is not None:
         delivery = wire.TypingDelivery(
@@ -133,7 +133,7 @@ async def typing(cmd: wire.Typing, actor: Actor, deps: ChatDeps) -> Empty:
 @handlers.on(wire.CatchUp)
 async def catch_up(cmd: wire.CatchUp, actor: Actor, deps: ChatDeps) -> wire.CaughtUp:
     """What a reconnecting client missed; conversations it is not in are silently left out."""
-    me = signed_in(actor)
+    me = actor.require_user()
     if not cmd.positions:
         return wire.CaughtUp(messages=[])
     messages: list[wire.ChatMessage] = []

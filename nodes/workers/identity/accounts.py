@@ -32,13 +32,14 @@ from protocols.identity import (
     UserProfile,
 )
 from storage.models.identity import EmailLink, User
+from storage.search import LIKE_ESCAPE, contains_pattern
 
 from .codes import issue_phone_code
 from .deps import IdentityDeps
 from .handlers import handlers
 from .normalize import email_key, phone_e164, username_key
 from .profiles import profile
-from .sessions import announce_revoked, revoke_user_sessions, signed_in, start_session
+from .sessions import announce_revoked, revoke_user_sessions, start_session
 
 STAFF = (Role.MANAGER, Role.ADMIN, Role.SYSTEM)
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -142,7 +143,7 @@ async def register(cmd: Register, _actor: Actor, deps: IdentityDeps) -> Register
 
 async def current_user(db: AsyncSession, actor: Actor) -> User:
     """The actor's own account; a deleted one means the token outlived it."""
-    user = await db.get(User, signed_in(actor))
+    user = await db.get(User, actor.require_user())
     if user is None or not user.is_active:
         raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
     return user
@@ -245,17 +246,17 @@ async def delete_account(_cmd: DeleteAccount, actor: Actor, deps: IdentityDeps) 
 
 @handlers.on(ListUsers)
 async def list_users(cmd: ListUsers, actor: Actor, deps: IdentityDeps) -> UserPage:
-    signed_in(actor)
+    actor.require_user()
     if actor.role not in STAFF:
         raise DomainError(ErrorCode.FORBIDDEN, "Managers only")
     where: list[ColumnElement[bool]] = [User.is_active.is_(True)]
     if cmd.role is not None:
         where.append(User.role == cmd.role.value)
     if cmd.search:
-        pattern = "%" + cmd.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(cmd.search)
         columns = (User.email_normalized, User.username_normalized, User.full_name, User.first_name,
                    User.last_name, User.phone)  # fmt: skip
-        where.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in columns)))
+        where.append(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE) for column in columns)))
     async with deps.db() as db:
         total = await db.scalar(select(func.count()).select_from(User).where(*where)) or 0
         rows = await db.scalars(select(User).where(*where).order_by(User.id).offset(cmd.offset).limit(cmd.limit))

@@ -163,11 +163,6 @@ async def logout(cmd: Logout, actor: Actor, deps: IdentityDeps) -> Empty:
     return Empty()
 
 
-def signed_in(actor: Actor) -> int:
-    if not actor.signed_in:
-        raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
-    return actor.user_id
-
 
 def _info(session: Session, *, current: bool) -> SessionInfo:
     return SessionInfo(
@@ -184,7 +179,7 @@ def _info(session: Session, *, current: bool) -> SessionInfo:
 
 @handlers.on(ListSessions)
 async def list_sessions(_cmd: ListSessions, actor: Actor, deps: IdentityDeps) -> SessionList:
-    user_id = signed_in(actor)
+    user_id = actor.require_user()
     async with deps.db() as db:
         rows = await db.scalars(
             select(Session)
@@ -197,7 +192,7 @@ async def list_sessions(_cmd: ListSessions, actor: Actor, deps: IdentityDeps) ->
 
 @handlers.on(RevokeSession)
 async def revoke_session(cmd: RevokeSession, actor: Actor, deps: IdentityDeps) -> Empty:
-    user_id = signed_in(actor)
+    user_id = actor.require_user()
     async with deps.db() as db:
         # Another user's session is answered exactly like a missing one.
         ended = await _revoke(db, Session.id == cmd.session_id, Session.user_id == user_id)
@@ -210,7 +205,7 @@ async def revoke_session(cmd: RevokeSession, actor: Actor, deps: IdentityDeps) -
 
 @handlers.on(RevokeAllSessions)
 async def revoke_all_sessions(cmd: RevokeAllSessions, actor: Actor, deps: IdentityDeps) -> Revoked:
-    user_id = signed_in(actor)
+    user_id = actor.require_user()
     async with deps.db() as db:
         ended = await revoke_user_sessions(db, user_id, keep=actor.session_id if cmd.keep_current else None)
         await db.commit()

@@ -25,11 +25,6 @@ def view(row: Notification) -> wire.Notification:
     )  # fmt: skip
 
 
-def signed_in(actor: Actor) -> int:
-    if not actor.signed_in:
-        raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
-    return actor.user_id
-
 
 @handlers.on(wire.Notify)
 async def notify(cmd: wire.Notify, actor: Actor, deps: NotifyDeps) -> wire.Notified:
@@ -60,7 +55,7 @@ async def notify(cmd: wire.Notify, actor: Actor, deps: NotifyDeps) -> wire.Notif
 async def list_notifications(
     cmd: wire.ListNotifications, actor: Actor, deps: NotifyDeps
 ) -> wire.NotificationPage:
-    where: list[ColumnElement[bool]] = [Notification.user_id == signed_in(actor)]
+    where: list[ColumnElement[bool]] = [Notification.user_id == actor.require_user()]
     if cmd.status is wire.NotificationStatus.PENDING:
         where.append(Notification.read_at.is_(None))
     elif cmd.status is wire.NotificationStatus.READ:
@@ -78,7 +73,7 @@ async def list_notifications(
 
 @handlers.on(wire.MarkNotificationRead)
 async def mark_read(cmd: wire.MarkNotificationRead, actor: Actor, deps: NotifyDeps) -> wire.Notification:
-    mine = (Notification.id == cmd.notification_id, Notification.user_id == signed_in(actor))
+    mine = (Notification.id == cmd.notification_id, Notification.user_id == actor.require_user())
     async with deps.db() as db:
         await db.execute(
             update(Notification)

@@ -105,10 +105,9 @@ async def sweep_presence(_cmd: wire.SweepPresence, actor: Actor, deps: PresenceD
 
 @handlers.on(wire.GetPresence)
 async def get_presence(cmd: wire.GetPresence, actor: Actor, deps: PresenceDeps) -> wire.PresenceList:
-    if not actor.signed_in:
-        raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
-    contacts = await deps.bus.request(ListContacts(user_id=actor.user_id), actor=Actor.system())
-    visible = set(contacts.user_ids) | {actor.user_id}
+    me = actor.require_user()
+    contacts = await deps.bus.request(ListContacts(user_id=me), actor=Actor.system())
+    visible = set(contacts.user_ids) | {me}
     items = []
     now = datetime.now(UTC)
     for user_id in dict.fromkeys(u for u in cmd.user_ids if u in visible):
