@@ -50,7 +50,17 @@ from nodes.edge.http import Surface
 from nodes.edge.state import ACTOR, HUB, KEYRING, VERIFIER
 from nodes.runtime.bus import Bus
 from nodes.runtime.context import current_request_id, new_request_id
-from protocols.chat import ChatMessage, Conversation, ConversationKind, GetConversation, ListMessages
+from protocols.chat import (
+    ChatMessage,
+    Conversation,
+    ConversationKind,
+    GetConversation,
+    ListMessages,
+    MessageDelivery,
+    MessageStored,
+    ReadDelivery,
+    TypingDelivery,
+)
 from protocols.envelope import Actor, DomainError, ErrorCode
 
 from .connection import BUFFER_SIZE, DROPPABLE, BufferedConnection, Delivery
@@ -116,6 +126,56 @@ class Channel(ABC):
     @abstractmethod
     async def received(self, frame: Frame) -> list[Frame]:
         """A client frame (a JSON object), done; the frames that answer it. DomainError: an error frame."""
+
+
+class OneConversationChannel(Channel):
+    """A socket about one conversation (an exchange, a property chat): its messages, typing and read
+    receipts, each frame naming the conversation the contract's way (`about`)."""
+
+    def __init__(
+        self, bus: Bus, actor: Actor, chat: Conversation, kind: ConversationKind, about: Frame
+    ) -> None:
+        super().__init__(bus, actor)
+        self.chat = chat
+        self.kind = kind
+        self.about = about  # e.g. {"exchange_id": "mutual_1_2_10_15"} or {"chat_id": 7}
+
+    @abstractmethod
+    def message_fields(self, message: ChatMessage) -> Frame:
+        """The message in the contract's REST shape."""
+
+    def message_frame(self, message: ChatMessage) -> Frame:
+        frame = {"type": "message", **self.message_fields(message)}
+        if message.sender_id == self.actor.user_id and message.client_msg_id is not None:
+            frame["client_msg_id"] = message.client_msg_id
+        return frame
+
+    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
+        if delivery_type == "message":
+            message = MessageDelivery.model_validate(payload).message
+            return [self.message_frame(message)] if message.conversation_id == self.chat.id else []
+        if delivery_type == "typing":
+            typing = TypingDelivery.model_validate(payload)
+            if typing.conversation_id != self.chat.id or not typing.typing:
+                return []
+            return [{"type": "typing", **self.about, "user_id": typing.user_id}]
+        if delivery_type == "read":
+            state = ReadDelivery.model_validate(payload).state
+            if state.conversation_id != self.chat.id:
+                return []
+            read = await message_at(self.bus, self.actor, self.chat.id, state.read_seq, self.kind)
+            if read is None:
+                return []
+            return [{"type": "read", **self.about, "user_id": state.user_id, "message_id": read.id}]
+        return []
+
+
+def ack_frame(client_msg_id: str | None, stored: MessageStored) -> list[Frame]:
+    """The answer to a sent message: an `ack` when the client gave an id to match it by."""
+    if client_msg_id is None:
+        return []
+    return [{"type": "ack", "client_msg_id": client_msg_id, "message_id": stored.message.id,
+             "duplicate": stored.duplicate}]  # fmt: skip
 
 
 Opener = Callable[[web.Request, Actor], Awaitable[Channel]]

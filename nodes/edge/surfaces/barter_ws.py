@@ -31,13 +31,22 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import Field
 
 from nodes.edge.http import SurfaceRoutes
-from nodes.edge.realtime.ws import Channel, Frame, FrameModel, FrameTypes, WsProtocol, message_at, serve
+from nodes.edge.realtime.ws import (
+    Channel,
+    Frame,
+    FrameModel,
+    FrameTypes,
+    OneConversationChannel,
+    WsProtocol,
+    ack_frame,
+    serve,
+)
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from protocols.chat import (
@@ -46,12 +55,9 @@ from protocols.chat import (
     ChatMessage,
     Conversation,
     MarkRead,
-    MessageDelivery,
     MessageKind,
-    ReadDelivery,
     SendMessage,
     Typing,
-    TypingDelivery,
 )
 from protocols.envelope import Actor
 
@@ -82,41 +88,14 @@ class ReadFrame(FrameModel):
     pass
 
 
-class ExchangeChannel(Channel):
+class ExchangeChannel(OneConversationChannel):
     def __init__(self, bus: Bus, actor: Actor, exchange_id: str, chat: Conversation) -> None:
-        super().__init__(bus, actor)
+        super().__init__(bus, actor, chat, EXCHANGE, {"exchange_id": exchange_id})
         self.exchange_id = exchange_id
-        self.chat = chat
 
-    def message_frame(self, message: ChatMessage) -> Frame:
+    def message_fields(self, message: ChatMessage) -> Frame:
         shaped = exchange_message(message, self.exchange_id, self.chat, self.actor.user_id)
-        frame = {"type": "message", **shaped.model_dump(mode="json")}
-        if message.sender_id == self.actor.user_id and message.client_msg_id is not None:
-            frame["client_msg_id"] = message.client_msg_id
-        return frame
-
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
-        if delivery_type == "message":
-            message = MessageDelivery.model_validate(payload).message
-            return [self.message_frame(message)] if message.conversation_id == self.chat.id else []
-        if delivery_type == "typing":
-            typing = TypingDelivery.model_validate(payload)
-            if typing.conversation_id != self.chat.id or not typing.typing:
-                return []
-            return [{"type": "typing", "exchange_id": self.exchange_id, "user_id": typing.user_id}]
-        if delivery_type == "read":
-            return await self._read(ReadDelivery.model_validate(payload))
-        return []
-
-    async def _read(self, delivery: ReadDelivery) -> list[Frame]:
-        state = delivery.state
-        if state.conversation_id != self.chat.id:
-            return []
-        message = await message_at(self.bus, self.actor, self.chat.id, state.read_seq, EXCHANGE)
-        if message is None:
-            return []
-        return [{"type": "read", "exchange_id": self.exchange_id, "user_id": state.user_id,
-                 "message_id": message.id}]  # fmt: skip
+        return shaped.model_dump(mode="json")
 
     async def received(self, frame: Frame) -> list[Frame]:
         return await FRAMES.dispatch(self, frame)
@@ -133,11 +112,7 @@ async def send(channel: ExchangeChannel, frame: SendFrame) -> list[Frame]:
         conversation_id=channel.chat.id, body="" if image else frame.text, attachments=[frame.text] if image else [],
         kind=kind, client_msg_id=frame.client_msg_id, conversation_kind=EXCHANGE,
     )  # fmt: skip
-    stored = await channel.bus.request(cmd, actor=channel.actor)
-    if frame.client_msg_id is None:
-        return []
-    return [{"type": "ack", "client_msg_id": frame.client_msg_id, "message_id": stored.message.id,
-             "duplicate": stored.duplicate}]  # fmt: skip
+    return ack_frame(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
 
 
 @FRAMES.on("typing", TypingFrame)

@@ -26,13 +26,20 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from pydantic import AliasChoices, Field
 
 from nodes.edge.http import SurfaceRoutes, path_int
-from nodes.edge.realtime.ws import Channel, Frame, FrameModel, FrameTypes, WsProtocol, message_at, serve
+from nodes.edge.realtime.ws import (
+    Channel,
+    Frame,
+    FrameModel,
+    FrameTypes,
+    OneConversationChannel,
+    WsProtocol,
+    ack_frame,
+    serve,
+)
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from protocols.chat import (
@@ -41,11 +48,8 @@ from protocols.chat import (
     Conversation,
     GetConversation,
     MarkRead,
-    MessageDelivery,
-    ReadDelivery,
     SendMessage,
     Typing,
-    TypingDelivery,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
 
@@ -71,38 +75,12 @@ class ReadFrame(FrameModel):
     message_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
-class PropertyChatChannel(Channel):
+class PropertyChatChannel(OneConversationChannel):
     def __init__(self, bus: Bus, actor: Actor, chat: Conversation) -> None:
-        super().__init__(bus, actor)
-        self.chat = chat
+        super().__init__(bus, actor, chat, PROPERTY, {"chat_id": chat.id})
 
-    def message_frame(self, message: ChatMessage) -> Frame:
-        frame = {"type": "message", **message_out(message, self.chat).model_dump(mode="json")}
-        if message.sender_id == self.actor.user_id and message.client_msg_id is not None:
-            frame["client_msg_id"] = message.client_msg_id
-        return frame
-
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
-        if delivery_type == "message":
-            message = MessageDelivery.model_validate(payload).message
-            return [self.message_frame(message)] if message.conversation_id == self.chat.id else []
-        if delivery_type == "typing":
-            typing = TypingDelivery.model_validate(payload)
-            if typing.conversation_id != self.chat.id or not typing.typing:
-                return []
-            return [{"type": "typing", "chat_id": self.chat.id, "user_id": typing.user_id}]
-        if delivery_type == "read":
-            return await self._read(ReadDelivery.model_validate(payload))
-        return []
-
-    async def _read(self, delivery: ReadDelivery) -> list[Frame]:
-        state = delivery.state
-        if state.conversation_id != self.chat.id:
-            return []
-        message = await message_at(self.bus, self.actor, self.chat.id, state.read_seq, PROPERTY)
-        if message is None:
-            return []
-        return [{"type": "read", "chat_id": self.chat.id, "message_id": message.id, "user_id": state.user_id}]
+    def message_fields(self, message: ChatMessage) -> Frame:
+        return message_out(message, self.chat).model_dump(mode="json")
 
     async def received(self, frame: Frame) -> list[Frame]:
         return await FRAMES.dispatch(self, frame)
@@ -117,11 +95,7 @@ async def send(channel: PropertyChatChannel, frame: SendFrame) -> list[Frame]:
         conversation_id=channel.chat.id, body=frame.content, client_msg_id=frame.client_msg_id,
         conversation_kind=PROPERTY,
     )  # fmt: skip
-    stored = await channel.bus.request(cmd, actor=channel.actor)
-    if frame.client_msg_id is None:
-        return []
-    return [{"type": "ack", "client_msg_id": frame.client_msg_id, "message_id": stored.message.id,
-             "duplicate": stored.duplicate}]  # fmt: skip
+    return ack_frame(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
 
 
 @FRAMES.on("typing", TypingFrame)
