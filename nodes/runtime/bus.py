@@ -168,8 +168,12 @@ class Bus:
         """A request whose subject is not a message type's own (the per-domain ping)."""
         try:
             msg = await self.nc.request(subject, payload, timeout=timeout or self.request_timeout)
-        except (NoRespondersError, NatsTimeout, ConnectionClosedError):
-            raise DomainError(ErrorCode.UNAVAILABLE, f"no answer on {subject}") from None
+        except NoRespondersError:
+            raise DomainError(ErrorCode.UNAVAILABLE, f"no responders on {subject}") from None
+        except NatsTimeout:
+            raise DomainError(ErrorCode.UNAVAILABLE, f"{subject} timed out") from None
+        except ConnectionClosedError:
+            raise DomainError(ErrorCode.UNAVAILABLE, "bus connection closed") from None
         return msg.data
 
     async def publish(self, event: Event, *, actor: Actor | None = None) -> None:

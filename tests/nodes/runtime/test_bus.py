@@ -75,18 +75,26 @@ async def happened(evt: Happened, _actor: Actor, deps: ProbeDeps) -> None:
     deps.events.append(evt.n)
 
 
+_worker_buses: list[Bus] = []
+
+
 @pytest.fixture
 async def bus(tmp_path) -> AsyncIterator[Bus]:  # type: ignore[no-untyped-def]
     server = EmbeddedNats(tmp_path / "nats")
     await server.start()
-    client = await Bus.connect(server.url, name="test", request_timeout=2.0)
+    # Generous: a loaded CI machine once stalled a ping past 2 s; the missing-worker cases answer at
+    # once through no-responders and do not wait on it.
+    client = await Bus.connect(server.url, name="test", request_timeout=10.0)
     yield client
     await client.close()
+    while _worker_buses:
+        await _worker_buses.pop().close()
     await server.stop()
 
 
 async def serve(bus: Bus, name: str) -> tuple[WorkerRuntime[ProbeDeps], ProbeDeps, Bus]:
     worker_bus = await Bus.connect(bus.nc.connected_url.geturl(), name=name)  # type: ignore[union-attr]
+    _worker_buses.append(worker_bus)
     deps = ProbeDeps(name)
     runtime = WorkerRuntime(worker_bus, handlers, deps)
     await runtime.start()
@@ -204,3 +212,5 @@ async def test_bus_and_worker_reconnect_after_nats_restarts(tmp_path) -> None:  
         await restarted.stop()
     finally:
         await client.close()
+        while _worker_buses:
+            await _worker_buses.pop().close()
