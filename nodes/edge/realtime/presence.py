@@ -94,4 +94,7 @@ class PresenceBeacon:
         if users and self._kv is not None:
             kv = self._kv
             deletes = [asyncio.create_task(kv.delete(presence_key(u, self.edge_id))) for u in users]
-            await asyncio.wait(deletes, timeout=GOODBYE_S)
+            _, unfinished = await asyncio.wait(deletes, timeout=GOODBYE_S)
+            for task in unfinished:  # NATS is unreachable: the keys expire by themselves
+                task.cancel()
+            await asyncio.gather(*deletes, return_exceptions=True)

@@ -14,7 +14,7 @@ from nodes.runtime.settings import Settings
 from protocols import chat as wire
 from protocols.envelope import Actor, Role
 from protocols.identity import Register
-from protocols.presence import GetPresence, SweepPresence
+from protocols.presence import GetPresence, PresenceChanged, SweepPresence
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
@@ -80,3 +80,32 @@ async def test_a_killed_edges_users_go_offline(cluster: Cluster) -> None:
     assert not gone.items[0].online and gone.items[0].last_seen is not None
     await bob_phone.close()
     await ann_laptop.sio.eio.disconnect(abort=True)
+
+
+async def test_an_edge_shutting_down_says_goodbye_at_once_and_its_users_go_offline(cluster: Cluster) -> None:
+    ann, bob, _ = await contacts(cluster)
+    others = [await new_user(cluster, f"guest{i}") for i in range(8)]
+    bob_phone = await connect(cluster, bob, 1)
+    on_edge_a = [await connect(cluster, user, 0) for user in (ann, *others)]
+    await bob_phone.wait_for("presence")
+    reports: list[bytes] = []
+
+    async def overheard(msg) -> None:  # type: ignore[no-untyped-def]
+        reports.append(msg.data)
+
+    listener = await cluster.worker_bus.subscribe(PresenceChanged.subject, overheard)
+    await cluster.worker_bus.nc.flush()
+    # One presence round trip per user, one after another, is what kept a loaded edge from exiting.
+    await cluster.edge_a.close()
+    await cluster.worker_bus.nc.flush()
+    await listener.unsubscribe()
+    assert reports == []
+    await cluster.worker_bus.request(SweepPresence(), actor=Actor.system())  # what the scheduler runs
+    await bob_phone.wait_for("presence", 2)
+    assert states(bob_phone, ann) == [True, False]
+    for user in (ann, *others):
+        seen = await cluster.worker_bus.request(GetPresence(user_ids=[user.user_id]), actor=user)
+        assert not seen.items[0].online
+    await bob_phone.close()
+    for client in on_edge_a:
+        await client.sio.eio.disconnect(abort=True)
