@@ -42,6 +42,7 @@ class PresenceBeacon:
         self._users: set[int] = set()
         self._kv: KeyValue | None = None
         self._renewer: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def _bucket(self) -> KeyValue:
         if self._kv is None:
@@ -71,12 +72,17 @@ class PresenceBeacon:
             log.warning("presence report for user %s failed: %s", user_id, exc)
 
     async def _renew(self) -> None:
-        while True:
+        # Ends on the flag, not on cancellation alone: a cancellation that lands inside a KV write
+        # can come out of nats-py as an error of its own (or be lost by 3.11's wait_for), and a
+        # loop that only stopped on CancelledError would then run on and hang the edge's shutdown.
+        while not self._closing:
             await asyncio.sleep(self._settings.renew_every_s)
             kv = self._kv
             if kv is None:
                 continue
             for user_id in tuple(self._users):
+                if self._closing:
+                    return
                 try:
                     await kv.put(presence_key(user_id, self.edge_id), b"1")
                 except nats.errors.Error as exc:
@@ -87,6 +93,7 @@ class PresenceBeacon:
         """A clean shutdown: this edge's keys go at once. Its users usually reconnect to another edge
         within moments; the worker's next sweep announces only those who did not, so a rolling
         restart shows nobody going offline and online again."""
+        self._closing = True
         if self._renewer is not None:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
