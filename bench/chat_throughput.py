@@ -105,6 +105,20 @@ async def until_up(http: aiohttp.ClientSession, url: str) -> None:
     raise RuntimeError(f"{url} never came up")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_report(pids: dict[str, int], before: dict[str, float], delivered: int) -> str:
+    """CPU milliseconds per delivered message, per process: where the machine's two cores go."""
+    if not delivered:
+        return ""
+    parts = [f"{name} {(cpu_seconds(pid) - before[name]) * 1e3 / delivered:.3f}" for name, pid in pids.items()]
+    return "    CPU ms per message: " + ", ".join(parts)
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -189,6 +203,15 @@ async def closed_loop(
     await asyncio.gather(*(client(p) for p in peers))
 
 
+async def settled(tally: Tally, quiet_s: float = 1.0, most_s: float = 60.0) -> None:
+    """Until deliveries stop arriving (a saturated run leaves a backlog behind)."""
+    deadline = time.perf_counter() + most_s
+    seen = -1
+    while tally.received != seen and time.perf_counter() < deadline:
+        seen = tally.received
+        await asyncio.sleep(quiet_s)
+
+
 async def _counted(sending: Awaitable[bool], tally: Tally) -> None:
     try:
         if not await sending:
@@ -260,7 +283,9 @@ async def run_souk(args: argparse.Namespace, tmp: str) -> None:
             peers = await souk_users(bus, args.clients)
             print(f"Souk ({kind}): {args.clients} users registered in {time.perf_counter() - began:.0f} s")
             await connect_all(http, peers, urls, lambda p: {"token": p.token})
-            await measure(f"Souk, {kind}", peers, args, souk_send, souk_stamp)
+            pids = {"worker": processes[0].pid, "edge 1": processes[1].pid, "edge 2": processes[2].pid,
+                    "nats-server": nats_server.pid or 0}  # fmt: skip
+            await measure(f"Souk, {kind}", peers, args, souk_send, souk_stamp, pids)
             for peer in peers:
                 assert peer.client is not None
                 await peer.client.close()
@@ -323,7 +348,8 @@ async def run_reference(args: argparse.Namespace) -> None:
             for u in urls:
                 await until_up(http, u + "/socket.io/?EIO=4&transport=polling")
             await connect_all(http, peers, urls, lambda p: {"user": p.user_id})
-            await measure("python-socketio + Redis (no storage)", peers, args, reference_send, reference_stamp)
+            pids = {"node 1": processes[0].pid, "node 2": processes[1].pid}
+            await measure("python-socketio + Redis (no storage)", peers, args, reference_send, reference_stamp, pids)
             for peer in peers:
                 assert peer.client is not None
                 await peer.client.close()
@@ -337,16 +363,23 @@ async def measure(
     args: argparse.Namespace,
     send: Callable[[Peer, int], Awaitable[bool]],
     stamp: Callable[[Any], tuple[int, float] | None],
+    pids: dict[str, int],
 ) -> None:
+    pids = {**pids, "load generator": os.getpid()}
     fixed = Tally()
     listen(peers, fixed, stamp)
+    before = {n: cpu_seconds(p) for n, p in pids.items()}
     await open_loop(peers, args.rate, args.seconds, send, fixed)
     offered = args.clients * args.rate
     print(summary(f"{name}, {offered:.0f} msg/s offered", fixed, args.seconds))
+    print(cpu_report(pids, before, fixed.received))
+    await settled(fixed)  # what the open loop left queued must not count below
     saturated = Tally()
     listen(peers, saturated, stamp)
+    before = {n: cpu_seconds(p) for n, p in pids.items()}
     await closed_loop(peers, args.seconds, send, saturated)
     print(summary(f"{name}, each waiting for delivery", saturated, args.seconds))
+    print(cpu_report(pids, before, saturated.received))
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -54,6 +54,10 @@ class EmbeddedNats:
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
 

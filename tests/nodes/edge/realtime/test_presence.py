@@ -109,3 +109,18 @@ async def test_an_edge_shutting_down_says_goodbye_at_once_and_its_users_go_offli
     await bob_phone.close()
     for client in on_edge_a:
         await client.sio.eio.disconnect(abort=True)
+
+
+async def test_a_connected_user_stays_online_past_the_keys_ttl(cluster: Cluster) -> None:
+    ann, bob, _ = await contacts(cluster)
+    bob_phone = await connect(cluster, bob, 1)
+    ann_laptop = await connect(cluster, ann, 0)
+    await bob_phone.wait_for("presence")
+    for _ in range(3):  # the edge renews ann's key; the sweep must never find it expired
+        await asyncio.sleep(TTL_S)
+        await cluster.worker_bus.request(SweepPresence(), actor=Actor.system())
+    seen = await cluster.worker_bus.request(GetPresence(user_ids=[ann.user_id]), actor=bob)
+    assert seen.items[0].online
+    assert states(bob_phone, ann) == [True]
+    for client in (ann_laptop, bob_phone):
+        await client.close()
