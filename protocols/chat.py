@@ -58,7 +58,7 @@ class ChatMessage(Message):
     author: Author
     kind: MessageKind
     body: str
-    attachments: list[str] = []
+    attachments: list[str] = Field(default_factory=list)
     client_msg_id: str | None = None
     created_at: datetime
 
@@ -87,10 +87,10 @@ class Conversation(Message):
     last_message: ChatMessage | None
     read_seq: int  # the asking participant's
     unread_count: int  # the asking participant's
-    reads: dict[int, int] = {}  # every participant's read_seq, for read receipts
+    reads: dict[int, int] = Field(default_factory=dict)  # every participant's read_seq, for read receipts
     blocked_by_me: bool = False
     blocked_me: bool = False
-    roles: dict[int, str] = {}  # the parts participants were given when it was opened (buyer, seller…)
+    roles: dict[int, str] = Field(default_factory=dict)  # the parts participants were given when it was opened (buyer, seller…)
     created: bool = False  # in an OpenConversation reply: made now, not found
 
 
@@ -117,7 +117,7 @@ class UnreadCounts(Message):
 
 class CaughtUp(Message):
     messages: list[ChatMessage]  # what the client missed, per conversation in sequence order
-    resync: list[int] = []  # conversations too far behind: reload their history instead
+    resync: list[int] = Field(default_factory=list)  # conversations too far behind: reload their history instead
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -131,8 +131,8 @@ class OpenConversation(Command[Conversation]):
     kind: ConversationKind
     topic_id: str | None = Field(default=None, max_length=128)
     title: str | None = Field(default=None, max_length=TITLE_MAX)
-    with_users: list[int] = Field(default=[], max_length=50)
-    roles: dict[int, str] = Field(default={}, max_length=51)  # user id -> its part, e.g. "buyer"
+    with_users: list[int] = Field(default_factory=list, max_length=50)
+    roles: dict[int, str] = Field(default_factory=dict, max_length=51)  # user id -> its part, e.g. "buyer"
     reuse: bool = True
 
 
@@ -189,7 +189,7 @@ class SendMessage(Command[MessageStored]):
     conversation_id: int
     body: str = Field(default="", max_length=BODY_MAX)
     kind: MessageKind = MessageKind.TEXT
-    attachments: list[str] = Field(default=[], max_length=ATTACHMENTS_MAX)
+    attachments: list[str] = Field(default_factory=list, max_length=ATTACHMENTS_MAX)
     client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 

@@ -65,8 +65,8 @@ class UserProfile(Message):
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
-    locations: list[str] = []
-    attributes: dict[str, str | bool | None] = {}
+    locations: list[str] = Field(default_factory=list)
+    attributes: dict[str, str | bool | None] = Field(default_factory=dict)
     avatar_url: str | None = None
     licenses_url: str | None = None
     membership_id: str | None = None

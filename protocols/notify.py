@@ -26,7 +26,7 @@ class Notification(Message):
     type: str  # what happened, e.g. "bilateral_match"
     title: str
     message: str
-    payload: dict[str, Any] = {}
+    payload: dict[str, Any] = Field(default_factory=dict)
     read: bool
     created_at: datetime
 
@@ -54,7 +54,7 @@ class Notify(Command[Notified]):
     type: str = Field(min_length=1, max_length=64)
     title: str = Field(default="", max_length=200)
     message: str = Field(default="", max_length=2000)
-    payload: dict[str, Any] = {}
+    payload: dict[str, Any] = Field(default_factory=dict)
 
 
 class ListNotifications(Command[NotificationPage]):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -50,6 +51,17 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
     )
+
+
+def create_sqlite_thread_engine(url: str) -> Engine:
+    """A synchronous engine on the same SQLite file, for work that runs whole in a thread of its own
+    (the chat writer's batches). Same pragmas and BEGIN IMMEDIATE as the async engine; its one
+    connection must be used only by the thread that opened it."""
+    sync_url = make_url(normalize_url(url)).set(drivername="sqlite")
+    engine = create_sync_engine(sync_url, pool_size=1, max_overflow=0, pool_timeout=60)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -16,9 +16,8 @@ from storage.search import LIKE_ESCAPE, contains_pattern
 
 from .deps import ChatDeps
 from .handlers import handlers
-from .views import conversation_views, unread_counts
+from .views import NOT_FOUND, conversation_views, unread_counts
 
-NOT_FOUND = "Conversation not found"
 STAFF = (Role.MANAGER, Role.ADMIN, Role.SYSTEM)
 # Kinds a user may start alone: the other side is the assistant, or support staff who join later.
 SOLO_KINDS = (wire.ConversationKind.ADVISOR, wire.ConversationKind.SUPPORT)

@@ -13,6 +13,7 @@ from nodes.runtime.settings import Settings
 from storage.engine import create_engine, session_factory
 
 from .participants import ParticipantCache
+from .runners import batch_runner
 from .writer import MessageWriter
 
 
@@ -32,7 +33,7 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[ChatDe
     )
     db = session_factory(engine)
     participants = ParticipantCache(db)
-    writer = MessageWriter(db, bus, participants)
+    writer = MessageWriter(batch_runner(settings.database.url, engine), bus, participants)
     writer.start()
     try:
         yield ChatDeps(settings=settings, db=db, bus=bus, participants=participants, writer=writer)

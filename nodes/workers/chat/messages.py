@@ -9,11 +9,11 @@ from protocols import chat as wire
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from storage.models.chat import ChatMessage, Conversation, Participant
 
-from .conversations import NOT_FOUND, own_conversation
+from .conversations import own_conversation
+from .batch import Send
 from .deps import ChatDeps
 from .handlers import handlers
-from .views import message_view, unread_clause
-from .writer import PendingSend
+from .views import NOT_FOUND, message_view, unread_clause
 
 
 @handlers.on(wire.SendMessage)
@@ -24,11 +24,11 @@ async def send_message(cmd: wire.SendMessage, actor: Actor, deps: ChatDeps) -> w
         raise DomainError(ErrorCode.VALIDATION, "Message is empty", {"field": "body"})
     if cmd.kind is wire.MessageKind.SYSTEM:
         raise DomainError(ErrorCode.VALIDATION, "Clients cannot send system messages", {"field": "kind"})
-    pending = PendingSend(
+    send = Send(
         conversation_id=cmd.conversation_id, sender_id=sender, author=wire.Author.USER, kind=cmd.kind, body=body,
         attachments=list(cmd.attachments), client_msg_id=cmd.client_msg_id, conversation_kind=cmd.conversation_kind,
     )  # fmt: skip
-    return await deps.writer.store(pending)
+    return await deps.writer.store(send)
 
 
 @handlers.on(wire.PostAssistantMessage)
@@ -38,11 +38,11 @@ async def post_assistant_message(
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "workers only")
     kind = wire.MessageKind.SYSTEM if cmd.author is wire.Author.SYSTEM else wire.MessageKind.TEXT
-    pending = PendingSend(
+    send = Send(
         conversation_id=cmd.conversation_id, sender_id=None, author=cmd.author, kind=kind, body=cmd.body,
         attachments=[], client_msg_id=None,
     )  # fmt: skip
-    return await deps.writer.store(pending)
+    return await deps.writer.store(send)
 
 
 @handlers.on(wire.ListMessages)

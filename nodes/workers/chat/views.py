@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import chat as wire
 from storage.models.chat import ChatMessage, Conversation, Participant
+
+NOT_FOUND = "Conversation not found"  # a foreign conversation answers like a missing one
 
 
 def matching_rows(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> ColumnElement[bool]:
@@ -18,7 +20,8 @@ def matching_rows(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> Colu
     return or_(*(and_(*(column == value for column, value in zip(columns, row, strict=True))) for row in rows))
 
 
-def message_view(row: ChatMessage) -> wire.ChatMessage:
+def message_view(row: ChatMessage | Row[Any]) -> wire.ChatMessage:
+    """From an ORM object or a Core row of chat_messages."""
     return wire.ChatMessage(
         id=row.id, conversation_id=row.conversation_id, seq=row.seq, sender_id=row.sender_id,
         author=wire.Author(row.author), kind=wire.MessageKind(row.kind), body=row.body,

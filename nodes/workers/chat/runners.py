@@ -1,0 +1,60 @@
+"""Where a batch transaction (`batch.store_batch`) runs.
+
+SQLite: in one dedicated thread with a synchronous connection. Through aiosqlite every statement of
+a batch was a round trip between the event loop and the driver's thread; a batch is now one, and the
+worker's event loop is free for NATS while SQLite works. PostgreSQL: through the async engine
+(asyncpg), with `run_sync` running the same function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.engine import create_sqlite_thread_engine, is_sqlite
+
+from .batch import Outcome, Send, store_batch
+
+
+class BatchRunner(Protocol):
+    async def run(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]: ...
+
+    async def close(self) -> None: ...
+
+
+class SqliteThreadRunner:
+    def __init__(self, url: str) -> None:
+        self._engine = create_sqlite_thread_engine(url)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
+
+    async def run(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._in_thread, batch, look_up_retries)
+
+    def _in_thread(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
+        with self._engine.begin() as conn:
+            return store_batch(conn, batch, look_up_retries)
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._thread, self._engine.dispose)  # the connection's own thread
+        self._thread.shutdown(wait=True)
+
+
+class AsyncEngineRunner:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def run(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
+        async with self._engine.begin() as conn:
+            return await conn.run_sync(store_batch, batch, look_up_retries)
+
+    async def close(self) -> None:
+        pass  # the engine belongs to the worker's deps
+
+
+def batch_runner(url: str, engine: AsyncEngine) -> BatchRunner:
+    return SqliteThreadRunner(url) if is_sqlite(url) else AsyncEngineRunner(engine)
