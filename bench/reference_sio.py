@@ -1,7 +1,7 @@
 """The benchmark's reference: python-socketio alone on an aiohttp node, scaled out with its
 AsyncRedisManager, relaying the same traffic as Souk but storing nothing.
 
-    python bench/reference_sio.py --port 9001 [--redis redis://127.0.0.1:6379/0]
+    python bench/reference_sio.py --port 9001 [--redis redis://127.0.0.1:6379/0] [--uvloop]
 
 A client connects with `auth={"user": <id>}` and joins its user's room; `send` {to, ...} is emitted
 as `message` to the `to` user's room (on whichever node holds it, through Redis) and acked.
@@ -64,6 +64,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--uvloop", action="store_true", help="on uvloop, as Souk's processes run by default")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    web.run_app(create_app(args.redis), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    loop = None
+    if args.uvloop:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    web.run_app(
+        create_app(args.redis), host="127.0.0.1", port=args.port, print=None, access_log=None, loop=loop
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import logging
 import os
@@ -12,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
+from nodes.runtime import event_loop
 from nodes.runtime.bus import Bus
 from nodes.runtime.context import configure_logging
 from nodes.runtime.embedded_nats import EmbeddedNats
@@ -48,11 +48,10 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
     """Everything in one process tree: bundled NATS, migrations, edge, every worker, scheduler."""
     from dataclasses import replace
 
-    from scheduler.app import SchedulerApp
-
     from nodes.edge.server import RunningEdge
     from nodes.workers import KNOWN_DOMAINS
     from nodes.workers.serve import RunningWorkers
+    from scheduler.app import SchedulerApp
 
     stop = stop_event_on_signals()
     nats_server: EmbeddedNats | None = None
@@ -182,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(settings.log.level)
     fn: Command = args.fn
     try:
-        asyncio.run(fn(settings, args))
+        event_loop.run(fn(settings, args), settings.app.event_loop)
     except KeyboardInterrupt:
         pass
 

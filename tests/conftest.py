@@ -15,6 +15,7 @@ from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
+from nodes.runtime.event_loop import LoopFactory, loop_factory
 from nodes.runtime.settings import Settings, load_settings
 from nodes.workers import KNOWN_DOMAINS
 from nodes.workers.serve import RunningWorkers
@@ -22,6 +23,12 @@ from storage.migrate import upgrade
 from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, LoopFactory] | None:
+    """The tests run on the event loop the processes run on (`[app] event_loop`, uvloop by default)."""
+    factory = loop_factory(load_settings().app.event_loop)
+    return {"loop": factory} if factory is not None else None
+
 
 POSTGRES_ADMIN_URL = os.environ.get("SOUK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("SOUK_TEST_REQUIRE_POSTGRES") == "1"

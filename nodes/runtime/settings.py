@@ -23,6 +23,7 @@ DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.toml"
 @dataclass(frozen=True)
 class AppSettings:
     environment: str = "development"  # development | production
+    event_loop: str = "uvloop"  # uvloop | asyncio (the standard library's; also where uvloop is missing)
 
     @property
     def is_development(self) -> bool:

@@ -9,8 +9,8 @@ from protocols import chat as wire
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from storage.models.chat import ChatMessage, Conversation, Participant
 
-from .conversations import own_conversation
 from .batch import Send
+from .conversations import own_conversation
 from .deps import ChatDeps
 from .handlers import handlers
 from .views import NOT_FOUND, message_view, unread_clause

@@ -181,7 +181,16 @@ async def test_stopping_a_worker_answers_the_requests_it_accepted(bus: Bus) -> N
 
 async def test_ping_names_the_instance(bus: Bus) -> None:
     runtime, _, _ = await serve(bus, "w1")
-    raw = await bus.request_raw(subjects.ping("probe"), b"")
+    # Only in the full suite, twice, the first ping right after the worker's flush met "no
+    # responders"; typed requests retry on that by design (see Bus._request_with_retries), a
+    # health ping does not. Asked a few times here, so that what is checked is the answer.
+    raw = b""
+    for _ in range(10):
+        try:
+            raw = await bus.request_raw(subjects.ping("probe"), b"")
+            break
+        except DomainError:
+            await asyncio.sleep(0.1)
     assert runtime.instance.encode() in raw
 
 
