@@ -122,6 +122,18 @@ def cpu_report(pids: dict[str, int], before: dict[str, float], delivered: int) -
     return "    CPU ms per message: " + ", ".join(parts)
 
 
+def redis_server() -> dict[str, int]:
+    """The local Redis the reference relays through, when its process can be found: its CPU is part
+    of the reference's cost as nats-server's is of Souk's."""
+    for status in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if status.read_text().strip() == "redis-server":
+                return {"redis-server": int(status.parent.name)}
+        except OSError:
+            continue
+    return {}
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -351,7 +363,7 @@ async def run_reference(args: argparse.Namespace, *, uvloop: bool) -> None:
             for u in urls:
                 await until_up(http, u + "/socket.io/?EIO=4&transport=polling")
             await connect_all(http, peers, urls, lambda p: {"user": p.user_id})
-            pids = {"node 1": processes[0].pid, "node 2": processes[1].pid}
+            pids = {"node 1": processes[0].pid, "node 2": processes[1].pid, **redis_server()}
             name = f"python-socketio + Redis (no storage), {'uvloop' if uvloop else 'asyncio'}"
             await measure(name, peers, args, reference_send, reference_stamp, pids)
             for peer in peers:
