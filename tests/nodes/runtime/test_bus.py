@@ -48,6 +48,8 @@ class Happened(Event):
 class ProbeDeps:
     name: str
     events: list[int] = field(default_factory=list)
+    running: int = 0  # echo handlers running now, and the most at once
+    most_running: int = 0
 
 
 handlers: Handlers[ProbeDeps] = Handlers("probe")
@@ -57,7 +59,12 @@ handlers: Handlers[ProbeDeps] = Handlers("probe")
 async def echo(cmd: Echo, actor: Actor, deps: ProbeDeps) -> Echoed:
     from nodes.runtime.context import current_request_id
 
-    await asyncio.sleep(cmd.delay)
+    deps.running += 1
+    deps.most_running = max(deps.most_running, deps.running)
+    try:
+        await asyncio.sleep(cmd.delay)
+    finally:
+        deps.running -= 1
     return Echoed(
         text=cmd.text, user_id=actor.user_id, role=actor.role.value, request_id=current_request_id.get(), instance=deps.name
     )
@@ -92,11 +99,13 @@ async def bus(tmp_path) -> AsyncIterator[Bus]:  # type: ignore[no-untyped-def]
     await server.stop()
 
 
-async def serve(bus: Bus, name: str) -> tuple[WorkerRuntime[ProbeDeps], ProbeDeps, Bus]:
+async def serve(
+    bus: Bus, name: str, *, max_inflight: int = 256
+) -> tuple[WorkerRuntime[ProbeDeps], ProbeDeps, Bus]:
     worker_bus = await Bus.connect(bus.nc.connected_url.geturl(), name=name)  # type: ignore[union-attr]
     _worker_buses.append(worker_bus)
     deps = ProbeDeps(name)
-    runtime = WorkerRuntime(worker_bus, handlers, deps)
+    runtime = WorkerRuntime(worker_bus, handlers, deps, max_inflight=max_inflight)
     await runtime.start()
     await worker_bus.nc.flush()
     return runtime, deps, worker_bus
@@ -177,6 +186,13 @@ async def test_stopping_a_worker_answers_the_requests_it_accepted(bus: Bus) -> N
     with pytest.raises(DomainError) as err:
         await bus.request(Echo(text="late"))
     assert err.value.code is ErrorCode.UNAVAILABLE
+
+
+async def test_a_worker_runs_at_most_max_inflight_handlers_and_answers_all(bus: Bus) -> None:
+    _, deps, _ = await serve(bus, "w1", max_inflight=3)
+    replies = await asyncio.gather(*(bus.request(Echo(text=str(i), delay=0.1)) for i in range(12)))
+    assert sorted(int(r.text) for r in replies) == list(range(12))
+    assert deps.most_running == 3  # the rest waited in NATS for room, none was dropped
 
 
 async def test_ping_names_the_instance(bus: Bus) -> None:
