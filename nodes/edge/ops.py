@@ -36,7 +36,9 @@ class Readiness(BaseModel):
 
 async def _ping(request: web.Request, domain: str) -> DomainReadiness:
     try:
-        raw = await request.app[BUS].request_raw(subjects.ping(domain), b"", timeout=PING_TIMEOUT_S)
+        raw = await request.app[BUS].request_raw(
+            subjects.ping(domain), b"", timeout=PING_TIMEOUT_S, wait_for_worker=False
+        )
         pong = decode_reply(raw, Pong)
     except DomainError as exc:
         return DomainReadiness(ready=False, error=exc.message)

@@ -164,12 +164,21 @@ class Bus:
             except ConnectionClosedError:
                 raise DomainError(ErrorCode.UNAVAILABLE, "bus connection closed") from None
 
-    async def request_raw(self, subject: str, payload: bytes, timeout: float | None = None) -> bytes:
-        """A request whose subject is not a message type's own (the per-domain ping)."""
+    async def request_raw(
+        self, subject: str, payload: bytes, timeout: float | None = None, *, wait_for_worker: bool = True
+    ) -> bytes:
+        """A request whose subject is not a message type's own (the per-domain ping).
+
+        Like a typed request it asks again while nobody serves the subject (a worker that has just
+        subscribed can still meet "no responders" for a moment on a loaded machine); a readiness
+        check that must answer at once passes `wait_for_worker=False`.
+        """
+        if wait_for_worker:
+            return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False)
         try:
             msg = await self.nc.request(subject, payload, timeout=timeout or self.request_timeout)
         except NoRespondersError:
-            raise DomainError(ErrorCode.UNAVAILABLE, f"no responders on {subject}") from None
+            raise DomainError(ErrorCode.UNAVAILABLE, f"no worker serves {subject}") from None
         except NatsTimeout:
             raise DomainError(ErrorCode.UNAVAILABLE, f"{subject} timed out") from None
         except ConnectionClosedError:
