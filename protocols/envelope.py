@@ -186,13 +186,7 @@ M = TypeVar("M", bound=Message)
 
 def decode_reply(raw: bytes, reply_type: type[M]) -> M:
     """Return the reply, or raise the DomainError it carries."""
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise DomainError(ErrorCode.INTERNAL, "malformed reply") from exc
-    if "error" in body:
-        raise DomainError.from_wire(body["error"])
-    return reply_type.model_validate(body["ok"])
+    return reply_type.model_validate(decode_reply_json(raw))
 
 
 def decode_reply_json(raw: bytes) -> dict[str, Any]:

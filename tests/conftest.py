@@ -3,6 +3,7 @@ the workers, and two edge apps (A and B) sharing them. Parametrized over SQLite 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
@@ -24,10 +25,15 @@ from storage.testing import create_scratch_database, drop_scratch_database, post
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
 
-def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, LoopFactory] | None:
-    """The tests run on the event loop the processes run on (`[app] event_loop`, uvloop by default)."""
+@functools.cache
+def _process_loop() -> dict[str, LoopFactory] | None:
     factory = loop_factory(load_settings().app.event_loop)
     return {"loop": factory} if factory is not None else None
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, LoopFactory] | None:
+    """The tests run on the event loop the processes run on (`[app] event_loop`, uvloop by default)."""
+    return _process_loop()
 
 
 POSTGRES_ADMIN_URL = os.environ.get("SOUK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

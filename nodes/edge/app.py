@@ -59,10 +59,10 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
         await beacon.close()  # before the hub: its users leave while the bus still carries the news
         await hub.close()
 
-    async def quiet_hub(_app: web.Application) -> None:
-        hub.shutting_down()
+    async def presence_goes_quiet(_app: web.Application) -> None:
+        beacon.shutting_down()
 
-    app.on_shutdown.append(quiet_hub)  # first: before the transports close their connections
+    app.on_shutdown.append(presence_goes_quiet)  # first: before the transports close their connections
     app.on_cleanup.append(close_realtime)
     attach_socketio(app, verifier, bus, hub, settings.edge.cors_origins)
     setup_sse(app)

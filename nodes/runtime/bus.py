@@ -142,10 +142,11 @@ class Bus:
         return raw
 
     async def _request_with_retries(
-        self, subject: str, payload: bytes, timeout: float, idempotent: bool
-    ) -> bytes:
+        self, subject: str, payload: bytes, timeout: float, idempotent: bool,
+        no_responders_backoff: tuple[float, ...] = NO_RESPONDERS_BACKOFF,
+    ) -> bytes:  # fmt: skip
         timeouts_left = 1 if idempotent else 0
-        backoff = iter(NO_RESPONDERS_BACKOFF)
+        backoff = iter(no_responders_backoff)
         while True:
             try:
                 msg = await self.nc.request(subject, payload, timeout=timeout)
@@ -173,17 +174,8 @@ class Bus:
         subscribed can still meet "no responders" for a moment on a loaded machine); a readiness
         check that must answer at once passes `wait_for_worker=False`.
         """
-        if wait_for_worker:
-            return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False)
-        try:
-            msg = await self.nc.request(subject, payload, timeout=timeout or self.request_timeout)
-        except NoRespondersError:
-            raise DomainError(ErrorCode.UNAVAILABLE, f"no worker serves {subject}") from None
-        except NatsTimeout:
-            raise DomainError(ErrorCode.UNAVAILABLE, f"{subject} timed out") from None
-        except ConnectionClosedError:
-            raise DomainError(ErrorCode.UNAVAILABLE, "bus connection closed") from None
-        return msg.data
+        backoff = NO_RESPONDERS_BACKOFF if wait_for_worker else ()
+        return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False, backoff)
 
     async def publish(self, event: Event, *, actor: Actor | None = None) -> None:
         rid = current_request_id.get()

@@ -7,6 +7,11 @@ from nats.js.errors import NotFoundError
 from nats.js.kv import KeyValue
 
 
+def kv_subject(bucket: str, key: str) -> str:
+    """The subject a bucket's stream stores `key` (or a key pattern) under."""
+    return f"$KV.{bucket}.{key}"
+
+
 async def keys_matching(kv: KeyValue, pattern: str) -> list[str]:
     """The live keys matching a subject pattern (`5.*`, `online.>`), filtered by the server.
 
@@ -35,7 +40,7 @@ async def has_live_key(js: JetStreamContext, bucket: str, pattern: str) -> bool:
     seq = 1
     while True:
         try:
-            msg = await js.get_msg(f"KV_{bucket}", seq=seq, subject=f"$KV.{bucket}.{pattern}", next=True)
+            msg = await js.get_msg(f"KV_{bucket}", seq=seq, subject=kv_subject(bucket, pattern), next=True)
         except NotFoundError:
             return False
         operation = (msg.headers or {}).get("KV-Operation")

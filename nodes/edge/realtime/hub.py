@@ -53,7 +53,6 @@ class DeliveryHub:
         self._arrivals = arrivals
         self._users: dict[int, _User] = {}
         self._closed = False
-        self._quiet = False
 
     async def register(self, user_id: int, connection: Connection) -> None:
         """Add a connection; returns once this edge receives the user's deliveries.
@@ -94,7 +93,7 @@ class DeliveryHub:
                 subscription, user.subscription = user.subscription, None
                 SUBSCRIBED_USERS.dec()
                 await _unsubscribe(subscription)
-                if self._arrivals is not None and not self._quiet:
+                if self._arrivals is not None:
                     await self._arrivals.left(user_id)
             if not user.connections and self._users.get(user_id) is user:
                 del self._users[user_id]
@@ -110,15 +109,6 @@ class DeliveryHub:
     def connections_of(self, user_id: int) -> tuple[Connection, ...]:
         user = self._users.get(user_id)
         return tuple(user.connections) if user is not None else ()
-
-    def shutting_down(self) -> None:
-        """From now on, connections closing do not tell the arrivals one user at a time.
-
-        An edge going down with thousands of users would otherwise make one presence round trip per
-        user, in turn; with NATS unreachable, each waits out its timeout and the edge never exits.
-        The arrivals' own close says goodbye for all of them at once (`PresenceBeacon.close`).
-        """
-        self._quiet = True
 
     async def close(self) -> None:
         """Drop all interest; the transports close their own connections."""

@@ -18,6 +18,7 @@ import nats.errors
 from nats.js.kv import KeyValue
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.kv import kv_subject
 from nodes.runtime.settings import PresenceSettings
 from protocols import subjects
 from protocols.envelope import Actor, DomainError
@@ -57,6 +58,8 @@ class PresenceBeacon:
 
     async def left(self, user_id: int) -> None:
         """The user's last connection on this edge is gone."""
+        if self._closing:
+            return  # the edge is going down: `close` says goodbye for all of its users at once
         self._users.discard(user_id)
         await self._report(user_id, online=False)
 
@@ -92,7 +95,15 @@ class PresenceBeacon:
                     break
 
     def _subject_of(self, user_id: int) -> str:
-        return f"$KV.{subjects.PRESENCE_BUCKET}.{presence_key(user_id, self.edge_id)}"
+        return kv_subject(subjects.PRESENCE_BUCKET, presence_key(user_id, self.edge_id))
+
+    def shutting_down(self) -> None:
+        """The edge is going down: stop renewing, and stop reporting users one at a time.
+
+        An edge closing thousands of connections would otherwise make one presence round trip per
+        user, in turn; with NATS unreachable each waits out its timeout and the edge never exits.
+        """
+        self._closing = True
 
     async def close(self) -> None:
         """A clean shutdown: this edge's keys go at once. Its users usually reconnect to another edge
