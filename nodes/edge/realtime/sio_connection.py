@@ -1,10 +1,11 @@
 """One Socket.IO client as a hub connection: deliveries become events named by their type.
 
 It reaches into engine.io in two places, both because the public API cannot do what is needed:
-engine.io queues outgoing packets without bound, so `send` waits for that queue to be taken by the
-socket's writer (otherwise a client that stops reading would never fill our bounded buffer); and a
-slow client is closed at the engine.io level without waiting for its queue (a Socket.IO-level
-disconnect tells clients not to reconnect, and the public engine.io close waits for the queue).
+a packet that cannot go straight to the websocket (see `sio_websocket.py`) waits in engine.io's
+unbounded queue, so `send` waits for that queue to be taken by the socket's writer (otherwise a
+client that stops reading would never fill our bounded buffer); and a slow client is closed at the
+engine.io level without waiting for its queue (a Socket.IO-level disconnect tells clients not to
+reconnect, and the public engine.io close waits for the queue).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class SocketIOConnection(BufferedConnection):
         if eio_sid is None:
             return  # gone
         packet = self.sio.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[event, payload])
-        await self.sio.eio.send(eio_sid, packet.encode())
+        await self.sio._send_packet(eio_sid, packet)  # straight to the websocket if it can (sio_websocket.py)
 
     async def close(self) -> None:
         socket = self._engineio_socket()

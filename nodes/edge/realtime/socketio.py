@@ -48,6 +48,7 @@ from protocols.envelope import Actor, Command, DomainError, ErrorCode, decode_da
 
 from .hub import DeliveryHub
 from .sio_connection import SocketIOConnection
+from .sio_websocket import DirectSocketIOServer
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def attach_socketio(
     app: web.Application, verifier: TokenVerifier, bus: Bus, hub: DeliveryHub, cors_origins: tuple[str, ...]
 ) -> socketio.AsyncServer:
     """Mount the Socket.IO server on the app; its connections close with the app."""
-    sio = socketio.AsyncServer(
+    sio = DirectSocketIOServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(cors_origins) or [],
         json=_OrjsonJson,

@@ -24,25 +24,25 @@ class Manager:
 
 
 class EngineIO:
-    """Takes the encoded Socket.IO packets the connection sends, as engine.io would."""
-
-    def __init__(self, emitted: list[tuple[str, Any]]) -> None:
-        self.emitted = emitted
+    def __init__(self) -> None:
         self.sockets: dict[str, Any] = {}  # no transport: nothing to wait for
-
-    async def send(self, eio_sid: str, encoded: str) -> None:
-        assert eio_sid == "eio-1" and encoded.startswith("2")  # an EVENT on the default namespace
-        event, data = json.loads(encoded[1:])
-        self.emitted.append((event, data))
 
 
 class Server:
+    """Takes the Socket.IO packets the connection sends, as python-socketio's server would."""
+
     packet_class = socketio.packet.Packet
 
     def __init__(self) -> None:
         self.manager = Manager()
         self.emitted: list[tuple[str, Any]] = []
-        self.eio = EngineIO(self.emitted)
+        self.eio = EngineIO()
+
+    async def _send_packet(self, eio_sid: str, pkt: socketio.packet.Packet) -> None:
+        encoded = pkt.encode()
+        assert eio_sid == "eio-1" and encoded.startswith("2")  # an EVENT on the default namespace
+        event, data = json.loads(encoded[1:])
+        self.emitted.append((event, data))
 
 
 class Chat:

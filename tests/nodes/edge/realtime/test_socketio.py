@@ -60,6 +60,26 @@ async def test_every_kind_of_delivery_arrives_under_its_own_event_name(cluster: 
     await client.close()
 
 
+async def test_a_client_that_starts_on_long_polling_and_upgrades_gets_acks_and_deliveries(
+    cluster: Cluster,
+) -> None:
+    client = LiveClient()
+    # python-socketio's default: long-polling first, then the websocket upgrade (engine.io's own path).
+    await client.sio.connect(
+        str(cluster.edge_b.make_url("/")), auth={"token": cluster.signer.token(15)}, wait_timeout=5
+    )
+    await eventually(lambda: client.sio.transport() == "websocket")
+    assert await client.call("typing", []) == {
+        "ok": False,
+        "error": {"code": "validation", "message": "typing takes an object"},
+    }
+    await deliver(cluster.worker_bus, [15], message_delivery(7, 1))
+    await deliver(cluster.worker_bus, [15], message_delivery(7, 2))
+    assert [m["message"]["seq"] for m in await client.wait_for("message", 2)] == [1, 2]
+    await client.close()
+    await eventually(lambda: not cluster.edge_b.app[HUB].subscribed(15))
+
+
 async def test_an_edge_listens_for_a_user_only_while_it_holds_one_of_their_connections(cluster: Cluster) -> None:
     hub_a, hub_b = hubs(cluster)
     token = cluster.signer.token(21)
