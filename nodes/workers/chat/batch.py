@@ -1,9 +1,9 @@
-"""One batch of sends as one transaction, written once as plain synchronous Core SQL.
+"""One batch of sends as one transaction: the checks, sequence numbers and outcomes, written once.
 
-The same function runs in two ways (see `runners.py`): on SQLite in a thread of its own with a
-synchronous connection, so that a batch costs one hand-off between threads instead of one per
-statement; on PostgreSQL through the async engine's `run_sync`. It touches no event loop object:
-it answers with an `Outcome` per send, and the writer settles the futures.
+The SQL is behind `Statements` (see `statements.py`): SQLAlchemy Core on PostgreSQL, through the
+async engine's `run_sync`; the sqlite3 driver's cursor on SQLite, in a thread of its own (see
+`runners.py`), where Core's work per statement cost more CPU than SQLite's own. This module touches
+no event loop object: it answers with an `Outcome` per send, and the writer settles the futures.
 
 Sequence numbers come from the conversation row, locked for the batch (`FOR UPDATE` on PostgreSQL,
 `BEGIN IMMEDIATE` on SQLite), so several worker replicas never hand out the same number.
@@ -11,33 +11,17 @@ Sequence numbers come from the conversation row, locked for the batch (`FOR UPDA
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from pydantic import BaseModel
 
 from protocols import chat as wire
 from protocols.envelope import DomainError, ErrorCode
-from storage.models.chat import ChatMessage, Conversation, Participant
 
-from .views import NOT_FOUND, matching_rows, message_view
-
-CONVERSATIONS = cast(Table, Conversation.__table__)
-PARTICIPANTS = cast(Table, Participant.__table__)
-MESSAGES = cast(Table, ChatMessage.__table__)
-BUMP_CONVERSATION = (
-    update(CONVERSATIONS)
-    .where(CONVERSATIONS.c.id == bindparam("b_id"))
-    .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_now"))
-)
-# Only forwards: a read position another request moved further stays where it is.
-READ_OWN = (
-    update(PARTICIPANTS)
-    .where(PARTICIPANTS.c.conversation_id == bindparam("b_conversation"), PARTICIPANTS.c.user_id == bindparam("b_user"),
-           PARTICIPANTS.c.read_seq < bindparam("b_seq"))
-    .values(read_seq=bindparam("b_seq"))
-)  # fmt: skip
+from .views import NOT_FOUND
 
 DedupeKey = tuple[int, int, str]
 
@@ -79,8 +63,56 @@ class Outcome:
         return self.stored is not None and not self.stored.duplicate
 
 
-def store_batch(conn: Connection, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
-    """Store the sends that may be stored, in the open transaction of `conn`; one outcome each.
+class ConversationRow(NamedTuple):
+    id: int
+    kind: str
+    topic_id: str | None
+    last_seq: int
+
+
+class MemberRow(NamedTuple):
+    conversation_id: int
+    user_id: int
+    blocked: bool
+    hidden: bool  # hidden_at is set
+
+
+class NewMessage(NamedTuple):
+    """A chat_messages row to insert, in the insert's column order (created_at is the batch's `now`)."""
+
+    conversation_id: int
+    seq: int
+    sender_id: int | None
+    author: str
+    kind: str
+    body: str
+    attachments: list[str]
+    client_msg_id: str | None
+
+
+class Statements(Protocol):
+    """The batch's SQL, in one open transaction."""
+
+    def conversations(self, ids: list[int]) -> Iterable[ConversationRow]:
+        """These conversations, locked until the transaction ends."""
+
+    def members(self, ids: list[int]) -> Iterable[MemberRow]: ...
+
+    def stored_retries(self, keys: list[DedupeKey]) -> dict[DedupeKey, wire.ChatMessage]:
+        """The messages already stored under these client ids."""
+
+    def insert_messages(self, rows: list[NewMessage], now: datetime) -> list[int]:
+        """Their ids, in the order of `rows`."""
+
+    def bump_conversations(self, last_seqs: list[tuple[int, int]], now: datetime) -> None:
+        """(conversation id, its new last_seq) each; updated_at becomes `now`."""
+
+    def read_own(self, reads: list[tuple[int, int, int]]) -> None:
+        """(conversation id, user id, seq) each: that participant's read_seq moves up to seq, never back."""
+
+
+def store_batch(sql: Statements, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
+    """Store the sends that may be stored, in the open transaction behind `sql`; one outcome each.
 
     Without `look_up_retries` no client id is looked up: retries are rare, and the unique key on
     (conversation, sender, client id) refuses one with an IntegrityError, after which the writer
@@ -89,22 +121,12 @@ def store_batch(conn: Connection, batch: list[Send], look_up_retries: bool) -> l
     """
     now = datetime.now(UTC)
     ids = sorted({s.conversation_id for s in batch})
-    conversations: dict[int, Any] = {
-        row.id: row
-        for row in conn.execute(
-            select(CONVERSATIONS.c.id, CONVERSATIONS.c.kind, CONVERSATIONS.c.topic_id, CONVERSATIONS.c.last_seq)
-            .where(CONVERSATIONS.c.id.in_(ids))
-            .order_by(CONVERSATIONS.c.id)
-            .with_for_update()
-        )
-    }
-    members: dict[int, dict[int, Any]] = {i: {} for i in ids}
-    for row in conn.execute(
-        select(PARTICIPANTS.c.conversation_id, PARTICIPANTS.c.user_id, PARTICIPANTS.c.blocked,
-               PARTICIPANTS.c.hidden_at).where(PARTICIPANTS.c.conversation_id.in_(ids))
-    ):  # fmt: skip
-        members[row.conversation_id][row.user_id] = row
-    existing = _stored_retries(conn, batch) if look_up_retries else {}
+    conversations = {row.id: row for row in sql.conversations(ids)}
+    members: dict[int, dict[int, MemberRow]] = {i: {} for i in ids}
+    for member in sql.members(ids):
+        members[member.conversation_id][member.user_id] = member
+    keys = [k for k in (s.dedupe_key for s in batch) if k is not None] if look_up_retries else []
+    existing = sql.stored_retries(keys) if keys else {}
     outcomes: list[Outcome | None] = [None] * len(batch)
     fresh: list[int] = []
     first_of_key: dict[DedupeKey, int] = {}
@@ -124,42 +146,38 @@ def store_batch(conn: Connection, batch: list[Send], look_up_retries: bool) -> l
     if not fresh:
         return cast(list[Outcome], outcomes)
     last_seq = {i: row.last_seq for i, row in conversations.items()}
-    rows: list[dict[str, Any]] = []
+    rows: list[NewMessage] = []
     reads: dict[tuple[int, int], int] = {}
     for index in fresh:
         send = batch[index]
         seq = last_seq[send.conversation_id] = last_seq[send.conversation_id] + 1
         rows.append(
-            {
-                "conversation_id": send.conversation_id, "seq": seq, "sender_id": send.sender_id,
-                "author": send.author.value, "kind": send.kind.value, "body": send.body,
-                "attachments": send.attachments, "client_msg_id": send.client_msg_id, "created_at": now,
-            }
+            NewMessage(send.conversation_id, seq, send.sender_id, send.author.value, send.kind.value, send.body,
+                       send.attachments, send.client_msg_id)
         )  # fmt: skip
         if send.sender_id is not None:  # your own message: read up to it
             reads[(send.conversation_id, send.sender_id)] = seq
-    inserted = conn.execute(insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True), rows)
-    message_ids = list(inserted.scalars())
-    bumps = [{"b_id": i, "b_seq": seq, "b_now": now} for i, seq in last_seq.items() if seq > conversations[i].last_seq]
-    conn.execute(BUMP_CONVERSATION, bumps)
+    message_ids = sql.insert_messages(rows, now)
+    sql.bump_conversations([(i, seq) for i, seq in last_seq.items() if seq > conversations[i].last_seq], now)
     if reads:
-        conn.execute(READ_OWN, [{"b_conversation": c, "b_user": u, "b_seq": seq} for (c, u), seq in reads.items()])
-    for index, values, message_id in zip(fresh, rows, message_ids, strict=True):
+        sql.read_own([(c, u, seq) for (c, u), seq in reads.items()])
+    for index, row, message_id in zip(fresh, rows, message_ids, strict=True):
         send = batch[index]
-        message = wire.ChatMessage(
-            id=message_id, conversation_id=send.conversation_id, seq=values["seq"], sender_id=send.sender_id,
-            author=send.author, kind=send.kind, body=send.body, attachments=send.attachments,
-            client_msg_id=send.client_msg_id, created_at=now,
-        )  # fmt: skip
+        message = _trusted(wire.ChatMessage, {
+            "id": message_id, "conversation_id": send.conversation_id, "seq": row.seq, "sender_id": send.sender_id,
+            "author": send.author, "kind": send.kind, "body": send.body, "attachments": send.attachments,
+            "client_msg_id": send.client_msg_id, "created_at": now,
+        })  # fmt: skip
         conversation = conversations[send.conversation_id]
         outcomes[index] = Outcome(
-            stored=wire.MessageStored(message=message), people=tuple(members[conversation.id]),
-            conversation_kind=conversation.kind, topic_id=conversation.topic_id,
+            stored=_trusted(wire.MessageStored, {"message": message, "duplicate": False}, given={"message"}),
+            people=tuple(members[conversation.id]), conversation_kind=conversation.kind,
+            topic_id=conversation.topic_id,
         )  # fmt: skip
     return cast(list[Outcome], outcomes)
 
 
-def _refusal(send: Send, conversation: Any, people: dict[int, Any]) -> DomainError | None:
+def _refusal(send: Send, conversation: ConversationRow | None, people: dict[int, MemberRow]) -> DomainError | None:
     """Why a send may not go into this conversation: not there, not a member, or blocked."""
     wanted = send.conversation_kind
     if conversation is None or (wanted is not None and conversation.kind != wanted.value):
@@ -167,20 +185,24 @@ def _refusal(send: Send, conversation: Any, people: dict[int, Any]) -> DomainErr
     if send.sender_id is None:
         return None
     me = people.get(send.sender_id)
-    if me is None or me.hidden_at is not None:
+    if me is None or me.hidden:
         return DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
     if me.blocked or any(p.blocked for uid, p in people.items() if uid != send.sender_id):
         return DomainError(ErrorCode.FORBIDDEN, "Messages in this conversation are blocked")
     return None
 
 
-def _stored_retries(conn: Connection, batch: list[Send]) -> dict[DedupeKey, wire.ChatMessage]:
-    """The messages that earlier attempts of this batch's sends already stored, by client id."""
-    keys = [k for k in (s.dedupe_key for s in batch) if k is not None]
-    if not keys:
-        return {}
-    key_columns = (MESSAGES.c.conversation_id, MESSAGES.c.sender_id, MESSAGES.c.client_msg_id)
-    found: dict[DedupeKey, wire.ChatMessage] = {}
-    for row in conn.execute(select(MESSAGES).where(matching_rows(key_columns, keys))):
-        found[(row.conversation_id, row.sender_id or 0, row.client_msg_id or "")] = message_view(row)
-    return found
+M = TypeVar("M", bound=BaseModel)
+
+
+def _trusted(model: type[M], values: dict[str, Any], given: set[str] | None = None) -> M:
+    """`model(**values)` without validating values this module made itself: `values` holds every
+    field, of its declared type. What `model_construct` does, minus its Python loop over the fields,
+    which costs more than validating (pydantic 2.14); `given` is the fields set as the call passed them.
+    """
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values) if given is None else given)
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance

@@ -2,8 +2,9 @@
 
 SQLite: in one dedicated thread with a synchronous connection. Through aiosqlite every statement of
 a batch was a round trip between the event loop and the driver's thread; a batch is now one, and the
-worker's event loop is free for NATS while SQLite works. PostgreSQL: through the async engine
-(asyncpg), with `run_sync` running the same function.
+worker's event loop is free for NATS while SQLite works. Its statements go to the sqlite3 cursor
+(`SqliteStatements`). PostgreSQL: through the async engine (asyncpg), with `run_sync` running the
+same function on Core (`CoreStatements`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_sqlite_thread_engine, is_sqlite
 
 from .batch import Outcome, Send, store_batch
+from .statements import CoreStatements, SqliteBinds, SqliteStatements
 
 
 class BatchRunner(Protocol):
@@ -28,6 +31,7 @@ class BatchRunner(Protocol):
 class SqliteThreadRunner:
     def __init__(self, url: str) -> None:
         self._engine = create_sqlite_thread_engine(url)
+        self._binds = SqliteBinds.of(self._engine.dialect)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-writer")
 
     async def run(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
@@ -36,7 +40,7 @@ class SqliteThreadRunner:
 
     def _in_thread(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
         with self._engine.begin() as conn:
-            return store_batch(conn, batch, look_up_retries)
+            return store_batch(SqliteStatements(conn, self._binds), batch, look_up_retries)
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
@@ -50,10 +54,14 @@ class AsyncEngineRunner:
 
     async def run(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
         async with self._engine.begin() as conn:
-            return await conn.run_sync(store_batch, batch, look_up_retries)
+            return await conn.run_sync(_store_with_core, batch, look_up_retries)
 
     async def close(self) -> None:
         pass  # the engine belongs to the worker's deps
+
+
+def _store_with_core(conn: Connection, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
+    return store_batch(CoreStatements(conn), batch, look_up_retries)
 
 
 def batch_runner(url: str, engine: AsyncEngine) -> BatchRunner:
