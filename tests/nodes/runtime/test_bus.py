@@ -153,6 +153,16 @@ async def test_no_worker_is_unavailable(bus: Bus) -> None:
     assert err.value.code is ErrorCode.UNAVAILABLE
 
 
+async def test_a_slow_reply_times_out_and_a_late_one_is_ignored(bus: Bus) -> None:
+    await serve(bus, "w1")
+    with pytest.raises(DomainError) as err:
+        await bus.request(Echo(text="slow", delay=0.5), timeout=0.1)
+    assert err.value.code is ErrorCode.UNAVAILABLE and "timed out" in err.value.message
+    await asyncio.sleep(0.6)  # its reply arrives now, for nobody
+    many = await asyncio.gather(*(bus.request(Echo(text=str(i))) for i in range(50)))
+    assert [r.text for r in many] == [str(i) for i in range(50)]  # each reply reaches its own caller
+
+
 async def test_queue_group_spreads_requests_over_replicas(bus: Bus) -> None:
     await serve(bus, "w1")
     await serve(bus, "w2")
