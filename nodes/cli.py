@@ -22,10 +22,11 @@ from nodes.runtime.settings import Settings, load_settings
 log = logging.getLogger("souk")
 
 
-async def _connect(settings: Settings, name: str) -> Bus:
+async def _connect(settings: Settings, name: str, *, echo: bool = True) -> Bus:
     return await Bus.connect(
         settings.nats.url,
         name=name,
+        echo=echo,
         request_timeout=settings.nats.request_timeout,
         connect_timeout=settings.nats.connect_timeout,
         drain_timeout=settings.nats.drain_timeout,
@@ -62,7 +63,8 @@ async def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
     settings = replace(settings, workers=replace(settings.workers, domains=KNOWN_DOMAINS))
     try:
         await _migrate(settings)
-        worker_bus, edge_bus, scheduler_bus = [await _connect(settings, n) for n in ("workers", "edge", "scheduler")]
+        worker_bus, scheduler_bus = [await _connect(settings, n) for n in ("workers", "scheduler")]
+        edge_bus = await _connect(settings, "edge", echo=False)
         workers = RunningWorkers()
         await workers.start(worker_bus, settings, settings.workers.domains)
         scheduler = SchedulerApp(scheduler_bus, settings)
@@ -87,7 +89,7 @@ async def cmd_edge(settings: Settings, args: argparse.Namespace) -> None:
 
     _require_nats_url(settings)
     stop = stop_event_on_signals()
-    bus = await _connect(settings, f"edge:{args.port}")
+    bus = await _connect(settings, f"edge:{args.port}", echo=False)
     edge = RunningEdge()
     await edge.start(bus, settings, host=args.host or settings.edge.host, port=args.port or settings.edge.port)
     log.info("edge listening on %s:%s", args.host or settings.edge.host, args.port or settings.edge.port)

@@ -108,6 +108,9 @@ class MessagePage(Message):
 class MessageStored(Message):
     message: ChatMessage
     duplicate: bool = False  # a retried send: the message was stored by an earlier attempt
+    # Of a new message, for an edge that delivers the sender's copy itself (`sender_copy=False`).
+    conversation_kind: ConversationKind | None = None
+    topic_id: str | None = None
 
 
 class UnreadCounts(Message):
@@ -192,6 +195,9 @@ class SendMessage(Command[MessageStored]):
     attachments: list[str] = Field(default_factory=list, max_length=ATTACHMENTS_MAX)
     client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
+    # False: the sender's own connections get no copy from the worker; the edge that sent it
+    # delivers one itself (see the edge's DeliveryHub.share), sparing it a round trip through NATS.
+    sender_copy: bool = True
 
 
 class PostAssistantMessage(Command[MessageStored]):

@@ -35,7 +35,10 @@ def mount(app: web.Application, groups: tuple[SurfaceRoutes, ...]) -> None:
 
 
 def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str | None = None) -> web.Application:
-    """An edge serving every contract; `keyring` must already be loaded (see `KeyRing.watch`)."""
+    """An edge serving every contract; `keyring` must already be loaded (see `KeyRing.watch`), and
+    `bus` connected with `echo=False` (see `DeliveryHub.share`)."""
+    if bus.hears_itself:
+        raise ValueError("an edge's bus must not hear its own publishes: Bus.connect(..., echo=False)")
     app = web.Application(
         client_max_size=settings.edge.max_body_bytes,
         middlewares=[request_context, cors_middleware(settings.edge.cors_origins), errors, authenticate],

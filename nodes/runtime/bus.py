@@ -115,7 +115,10 @@ class Bus:
         request_timeout: float = 5.0,
         connect_timeout: float = 5.0,
         drain_timeout: float = 30.0,
+        echo: bool = True,
     ) -> Bus:
+        """`echo=False`: this connection's subscriptions never receive its own publishes (an edge
+        shares the sender's copy of a message with its other edges that way; see `DeliveryHub.share`)."""
         async def on_error(exc: Exception) -> None:
             log.warning("nats error: %s", exc)
 
@@ -137,6 +140,7 @@ class Bus:
                     name=name,
                     connect_timeout=connect_timeout,
                     drain_timeout=drain_timeout,
+                    no_echo=not echo,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     allow_reconnect=True,
@@ -277,6 +281,10 @@ class Bus:
             if ttl is not None:
                 params["ttl"] = ttl
             return await self.jetstream.create_key_value(**params)
+
+    @property
+    def hears_itself(self) -> bool:
+        return not self.nc.options.get("no_echo", False)
 
     @property
     def is_connected(self) -> bool:

@@ -59,7 +59,7 @@ async def two_workers(
     procs = [spawn_worker(nats_server.url, database_url, port) for port in ports]
     # Generous: under a loaded CI machine two SQLite writers queue for the file lock; this test is
     # about draining losing nothing, not about latency.
-    bus = await Bus.connect(nats_server.url, name="edge", request_timeout=10.0)
+    bus = await Bus.connect(nats_server.url, name="edge", request_timeout=10.0, echo=False)
     await wait_for_instances(bus, 2)
     keyring = KeyRing()
     client: TestClient = await aiohttp_client(create_app(settings, bus, keyring))  # type: ignore[operator]

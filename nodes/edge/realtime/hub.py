@@ -106,6 +106,18 @@ class DeliveryHub:
     def connection_count(self) -> int:
         return sum(len(user.connections) for user in self._users.values())
 
+    async def share(self, user_id: int, delivery: dict[str, Any], *, besides: Connection) -> None:
+        """A delivery made here for one of this edge's own users (the sender's copy of their message):
+        offered to the user's other connections on this edge, and published for those on other edges.
+        The edge's bus does not hear its own publishes (`echo=False`), so this edge is not sent it
+        again; the worker sends the sender no copy (`SendMessage.sender_copy`).
+        """
+        user = self._users.get(user_id)
+        for connection in tuple(user.connections) if user is not None else ():
+            if connection is not besides:
+                connection.offer(delivery["type"], delivery)
+        await self._bus.publish_raw(subjects.rt_user(user_id), orjson.dumps(delivery))
+
     def connections_of(self, user_id: int) -> tuple[Connection, ...]:
         user = self._users.get(user_id)
         return tuple(user.connections) if user is not None else ()

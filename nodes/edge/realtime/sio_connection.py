@@ -11,22 +11,18 @@ reconnect, and the public engine.io close waits for the queue).
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections import deque
 from typing import Any
 
 import socketio
 
 from nodes.runtime.bus import Bus
-from protocols.chat import CatchUp, ChatMessage, SendMessage
+from protocols.chat import CatchUp, ChatMessage
 from protocols.envelope import Actor, DomainError
 
 from .connection import BUFFER_SIZE, BufferedConnection, Delivery
 
 NAMESPACE = "/"
 CONNECTED_WAIT_S = 5.0
-# A live copy arrives within moments of its send; a client has few sends in flight at once.
-SENT_REMEMBERED = 64
 
 
 class SocketIOConnection(BufferedConnection):
@@ -48,9 +44,6 @@ class SocketIOConnection(BufferedConnection):
         self._positions = dict(positions or {})
         # Per conversation of the replay, the last seq sent: live copies of replayed messages are skipped.
         self._replayed: dict[int, int] = {}
-        # Client ids of what this connection sent: the ack carries each message, so its live copy is
-        # skipped here (the user's other devices still get it).
-        self._sent: deque[str] = deque(maxlen=SENT_REMEMBERED)
 
     def __repr__(self) -> str:
         return f"<socket.io {self.sid} user {self.actor.user_id}>"
@@ -62,7 +55,7 @@ class SocketIOConnection(BufferedConnection):
 
     async def send(self, batch: list[Delivery]) -> None:
         for delivery_type, payload in batch:
-            if delivery_type == "message" and (self._replayed_already(payload) or self._sent_here(payload)):
+            if delivery_type == "message" and self._replayed_already(payload):
                 continue
             await self._emit(delivery_type, payload)
         await self._taken()
@@ -118,21 +111,6 @@ class SocketIOConnection(BufferedConnection):
         if resync:
             await self._emit("resync", {"conversation_ids": resync})
         await self._taken()
-
-    def sending(self, cmd: SendMessage) -> SendMessage:
-        """Note a send from this connection, giving it a client id if it has none."""
-        if cmd.client_msg_id is None:
-            cmd = cmd.model_copy(update={"client_msg_id": f"sio-{uuid.uuid4().hex}"})
-        self._sent.append(cmd.client_msg_id)  # type: ignore[arg-type]
-        return cmd
-
-    def _sent_here(self, payload: dict[str, Any]) -> bool:
-        message = payload.get("message")
-        return (
-            isinstance(message, dict)
-            and message.get("sender_id") == self.actor.user_id
-            and message.get("client_msg_id") in self._sent
-        )
 
     def _replayed_already(self, payload: dict[str, Any]) -> bool:
         if not self._replayed:

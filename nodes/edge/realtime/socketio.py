@@ -12,7 +12,8 @@ Client -> server, each answered through the Socket.IO ack with `{"ok": true, ...
 validation, unauthorized, rate_limited, unavailable, internal):
 
 - `send` {conversation_id, body, kind?, attachments?, client_msg_id?} -> {message, duplicate}.
-  Retrying with the same `client_msg_id` stores the message once (`duplicate: true`).
+  Retrying with the same `client_msg_id` stores the message once (`duplicate: true`). The sending
+  connection has the message in its ack; the user's other devices get it as a `message` event.
 - `read` {conversation_id, up_to_seq?, message_id?} -> {state: {conversation_id, user_id, read_seq,
   unread_count}}
 - `typing` {conversation_id, typing?} -> {} (an ack is optional)
@@ -32,6 +33,7 @@ with its positions.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -175,8 +177,10 @@ class SocketIOGateway:
                     raise DomainError(ErrorCode.VALIDATION, f"{event} takes an object")
                 cmd = decode_data(command, data)
                 if isinstance(cmd, SendMessage):
-                    cmd = connection.sending(cmd)
+                    cmd = _as_sent_here(cmd)
                 reply = await self.bus.request_json(cmd, actor=connection.actor)
+                if isinstance(cmd, SendMessage) and not reply["duplicate"]:
+                    await self._share_sender_copy(connection, reply)
                 return {"ok": True, **shape(connection, reply)}
             except DomainError as exc:
                 return _error(exc)
@@ -185,6 +189,21 @@ class SocketIOGateway:
                 return _error(DomainError(ErrorCode.INTERNAL, "internal error"))
 
         return handle
+
+    async def _share_sender_copy(self, connection: SocketIOConnection, stored: Reply) -> None:
+        """The sender's other devices get their copy from here: the sending one has it in its ack."""
+        delivery = {"type": "message", "message": stored["message"], "conversation_kind": stored["conversation_kind"],
+                    "topic_id": stored["topic_id"]}  # fmt: skip
+        try:
+            await self.hub.share(connection.actor.user_id, delivery, besides=connection)
+        except nats.errors.Error as exc:  # stored is what counts: other devices catch up by sequence
+            log.warning("could not share message %s with the sender's devices: %s", stored["message"]["id"], exc)
+
+
+def _as_sent_here(cmd: SendMessage) -> SendMessage:
+    """A client id if the client gave none (the bus may ask again after a timeout, and the id keeps
+    that from storing it twice), and the sender's copy left to this edge (`_share_sender_copy`)."""
+    return cmd.model_copy(update={"client_msg_id": cmd.client_msg_id or f"sio-{uuid.uuid4().hex}", "sender_copy": False})
 
 
 # The replies are relayed as the worker wrote them (see Bus.request_json): no model is built and

@@ -38,6 +38,7 @@ class Send:
     attachments: list[str]
     client_msg_id: str | None
     conversation_kind: wire.ConversationKind | None = None  # given: a conversation of another kind is not there
+    sender_copy: bool = True  # False: the sender's edge delivers the sender's own copy (SendMessage)
 
     @property
     def dedupe_key(self) -> DedupeKey | None:
@@ -54,9 +55,8 @@ class Outcome:
     stored: wire.MessageStored | None = None
     refused: DomainError | None = None
     same_as: int | None = None
-    people: tuple[int, ...] = ()  # for a new message: who receives it
-    conversation_kind: str = ""
-    topic_id: str | None = None
+    people: tuple[int, ...] = ()  # for a new message: the conversation's participants
+    recipients: tuple[int, ...] = ()  # and who of them the worker delivers it to
 
     @property
     def is_new(self) -> bool:
@@ -169,11 +169,13 @@ def store_batch(sql: Statements, batch: list[Send], look_up_retries: bool) -> li
             "client_msg_id": send.client_msg_id, "created_at": now,
         })  # fmt: skip
         conversation = conversations[send.conversation_id]
-        outcomes[index] = Outcome(
-            stored=_trusted(wire.MessageStored, {"message": message, "duplicate": False}, given={"message"}),
-            people=tuple(members[conversation.id]), conversation_kind=conversation.kind,
-            topic_id=conversation.topic_id,
-        )  # fmt: skip
+        stored = _trusted(wire.MessageStored, {
+            "message": message, "duplicate": False, "conversation_kind": wire.ConversationKind(conversation.kind),
+            "topic_id": conversation.topic_id,
+        }, given={"message", "conversation_kind", "topic_id"})  # fmt: skip
+        people = tuple(members[conversation.id])
+        recipients = people if send.sender_copy else tuple(p for p in people if p != send.sender_id)
+        outcomes[index] = Outcome(stored=stored, people=people, recipients=recipients)
     return cast(list[Outcome], outcomes)
 
 

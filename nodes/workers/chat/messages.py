@@ -27,6 +27,7 @@ async def send_message(cmd: wire.SendMessage, actor: Actor, deps: ChatDeps) -> w
     send = Send(
         conversation_id=cmd.conversation_id, sender_id=sender, author=wire.Author.USER, kind=cmd.kind, body=body,
         attachments=list(cmd.attachments), client_msg_id=cmd.client_msg_id, conversation_kind=cmd.conversation_kind,
+        sender_copy=cmd.sender_copy,
     )  # fmt: skip
     return await deps.writer.store(send)
 

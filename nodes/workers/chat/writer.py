@@ -112,11 +112,11 @@ class MessageWriter:
             assert outcome.stored is not None
             message = outcome.stored.message
             self._participants.remember(message.conversation_id, outcome.people)
+            assert outcome.stored.conversation_kind is not None  # a new message's
             delivery = wire.MessageDelivery(
-                message=message, conversation_kind=wire.ConversationKind(outcome.conversation_kind),
-                topic_id=outcome.topic_id,
-            )  # fmt: skip
+                message=message, conversation_kind=outcome.stored.conversation_kind, topic_id=outcome.stored.topic_id
+            )
             try:
-                await deliver(self._bus, outcome.people, delivery)
+                await deliver(self._bus, outcome.recipients, delivery)
             except Exception:  # stored is what counts; a client catches up by sequence number
                 log.warning("could not deliver message %s", message.id)

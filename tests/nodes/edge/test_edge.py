@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+import pytest
 import socketio
 
 from nodes.edge.app import create_app
@@ -104,7 +105,7 @@ async def test_cors_only_for_configured_origins(cluster: Cluster, aiohttp_client
 
     edge = cluster.settings.edge
     settings = replace(cluster.settings, edge=replace(edge, cors_origins=("https://app.example",)))
-    bus = await Bus.connect(settings.nats.url, name="edge-cors")
+    bus = await Bus.connect(settings.nats.url, name="edge-cors", echo=False)
     try:
         client = await aiohttp_client(create_app(settings, bus, KeyRing()))
         preflight = await client.options(
@@ -116,6 +117,16 @@ async def test_cors_only_for_configured_origins(cluster: Cluster, aiohttp_client
         assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
         other = await client.get("/health", headers={"Origin": "https://evil.example"})
         assert "Access-Control-Allow-Origin" not in other.headers
+    finally:
+        await bus.close()
+
+
+async def test_an_edge_refuses_a_bus_that_hears_its_own_publishes(cluster: Cluster) -> None:
+    # It shares senders' copies of their messages through NATS and must not be sent them back.
+    bus = await Bus.connect(cluster.settings.nats.url, name="edge-echo")
+    try:
+        with pytest.raises(ValueError, match="echo=False"):
+            create_app(cluster.settings, bus, KeyRing())
     finally:
         await bus.close()
 

@@ -31,6 +31,7 @@ async def test_two_users_on_different_edges_exchange_messages(cluster: Cluster) 
     seller_phone = await connect(cluster, seller, edge=0)
     buyer_phone = await connect(cluster, buyer, edge=1)
     buyer_laptop = await connect(cluster, buyer, edge=0)
+    buyer_tablet = await connect(cluster, buyer, edge=1)  # beside the sending phone
 
     ack = await buyer_phone.call("send", {"conversation_id": conversation_id, "body": "Still for sale?"})
     assert ack["ok"] is True and ack["duplicate"] is False
@@ -38,10 +39,11 @@ async def test_two_users_on_different_edges_exchange_messages(cluster: Cluster) 
     assert stored["seq"] == 1 and stored["sender_id"] == buyer.user_id and stored["body"] == "Still for sale?"
     [delivered] = await seller_phone.wait_for("message")
     assert delivered["message"] == stored and delivered["conversation_kind"] == "ad_dialog"
-    # The sender's other devices get it live; the sending one has it from the ack, once.
-    assert (await buyer_laptop.wait_for("message"))[0]["message"]["id"] == stored["id"]
+    # The sender's other devices, on either edge, get it live; the sending one has it from the ack, once.
+    for device in (buyer_laptop, buyer_tablet):
+        assert (await device.wait_for("message"))[0] == delivered
     await asyncio.sleep(0.2)
-    assert buyer_phone.received("message") == []
+    assert buyer_phone.received("message") == [] and len(buyer_tablet.received("message")) == 1
 
     read = await seller_phone.call("read", {"conversation_id": conversation_id, "up_to_seq": 1})
     assert read == {"ok": True, "state": {"conversation_id": conversation_id, "user_id": seller.user_id,
@@ -60,7 +62,7 @@ async def test_two_users_on_different_edges_exchange_messages(cluster: Cluster) 
     refused = await stranger.call("send", {"conversation_id": conversation_id, "body": "me too"})
     assert refused["ok"] is False and refused["error"]["code"] == "not_found"
     assert stranger.received("message") == []
-    for client in (seller_phone, buyer_phone, buyer_laptop, stranger):
+    for client in (seller_phone, buyer_phone, buyer_laptop, buyer_tablet, stranger):
         await client.close()
 
 

@@ -151,7 +151,7 @@ async def raw_stream(port: int, token: str) -> socket.socket:
 
 
 async def test_shutting_down_ends_every_stream_at_once(cluster: Cluster, aiohttp_client: object) -> None:
-    bus = await Bus.connect(cluster.settings.nats.url, name="edge-c")
+    bus = await Bus.connect(cluster.settings.nats.url, name="edge-c", echo=False)
     keyring = KeyRing(cluster.settings.auth)
     await keyring.watch(bus)
     app = create_app(cluster.settings, bus, keyring, node_name="edge-c")

@@ -64,12 +64,13 @@ def _replies(outcomes: list[batch.Outcome]) -> list[object]:
                 outcome.stored == validated
                 and outcome.stored.model_dump_json() == validated.model_dump_json()
             )
-            assert outcome.stored.model_fields_set == {"message"} | (
+            new = {"conversation_kind", "topic_id"} if not outcome.stored.duplicate else set()
+            assert outcome.stored.model_fields_set == {"message"} | new | (
                 {"duplicate"} if outcome.stored.duplicate else set()
             )
         stored = outcome.stored and outcome.stored.model_dump(mode="json")
         refused = outcome.refused and outcome.refused.code
-        replies.append((stored, refused, outcome.same_as, outcome.people, outcome.conversation_kind))
+        replies.append((stored, refused, outcome.same_as, outcome.people, outcome.recipients))
     return replies
 
 
