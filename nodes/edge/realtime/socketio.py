@@ -33,7 +33,7 @@ with its positions.
 from __future__ import annotations
 
 import logging
-import uuid
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -175,9 +175,7 @@ class SocketIOGateway:
             try:
                 if not isinstance(data, dict):
                     raise DomainError(ErrorCode.VALIDATION, f"{event} takes an object")
-                cmd = decode_data(command, data)
-                if isinstance(cmd, SendMessage):
-                    cmd = _as_sent_here(cmd)
+                cmd = decode_data(command, _as_sent_here(data) if command is SendMessage else data)
                 reply = await self.bus.request_json(cmd, actor=connection.actor)
                 if isinstance(cmd, SendMessage) and not reply["duplicate"]:
                     await self._share_sender_copy(connection, reply)
@@ -200,10 +198,14 @@ class SocketIOGateway:
             log.warning("could not share message %s with the sender's devices: %s", stored["message"]["id"], exc)
 
 
-def _as_sent_here(cmd: SendMessage) -> SendMessage:
-    """A client id if the client gave none (the bus may ask again after a timeout, and the id keeps
-    that from storing it twice), and the sender's copy left to this edge (`_share_sender_copy`)."""
-    return cmd.model_copy(update={"client_msg_id": cmd.client_msg_id or f"sio-{uuid.uuid4().hex}", "sender_copy": False})
+def _as_sent_here(send: dict[str, Any]) -> dict[str, Any]:
+    """A send's payload with a client id if the client gave none (the bus may ask again after a
+    timeout, and the id keeps that from storing it twice; unique, not secret: the fast generator),
+    and the sender's copy left to this edge (`_share_sender_copy`)."""
+    sent = {**send, "sender_copy": False}
+    if sent.get("client_msg_id") is None:
+        sent["client_msg_id"] = f"sio-{random.getrandbits(128):032x}"
+    return sent
 
 
 # The replies are relayed as the worker wrote them (see Bus.request_json): no model is built and
