@@ -16,7 +16,7 @@ from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import Header
+from nats.js.api import Header, StorageType
 from nats.js.errors import BucketNotFoundError
 from nats.js.kv import KeyValue
 
@@ -272,14 +272,19 @@ class Bus:
             self._js = self.nc.jetstream()
         return self._js
 
-    async def kv(self, bucket: str, *, ttl: float | None = None, history: int = 1) -> KeyValue:
-        """The bucket, created on first use with the given TTL for its entries."""
+    async def kv(
+        self, bucket: str, *, ttl: float | None = None, history: int = 1, in_memory: bool = False
+    ) -> KeyValue:
+        """The bucket, created on first use with the given TTL for its entries; `in_memory` for
+        state that is rebuilt within a TTL anyway (no disk write per update)."""
         try:
             return await self.jetstream.key_value(bucket)
         except BucketNotFoundError:
             params: dict[str, Any] = {"bucket": bucket, "history": history}
             if ttl is not None:
                 params["ttl"] = ttl
+            if in_memory:
+                params["storage"] = StorageType.MEMORY
             return await self.jetstream.create_key_value(**params)
 
     @property

@@ -25,6 +25,6 @@ class PresenceDeps:
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[PresenceDeps]:
     if bus is None:
         raise RuntimeError("presence lives in NATS KV: it needs the bus")
-    connections = await bus.kv(subjects.PRESENCE_BUCKET, ttl=settings.presence.ttl_s)
+    connections = await bus.kv(subjects.PRESENCE_BUCKET, ttl=settings.presence.ttl_s, in_memory=True)
     state = await bus.kv(subjects.PRESENCE_STATE_BUCKET)
     yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state)
