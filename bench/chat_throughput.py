@@ -6,14 +6,15 @@ pairs, each pair with one conversation and its two users on different edges. Ref
 python-socketio alone on two aiohttp nodes scaled with AsyncRedisManager (Redis on 127.0.0.1:6379)
 relaying the same traffic without storing it (bench/reference_sio.py).
 
-For each: (1) every client sends at a fixed rate for a while (open loop): send -> receive latency
-p50/p99 at the peer, and the messages/s delivered; (2) every client sends as fast as its acks come
+For each: (1) every client sends at a fixed rate for a while (open loop), after --warmup seconds of
+the same that are not counted (each conversation's first messages, cold caches): send -> receive
+latency p50/p99 at the peer, and the messages/s delivered; (2) every client sends as fast as its acks come
 back (closed loop): the most messages/s it sustains; and for each, the CPU milliseconds per
 delivered message of every process. Then Souk's memory per idle connection with --idle sockets
 connected to one edge. The reference runs twice: on asyncio's own event loop, as python-socketio
 comes, and on uvloop, the loop Souk's processes run on by default.
 
-    .venv/bin/python bench/chat_throughput.py [--clients 2000] [--rate 1.5] [--seconds 20]
+    .venv/bin/python bench/chat_throughput.py [--clients 2000] [--rate 1.5] [--seconds 20] [--warmup 5]
         [--idle 10000] [--database-url postgresql://...] [--skip-reference]
 """
 
@@ -382,6 +383,11 @@ async def measure(
     pids: dict[str, int],
 ) -> None:
     pids = {**pids, "load generator": os.getpid()}
+    if args.warmup:  # first sends in each conversation, cold caches: not the steady state measured
+        warm = Tally()
+        listen(peers, warm, stamp)
+        await open_loop(peers, args.rate, args.warmup, send, warm)
+        await settled(warm)
     fixed = Tally()
     listen(peers, fixed, stamp)
     before = {n: cpu_seconds(p) for n, p in pids.items()}
@@ -412,6 +418,7 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=1.5, help="messages per second per client (open loop)")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of sending before measuring (0: none)")
     parser.add_argument("--idle", type=int, default=10000, help="idle sockets for the memory figure (0: skip)")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-reference", action="store_true")

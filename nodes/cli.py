@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log.level)
+    event_loop.tune_gc(settings.app.gc_threshold)
     fn: Command = args.fn
     try:
         event_loop.run(fn(settings, args), settings.app.event_loop)

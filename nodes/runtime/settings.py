@@ -24,6 +24,7 @@ DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.toml"
 class AppSettings:
     environment: str = "development"  # development | production
     event_loop: str = "uvloop"  # uvloop | asyncio (the standard library's; also where uvloop is missing)
+    gc_threshold: int = 50_000  # allocations between young garbage collections; 0: Python's default
 
     @property
     def is_development(self) -> bool:
