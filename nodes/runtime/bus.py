@@ -235,6 +235,12 @@ class Bus:
         backoff = NO_RESPONDERS_BACKOFF if wait_for_worker else ()
         return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False, backoff)
 
+    async def tell(self, cmd: Command[Any], *, actor: Actor | None = None) -> None:
+        """A command nobody waits for: a worker of its domain handles it and answers no one. For
+        reports whose reply the sender has no use for and whose loss something else repairs; unlike
+        `request`, nothing notices that no worker was there."""
+        await self.nc.publish(cmd.subject, encode_request(cmd, actor, current_request_id.get()))
+
     async def publish(self, event: Event, *, actor: Actor | None = None) -> None:
         rid = current_request_id.get()
         await self.nc.publish(event.subject, encode_request(event, actor, rid))

@@ -21,7 +21,7 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.kv import kv_subject
 from nodes.runtime.settings import PresenceSettings
 from protocols import subjects
-from protocols.envelope import Actor, DomainError
+from protocols.envelope import Actor
 from protocols.presence import PresenceChanged, presence_key
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,11 @@ class PresenceBeacon:
             kv = await self._bucket()
             key = presence_key(user_id, self.edge_id)
             await (kv.put(key, b"1") if online else kv.delete(key))
+            # Told, not asked: a connection must not wait for the worker to announce it (and with
+            # thousands of users arriving or leaving at once, the reports queue at the worker).
             changed = PresenceChanged(user_id=user_id, edge_id=self.edge_id, online=online)
-            await self._bus.request(changed, actor=Actor.system())
-        except (nats.errors.Error, DomainError, TimeoutError) as exc:
+            await self._bus.tell(changed, actor=Actor.system())
+        except (nats.errors.Error, TimeoutError) as exc:
             # Presence is advisory: the sweep repairs what a failed report leaves behind.
             log.warning("presence report for user %s failed: %s", user_id, exc)
 
