@@ -118,9 +118,18 @@ class UnreadCounts(Message):
     total: int
 
 
+class ConversationTopic(Message):
+    """What a live `message` delivery tells of its conversation besides the message."""
+
+    conversation_id: int
+    conversation_kind: ConversationKind
+    topic_id: str | None = None
+
+
 class CaughtUp(Message):
     messages: list[ChatMessage]  # what the client missed, per conversation in sequence order
     resync: list[int] = Field(default_factory=list)  # conversations too far behind: reload their history instead
+    topics: list[ConversationTopic] = Field(default_factory=list)  # of each conversation in `messages`
 
 
 # --- commands --------------------------------------------------------------------------------------

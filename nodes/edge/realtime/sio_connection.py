@@ -16,7 +16,7 @@ from typing import Any
 import socketio
 
 from nodes.runtime.bus import Bus
-from protocols.chat import CatchUp, ChatMessage
+from protocols.chat import CatchUp, ChatMessage, ConversationTopic
 from protocols.envelope import Actor, DomainError
 
 from .connection import BUFFER_SIZE, BufferedConnection, Delivery
@@ -97,12 +97,13 @@ class SocketIOConnection(BufferedConnection):
     async def _replay(self) -> None:
         try:
             caught = await self._bus.request(CatchUp(positions=self._positions), actor=self.actor)
-            messages, resync = caught.messages, list(caught.resync)
+            messages, resync, topics = caught.messages, list(caught.resync), caught.topics
         except DomainError:
             # Nothing to replay from: the client reloads those conversations over REST.
-            messages, resync = [], list(self._positions)
+            messages, resync, topics = [], list(self._positions), []
+        topic_of = {topic.conversation_id: topic for topic in topics}
         for message in messages:
-            await self._emit("message", replayed_message(message))
+            await self._emit("message", replayed_message(message, topic_of.get(message.conversation_id)))
             self._replayed[message.conversation_id] = max(
                 message.seq, self._replayed.get(message.conversation_id, 0)
             )
@@ -132,7 +133,9 @@ class SocketIOConnection(BufferedConnection):
         return self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
 
 
-def replayed_message(message: ChatMessage) -> dict[str, Any]:
-    """A missed message, sent as a `message` event; the conversation's kind and topic are not
-    repeated (the client named the conversation itself), `replay` marks it."""
-    return {"type": "message", "message": message.model_dump(mode="json"), "replay": True}
+def replayed_message(message: ChatMessage, topic: ConversationTopic | None) -> dict[str, Any]:
+    """A missed message, sent as a `message` event shaped as a live one, marked `replay`."""
+    replayed: dict[str, Any] = {"type": "message", "message": message.model_dump(mode="json")}
+    if topic is not None:
+        replayed |= {"conversation_kind": topic.conversation_kind.value, "topic_id": topic.topic_id}
+    return replayed | {"replay": True}

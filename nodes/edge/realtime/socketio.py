@@ -4,7 +4,7 @@ Connect with `auth={"token": "<access token>", "positions": {"<conversation_id>"
 `positions` is optional. A missing, invalid, expired, revoked or non-access token is refused with a
 `connect_error` whose message is `unauthorized` (malformed `positions`: `validation`). After
 connecting, a client that gave positions is sent what it missed as `message` events (in order,
-marked `"replay": true`), then `resync` {"conversation_ids": [...]} for conversations too far
+shaped as live ones and marked `"replay": true`), then `resync` {"conversation_ids": [...]} for conversations too far
 behind to replay (reload their history over REST).
 
 Client -> server, each answered through the Socket.IO ack with `{"ok": true, ...}` or

@@ -139,15 +139,16 @@ async def catch_up(cmd: wire.CatchUp, actor: Actor, deps: ChatDeps) -> wire.Caug
         return wire.CaughtUp(messages=[])
     messages: list[wire.ChatMessage] = []
     resync: list[int] = []
+    topics: list[wire.ConversationTopic] = []
     async with deps.db() as db:
         rows = await db.execute(
-            select(Conversation.id, Conversation.last_seq)
+            select(Conversation.id, Conversation.last_seq, Conversation.kind, Conversation.topic_id)
             .join(Participant, Participant.conversation_id == Conversation.id)
             .where(Conversation.id.in_(list(cmd.positions)), Participant.user_id == me,
                    Participant.hidden_at.is_(None))
             .order_by(Conversation.id)
         )  # fmt: skip
-        for conversation_id, last_seq in rows.tuples():
+        for conversation_id, last_seq, kind, topic_id in rows.tuples():
             seen = cmd.positions[conversation_id]
             if last_seq <= seen:
                 continue
@@ -160,4 +161,7 @@ async def catch_up(cmd: wire.CatchUp, actor: Actor, deps: ChatDeps) -> wire.Caug
                 .order_by(ChatMessage.seq)
             )
             messages.extend(message_view(m) for m in missed)
-    return wire.CaughtUp(messages=messages, resync=resync)
+            topics.append(
+                wire.ConversationTopic(conversation_id=conversation_id, conversation_kind=kind, topic_id=topic_id)
+            )
+    return wire.CaughtUp(messages=messages, resync=resync, topics=topics)

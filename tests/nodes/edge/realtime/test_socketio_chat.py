@@ -103,6 +103,7 @@ async def test_reconnecting_with_positions_replays_what_was_missed(cluster: Clus
     assert [(m["message"]["seq"], m["message"]["body"], m["replay"]) for m in replayed] == [
         (2, "two", True), (3, "three", True)
     ]  # fmt: skip
+    assert all(m["conversation_kind"] == "ad_dialog" and m["topic_id"] == "ad-1" for m in replayed)  # as live ones
     await buyer_phone.call("send", {"conversation_id": conversation_id, "body": "four"})
     assert [m["message"]["seq"] for m in await back.wait_for("message", 3)] == [2, 3, 4]
     assert back.received("resync") == []
