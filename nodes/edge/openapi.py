@@ -89,11 +89,16 @@ def _operation_id(ep: Endpoint, taken: set[str]) -> str:
     return candidate
 
 
+# Ids their contract does not number: FreeMarket's exchanges are `mutual_{user_a}_{user_b}_{item_a}_{item_b}`.
+TEXT_IDS: dict[str, Schema] = {"exchange_id": {"type": "string", "pattern": r"^mutual_\d+_\d+_\d+_\d+$"}}
+
+
 def _path_parameters(path: str) -> list[Schema]:
     params = []
     for name in PATH_PARAM.findall(path):
         is_id = name == "id" or name.endswith("_id")
-        params.append({"name": name, "in": "path", "required": True, "schema": {"type": "integer" if is_id else "string"}})
+        schema = TEXT_IDS.get(name) or {"type": "integer" if is_id else "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
     return params
 
 

@@ -20,6 +20,8 @@ async def test_openapi_describes_every_declared_route(cluster: Cluster) -> None:
 
     get_user = spec["paths"]["/api/users/{user_id}"]["get"]
     assert get_user["parameters"] == [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    [exchange] = spec["paths"]["/api/chat/exchange/{exchange_id}/history"]["get"]["parameters"][:1]
+    assert exchange["schema"]["type"] == "string" and re.match(exchange["schema"]["pattern"], "mutual_1_2_10_15")
     assert get_user["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/UserOut"}
     assert "trust_score" in spec["components"]["schemas"]["UserOut"]["properties"]
     create = spec["paths"]["/api/users/"]["post"]
