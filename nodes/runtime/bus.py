@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import nats
+from nats.aio.client import NO_RESPONDERS_STATUS
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
@@ -43,9 +44,6 @@ MsgHandler = Callable[[Msg], Awaitable[None]]
 # While no worker of a domain is subscribed (a restart, a deploy), wait and try again this long.
 NO_RESPONDERS_BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8)
 STARTUP_WAIT_S = 30.0
-
-
-NO_RESPONDERS_STATUS = "503"  # the server's answer to a request that no subscriber received
 
 
 class Replies:
@@ -239,11 +237,13 @@ class Bus:
         """A command nobody waits for: a worker of its domain handles it and answers no one. For
         reports whose reply the sender has no use for and whose loss something else repairs; unlike
         `request`, nothing notices that no worker was there."""
-        await self.nc.publish(cmd.subject, encode_request(cmd, actor, current_request_id.get()))
+        await self._post(cmd, actor)
 
     async def publish(self, event: Event, *, actor: Actor | None = None) -> None:
-        rid = current_request_id.get()
-        await self.nc.publish(event.subject, encode_request(event, actor, rid))
+        await self._post(event, actor)
+
+    async def _post(self, message: Command[Any] | Event, actor: Actor | None) -> None:
+        await self.nc.publish(message.subject, encode_request(message, actor, current_request_id.get()))
 
     async def publish_raw(self, subject: str, payload: bytes) -> None:
         await self.nc.publish(subject, payload)

@@ -112,8 +112,7 @@ class DeliveryHub:
         The edge's bus does not hear its own publishes (`echo=False`), so this edge is not sent it
         again; the worker sends the sender no copy (`SendMessage.sender_copy`).
         """
-        user = self._users.get(user_id)
-        for connection in tuple(user.connections) if user is not None else ():
+        for connection in self.connections_of(user_id):
             if connection is not besides:
                 connection.offer(delivery["type"], delivery)
         await self._bus.publish_raw(subjects.rt_user(user_id), orjson.dumps(delivery))

@@ -47,19 +47,23 @@ class DirectSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
         }
 
     async def _send_packet(self, eio_sid: str, pkt: socketio.packet.Packet) -> None:
+        # python-socketio's own, with the direct path: encoded once, whichever way it goes.
         encoded = pkt.encode()
+        if isinstance(encoded, list):  # binary attachments: engine.io's queue
+            for part in encoded:
+                await self.eio.send(eio_sid, part)
+            return
         ws = self._direct.get(eio_sid)
-        if ws is not None and isinstance(encoded, str):
-            socket = self.eio.sockets.get(eio_sid)
-            if socket is None or socket.closed:
-                return  # gone, as engine.io would drop it
-            if socket.queue.empty():
-                try:
-                    await ws.send_str("4" + encoded)  # an engine.io MESSAGE packet
-                except ConnectionResetError:
-                    pass  # the client is gone; its reader ends the socket
-                return
-        await super()._send_packet(eio_sid, pkt)
+        socket = self.eio.sockets.get(eio_sid)
+        if ws is None or (socket is not None and not socket.queue.empty()):
+            await self.eio.send(eio_sid, encoded)  # through the queue, behind what waits there
+            return
+        if socket is None or socket.closed:
+            return  # gone, as engine.io would drop it
+        try:
+            await ws.send_str("4" + encoded)  # an engine.io MESSAGE packet
+        except ConnectionResetError:
+            pass  # the client is gone; its reader ends the socket
 
 
 class DirectWebSocket:
@@ -90,10 +94,7 @@ class DirectWebSocket:
 
     async def send(self, message: str | bytes) -> None:
         assert self._sock is not None
-        if isinstance(message, bytes):
-            await self._sock.send_bytes(message)
-        else:
-            await self._sock.send_str(message)
+        await _send_frame(self._sock, message)
 
     async def wait(self) -> str | bytes:
         assert self._sock is not None
@@ -117,10 +118,7 @@ async def _serve(socket: Any, ws: web.WebSocketResponse, direct: Direct) -> None
                 msg = await ws.receive(timeout)
             except TimeoutError:  # no pong within the ping timeout: the client is gone
                 break
-            if (
-                msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY)
-                or len(msg.data) > server.max_http_buffer_size
-            ):
+            if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):  # closed, or over max_msg_size
                 break
             try:
                 await socket.receive(eio_packet.Packet(encoded_packet=msg.data))
@@ -153,10 +151,13 @@ async def _write(queue: asyncio.Queue[Any], ws: web.WebSocketResponse) -> None:
             queue.task_done()
             if pkt is None:
                 break
-            encoded = pkt.encode()
-            if isinstance(encoded, bytes):
-                await ws.send_bytes(encoded)
-            else:
-                await ws.send_str(encoded)
+            await _send_frame(ws, pkt.encode())
     except ConnectionResetError:
         pass  # the client is gone
+
+
+async def _send_frame(ws: web.WebSocketResponse, message: str | bytes) -> None:
+    if isinstance(message, bytes):
+        await ws.send_bytes(message)
+    else:
+        await ws.send_str(message)

@@ -99,7 +99,7 @@ class SocketIOGateway:
     def register(self) -> None:
         self.sio.on("connect", self.connect)
         self.sio.on("disconnect", self.disconnect)
-        self.sio.on("send", self._command("send", SendMessage, _sent))
+        self.sio.on("send", self._command("send", SendMessage, self._sent, prepare=_as_sent_here))
         self.sio.on("read", self._command("read", MarkRead, _read))
         self.sio.on("typing", self._command("typing", Typing, _typed))
         self.sio.on("catch_up", self._command("catch_up", CatchUp, _caught_up))
@@ -162,8 +162,15 @@ class SocketIOGateway:
             ) from None
 
     def _command(
-        self, event: str, command: type[Command[Any]], shape: Callable[[SocketIOConnection, Reply], Ack]
+        self,
+        event: str,
+        command: type[Command[Any]],
+        shape: Callable[[SocketIOConnection, Reply], Awaitable[Ack]],
+        *,
+        prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> Callable[..., Awaitable[Ack]]:
+        """A handler: the payload (`prepare`d) decoded as `command`, sent to its worker, and the
+        reply `shape`d into the ack."""
         async def handle(sid: str, data: Any = None, *_extra: Any) -> Ack:
             current_request_id.set(new_request_id())
             connection = self.connections.get(sid)
@@ -175,11 +182,9 @@ class SocketIOGateway:
             try:
                 if not isinstance(data, dict):
                     raise DomainError(ErrorCode.VALIDATION, f"{event} takes an object")
-                cmd = decode_data(command, _as_sent_here(data) if command is SendMessage else data)
+                cmd = decode_data(command, prepare(data) if prepare is not None else data)
                 reply = await self.bus.request_json(cmd, actor=connection.actor)
-                if isinstance(cmd, SendMessage) and not reply["duplicate"]:
-                    await self._share_sender_copy(connection, reply)
-                return {"ok": True, **shape(connection, reply)}
+                return {"ok": True, **await shape(connection, reply)}
             except DomainError as exc:
                 return _error(exc)
             except Exception:
@@ -188,8 +193,14 @@ class SocketIOGateway:
 
         return handle
 
+    async def _sent(self, connection: SocketIOConnection, stored: Reply) -> Ack:
+        """The sending connection has the message in its ack; the sender's other devices get their
+        copy from here (see `_as_sent_here`)."""
+        if not stored["duplicate"]:
+            await self._share_sender_copy(connection, stored)
+        return {"message": stored["message"], "duplicate": stored["duplicate"]}
+
     async def _share_sender_copy(self, connection: SocketIOConnection, stored: Reply) -> None:
-        """The sender's other devices get their copy from here: the sending one has it in its ack."""
         delivery = {"type": "message", "message": stored["message"], "conversation_kind": stored["conversation_kind"],
                     "topic_id": stored["topic_id"]}  # fmt: skip
         try:
@@ -201,7 +212,7 @@ class SocketIOGateway:
 def _as_sent_here(send: dict[str, Any]) -> dict[str, Any]:
     """A send's payload with a client id if the client gave none (the bus may ask again after a
     timeout, and the id keeps that from storing it twice; unique, not secret: the fast generator),
-    and the sender's copy left to this edge (`_share_sender_copy`)."""
+    and the sender's copy left to this edge (`SocketIOGateway._sent`)."""
     sent = {**send, "sender_copy": False}
     if sent.get("client_msg_id") is None:
         sent["client_msg_id"] = f"sio-{random.getrandbits(128):032x}"
@@ -212,19 +223,15 @@ def _as_sent_here(send: dict[str, Any]) -> dict[str, Any]:
 # dumped again on the hot path.
 
 
-def _sent(_connection: SocketIOConnection, stored: Reply) -> Ack:
-    return {"message": stored["message"], "duplicate": stored["duplicate"]}
-
-
-def _read(_connection: SocketIOConnection, state: Reply) -> Ack:
+async def _read(_connection: SocketIOConnection, state: Reply) -> Ack:
     return {"state": state}
 
 
-def _typed(_connection: SocketIOConnection, _done: Reply) -> Ack:
+async def _typed(_connection: SocketIOConnection, _done: Reply) -> Ack:
     return {}
 
 
-def _caught_up(_connection: SocketIOConnection, caught: Reply) -> Ack:
+async def _caught_up(_connection: SocketIOConnection, caught: Reply) -> Ack:
     return {"messages": caught["messages"], "resync": caught["resync"]}
 
 
