@@ -19,8 +19,8 @@ from .envelope import Command, Empty, Message
 DOMAIN = "presence"
 
 
-def presence_key(user_id: int, edge_id: str) -> str:
-    """The KV key of one user's connections on one edge."""
+def presence_key(user_id: int | str, edge_id: str) -> str:
+    """The KV key of one user's connections on one edge (`*` for the user: every user's there)."""
     return f"{user_id}.{edge_id}"
 
 

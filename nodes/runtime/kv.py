@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import orjson
+from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.api import Header
+from nats.js.errors import APIError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
+
+from protocols import subjects
+
+from .bus import Bus
+from .settings import PresenceSettings
+
+# nats-server lists at most this many subjects per stream-info reply; more come in further pages.
+_SUBJECTS_PER_PAGE = 100_000
+# nats-server's error codes for "the subject's last sequence is not the expected one".
+_WRONG_LAST_SEQUENCE = (10071, 10164)
 
 
 def kv_subject(bucket: str, key: str) -> str:
@@ -12,35 +25,73 @@ def kv_subject(bucket: str, key: str) -> str:
     return f"$KV.{bucket}.{key}"
 
 
-async def keys_matching(kv: KeyValue, pattern: str) -> list[str]:
-    """The live keys matching a subject pattern (`5.*`, `online.>`), filtered by the server.
+def kv_stream(bucket: str) -> str:
+    return f"KV_{bucket}"
 
-    nats-py's `keys(filters=...)` reads every key of the bucket and matches substrings; this asks
-    the server for the pattern's keys only.
+
+async def presence_bucket(bus: Bus, settings: PresenceSettings) -> KeyValue:
+    """The bucket of `<user>.<edge>` keys, one while an edge holds connections of that user. In memory:
+    the edges rewrite it within a TTL anyway, so a disk write per renewal would buy nothing."""
+    return await bus.kv(subjects.PRESENCE_BUCKET, ttl=settings.ttl_s, in_memory=True)
+
+
+async def remove_key(js: JetStreamContext, bucket: str, key: str, *, last: int | None = None) -> None:
+    """Delete `key` (only if its revision is still `last`, when given) and leave no marker behind.
+
+    A plain KV delete keeps a delete marker as the key's last message, which `live_keys` would count
+    as a key; purging up to the marker removes it without touching a later write of the same key.
+    Raises `KeyWrongLastSequenceError` when `last` is no longer the key's revision.
     """
-    watcher = await kv.watch(pattern, ignore_deletes=True, meta_only=True)
-    keys: list[str] = []
+    headers = {"KV-Operation": "DEL"}
+    if last is not None:
+        headers[Header.EXPECTED_LAST_SUBJECT_SEQUENCE] = str(last)
     try:
-        async for entry in watcher:
-            if entry is None:  # the end of what is stored now
-                break
-            keys.append(entry.key)
-    finally:
-        await watcher.stop()  # type: ignore[no-untyped-call]
-    return keys
+        marker = await js.publish(kv_subject(bucket, key), b"", headers=headers)
+    except APIError as err:
+        if err.err_code in _WRONG_LAST_SEQUENCE:
+            raise KeyWrongLastSequenceError(description=err.description) from err
+        raise
+    await drop_marker(js, bucket, key, marker.seq)
+
+
+async def drop_marker(js: JetStreamContext, bucket: str, key: str, marker_seq: int) -> None:
+    """Purge `key`'s messages up to its delete marker at `marker_seq`, the marker included."""
+    await js.purge_stream(kv_stream(bucket), subject=kv_subject(bucket, key), seq=marker_seq + 1)
+
+
+async def live_keys(nc: NATS, bucket: str, pattern: str) -> list[str]:
+    """The keys of `bucket` matching a subject pattern (`5.*`, `online.>`), read from the stream's
+    subject counts: one request per 100,000 keys, and no consumer.
+
+    Only for buckets whose keys go through `remove_key`: a key left with a delete marker counts.
+    (A KV watch, nats-py's way, creates a consumer that outlives it by five minutes and sends one
+    message per key; every few seconds at thousands of users that was most of presence's cost.)
+    """
+    prefix = kv_subject(bucket, "")
+    keys: list[str] = []
+    while True:
+        request = {"subjects_filter": kv_subject(bucket, pattern), "offset": len(keys)}
+        reply = await nc.request(f"$JS.API.STREAM.INFO.{kv_stream(bucket)}", orjson.dumps(request))
+        info = orjson.loads(reply.data)
+        if "error" in info:
+            raise APIError.from_error(info["error"])
+        page = info["state"].get("subjects") or {}
+        keys.extend(subject[len(prefix) :] for subject in page)
+        if len(page) < _SUBJECTS_PER_PAGE or len(keys) >= info.get("total", 0):
+            return keys
 
 
 async def has_live_key(js: JetStreamContext, bucket: str, pattern: str) -> bool:
     """Whether any live key of `bucket` matches `pattern`, in a request or two and no consumer.
 
-    A watch (as in `keys_matching`) creates a consumer on the server; done per connection at scale
-    it exhausts the server's consumer limit. This asks for the first stored message matching the
-    pattern instead, stepping over delete markers (a deleted key keeps one as its last message).
+    A watch creates a consumer on the server; done per connection at scale it exhausts the server's
+    consumer limit. This asks for the first stored message matching the pattern instead, stepping
+    over delete markers (a key deleted by a plain KV delete keeps one as its last message).
     """
     seq = 1
     while True:
         try:
-            msg = await js.get_msg(f"KV_{bucket}", seq=seq, subject=kv_subject(bucket, pattern), next=True)
+            msg = await js.get_msg(kv_stream(bucket), seq=seq, subject=kv_subject(bucket, pattern), next=True)
         except NotFoundError:
             return False
         operation = (msg.headers or {}).get("KV-Operation")

@@ -18,7 +18,7 @@ import nats.errors
 from nats.js.kv import KeyValue
 
 from nodes.runtime.bus import Bus
-from nodes.runtime.kv import kv_subject
+from nodes.runtime.kv import kv_stream, kv_subject, presence_bucket, remove_key
 from nodes.runtime.settings import PresenceSettings
 from protocols import subjects
 from protocols.envelope import Actor
@@ -43,13 +43,19 @@ class PresenceBeacon:
         self.edge_id = edge_id(node_name)
         self._users: set[int] = set()
         self._kv: KeyValue | None = None
+        self._opening = asyncio.Lock()
         self._renewer: asyncio.Task[None] | None = None
         self._closing = False
 
     async def _bucket(self) -> KeyValue:
-        if self._kv is None:
-            self._kv = await self._bus.kv(subjects.PRESENCE_BUCKET, ttl=self._settings.ttl_s, in_memory=True)
-            self._renewer = asyncio.create_task(self._renew(), name="presence-renew")
+        if self._kv is not None:
+            return self._kv
+        # Under the lock: the first users arrive together, and each one opening the bucket (and
+        # starting a renewer of its own) renewed every key hundreds of times per period.
+        async with self._opening:
+            if self._kv is None:
+                self._kv = await presence_bucket(self._bus, self._settings)
+                self._renewer = asyncio.create_task(self._renew(), name="presence-renew")
         return self._kv
 
     async def arrived(self, user_id: int) -> None:
@@ -68,7 +74,10 @@ class PresenceBeacon:
         try:
             kv = await self._bucket()
             key = presence_key(user_id, self.edge_id)
-            await (kv.put(key, b"1") if online else kv.delete(key))
+            if online:
+                await kv.put(key, b"1")
+            else:
+                await remove_key(self._bus.jetstream, subjects.PRESENCE_BUCKET, key)
             # Told, not asked: a connection must not wait for the worker to announce it (and with
             # thousands of users arriving or leaving at once, the reports queue at the worker).
             changed = PresenceChanged(user_id=user_id, edge_id=self.edge_id, online=online)
@@ -130,9 +139,10 @@ class PresenceBeacon:
             await asyncio.gather(self._renewer, return_exceptions=True)
         users, self._users = tuple(self._users), set()
         if users and self._kv is not None:
-            kv = self._kv
-            deletes = [asyncio.create_task(kv.delete(presence_key(u, self.edge_id))) for u in users]
-            _, unfinished = await asyncio.wait(deletes, timeout=GOODBYE_S)
-            for task in unfinished:  # NATS is unreachable: the keys expire by themselves
-                task.cancel()
-            await asyncio.gather(*deletes, return_exceptions=True)
+            # All of this edge's keys in one purge (no markers: the sweep lists keys by subject).
+            everyone_here = kv_subject(subjects.PRESENCE_BUCKET, presence_key("*", self.edge_id))
+            purge = self._bus.jetstream.purge_stream(kv_stream(subjects.PRESENCE_BUCKET), subject=everyone_here)
+            try:
+                await asyncio.wait_for(purge, GOODBYE_S)
+            except (nats.errors.Error, TimeoutError) as exc:  # NATS is unreachable: the keys expire by themselves
+                log.warning("presence goodbye failed: %s", exc)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from nats.js.kv import KeyValue
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.kv import presence_bucket
 from nodes.runtime.settings import Settings
 from protocols import subjects
 
@@ -25,6 +26,6 @@ class PresenceDeps:
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[PresenceDeps]:
     if bus is None:
         raise RuntimeError("presence lives in NATS KV: it needs the bus")
-    connections = await bus.kv(subjects.PRESENCE_BUCKET, ttl=settings.presence.ttl_s, in_memory=True)
+    connections = await presence_bucket(bus, settings.presence)
     state = await bus.kv(subjects.PRESENCE_STATE_BUCKET)
     yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 
 from nodes.runtime.deliveries import deliver
-from nodes.runtime.kv import has_live_key, keys_matching
+from nodes.runtime.kv import drop_marker, has_live_key, live_keys, remove_key
 from nodes.runtime.worker import Handlers
 from protocols import presence as wire
 from protocols import subjects
@@ -29,7 +29,8 @@ handlers: Handlers[PresenceDeps] = Handlers(wire.DOMAIN)
 
 
 async def _keys(deps: PresenceDeps, pattern: str, *, state: bool = False) -> list[str]:
-    return await keys_matching(deps.state if state else deps.connections, pattern)
+    bucket = subjects.PRESENCE_STATE_BUCKET if state else subjects.PRESENCE_BUCKET
+    return await live_keys(deps.bus.nc, bucket, pattern)
 
 
 async def _connected(deps: PresenceDeps, user_id: int) -> bool:
@@ -61,9 +62,15 @@ async def _came_online(deps: PresenceDeps, user_id: int) -> None:
 
 
 async def _went_offline(deps: PresenceDeps, user_id: int) -> None:
+    key = f"online.{user_id}"
     try:
-        entry = await deps.state.get(f"online.{user_id}")
-        await deps.state.delete(f"online.{user_id}", last=entry.revision)
+        entry = await deps.state.get(key)
+        await remove_key(deps.bus.jetstream, subjects.PRESENCE_STATE_BUCKET, key, last=entry.revision)
+    except KeyDeletedError as gone:
+        # A marker that an interrupted `remove_key` left: the sweep would meet it every round.
+        if gone.entry is not None:
+            await drop_marker(deps.bus.jetstream, subjects.PRESENCE_STATE_BUCKET, key, gone.entry.revision)
+        return
     except (KeyNotFoundError, KeyWrongLastSequenceError):
         return  # not announced online, or another replica got here first
     now = datetime.now(UTC)

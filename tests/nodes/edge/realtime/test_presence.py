@@ -4,17 +4,20 @@ and a killed edge's users going offline by themselves."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 
 from nodes.edge.state import BUS
+from nodes.runtime.kv import kv_subject
 from nodes.runtime.settings import Settings
 from protocols import chat as wire
+from protocols import subjects
 from protocols.envelope import Actor, Role
 from protocols.identity import Register
-from protocols.presence import GetPresence, PresenceChanged, SweepPresence
+from protocols.presence import GetPresence, PresenceChanged, SweepPresence, user_of_key
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
@@ -123,4 +126,26 @@ async def test_a_connected_user_stays_online_past_the_keys_ttl(cluster: Cluster)
     assert seen.items[0].online
     assert states(bob_phone, ann) == [True]
     for client in (ann_laptop, bob_phone):
+        await client.close()
+
+
+async def test_users_arriving_together_have_their_keys_renewed_once_a_period(cluster: Cluster) -> None:
+    users = [await new_user(cluster, f"guest{i}") for i in range(10)]
+    renewals: list[str] = []
+
+    async def overheard(msg) -> None:  # type: ignore[no-untyped-def]
+        renewals.append(msg.subject)
+
+    # All first connections at once: the edge opens its presence bucket (and starts renewing) once.
+    clients = await asyncio.gather(*(connect(cluster, user, 0) for user in users))
+    listener = await cluster.worker_bus.subscribe(f"$KV.{subjects.PRESENCE_BUCKET}.>", overheard)
+    await asyncio.sleep(TTL_S * 2)
+    await listener.unsubscribe()
+    renew_every_s = TTL_S / 3
+    per_key = Counter(renewals)
+    prefix = kv_subject(subjects.PRESENCE_BUCKET, "")
+    renewed = sorted(user_of_key(subject.removeprefix(prefix)) for subject in per_key)
+    assert renewed == sorted(u.user_id for u in users)
+    assert max(per_key.values()) <= TTL_S * 2 / renew_every_s + 1
+    for client in clients:
         await client.close()

@@ -13,6 +13,7 @@ import pytest
 from nats.aio.msg import Msg
 from nats.js.kv import KeyValue
 
+from nodes.runtime.kv import remove_key
 from nodes.runtime.settings import Settings
 from protocols import chat, subjects
 from protocols import presence as wire
@@ -60,7 +61,10 @@ async def edge_reports(cluster: Cluster, user: Actor, edge: str, online: bool) -
     """What an edge does on a user's first connection (or after its last one)."""
     kv = await connections(cluster)
     key = wire.presence_key(user.user_id, edge)
-    await (kv.put(key, b"1") if online else kv.delete(key))
+    if online:
+        await kv.put(key, b"1")
+    else:
+        await remove_key(cluster.worker_bus.jetstream, subjects.PRESENCE_BUCKET, key)
     changed = wire.PresenceChanged(user_id=user.user_id, edge_id=edge, online=online)
     await cluster.worker_bus.request(changed, actor=Actor.system())
 
@@ -106,3 +110,40 @@ async def test_a_killed_edges_users_go_offline_by_themselves(cluster: Cluster) -
         assert (await asyncio.wait_for(to_bob.get(), 2))["online"] is False
     offline = await cluster.worker_bus.request(wire.GetPresence(user_ids=[ann.user_id]), actor=bob)
     assert not offline.items[0].online
+
+
+async def test_the_sweep_repairs_lost_reports_and_leaves_nothing_behind_on_the_server(
+    cluster: Cluster,
+) -> None:
+    ann, bob = await new_user(cluster, "ann"), await new_user(cluster, "bob")
+    dialog = chat.OpenConversation(
+        kind=chat.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id]
+    )
+    await cluster.worker_bus.request(dialog, actor=ann)
+    kv = await connections(cluster)
+    sweep = wire.SweepPresence()
+    async with presence_seen_by(cluster, bob) as to_bob:
+        # The edge wrote ann's key, but its report never reached a worker: the sweep announces her.
+        await kv.put(wire.presence_key(ann.user_id, "edge-a"), b"1")
+        await cluster.worker_bus.request(sweep, actor=Actor.system())
+        assert (await asyncio.wait_for(to_bob.get(), 2))["online"] is True
+        # The key goes, and that report is lost too: the next sweep takes her offline.
+        await remove_key(
+            cluster.worker_bus.jetstream, subjects.PRESENCE_BUCKET, wire.presence_key(ann.user_id, "edge-a")
+        )
+        await cluster.worker_bus.request(sweep, actor=Actor.system())
+        assert (await asyncio.wait_for(to_bob.get(), 2))["online"] is False
+        for _ in range(3):  # settled: further sweeps announce nothing
+            await cluster.worker_bus.request(sweep, actor=Actor.system())
+        await asyncio.sleep(0.1)
+        assert to_bob.empty()
+
+    js = cluster.worker_bus.jetstream
+    for bucket in (subjects.PRESENCE_BUCKET, subjects.PRESENCE_STATE_BUCKET):
+        info = await js.stream_info(f"KV_{bucket}")
+        # Sweeping creates no consumers that linger on the server, and leaves no delete markers
+        # for later sweeps to step over.
+        assert info.state.consumer_count == 0, bucket
+    state = await js.stream_info(f"KV_{subjects.PRESENCE_STATE_BUCKET}", subjects_filter="$KV.>")
+    assert set(state.state.subjects or {}) == {f"$KV.{subjects.PRESENCE_STATE_BUCKET}.seen.{ann.user_id}"}
+    assert (await js.stream_info(f"KV_{subjects.PRESENCE_BUCKET}")).state.messages == 0
