@@ -10,16 +10,25 @@ same function on Core (`CoreStatements`).
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_sqlite_thread_engine, is_sqlite
 
 from .batch import Outcome, Send, store_batch
 from .statements import CoreStatements, SqliteBinds, SqliteStatements
+
+log = logging.getLogger(__name__)
+
+# How long a batch keeps trying while another connection holds SQLite's write lock, beyond the
+# busy timeout each attempt already waits: a batch that gives up fails every send in it.
+BUSY_RETRY_S = 30.0
 
 
 class BatchRunner(Protocol):
@@ -39,8 +48,16 @@ class SqliteThreadRunner:
         return await loop.run_in_executor(self._thread, self._in_thread, batch, look_up_retries)
 
     def _in_thread(self, batch: list[Send], look_up_retries: bool) -> list[Outcome]:
-        with self._engine.begin() as conn:
-            return store_batch(SqliteStatements(conn, self._binds), batch, look_up_retries)
+        deadline = time.monotonic() + BUSY_RETRY_S
+        while True:
+            try:
+                with self._engine.begin() as conn:
+                    return store_batch(SqliteStatements(conn, self._binds), batch, look_up_retries)
+            except OperationalError as exc:
+                # Busy: the transaction rolled back whole, so the batch is simply tried again.
+                if "database is locked" not in str(exc.orig) or time.monotonic() > deadline:
+                    raise
+                log.warning("SQLite is busy: retrying a batch of %d messages", len(batch))
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()

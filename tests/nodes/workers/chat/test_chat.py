@@ -4,6 +4,7 @@ read state, blocks, live deliveries on rt.user subjects, and catching up after a
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 from nats.aio.msg import Msg
+from sqlalchemy.engine import make_url
 
 from protocols import chat as wire
 from protocols import subjects
@@ -266,3 +268,30 @@ async def test_participants_keep_the_parts_they_were_given(cluster: Cluster) -> 
     assert (await refused(cluster, stray, seller)).code is ErrorCode.VALIDATION
     other_kind = wire.GetConversation(conversation_id=opened.id, conversation_kind=wire.ConversationKind.ADVISOR)
     assert (await refused(cluster, other_kind, buyer)).code is ErrorCode.NOT_FOUND
+
+
+async def test_a_send_waits_out_another_connection_holding_sqlites_write_lock(
+    cluster: Cluster, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock: PostgreSQL locks rows, not the database")
+    a, b = await new_user(cluster, "ann"), await new_user(cluster, "bob")
+    conversation = await dialog(cluster, a, b)
+    # Another process writing the same file, for longer than SQLite's busy timeout (5 s).
+    holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    sending = asyncio.create_task(
+        cluster.worker_bus.request(
+            wire.SendMessage(conversation_id=conversation.id, body="patience", client_msg_id="m-1"),
+            actor=a,
+            timeout=30,
+        )
+    )
+    await asyncio.sleep(6)
+    assert not sending.done()
+    holder.execute("COMMIT")
+    holder.close()
+    stored = await asyncio.wait_for(sending, 20)
+    assert stored.message.body == "patience" and not stored.duplicate
+    page = await cluster.worker_bus.request(wire.ListMessages(conversation_id=conversation.id), actor=b)
+    assert [m.body for m in page.items] == ["patience"]
