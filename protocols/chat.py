@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -295,6 +295,13 @@ class MessageDelivery(Message):
     message: ChatMessage
     conversation_kind: ConversationKind
     topic_id: str | None = None
+
+    @staticmethod
+    def as_json(message: Any, conversation_kind: str, topic_id: str | None) -> dict[str, Any]:
+        """The delivery's JSON from a message already in JSON form, for an edge relaying a worker's
+        reply without building models on the hot path (see `Bus.request_json`)."""
+        return {"type": "message", "message": message, "conversation_kind": conversation_kind,
+                "topic_id": topic_id}  # fmt: skip
 
 
 class ReadDelivery(Message):

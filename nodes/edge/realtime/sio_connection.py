@@ -16,7 +16,7 @@ from typing import Any
 import socketio
 
 from nodes.runtime.bus import Bus
-from protocols.chat import CatchUp, ChatMessage, ConversationTopic
+from protocols.chat import CatchUp, ChatMessage, ConversationTopic, MessageDelivery
 from protocols.envelope import Actor, DomainError
 
 from .connection import BUFFER_SIZE, BufferedConnection, Delivery
@@ -103,7 +103,7 @@ class SocketIOConnection(BufferedConnection):
             messages, resync, topics = [], list(self._positions), []
         topic_of = {topic.conversation_id: topic for topic in topics}
         for message in messages:
-            await self._emit("message", replayed_message(message, topic_of.get(message.conversation_id)))
+            await self._emit("message", replayed_message(message, topic_of[message.conversation_id]))
             self._replayed[message.conversation_id] = max(
                 message.seq, self._replayed.get(message.conversation_id, 0)
             )
@@ -133,9 +133,8 @@ class SocketIOConnection(BufferedConnection):
         return self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
 
 
-def replayed_message(message: ChatMessage, topic: ConversationTopic | None) -> dict[str, Any]:
+def replayed_message(message: ChatMessage, topic: ConversationTopic) -> dict[str, Any]:
     """A missed message, sent as a `message` event shaped as a live one, marked `replay`."""
-    replayed: dict[str, Any] = {"type": "message", "message": message.model_dump(mode="json")}
-    if topic is not None:
-        replayed |= {"conversation_kind": topic.conversation_kind.value, "topic_id": topic.topic_id}
-    return replayed | {"replay": True}
+    kind, topic_id = topic.conversation_kind, topic.topic_id
+    delivery = MessageDelivery(message=message, conversation_kind=kind, topic_id=topic_id)
+    return delivery.model_dump(mode="json") | {"replay": True}

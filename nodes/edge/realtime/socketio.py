@@ -45,7 +45,7 @@ from aiohttp import web
 from nodes.edge.auth import InvalidToken, TokenVerifier
 from nodes.runtime.bus import Bus
 from nodes.runtime.context import current_request_id, new_request_id
-from protocols.chat import CatchUp, MarkRead, SendMessage, Typing
+from protocols.chat import CatchUp, MarkRead, MessageDelivery, SendMessage, Typing
 from protocols.envelope import Actor, Command, DomainError, ErrorCode, decode_data
 
 from .hub import DeliveryHub
@@ -201,8 +201,7 @@ class SocketIOGateway:
         return {"message": stored["message"], "duplicate": stored["duplicate"]}
 
     async def _share_sender_copy(self, connection: SocketIOConnection, stored: Reply) -> None:
-        delivery = {"type": "message", "message": stored["message"], "conversation_kind": stored["conversation_kind"],
-                    "topic_id": stored["topic_id"]}  # fmt: skip
+        delivery = MessageDelivery.as_json(stored["message"], stored["conversation_kind"], stored["topic_id"])
         try:
             await self.hub.share(connection.actor.user_id, delivery, besides=connection)
         except nats.errors.Error as exc:  # stored is what counts: other devices catch up by sequence

@@ -9,7 +9,7 @@ from typing import Any
 import socketio
 
 from nodes.edge.realtime.sio_connection import SocketIOConnection
-from protocols.chat import CatchUp, CaughtUp
+from protocols.chat import CatchUp, CaughtUp, ConversationKind, ConversationTopic
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from tests.nodes.edge.realtime.live import chat_message, message_delivery
 
@@ -69,7 +69,8 @@ def shown(emitted: list[tuple[str, Any]]) -> list[Any]:
 
 
 async def test_missed_messages_come_first_and_their_live_copies_are_skipped() -> None:
-    chat = Chat(CaughtUp(messages=[chat_message(7, 2), chat_message(7, 3)], resync=[9]))
+    topic = ConversationTopic(conversation_id=7, conversation_kind=ConversationKind.AD_DIALOG, topic_id="a")
+    chat = Chat(CaughtUp(messages=[chat_message(7, 2), chat_message(7, 3)], resync=[9], topics=[topic]))
     conn, server = connection(chat, {7: 1, 8: 4, 9: 0})
     await conn.opened()
     assert chat.asked == [CatchUp(positions={7: 1, 8: 4, 9: 0})]
