@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from pydantic.alias_generators import to_camel
 
-from protocols.envelope import ErrorCode
+from protocols.envelope import DomainError, ErrorCode
+
+T = TypeVar("T")
 
 STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
@@ -24,6 +27,28 @@ CODE_OF_STATUS: dict[int, ErrorCode] = {status: code for code, status in STATUS_
 CODE_OF_STATUS[422] = ErrorCode.VALIDATION
 CODE_OF_STATUS[413] = ErrorCode.VALIDATION
 CODE_OF_STATUS[405] = ErrorCode.NOT_FOUND
+
+
+async def found_or_none(reply: Awaitable[T]) -> T | None:
+    """A worker's reply, or None where it answers not-found; any other error passes."""
+    try:
+        return await reply
+    except DomainError as exc:
+        if exc.code is not ErrorCode.NOT_FOUND:
+            raise
+        return None
+
+
+@contextmanager
+def not_found_says(message: str) -> Iterator[None]:
+    """A not-found raised inside, reworded as the contract words it."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.code is not ErrorCode.NOT_FOUND:
+            raise
+        raise DomainError(ErrorCode.NOT_FOUND, message) from None
+
 
 # (status, code, message, details) -> body
 ErrorFormat = Callable[[int, ErrorCode, str, dict[str, Any]], dict[str, Any]]

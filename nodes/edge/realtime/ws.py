@@ -45,7 +45,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from nodes.edge.auth import InvalidToken, bearer_token
-from nodes.edge.errors import STATUS_OF
+from nodes.edge.errors import STATUS_OF, found_or_none
 from nodes.edge.http import Surface
 from nodes.edge.state import ACTOR, HUB, KEYRING, VERIFIER
 from nodes.runtime.bus import Bus
@@ -263,12 +263,7 @@ class Conversations:
         if conversation_id in self._known:
             return self._known[conversation_id]
         cmd = GetConversation(conversation_id=conversation_id, conversation_kind=self.kind)
-        try:
-            found: Conversation | None = await self.bus.request(cmd, actor=self.actor)
-        except DomainError as exc:
-            if exc.code is not ErrorCode.NOT_FOUND:
-                raise
-            found = None
+        found = await found_or_none(self.bus.request(cmd, actor=self.actor))
         self._keep(conversation_id, found)
         return found
 

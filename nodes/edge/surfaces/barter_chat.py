@@ -38,6 +38,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from nodes.edge.errors import found_or_none, not_found_says
 from nodes.edge.http import SurfaceRoutes, json_response, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
@@ -123,24 +124,15 @@ def exchange_participants(exchange_id: str) -> tuple[int, int]:
 
 async def find_chat(request: web.Request, actor: Actor, exchange_id: str) -> Conversation | None:
     cmd = FindConversation(kind=EXCHANGE, topic_id=exchange_id)
-    try:
-        return await request.app[BUS].request(cmd, actor=actor)
-    except DomainError as exc:
-        if exc.code is not ErrorCode.NOT_FOUND:
-            raise
-        return None
+    return await found_or_none(request.app[BUS].request(cmd, actor=actor))
 
 
 async def open_chat(request: web.Request, actor: Actor, exchange_id: str, other: int) -> Conversation:
     cmd = OpenConversation(
         kind=ConversationKind.EXCHANGE, topic_id=exchange_id, with_users=[other], reuse=True
     )
-    try:
+    with not_found_says(NOT_FOUND):  # the other account does not exist
         return await request.app[BUS].request(cmd, actor=actor)
-    except DomainError as exc:
-        if exc.code is not ErrorCode.NOT_FOUND:
-            raise
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND) from None  # the other account does not exist
 
 
 async def exchange_chat(request: web.Request) -> tuple[Actor, str, Conversation]:

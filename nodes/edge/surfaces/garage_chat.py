@@ -34,6 +34,7 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import Field, RootModel, field_validator
 
+from nodes.edge.errors import not_found_says
 from nodes.edge.http import SurfaceRoutes, path_int, read_body, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
@@ -126,14 +127,9 @@ class MessageList(RootModel[list[ThreadMessage]]):
 
 async def support_thread(request: web.Request, actor: Actor) -> Conversation:
     """The thread of the path, when it is a support thread the caller is in."""
-    try:  # a malformed id is a missing thread too
+    with not_found_says(NOT_FOUND):  # a malformed id is a missing thread too
         cmd = GetConversation(conversation_id=path_int(request, "threadId"), conversation_kind=SUPPORT)
-        thread = await request.app[BUS].request(cmd, actor=actor)
-    except DomainError as exc:
-        if exc.code is not ErrorCode.NOT_FOUND:
-            raise
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND) from None
-    return thread
+        return await request.app[BUS].request(cmd, actor=actor)
 
 
 async def member_threads(request: web.Request, actor: Actor) -> list[Conversation]:

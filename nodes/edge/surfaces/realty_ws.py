@@ -29,6 +29,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import AliasChoices, Field
 
+from nodes.edge.errors import not_found_says
 from nodes.edge.http import SurfaceRoutes, path_int
 from nodes.edge.realtime.ws import (
     Channel,
@@ -51,7 +52,7 @@ from protocols.chat import (
     SendMessage,
     Typing,
 )
-from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.envelope import Actor
 
 from .autos_chat import ID_MAX, Content
 from .realty import SURFACE
@@ -112,13 +113,9 @@ async def read(channel: PropertyChatChannel, frame: ReadFrame) -> list[Frame]:
 
 
 async def open_chat(request: web.Request, actor: Actor) -> Channel:
-    try:
+    with not_found_says(NOT_FOUND):
         cmd = GetConversation(conversation_id=path_int(request, "chat_id"), conversation_kind=PROPERTY)
         chat = await request.app[BUS].request(cmd, actor=actor)
-    except DomainError as exc:
-        if exc.code is not ErrorCode.NOT_FOUND:
-            raise
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND) from None
     return PropertyChatChannel(request.app[BUS], actor, chat)
 
 
