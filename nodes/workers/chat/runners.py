@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -55,7 +56,8 @@ class SqliteThreadRunner:
                     return store_batch(SqliteStatements(conn, self._binds), batch, look_up_retries)
             except OperationalError as exc:
                 # Busy: the transaction rolled back whole, so the batch is simply tried again.
-                if "database is locked" not in str(exc.orig) or time.monotonic() > deadline:
+                busy = getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
                     raise
                 log.warning("SQLite is busy: retrying a batch of %d messages", len(batch))
 

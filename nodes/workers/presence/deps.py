@@ -18,7 +18,6 @@ from protocols import subjects
 class PresenceDeps:
     settings: Settings
     bus: Bus
-    connections: KeyValue  # `<user>.<edge>` while the user has connections on that edge
     state: KeyValue  # `online.<user>` while announced online, `seen.<user>` when last seen
 
 
@@ -26,6 +25,8 @@ class PresenceDeps:
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[PresenceDeps]:
     if bus is None:
         raise RuntimeError("presence lives in NATS KV: it needs the bus")
-    connections = await presence_bucket(bus, settings.presence)
+    # The handlers read the `<user>.<edge>` keys by subject (`live_keys`, `has_live_key`); the bucket
+    # only has to exist, with the edges' TTL, before the first sweep asks about its stream.
+    await presence_bucket(bus, settings.presence)
     state = await bus.kv(subjects.PRESENCE_STATE_BUCKET)
-    yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state)
+    yield PresenceDeps(settings=settings, bus=bus, state=state)
