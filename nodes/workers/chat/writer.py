@@ -4,7 +4,9 @@ A chat worker's throughput is bounded by transactions, not messages: one transac
 batch (checks, sequence numbers, inserts, the sender's read position; see `batch.py`) and then
 every message of it is delivered. Under light load a batch is one message and nothing waits; under
 heavy load batches grow and the cost per message falls (group commit). A `client_msg_id` already
-stored for that sender and conversation answers with the stored message.
+stored for that sender and conversation answers with the stored message. A batch the database
+refuses as a whole is split until the send it refuses fails alone (`store_isolating_failures`):
+one user's bad message never fails the messages of others batched with it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
+from nodes.runtime.batching import store_isolating_failures
 from nodes.runtime.bus import Bus
 from nodes.runtime.deliveries import deliver
 from protocols import chat as wire
@@ -34,6 +37,13 @@ class _Pending:
     result: asyncio.Future[wire.MessageStored] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+
+
+def _failed(pending: _Pending, exc: Exception) -> None:
+    """The database refused this one send on its own: a bug, or a value no check caught. The worker
+    runtime logs the traceback once, as the handler's failure, and answers its sender `internal`."""
+    if not pending.result.done():
+        pending.result.set_exception(exc)
 
 
 class MessageWriter:
@@ -63,18 +73,15 @@ class MessageWriter:
             batch = [await self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            try:
-                new = await self._store(batch)
-            except Exception as exc:
-                log.exception("storing %d messages failed", len(batch))
-                for pending in batch:
-                    if not pending.result.done():
-                        pending.result.set_exception(exc)
-                continue
-            await self._deliver(new)
+            await self._deliver(await store_isolating_failures(batch, self._store, _failed))
 
     async def _store(self, batch: list[_Pending]) -> list[Outcome]:
-        """Store the batch and answer every send; returns the outcomes of new messages."""
+        """Store the batch and answer every send; returns the outcomes of new messages. A call that
+        raised stored nothing, unless one by one at the end: what that stored is answered already
+        and skipped when the send is tried again (only its live delivery is lost; it is caught up)."""
+        batch = [p for p in batch if not p.result.done()]  # answered by an earlier, partial attempt
+        if not batch:
+            return []
         try:
             return self._settle(batch, await self._runner.run([p.send for p in batch], False))
         except IntegrityError:
