@@ -34,6 +34,11 @@ def is_sqlite(url: str) -> bool:
     return normalize_url(url).startswith("sqlite")
 
 
+# A failed statement's error names its parameters by default: message bodies, password hashes and
+# token digests in the log. The SQL alone is enough to find the bug.
+HIDE_PARAMETERS = True
+
+
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     url = normalize_url(url)
     if is_sqlite(url):
@@ -44,12 +49,15 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # pool's queue is immediate and fair where waiting on the file lock means sleeping and
         # retrying. Between processes, BEGIN IMMEDIATE takes the write lock up front, so two
         # transactions can never deadlock upgrading a read to a write ("database is locked").
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60)
+        engine = create_async_engine(
+            url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=HIDE_PARAMETERS
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        hide_parameters=HIDE_PARAMETERS,
     )
 
 
@@ -58,7 +66,9 @@ def create_sqlite_thread_engine(url: str) -> Engine:
     (the chat writer's batches). Same pragmas and BEGIN IMMEDIATE as the async engine; its one
     connection must be used only by the thread that opened it."""
     sync_url = make_url(normalize_url(url)).set(drivername="sqlite")
-    engine = create_sync_engine(sync_url, pool_size=1, max_overflow=0, pool_timeout=60)
+    engine = create_sync_engine(
+        sync_url, pool_size=1, max_overflow=0, pool_timeout=60, hide_parameters=HIDE_PARAMETERS
+    )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine

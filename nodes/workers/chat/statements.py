@@ -165,7 +165,9 @@ class SqliteStatements(CoreStatements):
         try:
             return self._cursor.executemany(sql, params) if many else self._cursor.execute(sql, params)
         except sqlite3.Error as exc:  # as Core raises it: sqlite3.IntegrityError -> sqlalchemy.exc.IntegrityError
-            raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=self._dialect, ismulti=many) from exc
+            raise DBAPIError.instance(
+                sql, params, exc, sqlite3.Error, hide_parameters=True, dialect=self._dialect, ismulti=many
+            ) from exc
 
 
 def _marks(values: list[Any]) -> str:
