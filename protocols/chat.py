@@ -15,6 +15,7 @@ from pydantic import Field, TypeAdapter
 
 from . import subjects
 from .envelope import Command, Empty, Message
+from .fields import Int32
 
 DOMAIN = "chat"
 
@@ -51,10 +52,10 @@ class Author(StrEnum):
 
 
 class ChatMessage(Message):
-    id: int
-    conversation_id: int
-    seq: int
-    sender_id: int | None  # None for the assistant and the system
+    id: Int32
+    conversation_id: Int32
+    seq: Int32
+    sender_id: Int32 | None  # None for the assistant and the system
     author: Author
     kind: MessageKind
     body: str
@@ -66,31 +67,31 @@ class ChatMessage(Message):
 class ReadState(Message):
     """Where one participant has read up to in one conversation."""
 
-    conversation_id: int
-    user_id: int
-    read_seq: int
+    conversation_id: Int32
+    user_id: Int32
+    read_seq: Int32
     unread_count: int  # for that participant
 
 
 class Conversation(Message):
     """A conversation as the asking participant sees it."""
 
-    id: int
+    id: Int32
     kind: ConversationKind
     topic_id: str | None
     title: str | None
     created_by: int
-    participants: list[int]
+    participants: list[Int32]
     created_at: datetime
     updated_at: datetime
-    last_seq: int
+    last_seq: Int32
     last_message: ChatMessage | None
-    read_seq: int  # the asking participant's
+    read_seq: Int32  # the asking participant's
     unread_count: int  # the asking participant's
-    reads: dict[int, int] = Field(default_factory=dict)  # every participant's read_seq, for read receipts
+    reads: dict[Int32, Int32] = Field(default_factory=dict)  # every participant's read_seq, for read receipts
     blocked_by_me: bool = False
     blocked_me: bool = False
-    roles: dict[int, str] = Field(default_factory=dict)  # the parts participants were given when it was opened (buyer, seller…)
+    roles: dict[Int32, str] = Field(default_factory=dict)  # the parts participants were given when it was opened (buyer, seller…)
     created: bool = False  # in an OpenConversation reply: made now, not found
 
 
@@ -114,21 +115,21 @@ class MessageStored(Message):
 
 
 class UnreadCounts(Message):
-    by_conversation: dict[int, int]
+    by_conversation: dict[Int32, Int32]
     total: int
 
 
 class ConversationTopic(Message):
     """What a live `message` delivery tells of its conversation besides the message."""
 
-    conversation_id: int
+    conversation_id: Int32
     conversation_kind: ConversationKind
     topic_id: str | None = None
 
 
 class CaughtUp(Message):
     messages: list[ChatMessage]  # what the client missed, per conversation in sequence order
-    resync: list[int] = Field(default_factory=list)  # conversations too far behind: reload their history instead
+    resync: list[Int32] = Field(default_factory=list)  # conversations too far behind: reload their history instead
     topics: list[ConversationTopic] = Field(default_factory=list)  # of each conversation in `messages`
 
 
@@ -143,8 +144,8 @@ class OpenConversation(Command[Conversation]):
     kind: ConversationKind
     topic_id: str | None = Field(default=None, max_length=128)
     title: str | None = Field(default=None, max_length=TITLE_MAX)
-    with_users: list[int] = Field(default_factory=list, max_length=50)
-    roles: dict[int, str] = Field(default_factory=dict, max_length=51)  # user id -> its part, e.g. "buyer"
+    with_users: list[Int32] = Field(default_factory=list, max_length=50)
+    roles: dict[Int32, str] = Field(default_factory=dict, max_length=51)  # user id -> its part, e.g. "buyer"
     reuse: bool = True
 
 
@@ -156,15 +157,15 @@ class ListConversations(Command[ConversationPage]):
     kind: ConversationKind | None = None
     topic_id: str | None = Field(default=None, max_length=128)
     search: str | None = Field(default=None, max_length=128)
-    user_id: int | None = None
-    offset: int = Field(default=0, ge=0)
+    user_id: Int32 | None = None
+    offset: Int32 = Field(default=0, ge=0)
     limit: int = Field(default=20, ge=1, le=PAGE_MAX)
 
 
 class GetConversation(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_conversation")
     idempotent: ClassVar[bool] = True
-    conversation_id: int
+    conversation_id: Int32
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
@@ -179,7 +180,7 @@ class FindConversation(Command[Conversation]):
 
 class RenameConversation(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "rename_conversation")
-    conversation_id: int
+    conversation_id: Int32
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
@@ -188,7 +189,7 @@ class HideConversation(Command[Empty]):
     """Removes the conversation from the actor's view (the advisor's soft delete): `not_found` after."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "hide_conversation")
-    conversation_id: int
+    conversation_id: Int32
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
@@ -198,7 +199,7 @@ class SendMessage(Command[MessageStored]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "send_message")
     idempotent: ClassVar[bool] = True  # only with client_msg_id; the bus retries, the worker dedupes
-    conversation_id: int
+    conversation_id: Int32
     body: str = Field(default="", max_length=BODY_MAX)
     kind: MessageKind = MessageKind.TEXT
     attachments: list[str] = Field(default_factory=list, max_length=ATTACHMENTS_MAX)
@@ -213,7 +214,7 @@ class PostAssistantMessage(Command[MessageStored]):
     """The assistant's (or the system's) message in a conversation; from workers, not clients."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "post_assistant_message")
-    conversation_id: int
+    conversation_id: Int32
     body: str = Field(max_length=BODY_MAX * 8)
     author: Author = Author.ASSISTANT
 
@@ -224,12 +225,12 @@ class ListMessages(Command[MessagePage]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_messages")
     idempotent: ClassVar[bool] = True
-    conversation_id: int
-    before_seq: int | None = Field(default=None, ge=1)
-    before_id: int | None = None  # a message id of this conversation; `not_found` if it is not one
-    after_seq: int | None = Field(default=None, ge=0)
+    conversation_id: Int32
+    before_seq: Int32 | None = Field(default=None, ge=1)
+    before_id: Int32 | None = None  # a message id of this conversation; `not_found` if it is not one
+    after_seq: Int32 | None = Field(default=None, ge=0)
     since: datetime | None = None
-    offset: int = Field(default=0, ge=0)  # FreeMarket's skip, counted from the newest
+    offset: Int32 = Field(default=0, ge=0)  # FreeMarket's skip, counted from the newest
     limit: int = Field(default=50, ge=1, le=PAGE_MAX)
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
@@ -238,9 +239,9 @@ class MarkRead(Command[ReadState]):
     """Read up to `up_to_seq` (or the message `message_id`, or everything); never moves backwards."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "mark_read")
-    conversation_id: int
-    up_to_seq: int | None = Field(default=None, ge=0)
-    message_id: int | None = None
+    conversation_id: Int32
+    up_to_seq: Int32 | None = Field(default=None, ge=0)
+    message_id: Int32 | None = None
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
@@ -254,7 +255,7 @@ class SetBlocked(Command[Conversation]):
     """Block (or unblock) the other participants of a conversation: their messages are refused."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "set_blocked")
-    conversation_id: int
+    conversation_id: Int32
     blocked: bool
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
@@ -263,7 +264,7 @@ class Typing(Command[Empty]):
     """Tell the other participants the actor is typing; never stored."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "typing")
-    conversation_id: int
+    conversation_id: Int32
     typing: bool = True
 
 
@@ -272,11 +273,11 @@ class CatchUp(Command[CaughtUp]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "catch_up")
     idempotent: ClassVar[bool] = True
-    positions: dict[int, int] = Field(max_length=500)
+    positions: dict[Int32, Int32] = Field(max_length=500)
 
 
 class Contacts(Message):
-    user_ids: list[int]
+    user_ids: list[Int32]
 
 
 class ListContacts(Command[Contacts]):
@@ -284,7 +285,7 @@ class ListContacts(Command[Contacts]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_contacts")
     idempotent: ClassVar[bool] = True
-    user_id: int
+    user_id: Int32
 
 
 # --- live deliveries on rt.user.<id> ---------------------------------------------------------------
@@ -311,8 +312,8 @@ class ReadDelivery(Message):
 
 class TypingDelivery(Message):
     type: Literal["typing"] = "typing"
-    conversation_id: int
-    user_id: int
+    conversation_id: Int32
+    user_id: Int32
     typing: bool
 
 
@@ -320,7 +321,7 @@ class ConversationDelivery(Message):
     """A conversation the user was just added to (or whose title changed)."""
 
     type: Literal["conversation"] = "conversation"
-    conversation_id: int
+    conversation_id: Int32
 
 
 Delivery = Annotated[

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from .fields import control_character_at, control_character_error, json_may_hold_control
+
 
 class Message(BaseModel):
     """A typed payload that knows its own subject."""
@@ -201,7 +203,25 @@ def decode_reply_json(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def decode_data(model: type[M], data: dict[str, Any]) -> M:
+def require_plain_text(data: Any, raw: str | bytes | None = None) -> None:
+    """Refuse `data` if any of its text holds a control character (see `protocols.fields`).
+
+    `raw`, the JSON `data` was read from, lets the common case skip walking the structure.
+    """
+    if raw is not None and not json_may_hold_control(raw):
+        return
+    where = control_character_at(data)
+    if where is not None:
+        error = control_character_error(where)
+        located = ".".join(str(part) for part in where)
+        message = f"{located}: {error['msg']}" if located else str(error["msg"])
+        raise DomainError(ErrorCode.VALIDATION, message, {"errors": [error]})
+
+
+def decode_data(model: type[M], data: dict[str, Any], *, raw: bytes | None = None) -> M:
+    """`data` as `model`; text holding control characters is refused before the model sees it.
+    `raw`: the JSON `data` came from, if at hand (see `require_plain_text`)."""
+    require_plain_text(data, raw)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

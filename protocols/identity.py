@@ -14,6 +14,7 @@ from pydantic import Field
 
 from . import subjects
 from .envelope import Command, Empty, Message, Role
+from .fields import Int32
 
 DOMAIN = "identity"
 
@@ -47,7 +48,7 @@ class PublicKeyRecord(Message):
 class UserProfile(Message):
     """An account as the identity domain knows it; each surface shapes it for its contract."""
 
-    id: int
+    id: Int32
     public_id: str
     username: str | None
     email: str | None
@@ -141,7 +142,7 @@ class GetUser(Command[UserProfile]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_user")
     idempotent: ClassVar[bool] = True
-    user_id: int | None = None
+    user_id: Int32 | None = None
     username: str | None = None
 
 
@@ -170,7 +171,7 @@ class UpdateProfile(Command[UserProfile]):
 
 class SetLocations(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "set_locations")
-    user_id: int
+    user_id: Int32
     locations: list[str] = Field(min_length=1, max_length=3)
 
 
@@ -192,7 +193,7 @@ class ListUsers(Command[UserPage]):
     idempotent: ClassVar[bool] = True
     search: str | None = Field(default=None, max_length=128)
     role: Role | None = None
-    offset: int = Field(default=0, ge=0)
+    offset: Int32 = Field(default=0, ge=0)
     limit: int = Field(default=20, ge=1, le=100)
 
 

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from . import subjects
 from .envelope import Command, Message
+from .fields import Int32
 
 DOMAIN = "notify"
 
@@ -21,8 +22,8 @@ PAGE_MAX = 100
 
 
 class Notification(Message):
-    id: int
-    user_id: int
+    id: Int32
+    user_id: Int32
     type: str  # what happened, e.g. "bilateral_match"
     title: str
     message: str
@@ -50,7 +51,7 @@ class Notify(Command[Notified]):
     """Store one notification for each of `user_ids` and push it to their live connections."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "notify")
-    user_ids: list[int] = Field(min_length=1, max_length=1000)
+    user_ids: list[Int32] = Field(min_length=1, max_length=1000)
     type: str = Field(min_length=1, max_length=64)
     title: str = Field(default="", max_length=200)
     message: str = Field(default="", max_length=2000)
@@ -61,14 +62,14 @@ class ListNotifications(Command[NotificationPage]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_notifications")
     idempotent: ClassVar[bool] = True
     status: NotificationStatus = NotificationStatus.ALL
-    after_id: int | None = Field(default=None, ge=0)  # for catching up: only newer ones, oldest first
-    offset: int = Field(default=0, ge=0)
+    after_id: Int32 | None = Field(default=None, ge=0)  # for catching up: only newer ones, oldest first
+    offset: Int32 = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=PAGE_MAX)
 
 
 class MarkNotificationRead(Command[Notification]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "mark_notification_read")
-    notification_id: int
+    notification_id: Int32
 
 
 class NotificationDelivery(Message):

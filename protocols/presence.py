@@ -15,6 +15,7 @@ from pydantic import Field
 
 from . import subjects
 from .envelope import Command, Empty, Message
+from .fields import Int32
 
 DOMAIN = "presence"
 
@@ -29,7 +30,7 @@ def user_of_key(key: str) -> int:
 
 
 class UserPresence(Message):
-    user_id: int
+    user_id: Int32
     online: bool
     last_seen: datetime | None  # when last online (now while online); None if never seen
 
@@ -43,7 +44,7 @@ class PresenceChanged(Command[Empty]):
     the user as a whole came online or went offline, and tells the user's contacts."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "presence_changed")
-    user_id: int
+    user_id: Int32
     edge_id: str = Field(max_length=128)
     online: bool
 
@@ -61,7 +62,7 @@ class GetPresence(Command[PresenceList]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_presence")
     idempotent: ClassVar[bool] = True
-    user_ids: list[int] = Field(max_length=500)
+    user_ids: list[Int32] = Field(max_length=500)
 
 
 class PresenceDelivery(Message):

@@ -14,7 +14,8 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from protocols.envelope import DomainError, ErrorCode
+from protocols.envelope import DomainError, ErrorCode, require_plain_text
+from protocols.fields import INT32_MAX
 
 from .errors import ErrorFormat, detail_only
 
@@ -108,12 +109,17 @@ def _validation_error(exc: ValidationError) -> DomainError:
 
 
 async def read_body(request: web.Request, model: type[B]) -> B:
-    """The JSON body as `model`, or a validation error in the surface's own format."""
-    raw = await request.read()
+    """The JSON body as `model`, or a validation error in the surface's own format (text holding
+    control characters is one: see protocols/fields.py)."""
+    try:
+        raw = await request.read()
+    except web.RequestPayloadError:  # a body its Content-Encoding does not decode
+        raise DomainError(ErrorCode.VALIDATION, "request body could not be decoded") from None
     try:
         data = orjson.loads(raw) if raw else {}
     except orjson.JSONDecodeError:
         raise DomainError(ErrorCode.VALIDATION, "request body is not valid JSON") from None
+    require_plain_text(data, raw)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -130,7 +136,7 @@ def read_query(request: web.Request, model: type[B]) -> B:
 def path_int(request: web.Request, name: str) -> int:
     """A numeric path parameter; anything else is simply not there."""
     value = request.match_info[name]
-    if not value.isdigit() or len(value) > 18:
+    if not value.isdigit() or len(value) > 10 or int(value) > INT32_MAX:  # ids are 32-bit columns
         raise DomainError(ErrorCode.NOT_FOUND, "Not found")
     return int(value)
 

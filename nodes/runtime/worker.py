@@ -153,7 +153,7 @@ class WorkerRuntime(Generic[DepsT]):
         try:
             envelope = decode_request(msg.data)
             current_request_id.set(envelope.rid)
-            payload = decode_data(route.message_type, envelope.data)
+            payload = decode_data(route.message_type, envelope.data, raw=msg.data)
             # No actor means nobody vouched for the caller: never the system's rights.
             actor = envelope.actor or Actor.anonymous()
             result = await route.handler(payload, actor, self.deps)

@@ -14,10 +14,11 @@ shows, as which frames, and what each client frame does. Everything else is comm
   4001 unauthorized, 4003 forbidden, 4004 not found (a conversation the user is not in answers
   like one that does not exist), 4000 validation, 1013 unavailable, 1011 internal.
 - Client frames are JSON objects (text frames; binary ones are read alike), handled one at a time
-  in the order sent. Bad JSON, a frame that is not an object, an unknown `type` or fields that fail
-  their schema are answered with an error frame and the socket stays open; a frame larger than
-  MAX_FRAME_BYTES closes it with 1009 (message too big). A frame arriving after the session ended
-  (logout, revocation) is answered with an unauthorized error frame and the socket is closed (4001).
+  in the order sent. Bad JSON, a frame that is not an object, text with control characters
+  (protocols/fields.py), an unknown `type` or fields that fail their schema are answered with an
+  error frame and the socket stays open; a frame larger than MAX_FRAME_BYTES closes it with 1009
+  (message too big). A frame arriving after the session ended (logout, revocation) is answered
+  with an unauthorized error frame and the socket is closed (4001).
 - Deliveries go through a bounded buffer (connection.py): a client that stops reading loses typing
   and presence first, then is closed with 1013 to reconnect; a close it does not take within
   CLOSE_WAIT_S aborts the TCP connection. A delivery that cannot be shown for want of a lookup (the
@@ -61,7 +62,7 @@ from protocols.chat import (
     ReadDelivery,
     TypingDelivery,
 )
-from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.envelope import Actor, DomainError, ErrorCode, require_plain_text
 
 from .connection import BUFFER_SIZE, DROPPABLE, BufferedConnection, Delivery
 from .hub import DeliveryHub
@@ -236,6 +237,7 @@ def decode_frame(data: str | bytes) -> Frame:
         raise DomainError(ErrorCode.VALIDATION, "Invalid JSON") from None
     if not isinstance(frame, dict):
         raise DomainError(ErrorCode.VALIDATION, "A message must be a JSON object")
+    require_plain_text(frame, data)  # the text rule (protocols/fields.py), one check per frame
     return frame
 
 

@@ -44,6 +44,7 @@ from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from protocols.chat import PAGE_MAX, Author, ChatMessage, ListMessages, MessageDelivery, MessagePage
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import INT32_MAX
 
 from .advisor import SURFACE
 from .advisor_chat import ADVISOR, API_BASE, NOT_FOUND, STREAM_PATH, advisor_message, invalid
@@ -64,7 +65,7 @@ RESPONSES: dict[int, type[BaseModel] | None] = {
 
 
 class StreamQuery(BaseModel):
-    message_id: int = Field(ge=1, le=10**18, description="The user's message whose answer to stream.")
+    message_id: int = Field(ge=1, le=INT32_MAX, description="The user's message whose answer to stream.")
     token: str | None = Field(
         default=None,
         max_length=4096,

@@ -70,6 +70,7 @@ from protocols.chat import (
     MessageDelivery,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import INT32_MAX
 from protocols.identity import GetUser
 from protocols.notify import ListNotifications, Notification, NotificationDelivery
 
@@ -85,7 +86,7 @@ CURSOR_VERSION = "1"
 CURSOR_MAX = 500  # also the most positions one CatchUp takes
 NOTIFICATIONS_REPLAY_MAX = CATCH_UP_MAX
 PREVIEW_MAX = 100
-ID_MAX = 2**63 - 1
+ID_MAX = INT32_MAX  # ids and sequence numbers are 32-bit integer columns (protocols.fields)
 SYSTEM_SENDER = "FreeMarket"
 _NUMBER = r"[0-9a-z]{1,13}"
 CURSOR = re.compile(

@@ -22,6 +22,7 @@ from nodes.edge.http import SurfaceRoutes, json_response, path_int, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.envelope import DomainError, ErrorCode
+from protocols.fields import INT32_MAX
 from protocols.notify import (
     PAGE_MAX,
     ListNotifications,
@@ -38,7 +39,7 @@ routes = SurfaceRoutes(SURFACE)
 class NotificationsQuery(BaseModel):
     user_id: int | None = None
     status: NotificationStatus = NotificationStatus.ALL
-    skip: int = Field(default=0, ge=0)
+    skip: int = Field(default=0, ge=0, le=INT32_MAX)
     limit: int = Field(default=50, ge=1, le=PAGE_MAX)
 
 

@@ -23,13 +23,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from nodes.edge.http import Surface, SurfaceRoutes, json_response, read_body, read_query
 from nodes.edge.media import discard_image, store_image
 from nodes.edge.session_http import client_info, require_actor
 from nodes.edge.state import BUS, SETTINGS
-from protocols.envelope import DomainError, ErrorCode, Role
+from protocols.envelope import DomainError, ErrorCode, Role, require_plain_text
+from protocols.fields import INT32_MAX
 from protocols.identity import (
     REALTY_PROFILE_FIELDS,
     ActivatePhone,
@@ -171,7 +173,7 @@ class UpdateFormDoc(UpdateForm):
 
 
 class ListQuery(BaseModel):
-    skip: int = Field(default=0, ge=0)
+    skip: int = Field(default=0, ge=0, le=INT32_MAX)
     limit: int = Field(default=10, ge=1, le=100)
 
 
@@ -275,8 +277,13 @@ async def _read_update(request: web.Request, images: dict[str, str]) -> UpdateFo
             fields = {name: value for name, value in (await request.post()).items() if isinstance(value, str)}
         else:
             return await read_body(request, UpdateForm)
-    except (ValueError, AssertionError):
+    # What aiohttp raises for a body that is not the form it claims to be: no boundary, a truncated
+    # or garbled part (ValueError, AssertionError), a part header it cannot parse or too long
+    # (HttpProcessingError), a charset it does not know (LookupError), a Content-Encoding that does
+    # not decode (RequestPayloadError).
+    except (ValueError, AssertionError, LookupError, HttpProcessingError, web.RequestPayloadError):
         raise _bad_form() from None
+    require_plain_text(fields)
     cleaned = {name: value for name, value in fields.items() if value != "" or name == "phone"}
     try:
         return UpdateForm.model_validate(cleaned)
