@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 SERVICE_PREFIX = "svc"
 EVENT_PREFIX = "evt"
 PING_COMMAND = "_ping"
 
-# KV buckets: short-lived shared state.
+
+@dataclass(frozen=True)
+class BucketConfig:
+    """How a KV bucket is made. Whoever finds a bucket missing (a nats-server restart loses the
+    in-memory ones, a fresh store all of them) re-creates it from this, so it is declared once."""
+
+    name: str
+    ttl_s: float | None = None  # entries expire this long after their last write
+    history: int = 1
+    in_memory: bool = False  # for state its writers rebuild within a TTL anyway
+
+
+# KV buckets: short-lived shared state. A TTL that comes from settings makes its config a function.
 SCHEDULER_LEASE_BUCKET = "scheduler_lease"
 AUTH_KEYS_BUCKET = "auth_keys"
 REVOKED_SESSIONS_BUCKET = "revoked_sessions"
 RATE_LIMIT_BUCKET = "rate_limits"
+RATE_LIMIT_MAX_WINDOW_S = 3600  # the bucket forgets a counter this long after its last write
 # One key per (user, edge) while the user has connections there; expires if the edge dies.
 PRESENCE_BUCKET = "presence"
 # What was last announced per user (online, last seen), kept without a TTL.
 PRESENCE_STATE_BUCKET = "presence_state"
+
+AUTH_KEYS = BucketConfig(AUTH_KEYS_BUCKET)
+RATE_LIMITS = BucketConfig(RATE_LIMIT_BUCKET, ttl_s=RATE_LIMIT_MAX_WINDOW_S)
+PRESENCE_STATE = BucketConfig(PRESENCE_STATE_BUCKET)
+
+
+def scheduler_lease_bucket(ttl_s: float) -> BucketConfig:
+    return BucketConfig(SCHEDULER_LEASE_BUCKET, ttl_s=ttl_s)
+
+
+def revoked_sessions_bucket(ttl_s: float) -> BucketConfig:
+    """An entry only needs to outlive the longest access token of the session it names."""
+    return BucketConfig(REVOKED_SESSIONS_BUCKET, ttl_s=ttl_s)
+
+
+def presence_bucket(ttl_s: float) -> BucketConfig:
+    """In memory: the edges rewrite every key within the TTL, so a disk write per renewal buys nothing."""
+    return BucketConfig(PRESENCE_BUCKET, ttl_s=ttl_s, in_memory=True)
 
 
 def svc(domain: str, command: str) -> str:

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from nats.js.errors import KeyWrongLastSequenceError
-from nats.js.kv import KeyValue
 
+from nodes.runtime.buckets import Bucket
 from nodes.runtime.bus import Bus
 from protocols import subjects
 
@@ -51,7 +51,7 @@ class LeaderLease:
         self.gained = asyncio.Event()  # set while held
         self.lost = asyncio.Event()  # set while not held
         self.lost.set()
-        self._kv: KeyValue | None = None
+        self._kv: Bucket | None = None  # re-created by the write that finds it lost
         self._revision: int | None = None
         self._renewed_at = 0.0
         self._stopping = asyncio.Event()
@@ -63,7 +63,7 @@ class LeaderLease:
 
     async def start(self) -> None:
         """Open the bucket, make one attempt to acquire (so `held` is meaningful on return), loop."""
-        kv = await self.bus.kv(subjects.SCHEDULER_LEASE_BUCKET, ttl=self.ttl_s)
+        kv = self.bus.bucket(subjects.scheduler_lease_bucket(self.ttl_s))
         self.ttl_s = await self._bucket_ttl(kv)
         self._kv = kv
         self._stopping.clear()
@@ -82,7 +82,7 @@ class LeaderLease:
                 await self._bounded(self._kv.delete(self.key, last=self._revision), self.ttl_s)
         self._set(None)
 
-    async def _bucket_ttl(self, kv: KeyValue) -> float:
+    async def _bucket_ttl(self, kv: Bucket) -> float:
         """The bucket's own max age is what the server enforces, so it is the TTL every holder uses
         (a bucket created earlier with another setting keeps it)."""
         ttl = (await kv.status()).ttl

@@ -7,24 +7,29 @@ The identity worker puts each verification key in the `auth_keys` KV bucket and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
 
 import jwt
+import nats.errors
 import orjson
 from nats.js.kv import KeyValue
 from pydantic import ValidationError
 
+from nodes.runtime.buckets import Bucket
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import AuthSettings
 from protocols import subjects
 from protocols.envelope import Actor, Role
 from protocols.identity import ACCESS_TOKEN_TYPE, PublicKeyRecord
+from protocols.subjects import BucketConfig
 
 log = logging.getLogger(__name__)
 
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "typ", "aud"]
+REWATCH_WAIT_S = 1.0  # between attempts to watch a bucket again after a reconnection
 
 
 class InvalidToken(Exception):
@@ -32,11 +37,19 @@ class InvalidToken(Exception):
 
 
 class BucketMirror:
-    """A local copy of a KV bucket: its entries loaded at `watch`, then kept current in the background."""
+    """A local copy of a KV bucket: its entries loaded at `watch`, then kept current in the background.
+
+    After each reconnection the bucket is watched afresh (and re-created if the server lost it):
+    a restarted server keeps no consumer of the old watch. What the copy holds stays until the
+    bucket says otherwise, so a server that lost the bucket never makes an edge forget a key or a
+    revocation it knew.
+    """
 
     def __init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
         self._watcher: KeyValue.KeyWatcher | None = None
+        self._bucket: Bucket | None = None
+        self._closed = False
 
     def put(self, key: str, value: bytes) -> None:
         raise NotImplementedError
@@ -44,11 +57,28 @@ class BucketMirror:
     def delete(self, key: str) -> None:
         raise NotImplementedError
 
-    async def watch(self, bus: Bus, bucket: str, *, ttl: float | None = None) -> None:
-        kv = await bus.kv(bucket, ttl=ttl, history=1)
-        self._watcher = await kv.watchall()
+    async def watch(self, bus: Bus, config: BucketConfig) -> None:
+        self._bucket = bus.bucket(config)
+        await self._follow_anew()
+        bus.on_reconnect(lambda: self._follow_again(bus))
+
+    async def _follow_again(self, bus: Bus) -> None:
+        while not (self._closed or bus.nc.is_closed):
+            try:
+                await self._follow_anew()
+                return
+            except (nats.errors.Error, TimeoutError) as exc:
+                log.warning("could not watch KV bucket %s again: %s", self._bucket and self._bucket.name, exc)
+                await asyncio.sleep(REWATCH_WAIT_S)
+
+    async def _follow_anew(self) -> None:
+        if self._bucket is None or self._closed:
+            return
+        await self._stop_following()
+        watcher = await self._bucket.run(lambda kv: kv.watchall())
+        self._watcher = watcher
         loaded = asyncio.get_running_loop().create_future()
-        self._task = asyncio.create_task(self._follow(self._watcher, loaded))
+        self._task = asyncio.create_task(self._follow(watcher, loaded))
         await asyncio.wait_for(loaded, timeout=10)
 
     async def _follow(self, watcher: KeyValue.KeyWatcher, loaded: asyncio.Future[None]) -> None:
@@ -64,14 +94,17 @@ class BucketMirror:
         if not loaded.done():
             loaded.set_result(None)
 
+    async def _stop_following(self) -> None:
+        watcher, task, self._watcher, self._task = self._watcher, self._task, None, None
+        if watcher is not None:
+            with contextlib.suppress(nats.errors.Error):  # the connection may be closed already
+                await watcher.stop()  # type: ignore[no-untyped-call]
+        if task is not None:
+            task.cancel()
+
     async def close(self) -> None:
-        if self._watcher is not None:
-            try:
-                await self._watcher.stop()  # type: ignore[no-untyped-call]
-            except Exception:  # the connection may be closed already
-                pass
-        if self._task is not None:
-            self._task.cancel()
+        self._closed = True
+        await self._stop_following()
 
 
 class RevokedSessions(BucketMirror):
@@ -124,10 +157,10 @@ class KeyRing(BucketMirror):
     def get(self, kid: str) -> tuple[str, Any] | None:
         return self._keys.get(kid)
 
-    async def watch(self, bus: Bus, bucket: str = subjects.AUTH_KEYS_BUCKET, *, ttl: float | None = None) -> None:
+    async def watch(self, bus: Bus, config: BucketConfig = subjects.AUTH_KEYS) -> None:
         """Load the published keys and revocations, then follow both in the background."""
-        await super().watch(bus, bucket, ttl=ttl)
-        await self.revoked.watch(bus, subjects.REVOKED_SESSIONS_BUCKET, ttl=self.revoked.ttl_s)
+        await super().watch(bus, config)
+        await self.revoked.watch(bus, subjects.revoked_sessions_bucket(self.revoked.ttl_s))
 
     async def close(self) -> None:
         await self.revoked.close()

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import nats
@@ -17,8 +17,7 @@ from nats.aio.subscription import Subscription
 from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import Header, StorageType
-from nats.js.errors import BucketNotFoundError
+from nats.js.api import Header
 from nats.js.kv import KeyValue
 
 from protocols.envelope import (
@@ -32,17 +31,22 @@ from protocols.envelope import (
     decode_reply_json,
     encode_request,
 )
+from protocols.subjects import BucketConfig
 
 from . import metrics
+from .buckets import Bucket
 from .context import current_request_id, new_request_id
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Message)
 MsgHandler = Callable[[Msg], Awaitable[None]]
+OnReconnect = Callable[[], Coroutine[Any, Any, None]]
 
 # While no worker of a domain is subscribed (a restart, a deploy), wait and try again this long.
 NO_RESPONDERS_BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8)
+# What a client is told when no worker answered in time; the subject goes to the log only.
+UNAVAILABLE_SAYS = "Service unavailable, try again"
 STARTUP_WAIT_S = 30.0
 
 
@@ -57,21 +61,30 @@ class Replies:
         self._waiting: dict[str, asyncio.Future[Msg]] = {}
         self._tokens = itertools.count()
         self._started = asyncio.Lock()
+        self._resending: set[asyncio.Task[None]] = set()
 
-    async def ask(self, subject: str, payload: bytes, timeout: float) -> bytes:
-        """The reply's payload. Raises NoRespondersError, NatsTimeout, or nats-py's publish errors."""
+    async def ask(self, subject: str, payload: bytes, timeout: float, *, again_after: float | None = None) -> bytes:
+        """The reply's payload. Raises NoRespondersError, NatsTimeout, or nats-py's publish errors.
+
+        `again_after`: unanswered by then, the request goes out once more to the same inbox, so
+        whichever copy is answered first (the late first one included) settles it.
+        """
         if not self._prefix:
             await self._start()
         token = str(next(self._tokens))
+        inbox = self._prefix + token
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[Msg] = loop.create_future()
         self._waiting[token] = reply
         timer = loop.call_later(timeout, _expire, reply)
+        again = loop.call_later(again_after, self._again, subject, payload, inbox, reply) if again_after else None
         try:
-            await self._nc.publish(subject, payload, reply=self._prefix + token)
+            await self._nc.publish(subject, payload, reply=inbox)
             msg = await reply
         finally:
             timer.cancel()
+            if again is not None:
+                again.cancel()
             del self._waiting[token]
         if msg.headers and msg.headers.get(Header.STATUS) == NO_RESPONDERS_STATUS:
             raise NoRespondersError
@@ -84,10 +97,34 @@ class Replies:
                 await self._nc.subscribe(prefix + "*", cb=self._arrived)
                 self._prefix = prefix
 
+    def _again(self, subject: str, payload: bytes, inbox: str, reply: asyncio.Future[Msg]) -> None:
+        if not reply.done():
+            task = asyncio.get_running_loop().create_task(self._publish_again(subject, payload, inbox))
+            self._resending.add(task)
+            task.add_done_callback(self._resending.discard)
+
+    async def _publish_again(self, subject: str, payload: bytes, inbox: str) -> None:
+        try:
+            await self._nc.publish(subject, payload, reply=inbox)
+        except nats.errors.Error as exc:  # the first copy's timer still settles the request
+            log.debug("could not send %s again: %s", subject, exc)
+
     async def _arrived(self, msg: Msg) -> None:
         reply = self._waiting.get(msg.subject[len(self._prefix) :])
         if reply is not None and not reply.done():
             reply.set_result(msg)
+
+
+async def _after_reconnect(callback: OnReconnect) -> None:
+    try:
+        await callback()
+    except Exception as exc:  # noqa: BLE001 - whatever it meets, the next reconnection tries again
+        log.warning("restoring state after a reconnection failed: %r", exc)
+
+
+def _unavailable(subject: str, why: str) -> DomainError:
+    log.warning("request on %s failed: %s", subject, why)
+    return DomainError(ErrorCode.UNAVAILABLE, UNAVAILABLE_SAYS)
 
 
 def _expire(reply: asyncio.Future[Msg]) -> None:
@@ -102,6 +139,9 @@ class Bus:
         self._replies = Replies(nc)
         self._js: JetStreamContext | None = None
         self._metrics: dict[str, metrics.SubjectMetrics] = {}
+        self._buckets: dict[BucketConfig, Bucket] = {}
+        self._on_reconnect: list[OnReconnect] = []
+        self._reconnect_tasks: set[asyncio.Task[None]] = set()
         self.closing = False
 
     @classmethod
@@ -128,6 +168,8 @@ class Bus:
 
         async def on_reconnect() -> None:
             log.info("nats reconnected")
+            if closing:
+                closing[0].reconnected()
 
         # Processes of a Procfile start together: wait a while for NATS rather than fail at once.
         deadline = time.monotonic() + STARTUP_WAIT_S
@@ -202,24 +244,26 @@ class Bus:
         self, subject: str, payload: bytes, timeout: float, idempotent: bool,
         no_responders_backoff: tuple[float, ...] = NO_RESPONDERS_BACKOFF,
     ) -> bytes:  # fmt: skip
-        timeouts_left = 1 if idempotent else 0
+        """Every attempt shares one deadline, `timeout` from now: each gets what is left of it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         backoff = iter(no_responders_backoff)
-        while True:
+        while (left := deadline - loop.time()) > 0:
+            # A worker may take an idempotent command and die: halfway, it goes out once more.
+            again_after = left / 2 if idempotent else None
             try:
-                return await self._replies.ask(subject, payload, timeout)
+                return await self._replies.ask(subject, payload, left, again_after=again_after)
             except NoRespondersError:
                 # Nobody received it, so trying again can never run it twice.
                 delay = next(backoff, None)
-                if delay is None:
-                    raise DomainError(ErrorCode.UNAVAILABLE, f"no worker serves {subject}") from None
+                if delay is None or loop.time() + delay >= deadline:
+                    raise _unavailable(subject, "no worker serves it") from None
                 await asyncio.sleep(delay)
             except NatsTimeout:
-                # A worker may have received it and died; only idempotent commands go again.
-                if timeouts_left == 0:
-                    raise DomainError(ErrorCode.UNAVAILABLE, f"{subject} timed out") from None
-                timeouts_left -= 1
+                break
             except ConnectionClosedError:
-                raise DomainError(ErrorCode.UNAVAILABLE, "bus connection closed") from None
+                raise _unavailable(subject, "the bus connection is closed") from None
+        raise _unavailable(subject, f"no answer within {timeout:g}s")
 
     async def request_raw(
         self, subject: str, payload: bytes, timeout: float | None = None, *, wait_for_worker: bool = True
@@ -278,20 +322,31 @@ class Bus:
             self._js = self.nc.jetstream()
         return self._js
 
+    def bucket(self, config: BucketConfig) -> Bucket:
+        """The KV bucket `config` declares, re-created by whichever operation finds it missing."""
+        bucket = self._buckets.get(config)
+        if bucket is None:
+            bucket = self._buckets[config] = Bucket(self.jetstream, config)
+        return bucket
+
     async def kv(
         self, bucket: str, *, ttl: float | None = None, history: int = 1, in_memory: bool = False
     ) -> KeyValue:
-        """The bucket, created on first use with the given TTL for its entries; `in_memory` for
-        state that is rebuilt within a TTL anyway (no disk write per update)."""
-        try:
-            return await self.jetstream.key_value(bucket)
-        except BucketNotFoundError:
-            params: dict[str, Any] = {"bucket": bucket, "history": history}
-            if ttl is not None:
-                params["ttl"] = ttl
-            if in_memory:
-                params["storage"] = StorageType.MEMORY
-            return await self.jetstream.create_key_value(**params)
+        """nats-py's handle on a bucket, created on first use with the given TTL for its entries.
+        Nothing re-creates it if it goes: use `bucket` for that."""
+        config = BucketConfig(bucket, ttl_s=ttl, history=history, in_memory=in_memory)
+        return await self.bucket(config).handle()
+
+    def on_reconnect(self, callback: OnReconnect) -> None:
+        """Run `callback` after each reconnection: the server may be a restarted one that lost
+        state (buckets, consumers) this process keeps there."""
+        self._on_reconnect.append(callback)
+
+    def reconnected(self) -> None:
+        for callback in self._on_reconnect:
+            task = asyncio.get_running_loop().create_task(_after_reconnect(callback))
+            self._reconnect_tasks.add(task)
+            task.add_done_callback(self._reconnect_tasks.discard)
 
     @property
     def hears_itself(self) -> bool:

@@ -7,10 +7,10 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import Header
 from nats.js.errors import APIError, KeyWrongLastSequenceError, NotFoundError
-from nats.js.kv import KeyValue
 
 from protocols import subjects
 
+from .buckets import Bucket, stream_missing
 from .bus import Bus
 from .settings import PresenceSettings
 
@@ -29,10 +29,9 @@ def kv_stream(bucket: str) -> str:
     return f"KV_{bucket}"
 
 
-async def presence_bucket(bus: Bus, settings: PresenceSettings) -> KeyValue:
-    """The bucket of `<user>.<edge>` keys, one while an edge holds connections of that user. In memory:
-    the edges rewrite it within a TTL anyway, so a disk write per renewal would buy nothing."""
-    return await bus.kv(subjects.PRESENCE_BUCKET, ttl=settings.ttl_s, in_memory=True)
+def presence_bucket(bus: Bus, settings: PresenceSettings) -> Bucket:
+    """The bucket of `<user>.<edge>` keys, one while an edge holds connections of that user."""
+    return bus.bucket(subjects.presence_bucket(settings.ttl_s))
 
 
 async def remove_key(js: JetStreamContext, bucket: str, key: str, *, last: int | None = None) -> None:
@@ -92,7 +91,9 @@ async def has_live_key(js: JetStreamContext, bucket: str, pattern: str) -> bool:
     while True:
         try:
             msg = await js.get_msg(kv_stream(bucket), seq=seq, subject=kv_subject(bucket, pattern), next=True)
-        except NotFoundError:
+        except NotFoundError as err:
+            if stream_missing(err):
+                raise  # not "no key": no bucket, for the caller to re-create
             return False
         operation = (msg.headers or {}).get("KV-Operation")
         if operation not in ("DEL", "PURGE"):

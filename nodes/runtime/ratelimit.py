@@ -13,14 +13,13 @@ import time
 from dataclasses import dataclass
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
-from nats.js.kv import KeyValue
 
 from protocols import subjects
 from protocols.envelope import DomainError, ErrorCode
 
 from .bus import Bus
 
-MAX_WINDOW_S = 3600  # the bucket forgets a counter this long after its last write
+MAX_WINDOW_S = subjects.RATE_LIMIT_MAX_WINDOW_S
 # Concurrent hits on one key retry until each has counted once; jitter spreads the retries.
 CAS_ATTEMPTS = 64
 CAS_JITTER_S = 0.002
@@ -36,12 +35,7 @@ class Rule:
 class RateLimiter:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
-        self._kv: KeyValue | None = None
-
-    async def _bucket(self) -> KeyValue:
-        if self._kv is None:
-            self._kv = await self.bus.kv(subjects.RATE_LIMIT_BUCKET, ttl=MAX_WINDOW_S)
-        return self._kv
+        self._bucket = bus.bucket(subjects.RATE_LIMITS)
 
     async def hit(self, rule: Rule, who: str) -> None:
         """Count one attempt by `who` (an IP, an account); refuse it past the rule's limit."""
@@ -51,14 +45,15 @@ class RateLimiter:
         window = int(now // rule.window_s)
         digest = hashlib.sha256(who.encode()).hexdigest()[:32]  # no addresses or emails in key names
         key = f"{rule.name}.{digest}.{window}"
-        count = await self._increment(await self._bucket(), key)
+        count = await self._increment(key)
         if count > rule.limit:
             retry_after = (window + 1) * rule.window_s - now
             raise DomainError(
                 ErrorCode.RATE_LIMITED, "Too many requests, try again later", {"retry_after": round(retry_after, 1)}
             )
 
-    async def _increment(self, kv: KeyValue, key: str) -> int:
+    async def _increment(self, key: str) -> int:
+        kv = self._bucket  # each step re-creates the bucket if a nats-server restart lost it
         for _ in range(CAS_ATTEMPTS):
             try:
                 entry = await kv.get(key)

@@ -4,7 +4,8 @@ holds a connection of that user, renewed every third of the bucket's TTL.
 The key appears on the user's first connection here and goes with the last one, and each time the
 presence worker is told so it can decide whether the user as a whole came online or went offline.
 If this edge dies, its keys simply expire and the worker's sweep notices: nobody has to clean up
-after a killed edge.
+after a killed edge. If NATS loses the bucket (a nats-server restart loses in-memory buckets), the
+edge's next acknowledged write re-creates it and its renewals put its users' keys back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import re
 import uuid
 
 import nats.errors
-from nats.js.kv import KeyValue
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.kv import kv_stream, kv_subject, presence_bucket, remove_key
@@ -42,25 +42,21 @@ class PresenceBeacon:
         self._settings = settings
         self.edge_id = edge_id(node_name)
         self._users: set[int] = set()
-        self._kv: KeyValue | None = None
-        self._opening = asyncio.Lock()
+        self._bucket = presence_bucket(bus, settings)
         self._renewer: asyncio.Task[None] | None = None
         self._closing = False
+        bus.on_reconnect(self._restore)
 
-    async def _bucket(self) -> KeyValue:
-        if self._kv is not None:
-            return self._kv
-        # Under the lock: the first users arrive together, and each one opening the bucket (and
-        # starting a renewer of its own) renewed every key hundreds of times per period.
-        async with self._opening:
-            if self._kv is None:
-                self._kv = await presence_bucket(self._bus, self._settings)
-                self._renewer = asyncio.create_task(self._renew(), name="presence-renew")
-        return self._kv
+    def _start_renewing(self) -> None:
+        # One renewer per edge, started by the first user (not per user: that renewed every key
+        # hundreds of times per period).
+        if self._renewer is None and not self._closing:
+            self._renewer = asyncio.create_task(self._renew(), name="presence-renew")
 
     async def arrived(self, user_id: int) -> None:
         """The user's first connection on this edge."""
         self._users.add(user_id)
+        self._start_renewing()
         await self._report(user_id, online=True)
 
     async def left(self, user_id: int) -> None:
@@ -71,13 +67,12 @@ class PresenceBeacon:
         await self._report(user_id, online=False)
 
     async def _report(self, user_id: int, *, online: bool) -> None:
+        key = presence_key(user_id, self.edge_id)
         try:
-            kv = await self._bucket()
-            key = presence_key(user_id, self.edge_id)
             if online:
-                await kv.put(key, b"1")
+                await self._bucket.put(key, b"1")
             else:
-                await remove_key(self._bus.jetstream, subjects.PRESENCE_BUCKET, key)
+                await self._bucket.run(lambda _kv: remove_key(self._bus.jetstream, subjects.PRESENCE_BUCKET, key))
             # Told, not asked: a connection must not wait for the worker to announce it (and with
             # thousands of users arriving or leaving at once, the reports queue at the worker).
             changed = PresenceChanged(user_id=user_id, edge_id=self.edge_id, online=online)
@@ -93,7 +88,7 @@ class PresenceBeacon:
         period = self._settings.renew_every_s
         while not self._closing:
             users = tuple(self._users)
-            if self._kv is None or not users:
+            if not users:
                 await asyncio.sleep(period)
                 continue
             # Spread over the period: a thousand renewals at once held up every message behind them,
@@ -101,13 +96,18 @@ class PresenceBeacon:
             size = -(-len(users) // RENEW_SLICES)
             for start in range(0, len(users), size):
                 await asyncio.sleep(period * size / len(users))
-                if self._closing or not await self._renew_slice(users[start : start + size]):
+                renewed = await self._renew_slice(users[start : start + size], check_bucket=start == 0)
+                if self._closing or not renewed:
                     break
 
-    async def _renew_slice(self, users: tuple[int, ...]) -> bool:
+    async def _renew_slice(self, users: tuple[int, ...], *, check_bucket: bool = False) -> bool:
         for user_id in users:
             if user_id not in self._users:
                 continue  # gone since the round began: its key must stay deleted
+            if check_bucket:
+                check_bucket = False
+                await self._renew_acknowledged(user_id)
+                continue
             # A plain publish into the bucket's stream, not a KV put awaiting its acknowledgement:
             # that round trip per user was a seventh of a busy edge's CPU, and a renewal that is
             # lost is covered by the next one, well within the TTL.
@@ -117,6 +117,22 @@ class PresenceBeacon:
                 log.warning("presence renewal failed: %s", exc)
                 return False
         return True
+
+    async def _renew_acknowledged(self, user_id: int) -> None:
+        """A round's first renewal waits for JetStream's acknowledgement. The others are plain
+        publishes, which simply vanish when the bucket's stream is gone; this one notices, and
+        re-creates the bucket, so the round's publishes then put every key of this edge back."""
+        try:
+            await self._bucket.put(presence_key(user_id, self.edge_id), b"1")
+        except (nats.errors.Error, TimeoutError) as exc:
+            log.warning("presence renewal failed: %s", exc)
+
+    async def _restore(self) -> None:
+        """After a reconnection, at once rather than within a period: the server may be a restarted
+        one that lost the bucket with every key this edge holds."""
+        users = tuple(self._users)
+        if users and not self._closing:
+            await self._renew_slice(users, check_bucket=True)
 
     def _subject_of(self, user_id: int) -> str:
         return kv_subject(subjects.PRESENCE_BUCKET, presence_key(user_id, self.edge_id))
@@ -138,7 +154,7 @@ class PresenceBeacon:
             self._renewer.cancel()
             await asyncio.gather(self._renewer, return_exceptions=True)
         users, self._users = tuple(self._users), set()
-        if users and self._kv is not None:
+        if users:
             # All of this edge's keys in one purge (no markers: the sweep lists keys by subject).
             everyone_here = kv_subject(subjects.PRESENCE_BUCKET, presence_key("*", self.edge_id))
             purge = self._bus.jetstream.purge_stream(kv_stream(subjects.PRESENCE_BUCKET), subject=everyone_here)

@@ -7,6 +7,7 @@ edge watches, so edges never hold anything that can mint a token.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
@@ -15,15 +16,19 @@ from datetime import UTC, datetime
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nats.js.errors import KeyNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from nodes.runtime.buckets import Bucket
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import AuthSettings
 from protocols import subjects
 from protocols.envelope import Role
 from protocols.identity import ACCESS_TOKEN_TYPE, PublicKeyRecord
 from storage.models.identity import SigningKey
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "EdDSA"
 
@@ -51,6 +56,7 @@ class TokenSigner:
         self._live = live_keys
         self.audience = auth.audience
         self.ttl_s = auth.access_ttl_s
+        self._republishing = False
 
     @classmethod
     async def open(cls, db: async_sessionmaker[AsyncSession], auth: AuthSettings) -> TokenSigner:
@@ -69,10 +75,26 @@ class TokenSigner:
         return cls(live[0], live, auth)
 
     async def publish(self, bus: Bus) -> None:
-        kv = await bus.kv(subjects.AUTH_KEYS_BUCKET, history=1)
+        """Put the public keys in the bucket; and again after each reconnection if they are gone
+        from it (a nats-server restarted on a fresh store), or no edge could verify a token."""
+        bucket = bus.bucket(subjects.AUTH_KEYS)
         for key in self._live:
-            record = PublicKeyRecord(kid=key.kid, alg=key.alg, public_key_pem=key.public_pem)
-            await kv.put(key.kid, record.model_dump_json().encode())
+            await bucket.put(key.kid, self._record(key))
+        if not self._republishing:
+            self._republishing = True
+            bus.on_reconnect(lambda: self._republish_missing(bucket))
+
+    async def _republish_missing(self, bucket: Bucket) -> None:
+        for key in self._live:
+            try:
+                await bucket.get(key.kid)
+            except KeyNotFoundError:
+                log.warning("public key %s was gone from NATS; publishing it again", key.kid)
+                await bucket.put(key.kid, self._record(key))
+
+    @staticmethod
+    def _record(key: SigningKey) -> bytes:
+        return PublicKeyRecord(kid=key.kid, alg=key.alg, public_key_pem=key.public_pem).model_dump_json().encode()
 
     def access_token(self, user_id: int, role: Role, session_id: str) -> str:
         now = int(time.time())

@@ -99,9 +99,9 @@ async def announce_revoked(deps: IdentityDeps, session_ids: Sequence[str]) -> No
     """Tell every edge to refuse the access tokens of these sessions from now on."""
     if deps.bus is None or not session_ids:
         return
-    kv = await deps.bus.kv(subjects.REVOKED_SESSIONS_BUCKET, ttl=deps.settings.auth.revocation_ttl_s)
+    bucket = deps.bus.bucket(subjects.revoked_sessions_bucket(deps.settings.auth.revocation_ttl_s))
     for session_id in session_ids:
-        await kv.put(session_id, b"1")
+        await bucket.put(session_id, b"1")
 
 
 @handlers.on(Refresh)

@@ -6,8 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from nats.js.kv import KeyValue
-
+from nodes.runtime.buckets import Bucket
 from nodes.runtime.bus import Bus
 from nodes.runtime.kv import presence_bucket
 from nodes.runtime.settings import Settings
@@ -18,15 +17,18 @@ from protocols import subjects
 class PresenceDeps:
     settings: Settings
     bus: Bus
-    state: KeyValue  # `online.<user>` while announced online, `seen.<user>` when last seen
+    # `<user>.<edge>` keys, read by subject (`live_keys`, `has_live_key`), written by the edges.
+    connections: Bucket
+    state: Bucket  # `online.<user>` while announced online, `seen.<user>` when last seen
 
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[PresenceDeps]:
     if bus is None:
         raise RuntimeError("presence lives in NATS KV: it needs the bus")
-    # The handlers read the `<user>.<edge>` keys by subject (`live_keys`, `has_live_key`); the bucket
-    # only has to exist, with the edges' TTL, before the first sweep asks about its stream.
-    await presence_bucket(bus, settings.presence)
-    state = await bus.kv(subjects.PRESENCE_STATE_BUCKET)
-    yield PresenceDeps(settings=settings, bus=bus, state=state)
+    connections = presence_bucket(bus, settings.presence)
+    state = bus.bucket(subjects.PRESENCE_STATE)
+    # Both exist, with the edges' TTL, before the first sweep asks about their streams.
+    for bucket in (connections, state):
+        await bucket.handle()
+    yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state)

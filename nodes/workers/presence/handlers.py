@@ -9,15 +9,17 @@ leave behind in either direction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import nats.errors
 from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 
 from nodes.runtime.deliveries import deliver
 from nodes.runtime.kv import drop_marker, has_live_key, live_keys, remove_key
 from nodes.runtime.worker import Handlers
 from protocols import presence as wire
-from protocols import subjects
 from protocols.chat import ListContacts
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 
@@ -28,13 +30,25 @@ log = logging.getLogger(__name__)
 handlers: Handlers[PresenceDeps] = Handlers(wire.DOMAIN)
 
 
+@contextmanager
+def _nats_trouble() -> Iterator[None]:
+    """NATS failing (restarting, say) is an `unavailable` answer and one log line, not a traceback;
+    a bucket it lost is re-created on the way (`Bucket.run`), so the next try finds it again."""
+    try:
+        yield
+    except (nats.errors.Error, TimeoutError) as exc:
+        log.warning("presence state in NATS unreachable: %r", exc)
+        raise DomainError(ErrorCode.UNAVAILABLE, "presence state unreachable") from None
+
+
 async def _keys(deps: PresenceDeps, pattern: str, *, state: bool = False) -> list[str]:
-    bucket = subjects.PRESENCE_STATE_BUCKET if state else subjects.PRESENCE_BUCKET
-    return await live_keys(deps.bus.nc, bucket, pattern)
+    bucket = deps.state if state else deps.connections
+    return await bucket.run(lambda _kv: live_keys(deps.bus.nc, bucket.name, pattern))
 
 
 async def _connected(deps: PresenceDeps, user_id: int) -> bool:
-    return await has_live_key(deps.bus.jetstream, subjects.PRESENCE_BUCKET, f"{user_id}.*")
+    bucket = deps.connections
+    return await bucket.run(lambda _kv: has_live_key(deps.bus.jetstream, bucket.name, f"{user_id}.*"))
 
 
 async def _announced_online(deps: PresenceDeps, user_id: int) -> bool:
@@ -63,13 +77,14 @@ async def _came_online(deps: PresenceDeps, user_id: int) -> None:
 
 async def _went_offline(deps: PresenceDeps, user_id: int) -> None:
     key = f"online.{user_id}"
+    js, bucket = deps.bus.jetstream, deps.state
     try:
-        entry = await deps.state.get(key)
-        await remove_key(deps.bus.jetstream, subjects.PRESENCE_STATE_BUCKET, key, last=entry.revision)
+        entry = await bucket.get(key)
+        await bucket.run(lambda _kv: remove_key(js, bucket.name, key, last=entry.revision))
     except KeyDeletedError as gone:
         # A marker that an interrupted `remove_key` left: the sweep would meet it every round.
         if gone.entry is not None:
-            await drop_marker(deps.bus.jetstream, subjects.PRESENCE_STATE_BUCKET, key, gone.entry.revision)
+            await drop_marker(js, bucket.name, key, gone.entry.revision)
         return
     except (KeyNotFoundError, KeyWrongLastSequenceError):
         return  # not announced online, or another replica got here first
@@ -95,7 +110,8 @@ async def _settle(deps: PresenceDeps, user_id: int) -> None:
 async def presence_changed(cmd: wire.PresenceChanged, actor: Actor, deps: PresenceDeps) -> Empty:
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "edges only")
-    await _settle(deps, cmd.user_id)
+    with _nats_trouble():
+        await _settle(deps, cmd.user_id)
     return Empty()
 
 
@@ -103,10 +119,11 @@ async def presence_changed(cmd: wire.PresenceChanged, actor: Actor, deps: Presen
 async def sweep_presence(_cmd: wire.SweepPresence, actor: Actor, deps: PresenceDeps) -> Empty:
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "scheduled work only")
-    connected = {wire.user_of_key(key) for key in await _keys(deps, ">")}
-    announced = {int(key.split(".", 1)[1]) for key in await _keys(deps, "online.*", state=True)}
-    for user_id in sorted(connected ^ announced):
-        await _settle(deps, user_id)
+    with _nats_trouble():
+        connected = {wire.user_of_key(key) for key in await _keys(deps, ">")}
+        announced = {int(key.split(".", 1)[1]) for key in await _keys(deps, "online.*", state=True)}
+        for user_id in sorted(connected ^ announced):
+            await _settle(deps, user_id)
     return Empty()
 
 
@@ -117,8 +134,9 @@ async def get_presence(cmd: wire.GetPresence, actor: Actor, deps: PresenceDeps) 
     visible = set(contacts.user_ids) | {me}
     items = []
     now = datetime.now(UTC)
-    for user_id in dict.fromkeys(u for u in cmd.user_ids if u in visible):
-        online = await _announced_online(deps, user_id)
-        last_seen = now if online else await _last_seen(deps, user_id)
-        items.append(wire.UserPresence(user_id=user_id, online=online, last_seen=last_seen))
+    with _nats_trouble():
+        for user_id in dict.fromkeys(u for u in cmd.user_ids if u in visible):
+            online = await _announced_online(deps, user_id)
+            last_seen = now if online else await _last_seen(deps, user_id)
+            items.append(wire.UserPresence(user_id=user_id, online=online, last_seen=last_seen))
     return wire.PresenceList(items=items)

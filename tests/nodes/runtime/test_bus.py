@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pytest
+from nats.aio.msg import Msg
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.worker import Handlers, WorkerRuntime
 from protocols import subjects
-from protocols.envelope import Actor, Command, DomainError, ErrorCode, Event, Message, Role
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, Event, Message, Role, encode_reply
 
 
 class Echoed(Message):
@@ -37,6 +38,13 @@ class Fail(Command[Echoed]):
 
 class Unserved(Command[Echoed]):
     subject: ClassVar[str] = subjects.svc("nobody", "home")
+
+
+class Stall(Command[Echoed]):
+    """Idempotent, served by a test subscriber that takes it and answers only as told."""
+
+    subject: ClassVar[str] = subjects.svc("stall", "get")
+    idempotent: ClassVar[bool] = True
 
 
 class Happened(Event):
@@ -128,6 +136,7 @@ async def test_typed_error_reply_is_raised_at_the_caller(bus: Bus) -> None:
     assert err.value.details == {"why": "test"}
 
 
+@pytest.mark.logs_errors(r"handler for svc\.probe\.fail failed")
 async def test_a_crashing_handler_answers_at_once_instead_of_timing_out(bus: Bus) -> None:
     await serve(bus, "w1")
     loop = asyncio.get_running_loop()
@@ -157,7 +166,7 @@ async def test_a_slow_reply_times_out_and_a_late_one_is_ignored(bus: Bus) -> Non
     await serve(bus, "w1")
     with pytest.raises(DomainError) as err:
         await bus.request(Echo(text="slow", delay=0.5), timeout=0.1)
-    assert err.value.code is ErrorCode.UNAVAILABLE and "timed out" in err.value.message
+    assert err.value.code is ErrorCode.UNAVAILABLE
     await asyncio.sleep(0.6)  # its reply arrives now, for nobody
     many = await asyncio.gather(*(bus.request(Echo(text=str(i))) for i in range(50)))
     assert [r.text for r in many] == [str(i) for i in range(50)]  # each reply reaches its own caller
@@ -240,3 +249,50 @@ async def test_bus_and_worker_reconnect_after_nats_restarts(tmp_path) -> None:  
         await client.close()
         while _worker_buses:
             await _worker_buses.pop().close()
+
+
+async def stalling_worker(bus: Bus, *, answer_copy: int | None = None) -> list[Msg]:
+    """A worker of `Stall` that takes each copy of a request and answers only copy `answer_copy`
+    (counting from 1), as one that took the first and died would look to the caller."""
+    taken: list[Msg] = []
+    worker_bus = await Bus.connect(bus.nc.connected_url.geturl(), name="staller")  # type: ignore[union-attr]
+    _worker_buses.append(worker_bus)
+
+    async def take(msg: Msg) -> None:
+        taken.append(msg)
+        if len(taken) == answer_copy:
+            echoed = Echoed(text="late", user_id=0, role="system", request_id="-", instance="staller")
+            await msg.respond(encode_reply(echoed))
+
+    await worker_bus.subscribe(Stall.subject, take, queue="stall")
+    await worker_bus.synced()
+    return taken
+
+
+async def test_an_unanswered_idempotent_request_fails_within_its_one_deadline(bus: Bus) -> None:
+    taken = await stalling_worker(bus)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(DomainError) as err:
+        await bus.request(Stall(), timeout=1.0)
+    elapsed = loop.time() - started
+    assert elapsed < 2 * 1.0  # retries share the deadline; they used to add a full timeout each
+    assert err.value.code is ErrorCode.UNAVAILABLE
+    assert "svc." not in err.value.message and "unavailable" in err.value.message.lower()
+    assert len(taken) == 2  # it did go out a second time, within the same deadline
+
+
+async def test_a_second_copy_of_an_idempotent_request_is_answered_within_the_deadline(bus: Bus) -> None:
+    taken = await stalling_worker(bus, answer_copy=2)
+    reply = await bus.request(Stall(), timeout=1.0)
+    assert reply.instance == "staller" and len(taken) == 2
+
+
+async def test_waiting_for_a_worker_to_come_stops_at_the_deadline(bus: Bus) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(DomainError) as err:
+        await bus.request(Unserved(), timeout=0.3)
+    # The no-responders backoff alone used to wait 1.55 s, whatever the timeout.
+    assert loop.time() - started < 2 * 0.3
+    assert err.value.code is ErrorCode.UNAVAILABLE and "svc." not in err.value.message
