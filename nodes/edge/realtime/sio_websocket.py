@@ -46,6 +46,15 @@ class DirectSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             "websocket": functools.partial(DirectWebSocket, direct=self._direct),
         }
 
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # engine.io hands over whatever followed its MESSAGE type: bytes, JSON it decoded itself, or
+        # nothing. None of that is a Socket.IO packet of Souk's (JSON text, see sio_packets.py), and
+        # python-socketio would raise on it.
+        if not isinstance(data, str) or not data:
+            log.info("dropped a message from %s that is not a Socket.IO packet", eio_sid)
+            return
+        await super()._handle_eio_message(eio_sid, data)
+
     async def _send_packet(self, eio_sid: str, pkt: socketio.packet.Packet) -> None:
         # python-socketio's own, with the direct path: encoded once, whichever way it goes.
         encoded = pkt.encode()
@@ -97,11 +106,15 @@ class DirectWebSocket:
         await _send_frame(self._sock, message)
 
     async def wait(self) -> str | bytes:
+        """The next frame that is an engine.io packet (engine.io's handler raises on any other)."""
         assert self._sock is not None
-        msg = await self._sock.receive()
-        if not isinstance(msg.data, (bytes, str)):
-            raise OSError("websocket closed")
-        return msg.data
+        while True:
+            msg = await self._sock.receive()
+            if not isinstance(msg.data, (bytes, str)):
+                raise OSError("websocket closed")
+            if _engineio_packet(msg.data) is not None:
+                return msg.data
+            log.info("dropped a frame from %s that is not an engine.io packet", self.handler.__self__.sid)
 
 
 async def _serve(socket: Any, ws: web.WebSocketResponse, direct: Direct) -> None:
@@ -120,8 +133,12 @@ async def _serve(socket: Any, ws: web.WebSocketResponse, direct: Direct) -> None
                 break
             if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):  # closed, or over max_msg_size
                 break
+            pkt = _engineio_packet(msg.data)
+            if pkt is None:
+                log.info("dropped a frame from %s that is not an engine.io packet", socket.sid)
+                continue
             try:
-                await socket.receive(eio_packet.Packet(encoded_packet=msg.data))
+                await socket.receive(pkt)
             except eio_exceptions.UnknownPacketError:
                 pass
             except eio_exceptions.SocketIsClosedError:
@@ -134,6 +151,16 @@ async def _serve(socket: Any, ws: web.WebSocketResponse, direct: Direct) -> None
         # aiohttp cancels this handler when the client's connection drops; the socket must still
         # close, which is what tells Socket.IO (and the hub) that the client left.
         await asyncio.shield(_finish(socket, ws, writer))
+
+
+def _engineio_packet(frame: str | bytes) -> eio_packet.Packet | None:
+    """The frame as an engine.io packet, or None if it is not one engine.io can take."""
+    try:
+        pkt = eio_packet.Packet(encoded_packet=frame)
+    except ValueError:  # empty, a type that is not a digit, broken base64
+        return None
+    # A type past the last one makes engine.io's socket fail where it logs the packet's name.
+    return pkt if 0 <= pkt.packet_type < len(eio_packet.packet_names) else None
 
 
 async def _finish(socket: Any, ws: web.WebSocketResponse, writer: asyncio.Task[None]) -> None:

@@ -19,6 +19,8 @@ validation, unauthorized, rate_limited, unavailable, internal):
 - `typing` {conversation_id, typing?} -> {} (an ack is optional)
 - `catch_up` {positions: {"<conversation_id>": <last seq>}} -> {messages, resync}
 - anything else, or a payload that is not an object of the right fields -> error `validation`.
+- a packet that cannot be read (not JSON, an event name that is not a string or is `connect` or
+  `disconnect`, binary attachments) -> error `validation` if it has an ack id, else it is dropped.
 
 A client's events are handled one at a time, in the order sent.
 
@@ -34,11 +36,11 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats.errors
-import orjson
 import socketio
 from aiohttp import web
 
@@ -50,6 +52,7 @@ from protocols.envelope import Actor, Command, DomainError, ErrorCode, decode_da
 
 from .hub import DeliveryHub
 from .sio_connection import SocketIOConnection
+from .sio_packets import JsonPacket, Malformed, OrjsonJson
 from .sio_websocket import DirectSocketIOServer
 
 log = logging.getLogger(__name__)
@@ -67,13 +70,13 @@ def attach_socketio(
     sio = DirectSocketIOServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(cors_origins) or [],
-        json=_OrjsonJson,
-        serializer=_JsonPacket,
+        json=OrjsonJson,
+        serializer=JsonPacket,
         max_http_buffer_size=MAX_FRAME_BYTES,
         # One event at a time per client: its sends are stored in the order it sent them.
         async_handlers=False,
         logger=False,
-        engineio_logger=False,
+        engineio_logger=EngineIOLog(logging.getLogger("engineio.server"), {}),
     )
     sio.attach(app, socketio_path="/socket.io/")
     gateway = SocketIOGateway(sio, verifier, bus, hub)
@@ -84,6 +87,19 @@ def attach_socketio(
 
     app.on_shutdown.append(close)
     return sio
+
+
+class EngineIOLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """engine.io's log, told apart from the edge's own faults. What engine.io logs as an error is the
+    client's doing (an unknown session, a request the transport cannot take), and a long-polling
+    payload it cannot read it logs as its own crash, traceback and all: one warning line each."""
+
+    def error(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        self.warning(msg, *args, **kwargs)
+
+    def exception(self, msg: object, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        failure = sys.exc_info()[1]
+        self.warning("%s: %r", msg, failure, **kwargs)
 
 
 class SocketIOGateway:
@@ -137,7 +153,12 @@ class SocketIOGateway:
             await connection.stop()
             await self.hub.unregister(connection.actor.user_id, connection)
 
-    async def unknown(self, event: str, sid: str, *_args: Any) -> Ack:
+    async def unknown(self, event: str | Malformed, sid: str, *_args: Any) -> Ack:
+        """An event no handler takes, or a packet that could not be read (see `sio_packets.py`); the
+        ack goes back only if the client asked for one."""
+        if isinstance(event, Malformed):
+            log.info("malformed socket.io packet from %s: %s", sid, event.reason)
+            return _error(DomainError(ErrorCode.VALIDATION, event.reason))
         return _error(DomainError(ErrorCode.VALIDATION, f"unknown event {event[:64]!r}"))
 
     async def close(self) -> None:
@@ -239,24 +260,3 @@ def _error(exc: DomainError) -> Ack:
     if exc.details:
         error["details"] = exc.details
     return {"ok": False, "error": error}
-
-
-class _OrjsonJson:
-    """python-socketio's pluggable JSON module, backed by orjson."""
-
-    @staticmethod
-    def dumps(obj: Any, **_kw: Any) -> str:
-        return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
-
-    @staticmethod
-    def loads(raw: str | bytes, **_kw: Any) -> Any:
-        return orjson.loads(raw)
-
-
-class _JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
-    """Packets that are JSON only. python-socketio walks every payload looking for bytes to send as
-    binary attachments, a tenth of an edge's time under chat load; Souk never sends bytes."""
-
-    @classmethod
-    def data_is_binary(cls, data: Any) -> bool:
-        return False

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode
-from protocols.identity import ChangePassword, ClientInfo, Login, LoginKind, SignedIn
+from protocols.identity import ChangePassword, Login, LoginKind, SignedIn
 from storage.models.identity import User
 
 from .accounts import current_user
 from .deps import IdentityDeps
 from .handlers import handlers
+from .limits import account_key
 from .normalize import email_key, phone_e164, username_key
 from .profiles import profile
 from .sessions import announce_revoked, revoke_user_sessions, start_session
@@ -52,9 +53,13 @@ async def _verified(deps: IdentityDeps, user: User | None, password: str) -> boo
 @handlers.on(Login)
 async def login(cmd: Login, _actor: Actor, deps: IdentityDeps) -> SignedIn:
     key = _account_key(cmd.kind, cmd.identifier)
-    await deps.limits.login(cmd.client, f"{cmd.kind.value}:{key or cmd.identifier.strip().lower()}")
+    await deps.limits.login_from(cmd.client)
     async with deps.db() as db:
         user = await _find(db, cmd.kind, key) if key else None
+    # An identifier that names no account has a budget of its own, so that it is refused exactly as
+    # often, and alike, as one that does.
+    named = f"{cmd.kind.value}:{key or cmd.identifier.strip().lower()}"
+    await deps.limits.login_to(account_key(user.id) if user is not None else named)
     if not await _verified(deps, user, cmd.password) or user is None:
         raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
     new_hash = None
@@ -74,7 +79,9 @@ async def change_password(cmd: ChangePassword, actor: Actor, deps: IdentityDeps)
     """Every other session of the account ends; the one asking stays signed in."""
     async with deps.db() as db:
         user = await current_user(db, actor)
-    await deps.limits.login(ClientInfo(), f"password:{user.id}")  # guesses at the current one
+    # Guesses at the current one, on a budget apart from sign-ins: someone guessing at the account
+    # must not keep its owner from changing the password.
+    await deps.limits.login_to(f"password:{user.id}")
     if not user.password_hash or not await deps.passwords.verify(user.password_hash, cmd.old_password):
         raise DomainError(ErrorCode.UNAUTHORIZED, "Incorrect current password", {"field": "old_password"})
     new_hash = await deps.passwords.hash(cmd.new_password)

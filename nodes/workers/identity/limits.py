@@ -11,6 +11,12 @@ from nodes.runtime.settings import LimitSettings
 from protocols.identity import ClientInfo
 
 
+def account_key(user_id: int) -> str:
+    """What the login limit counts an existing account by, whichever identifier named it (its email,
+    username or phone): otherwise each of them would have a budget of its own."""
+    return f"user:{user_id}"
+
+
 class IdentityLimits:
     def __init__(self, limiter: RateLimiter | None, settings: LimitSettings) -> None:
         self._limiter = limiter
@@ -27,8 +33,12 @@ class IdentityLimits:
         if self._limiter is not None and who:
             await self._limiter.hit(rule, who)
 
-    async def login(self, client: ClientInfo, account: str) -> None:
+    async def login_from(self, client: ClientInfo) -> None:
+        """A password guess from the client's address, whichever account it names."""
         await self._hit(self.login_ip, client.ip)
+
+    async def login_to(self, account: str) -> None:
+        """A password guess at one account (see `account_key`), whichever address it comes from."""
         await self._hit(self.login_account, account)
 
     async def code(self, client: ClientInfo) -> None:
