@@ -86,7 +86,7 @@ async def main(total: int, concurrency: int, database_url: str | None) -> None:
         await upgrade(database)
         port = free_port()
         env = {
-            **os.environ, "SOUK_NATS_URL": url, "SOUK_DATABASE_URL": database, "SOUK_EDGE_PORT": str(port),
+            **os.environ, "SOUK_NATS_URL": url, "SOUK_DATABASE_URL": database, "SOUK_EDGE_PORT": str(port), "SOUK_EDGE_METRICS_PORT": "0",
             "SOUK_LOG_LEVEL": "WARNING", "SOUK_PATHS_VAR_DIR": tmp, "SOUK_LIMITS_LOGIN_PER_ACCOUNT": "1000000000",
             "SOUK_LIMITS_LOGIN_PER_IP": "1000000000", "SOUK_LIMITS_REFRESH_PER_IP": "1000000000",
         }  # fmt: skip

@@ -282,7 +282,7 @@ async def run_souk(args: argparse.Namespace, tmp: str) -> None:
     env = {
         **os.environ, "SOUK_NATS_URL": url, "SOUK_DATABASE_URL": database, "SOUK_LOG_LEVEL": "WARNING",
         "SOUK_PATHS_VAR_DIR": tmp, "SOUK_LIMITS_REGISTER_PER_IP": "1000000000",
-        "SOUK_LIMITS_LOGIN_PER_IP": "1000000000",
+        "SOUK_LIMITS_LOGIN_PER_IP": "1000000000", "SOUK_EDGE_METRICS_PORT": "0",
     }  # fmt: skip
     souk = str(Path(sys.executable).parent / "souk")
     processes = [await spawn(env, souk, "worker", "identity", "chat", "notify", "presence")]

@@ -17,7 +17,7 @@ from nodes.runtime.context import configure_logging
 from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.lifecycle import stop_event_on_signals
 from nodes.runtime.metrics import start_metrics_listener
-from nodes.runtime.settings import Settings, load_settings
+from nodes.runtime.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("souk")
 
@@ -91,7 +91,16 @@ async def cmd_edge(settings: Settings, args: argparse.Namespace) -> None:
     stop = stop_event_on_signals()
     bus = await _connect(settings, f"edge:{args.port}", echo=False)
     edge = RunningEdge()
-    await edge.start(bus, settings, host=args.host or settings.edge.host, port=args.port or settings.edge.port)
+    try:
+        await edge.start(
+            bus,
+            settings,
+            host=args.host or settings.edge.host,
+            port=args.port or settings.edge.port,
+            metrics_port=args.metrics_port,
+        )
+    except OSError as exc:  # a port taken: say which, without a traceback
+        sys.exit(f"souk edge: {exc} (each edge on a host needs its own --port and --metrics-port)")
     log.info("edge listening on %s:%s", args.host or settings.edge.host, args.port or settings.edge.port)
     await stop.wait()
     await edge.stop()
@@ -162,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
     edge = sub.add_parser("edge", help="one edge node")
     edge.add_argument("--port", type=int, default=0)
     edge.add_argument("--host", default="")
+    edge.add_argument("--metrics-port", type=int, default=None, help="/metrics listener; 0: none")
     edge.set_defaults(fn=cmd_edge)
     worker = sub.add_parser("worker", help="workers of the named domains")
     worker.add_argument("domains", nargs="+")
@@ -179,7 +189,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.exit(f"souk: bad settings: {exc}")
     configure_logging(settings.log.level)
     event_loop.tune_gc(settings.app.gc_threshold)
     fn: Command = args.fn

@@ -16,7 +16,8 @@ from .cors import cors_middleware
 from .docs import setup_docs
 from .http import Endpoint, SurfaceRoutes
 from .media import setup_media
-from .middleware import authenticate, errors, request_context
+from .middleware import authenticate, errors, request_context, secure_responses
+from .plain_text import plain_text
 from .realtime.hub import DeliveryHub
 from .realtime.presence import PresenceBeacon
 from .realtime.socketio import attach_socketio
@@ -41,9 +42,12 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
         raise ValueError("an edge's bus must not hear its own publishes: Bus.connect(..., echo=False)")
     app = web.Application(
         client_max_size=settings.edge.max_body_bytes,
-        middlewares=[request_context, cors_middleware(settings.edge.cors_origins), errors, authenticate],
+        middlewares=[
+            request_context, cors_middleware(settings.edge.cors_origins), errors, plain_text, authenticate
+        ],
     )
     verifier = TokenVerifier(keyring, settings.auth)
+    secure_responses(app, settings.edge)
     app[SETTINGS] = settings
     app[BUS] = bus
     app[LIMITER] = RateLimiter(bus)

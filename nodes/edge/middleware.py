@@ -1,15 +1,18 @@
-"""Edge middleware: request ids, metrics, token verification and errors in each contract's shape."""
+"""Edge middleware: request ids, metrics, token verification, errors in each contract's shape, and
+the security headers every answer carries."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
+from dataclasses import dataclass
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from nodes.runtime import metrics
 from nodes.runtime.context import current_request_id, new_request_id
+from nodes.runtime.settings import EdgeSettings
 from protocols.envelope import DomainError, ErrorCode
 
 from .auth import InvalidToken, bearer_token
@@ -22,6 +25,8 @@ log = logging.getLogger(__name__)
 REQUEST_ID_HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 ACCESS_COOKIE = "access_token"
+SERVER_NAME = "souk"  # aiohttp's default names its own and Python's versions
+NO_FRAMING = "frame-ancestors 'none'"
 
 
 def endpoint_of(request: web.Request) -> Endpoint | None:
@@ -68,6 +73,13 @@ def error_response(request: web.Request, error: DomainError, status: int | None 
     return json_response(body, status=status, headers=headers)
 
 
+def unrouted_error(status: int, message: str) -> web.Response:
+    """An error answer to a request that reached no route (aiohttp's parser refused it, say), in the
+    format of paths the edge does not know."""
+    body = detail_only(status, CODE_OF_STATUS.get(status, ErrorCode.VALIDATION), message, {})
+    return json_response(body, status=status, headers={REQUEST_ID_HEADER: new_request_id()})
+
+
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure leaves as the contract's error body; nothing leaks a traceback."""
@@ -99,3 +111,34 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if endpoint is not None and endpoint.auth and request.get(ACTOR) is None:
         raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
     return await handler(request)
+
+
+@dataclass(frozen=True)
+class SecurityHeaders:
+    """What every answer carries. Routes, errors, redirects, static files and the Socket.IO, WebSocket
+    and SSE handshakes get it from `on_prepare`; what aiohttp's parser refuses, from `apply`."""
+
+    hsts_max_age_s: int = 0
+
+    @classmethod
+    def of(cls, settings: EdgeSettings) -> SecurityHeaders:
+        return cls(hsts_max_age_s=settings.hsts_max_age_s)
+
+    def apply(self, response: web.StreamResponse) -> None:
+        headers = response.headers
+        headers[hdrs.SERVER] = SERVER_NAME
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.content_type == "text/html":
+            # Framed unseen by another site, a page of ours could be clicked through (clickjacking).
+            headers["X-Frame-Options"] = "DENY"
+            headers.setdefault("Content-Security-Policy", NO_FRAMING)
+        if self.hsts_max_age_s > 0:
+            headers["Strict-Transport-Security"] = f"max-age={self.hsts_max_age_s}"
+
+    async def on_prepare(self, _request: web.Request, response: web.StreamResponse) -> None:
+        self.apply(response)
+
+
+def secure_responses(app: web.Application, settings: EdgeSettings) -> None:
+    app.on_response_prepare.append(SecurityHeaders.of(settings).on_prepare)

@@ -20,9 +20,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.toml"
 
 
+ENVIRONMENTS = ("development", "production")
+
+
 @dataclass(frozen=True)
 class AppSettings:
-    environment: str = "development"  # development | production
+    environment: str = "development"  # see ENVIRONMENTS
     event_loop: str = "uvloop"  # uvloop | asyncio (the standard library's; also where uvloop is missing)
     gc_threshold: int = 50_000  # allocations between young garbage collections; 0: Python's default
 
@@ -53,6 +56,8 @@ class EdgeSettings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     trust_forwarded_for: bool = False
+    metrics_port: int = 9110  # /metrics on its own listener, never the public port; 0: none
+    hsts_max_age_s: int = 0  # Strict-Transport-Security; 0: no header (clients not on HTTPS only)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ class PresenceSettings:
 class WorkerSettings:
     domains: tuple[str, ...] = ("identity", "chat", "notify", "presence")
     max_inflight: int = 256
-    metrics_port: int = 0  # 0: no metrics listener (in `souk run` the edge serves them)
+    metrics_port: int = 0  # 0: no metrics listener (in `souk run` the edge's listener serves them)
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,30 @@ def load_settings(
         sections[section.name] = replace(
             current, **{k: _coerce(getattr(current, k), v, k) for k, v in overrides.items()}
         )
-    return replace(settings, **sections)
+    return checked(replace(settings, **sections))
+
+
+# Per section: the backend that writes what it sends to the log, and the one that delivers. In
+# production that log would hold live reset and verification links and sign-in codes for whoever
+# reads logs, so the first is refused there.
+LOGGING_BACKENDS = {"mail": ("console", "smtp"), "sms": ("console", "http")}
+
+
+def checked(settings: Settings) -> Settings:
+    """Refuse settings that would start but be unsafe, naming the setting to change."""
+    environment = settings.app.environment
+    if environment not in ENVIRONMENTS:
+        raise SettingsError(f"app.environment must be one of {list(ENVIRONMENTS)}, not {environment!r}")
+    if environment != "production":
+        return settings
+    for section, (logging_backend, delivering) in LOGGING_BACKENDS.items():
+        if getattr(settings, section).backend == logging_backend:
+            raise SettingsError(
+                f'{section}.backend = "{logging_backend}" writes every message to the log, live links and '
+                f'codes included: refused with app.environment = "production". Set [{section}] backend = '
+                f'"{delivering}" (or SOUK_{section.upper()}_BACKEND={delivering}) and configure it.'
+            )
+    return settings
 
 
 def _coerce(default: Any, value: Any, name: str) -> Any:

@@ -44,6 +44,7 @@ async def test_run_serves_health_and_docs_then_stops_cleanly(tmp_path: Path) -> 
     env = {
         **os.environ,
         "SOUK_EDGE_PORT": str(port),
+        "SOUK_EDGE_METRICS_PORT": str(free_port()),
         "SOUK_PATHS_VAR_DIR": str(tmp_path / "var"),
         "SOUK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'var' / 'souk.db'}",
     }

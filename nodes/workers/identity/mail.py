@@ -29,7 +29,8 @@ class MailBackend(Protocol):
 
 
 class ConsoleMail:
-    """Development: the mail goes to the log (links included, so a developer can follow them)."""
+    """Development: the mail goes to the log, links included, so a developer can follow them. The
+    settings refuse this backend in production (`nodes.runtime.settings.checked`)."""
 
     async def send(self, mail: Mail) -> None:
         log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.text)

@@ -21,6 +21,8 @@ class SmsSender(Protocol):
 
 
 class ConsoleSms:
+    """Development: the text, code included, goes to the log; refused in production, as ConsoleMail."""
+
     async def send(self, phone: str, text: str) -> None:
         log.info("sms to %s: %s", phone, text)
 
