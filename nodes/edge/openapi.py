@@ -8,6 +8,16 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from .errors import (
+    ADVISOR_CODES,
+    FREEMARKET_ERROR_TYPES,
+    ErrorFormat,
+    advisor,
+    autos_and_advisor,
+    detail_only,
+    freemarket,
+    garage,
+)
 from .http import Endpoint
 
 Schema = dict[str, Any]
@@ -17,9 +27,10 @@ PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 REF_PREFIX = "#/components/schemas/"
 REF_TEMPLATE = REF_PREFIX + "{model}"
 STATUS_TEXT = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+    101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
     403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
-    429: "Too Many Requests", 503: "Service Unavailable",
+    414: "URI Too Long", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
+    503: "Service Unavailable",
 }
 
 
@@ -80,6 +91,116 @@ def _hoist(
             )
 
 
+# --- error answers --------------------------------------------------------------------------------
+# Each contract's error body as `errors.py` renders it, so that every 4xx can be held to a schema.
+
+VALIDATION_ITEM = "ValidationErrorItem"
+FIELD_MESSAGES = {"type": "array", "items": {"type": "string"}}
+DETAIL = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"$ref": REF_PREFIX + VALIDATION_ITEM}}]}
+ADVISOR_ERROR: Schema = {
+    "type": "object",
+    "required": ["code", "message", "details"],
+    "properties": {
+        "code": {"type": "string", "enum": sorted(set(ADVISOR_CODES.values()))},
+        "message": {"type": "string"},
+        "details": {"type": "object"},
+    },
+}
+ERROR_SCHEMAS: dict[str, Schema] = {
+    VALIDATION_ITEM: {  # pydantic's error as FastAPI lists it
+        "type": "object",
+        "required": ["loc", "msg", "type"],
+        "properties": {
+            "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+    },
+    "DetailError": {"type": "object", "required": ["detail"], "properties": {"detail": DETAIL}},
+    "FreeMarketError": {
+        "type": "object",
+        "required": ["detail", "status_code", "error_type"],
+        "properties": {
+            "detail": {"type": "string"},
+            "status_code": {"type": "integer"},
+            "error_type": {"type": "string", "enum": sorted(set(FREEMARKET_ERROR_TYPES.values()))},
+        },
+    },
+    "MembershipAutoError": {  # DRF: the message, and a list of messages per field a validation names
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+        "additionalProperties": FIELD_MESSAGES,
+    },
+    "CarAdvisorError": {"type": "object", "required": ["error"], "properties": {"error": ADVISOR_ERROR}},
+    "SharedAuthError": {
+        "type": "object",
+        "required": ["detail", "error"],
+        "properties": {"detail": DETAIL, "error": ADVISOR_ERROR},
+    },
+}
+ERROR_BODY: dict[ErrorFormat, str] = {
+    detail_only: "DetailError",
+    freemarket: "FreeMarketError",
+    garage: "MembershipAutoError",
+    advisor: "CarAdvisorError",
+    autos_and_advisor: "SharedAuthError",
+}
+HEADERS: dict[str, Schema] = {
+    "RequestId": {"description": "The request's id, as the logs name it", "required": True, "schema": {"type": "string"}},
+    "RetryAfter": {"description": "Seconds to wait", "required": True, "schema": {"type": "integer", "minimum": 1}},
+}
+REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
+RETRY_AFTER = {"$ref": "#/components/headers/RetryAfter"}
+
+
+# Refused by the HTTP parser before any route is known (edge/server.py), so in the format of paths the
+# edge does not know, on every route.
+BEFORE_ROUTING = {414: "DetailError", 431: "DetailError"}
+
+
+def _edge_errors(ep: Endpoint) -> set[int]:
+    """What the edge may answer on a route whatever the route declares."""
+    if 101 in ep.responses:
+        return {400, *BEFORE_ROUTING}  # 400: a plain request to a WebSocket endpoint, not a handshake
+    # Control characters in the query or path (edge/plain_text.py), on any route: 422 where the
+    # contract answers its schema errors that way.
+    implied = {422 if 422 in ep.responses else 400, *BEFORE_ROUTING}
+    if ep.auth:
+        implied.add(401)
+    if ep.body is not None:
+        implied.add(413)  # over `edge.max_body_bytes`
+    if any(400 <= status < 500 for status in ep.responses):
+        implied.add(503)  # a route that can fail asks a worker, which may not answer in time
+    return implied
+
+
+def _error_response(ep: Endpoint, status: int) -> Schema:
+    body = BEFORE_ROUTING.get(status) or ERROR_BODY.get(ep.surface.error_format)
+    if body is None:
+        raise ValueError(f"no schema for the error body of surface {ep.surface.name!r}")
+    response: Schema = {"content": {"application/json": {"schema": {"$ref": REF_PREFIX + body}}}}
+    if status in (429, 503):
+        response["headers"] = {"Retry-After": RETRY_AFTER}
+    return response
+
+
+def _responses(ep: Endpoint, refs: dict[ModelKey, Schema]) -> dict[str, Schema]:
+    declared: dict[int, type[BaseModel] | None] = {status: None for status in _edge_errors(ep)}
+    declared.update(ep.responses)
+    responses: dict[str, Schema] = {}
+    for status, model in sorted(declared.items()):
+        response: Schema = {"description": STATUS_TEXT.get(status, str(status))}
+        if model is not None:
+            response["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
+        elif status >= 400:
+            response.update(_error_response(ep, status))
+        if status != 101:  # set by the request middleware, which an upgrade has left behind
+            response["headers"] = {"X-Request-ID": REQUEST_ID, **response.get("headers", {})}
+        responses[str(status)] = response
+    return responses
+
+
 def _operation_id(ep: Endpoint, taken: set[str]) -> str:
     base = f"{ep.surface.name}_{getattr(ep.handler, '__name__', 'handler')}"
     candidate, n = base, 2
@@ -114,6 +235,9 @@ def _query_parameters(ref: Schema, schemas: dict[str, Schema]) -> list[Schema]:
 
 def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, description: str) -> dict[str, Any]:
     refs, schemas = _hoist(_schemas_by_surface(endpoints))
+    if clash := ERROR_SCHEMAS.keys() & schemas.keys():
+        raise ValueError(f"models named like the error bodies: {sorted(clash)}")
+    schemas = {**schemas, **ERROR_SCHEMAS}
     paths: dict[str, dict[str, Any]] = {}
     taken: set[str] = set()
     tags: dict[str, None] = {}
@@ -124,7 +248,6 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, descri
             "operationId": _operation_id(ep, taken),
             "summary": ep.summary,
             "tags": [ep.surface.title],
-            "responses": {},
         }
         params = _path_parameters(ep.path)
         if ep.query is not None:
@@ -136,11 +259,7 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, descri
                 "required": True,
                 "content": {ep.content_type: {"schema": surface_refs[(ep.body, "validation")]}},
             }
-        for status, model in sorted(ep.responses.items()):
-            response: dict[str, Any] = {"description": STATUS_TEXT.get(status, str(status))}
-            if model is not None:
-                response["content"] = {"application/json": {"schema": surface_refs[(model, "serialization")]}}
-            operation["responses"][str(status)] = response
+        operation["responses"] = _responses(ep, surface_refs)
         if ep.auth:
             operation["security"] = [{"bearerAuth": []}]
         # OpenAPI path templates carry no aiohttp regex (`{id:\d+}` -> `{id}`).
@@ -152,6 +271,7 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, descri
         "paths": paths,
         "components": {
             "schemas": schemas,
+            "headers": HEADERS,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }

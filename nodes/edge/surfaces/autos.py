@@ -393,7 +393,7 @@ async def delete_me(request: web.Request) -> web.Response:
 
 
 @routes.put("/api/v1/users/me/password", body=PasswordBody, auth=True,
-            responses={200: MessageOut, 400: None, 401: None, 422: None})  # fmt: skip
+            responses={200: MessageOut, 400: None, 401: None, 422: None, 429: None})  # fmt: skip
 @fastapi_validation
 async def change_password(request: web.Request) -> web.Response:
     """Change password; every other session ends."""

@@ -58,6 +58,7 @@ from protocols.chat import (
     SetBlocked,
 )
 from protocols.envelope import DomainError, ErrorCode
+from protocols.fields import INT32_MAX
 
 from .autos import SURFACE
 
@@ -67,7 +68,7 @@ B = TypeVar("B", bound=BaseModel)
 PREFIX = "/api/v1/chat/dialogs"
 BUYER, SELLER = "buyer", "seller"
 AD_DIALOG = ConversationKind.AD_DIALOG  # every command names it: other contracts' conversations are not found
-ID_MAX = 2**63 - 1
+ID_MAX = INT32_MAX  # ids are 32-bit integer columns (protocols.fields)
 PAGE_NUMBER_MAX = 1_000_000
 # Set on a validation error whose `errors` are located FastAPI's way; such an error answers 422.
 LOCATED = "located"
@@ -197,9 +198,11 @@ def unprocessable(where: str, errors: list[Any], message: str) -> DomainError:
 
 
 def _relocated(exc: DomainError, where: str) -> DomainError:
-    errors = exc.details.get("errors")
-    if exc.code is not ErrorCode.VALIDATION or not isinstance(errors, list):
+    if exc.code is not ErrorCode.VALIDATION:
         return exc
+    errors = exc.details.get("errors")
+    if not isinstance(errors, list):  # nothing a model could read (a body that is not JSON): FastAPI's 422 too
+        errors = [{"type": "json_invalid" if where == "body" else "value_error", "loc": [], "msg": exc.message}]
     return unprocessable(where, errors, exc.message)
 
 

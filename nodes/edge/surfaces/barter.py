@@ -401,7 +401,7 @@ async def logout(request: web.Request) -> web.Response:
 
 
 @routes.post("/auth/change-password", body=PasswordBody, auth=True,
-             responses={200: MessageOut, 400: None, 401: None})  # fmt: skip
+             responses={200: MessageOut, 400: None, 401: None, 429: None})  # fmt: skip
 async def change_password(request: web.Request) -> web.Response:
     """Change the password; every other session ends. A wrong old password is 400."""
     body = await read_body(request, PasswordBody)

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, create_model
 
+from nodes.edge import errors
 from nodes.edge.http import Surface, SurfaceRoutes
 from nodes.edge.openapi import build_openapi
 from tests.support.openapi import refs
@@ -63,7 +64,8 @@ def test_every_ref_resolves_and_operations_are_unique() -> None:
     doc = spec()
     assert doc["openapi"] == "3.1.0" and "Socket.IO" in doc["info"]["description"]
     for ref in refs(doc):
-        assert ref.startswith(REF_PREFIX) and ref.removeprefix(REF_PREFIX) in doc["components"]["schemas"], ref
+        kind, _, name = ref.removeprefix("#/components/").partition("/")
+        assert ref.startswith("#/components/") and name in doc["components"][kind], ref
     ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
     assert ids == ["autos_list_items", "autos_handler", "barter_list_items"]
     assert doc["tags"] == [{"name": "MillionAvto"}, {"name": "FreeMarket"}]
@@ -86,7 +88,9 @@ def test_clashing_names_are_prefixed_by_surface_and_shared_models_merged() -> No
     barter_out = doc["paths"]["/items"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert resolve(doc, autos_out)["properties"].keys() == {"id", "shared"}
     assert resolve(doc, barter_out)["properties"].keys() == {"title", "shared"}
-    assert doc["paths"]["/items"]["get"]["responses"]["404"] == {"description": "Not Found"}
+    assert doc["paths"]["/items"]["get"]["responses"]["404"]["content"] == {
+        "application/json": {"schema": {"$ref": REF_PREFIX + "DetailError"}}
+    }
     assert spec() == doc  # deterministic
 
 
@@ -98,3 +102,27 @@ def test_path_params_auth_and_body_content_type() -> None:
     assert "security" not in doc["paths"]["/ads"]["get"]
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert op["requestBody"]["content"]["multipart/form-data"]["schema"] == {"$ref": REF_PREFIX + "Shared"}
+
+
+def test_every_error_answer_has_its_contracts_body_and_the_edges_own_are_added() -> None:
+    """4xx/503 in the surface's error body; 400 (control characters), 401 (auth), 413 (a body) and
+    503 (a worker behind) added to what a route declares; an upgrade adds only its 400; 414 and 431
+    (refused before routing) everywhere, in the body of paths the edge does not know."""
+    autos = SurfaceRoutes(Surface(name="autos", title="MillionAvto"))
+    garage = SurfaceRoutes(Surface(name="garage", title="Membership Auto", error_format=errors.garage))
+    garage.post("/threads", body=Shared, auth=True, responses={201: Shared, 404: None})(handler)
+    autos.get("/ws", responses={101: None})(handler)
+    autos.get("/health", responses={200: Shared})(handler)
+    doc = build_openapi(garage.endpoints + autos.endpoints, title="T", version="1", description="")
+    post = doc["paths"]["/threads"]["post"]["responses"]
+    assert set(post) == {"201", "400", "401", "404", "413", "414", "431", "503"}
+    for status in ("400", "401", "404", "413", "503"):
+        assert post[status]["content"]["application/json"]["schema"] == {"$ref": REF_PREFIX + "MembershipAutoError"}
+    assert set(post["503"]["headers"]) == {"X-Request-ID", "Retry-After"}
+    for status in ("414", "431"):
+        assert post[status]["content"]["application/json"]["schema"] == {"$ref": REF_PREFIX + "DetailError"}
+    assert set(doc["paths"]["/ws"]["get"]["responses"]) == {"101", "400", "414", "431"}
+    assert "headers" not in doc["paths"]["/ws"]["get"]["responses"]["101"]
+    assert set(doc["paths"]["/health"]["get"]["responses"]) == {"200", "400", "414", "431"}
+    body = doc["components"]["schemas"]["MembershipAutoError"]
+    assert body["required"] == ["error"] and body["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
