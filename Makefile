@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: each test boots its own cluster on free ports, so they run side by side.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench procfile clean
 
@@ -16,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/souk run
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports

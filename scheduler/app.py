@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,6 +26,7 @@ class SchedulerApp:
         self.jobs = {job.name: job for job in jobs}
         self.lease = LeaderLease(bus, ttl_s=settings.scheduler.lease_ttl_s, holder_id=holder_id)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._stopping = False
         for job in jobs:
             self._scheduler.add_job(
                 self.tick,
@@ -38,11 +40,13 @@ class SchedulerApp:
             )
 
     async def start(self) -> None:
+        self._stopping = False
         await self.lease.start()
         self._scheduler.start()
 
     async def stop(self) -> None:
         """Stop firing (in-flight runs are cancelled), then hand the lease over at once."""
+        self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         await self.lease.stop()
@@ -52,7 +56,13 @@ class SchedulerApp:
         if not self.lease.held:
             metrics.JOB_RUNS.labels(name, "not_leader").inc()
             return
-        await self.run_job_now(name)
+        try:
+            await self.run_job_now(name)
+        except asyncio.CancelledError:
+            # APScheduler logs a cancelled run as a crash, traceback and all; a stop is not one.
+            if not self._stopping:
+                raise
+            log.info("job %s cancelled: the scheduler is stopping", name)
 
     async def run_job_now(self, name: str) -> str:
         """Run a job once, ignoring its schedule and the lease (operators and tests); returns the outcome:

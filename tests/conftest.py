@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,8 +23,11 @@ from nodes.workers import KNOWN_DOMAINS
 from nodes.workers.serve import RunningWorkers
 from storage.migrate import upgrade
 from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
+from tests.support.edge_server import EdgeTestServer
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
+from tests.support.tracebacks import MARKER, watching
+
 
 @functools.cache
 def _process_loop() -> dict[str, LoopFactory] | None:
@@ -34,6 +38,17 @@ def _process_loop() -> dict[str, LoopFactory] | None:
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, LoopFactory] | None:
     """The tests run on the event loop the processes run on (`[app] event_loop`, uvloop by default)."""
     return _process_loop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(*patterns): log messages at ERROR this test expects")
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_tracebacks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """First set up, last torn down: what the cluster logs while it stops counts too."""
+    with watching(request.node):
+        yield
 
 
 POSTGRES_ADMIN_URL = os.environ.get("SOUK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -48,18 +63,28 @@ async def nats_server(tmp_path: Path) -> AsyncIterator[EmbeddedNats]:
     await server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'souk.db'}"
-        return
+@asynccontextmanager
+async def scratch_postgres() -> AsyncIterator[str]:
+    """A PostgreSQL database of the test's own, dropped after it; the test is skipped where no server
+    answers (failed instead under SOUK_TEST_REQUIRE_POSTGRES=1, as on CI)."""
     if not await postgres_available(POSTGRES_ADMIN_URL):
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL required but not answering at {POSTGRES_ADMIN_URL}")
         pytest.skip(f"no PostgreSQL answers at {POSTGRES_ADMIN_URL}")
     url = await create_scratch_database(POSTGRES_ADMIN_URL)
-    yield url
-    await drop_scratch_database(POSTGRES_ADMIN_URL, url)
+    try:
+        yield url
+    finally:
+        await drop_scratch_database(POSTGRES_ADMIN_URL, url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'souk.db'}"
+        return
+    async with scratch_postgres() as url:
+        yield url
 
 
 def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Settings:
@@ -95,7 +120,8 @@ async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: 
     await keyring.watch(bus)
     closers.extend([keyring.close, bus.close])
     app = create_app(settings, bus, keyring, node_name=name)
-    return await aiohttp_client(app)  # type: ignore[operator, no-any-return]
+    # Served as `souk edge` serves it, so a request aiohttp's parser refuses is answered the same.
+    return await aiohttp_client(EdgeTestServer(app))  # type: ignore[operator, no-any-return]
 
 
 @pytest.fixture

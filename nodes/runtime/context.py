@@ -31,3 +31,6 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Two INFO lines on every firing of every job ("Running job", "executed successfully") drown an
+    # operator's log; its warnings and errors still come through.
+    logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))

@@ -96,3 +96,21 @@ async def test_scheduled_firings_publish_nothing_until_the_lease_is_gained(
         assert set(identity.actors) == {Actor.system()}
     finally:
         await app.stop()
+
+
+async def test_stopping_during_a_run_logs_no_crash(buses: list[Bus], caplog: pytest.LogCaptureFixture) -> None:
+    """A run still waiting for its worker when the scheduler stops is cancelled quietly: a stop is not
+    a crash (APScheduler logs a cancelled run at ERROR, with a traceback)."""
+    started = asyncio.Event()
+
+    async def never_answers(_msg: Msg) -> None:
+        started.set()  # and never respond: the run waits on its request
+
+    await buses[2].nc.subscribe(PurgeExpiredSessions.subject, cb=never_answers)
+    await buses[2].nc.flush()
+    app = SchedulerApp(buses[0], scheduler_settings(interval_s=0.2), holder_id="stopping")
+    await app.start()
+    await asyncio.wait_for(started.wait(), 10)
+    await app.stop()
+    await asyncio.sleep(0.05)  # the executor's done-callback runs on the next loop iterations
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
