@@ -122,9 +122,8 @@ async def _after_reconnect(callback: OnReconnect) -> None:
         log.warning("restoring state after a reconnection failed: %r", exc)
 
 
-def _unavailable(subject: str, why: str) -> DomainError:
-    log.warning("request on %s failed: %s", subject, why)
-    return DomainError(ErrorCode.UNAVAILABLE, UNAVAILABLE_SAYS)
+class NoAnswer(Exception):
+    """No worker answered in time. Its text is for operators (the log, /ready), never for clients."""
 
 
 def _expire(reply: asyncio.Future[Msg]) -> None:
@@ -229,7 +228,11 @@ class Bus:
         observed = self._metrics.get(subject) or self._metrics.setdefault(subject, metrics.bus_metrics(subject))
         started = time.perf_counter()
         try:
-            raw = await self._request_with_retries(subject, payload, deadline, cmd.idempotent)
+            try:
+                raw = await self._request_with_retries(subject, payload, deadline, cmd.idempotent)
+            except NoAnswer as exc:
+                log.warning("request on %s failed: %s", subject, exc)
+                raise DomainError(ErrorCode.UNAVAILABLE, UNAVAILABLE_SAYS) from None
             if raw.startswith(b'{"error"'):
                 decode_reply_json(raw)  # raises the DomainError it carries
         except DomainError as exc:
@@ -244,7 +247,8 @@ class Bus:
         self, subject: str, payload: bytes, timeout: float, idempotent: bool,
         no_responders_backoff: tuple[float, ...] = NO_RESPONDERS_BACKOFF,
     ) -> bytes:  # fmt: skip
-        """Every attempt shares one deadline, `timeout` from now: each gets what is left of it."""
+        """Every attempt shares one deadline, `timeout` from now: each gets what is left of it.
+        Raises NoAnswer when none came."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         backoff = iter(no_responders_backoff)
@@ -257,13 +261,13 @@ class Bus:
                 # Nobody received it, so trying again can never run it twice.
                 delay = next(backoff, None)
                 if delay is None or loop.time() + delay >= deadline:
-                    raise _unavailable(subject, "no worker serves it") from None
+                    raise NoAnswer("no worker serves it") from None
                 await asyncio.sleep(delay)
             except NatsTimeout:
                 break
             except ConnectionClosedError:
-                raise _unavailable(subject, "the bus connection is closed") from None
-        raise _unavailable(subject, f"no answer within {timeout:g}s")
+                raise NoAnswer("the bus connection is closed") from None
+        raise NoAnswer(f"no answer within {timeout:g}s")
 
     async def request_raw(
         self, subject: str, payload: bytes, timeout: float | None = None, *, wait_for_worker: bool = True
@@ -272,10 +276,14 @@ class Bus:
 
         Like a typed request it asks again while nobody serves the subject (a worker that has just
         subscribed can still meet "no responders" for a moment on a loaded machine); a readiness
-        check that must answer at once passes `wait_for_worker=False`.
+        check that must answer at once passes `wait_for_worker=False`. Its caller reports a failure
+        (`unavailable`, saying why), so it is not logged here: a probe every second would flood the log.
         """
         backoff = NO_RESPONDERS_BACKOFF if wait_for_worker else ()
-        return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False, backoff)
+        try:
+            return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False, backoff)
+        except NoAnswer as exc:
+            raise DomainError(ErrorCode.UNAVAILABLE, str(exc)) from None
 
     async def tell(self, cmd: Command[Any], *, actor: Actor | None = None) -> None:
         """A command nobody waits for: a worker of its domain handles it and answers no one. For
