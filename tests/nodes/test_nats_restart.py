@@ -135,6 +135,11 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     for edge in cluster.edges:
         refused = await status_becomes(401, lambda e=edge: e.get(me, headers={"Authorization": f"Bearer {ended}"}))
         assert refused == 401
+    # And a session really ended, in the database: dave signs in and out.
+    signed_in = await cluster.edge_a.post("/auth/login", json={"username": "dave", "password": PASSWORD})
+    logged_out = {"Authorization": f"Bearer {(await signed_in.json())['access_token']}"}
+    assert (await cluster.edge_a.post("/auth/logout", headers=logged_out)).status == 200
+    assert await status_becomes(401, lambda: cluster.edge_b.get(me, headers=logged_out)) == 401
 
     # The operator restarts nats-server; it comes back on the same port with an empty store.
     port = cluster.nats.port
@@ -168,6 +173,9 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     edge_d = await extra_edge(cluster, restarted.url, "edge-d", aiohttp_client, resources)
     bearer = {"Authorization": f"Bearer {token}"}
     assert await status_becomes(200, lambda: edge_d.get(me, headers=bearer), within_s=RECOVERY_S) == 200
+    # An edge that started after the store was lost still refuses the logged-out session's token:
+    # identity announced the sessions it ended again, from the database.
+    assert (await edge_d.get(me, headers=logged_out)).status == 401
     # The edges that knew of the ended session still refuse its token.
     for edge in cluster.edges:
         assert (await edge.get(me, headers={"Authorization": f"Bearer {ended}"})).status == 401

@@ -13,6 +13,7 @@ from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 from storage.engine import create_engine, session_factory
 
+from . import revocations
 from .keys import TokenSigner
 from .limits import IdentityLimits
 from .mail import MailBackend, mail_backend
@@ -43,6 +44,7 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Identi
         limiter = RateLimiter(bus) if bus is not None else None
         if bus is not None:
             await signer.publish(bus)
+            revocations.announce_after_reconnecting(bus, db, settings.auth)
         yield IdentityDeps(
             settings=settings,
             db=db,

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from protocols import subjects
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from protocols.identity import (
     ClientInfo,
@@ -35,6 +34,7 @@ from protocols.identity import (
 )
 from storage.models.identity import EmailLink, PhoneCode, RotatedRefreshToken, Session, User, new_uuid
 
+from . import revocations
 from .deps import IdentityDeps
 from .handlers import handlers
 
@@ -97,11 +97,8 @@ async def revoke_user_sessions(db: AsyncSession, user_id: int, *, keep: str | No
 
 async def announce_revoked(deps: IdentityDeps, session_ids: Sequence[str]) -> None:
     """Tell every edge to refuse the access tokens of these sessions from now on."""
-    if deps.bus is None or not session_ids:
-        return
-    bucket = deps.bus.bucket(subjects.revoked_sessions_bucket(deps.settings.auth.revocation_ttl_s))
-    for session_id in session_ids:
-        await bucket.put(session_id, b"1")
+    if deps.bus is not None and session_ids:
+        await revocations.announce(deps.bus, deps.settings.auth, session_ids)
 
 
 @handlers.on(Refresh)
