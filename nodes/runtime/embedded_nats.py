@@ -47,10 +47,14 @@ def _die_with_parent() -> None:
 
 
 class EmbeddedNats:
-    def __init__(self, store_dir: Path, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, store_dir: Path, *, host: str = "127.0.0.1", port: int = 0, extra_args: tuple[str, ...] = ()
+    ) -> None:
+        """`extra_args`: more nats-server flags (a cluster node's name, cluster port and routes)."""
         self.store_dir = store_dir
         self.host = host
         self.port = port
+        self.extra_args = extra_args
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -66,7 +70,10 @@ class EmbeddedNats:
         self.port = self.port or free_port(self.host)
         log_file = (self.store_dir / "nats-server.log").open("ab")
         self._proc = subprocess.Popen(
-            [nats_server_binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir)],
+            [
+                nats_server_binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir),
+                *self.extra_args,
+            ],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
