@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from nodes.runtime import event_loop
+from nodes.runtime.buckets import ReplicasError
 from nodes.runtime.bus import Bus
 from nodes.runtime.context import configure_logging
 from nodes.runtime.embedded_nats import EmbeddedNats
@@ -30,6 +31,7 @@ async def _connect(settings: Settings, name: str, *, echo: bool = True) -> Bus:
         request_timeout=settings.nats.request_timeout,
         connect_timeout=settings.nats.connect_timeout,
         drain_timeout=settings.nats.drain_timeout,
+        replicas=settings.nats.replicas,
     )
 
 
@@ -200,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
         event_loop.run(fn(settings, args), settings.app.event_loop)
     except KeyboardInterrupt:
         pass
+    except ReplicasError as exc:  # a deployment mistake: say which setting, without a traceback
+        sys.exit(f"souk: {exc}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,11 @@ Acquired with a create-once write, renewed every TTL/3 by revision (so only the 
 deleted on a clean stop so a successor takes over at once. A holder counts its lease from the moment
 it *sent* its last successful write, and the server counts the key's age from the moment it *stored*
 it, so a holder that cannot renew stops acting before the key can expire for anyone else.
+
+On a NATS cluster a node's death leaves the lease's stream without a leader for a few seconds (its
+raft election); every write fails meanwhile. So a failed write is tried again soon, not a third of
+a TTL later, and a lease finding the key still holds its own id (its renewal landed after it had
+stopped counting on it) takes it back at once instead of waiting a whole TTL for the key to expire.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from nats.js.errors import KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from nodes.runtime.buckets import Bucket
 from nodes.runtime.bus import Bus
@@ -28,6 +33,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 OnChange = Callable[[bool], None]
+
+# After a failed write, try again this soon (at most): a cluster elects the stream's leader anew
+# within seconds, and the renewal must land before the lease lapses.
+RETRY_S = 0.25
 
 
 class LeaderLease:
@@ -96,8 +105,9 @@ class LeaderLease:
         return ttl
 
     async def _run(self) -> None:
-        while not await self._stopped_within(self.ttl_s / 3):
-            await self._tick()
+        pause = self.ttl_s / 3
+        while not await self._stopped_within(pause):
+            pause = self.ttl_s / 3 if await self._tick() else min(RETRY_S, self.ttl_s / 3)
 
     async def _stopped_within(self, seconds: float) -> bool:
         try:
@@ -106,7 +116,8 @@ class LeaderLease:
             return False
         return True
 
-    async def _tick(self) -> None:
+    async def _tick(self) -> bool:
+        """One acquire or renew attempt; whether it got an answer (False: try again soon)."""
         assert self._kv is not None
         if self._revision is not None and not self.held:
             log.warning("scheduler %s could not renew the lease for a whole TTL", self.holder_id)
@@ -125,13 +136,38 @@ class LeaderLease:
         except KeyWrongLastSequenceError:
             if self._revision is not None:  # while not holding, this just means someone else does
                 log.warning("scheduler %s lost the lease to another holder", self.holder_id)
-            self._set(None)
-            return
+                self._set(None)
+                return True
+            return await self._take_back(attempted_at)
         except Exception as exc:  # noqa: BLE001 - a flaky link raises many kinds; the loop goes on
             log.debug("lease write failed for %s: %r", self.holder_id, exc)
             if self._revision is not None and not self.held:
                 self._set(None)
-            return
+            return False
+        self._acquired(revision, attempted_at)
+        return True
+
+    async def _take_back(self, attempted_at: float) -> bool:
+        """The key exists; if it still holds our id, no one else took it since our own write (only a
+        create by another holder could replace it), so renew that revision rather than wait for it to
+        expire."""
+        assert self._kv is not None
+        try:
+            entry = await self._bounded(self._kv.get(self.key), self.ttl_s / 3)
+            if entry.value != self.holder_id.encode() or entry.revision is None:
+                return True
+            revision = await self._bounded(
+                self._kv.update(self.key, entry.value, last=entry.revision), self.ttl_s / 3
+            )
+        except (KeyNotFoundError, KeyWrongLastSequenceError):
+            return True  # expired or taken meanwhile: the next tick tells
+        except Exception as exc:  # noqa: BLE001 - as in _tick
+            log.debug("lease take-back failed for %s: %r", self.holder_id, exc)
+            return False
+        self._acquired(revision, attempted_at)
+        return True
+
+    def _acquired(self, revision: int, attempted_at: float) -> None:
         if self._revision is None:
             log.info("scheduler %s is the leader", self.holder_id)
         self._renewed_at = attempted_at

@@ -1,4 +1,5 @@
-"""Operator endpoints on the public port: readiness (NATS and every worker domain).
+"""Operator endpoints on the public port: readiness (NATS, every worker domain, and the KV buckets
+each domain keeps its state in).
 
 Prometheus metrics are not here: they tell anyone the traffic and internals, so an edge serves them on
 a listener of its own (`[edge] metrics_port`, see server.py).
@@ -12,6 +13,8 @@ import nats.errors
 from aiohttp import web
 from pydantic import BaseModel
 
+from nodes.runtime.buckets import Leaderless
+from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
 from protocols import subjects
 from protocols.envelope import DomainError, decode_reply
@@ -48,30 +51,37 @@ def _state_in_nats(settings: Settings) -> dict[str, tuple[BucketConfig, ...]]:
     }
 
 
-async def _lost_state(request: web.Request, domain: str) -> str | None:
-    """Which of the domain's buckets NATS had lost (a nats-server restart loses in-memory ones).
-    Finding one missing re-creates it, so a later probe sees the domain ready again."""
-    bus, settings = request.app[BUS], request.app[SETTINGS]
-    lost = []
-    for config in _state_in_nats(settings).get(domain, ()):
-        try:
-            if not await bus.bucket(config).check():
-                lost.append(config.name)
-        except (nats.errors.Error, TimeoutError) as exc:
-            return f"KV bucket {config.name} unreachable: {exc}"
-    return f"KV bucket {', '.join(lost)} was lost; re-created" if lost else None
-
-
-async def _ping(request: web.Request, domain: str) -> DomainReadiness:
+async def _bucket_fault(bus: Bus, config: BucketConfig) -> str | None:
+    """What keeps a bucket from serving, or None. Finding it missing re-creates it, and a stream that
+    regains its leader answers again, so a later probe sees the domain ready by itself."""
     try:
-        raw = await request.app[BUS].request_raw(
-            subjects.ping(domain), b"", timeout=PING_TIMEOUT_S, wait_for_worker=False
-        )
-        pong = decode_reply(raw, Pong)
+        async with asyncio.timeout(PING_TIMEOUT_S):
+            present = await bus.bucket(config).check()
+    except TimeoutError:
+        return f"KV bucket {config.name} did not answer within {PING_TIMEOUT_S:g}s"
+    except (nats.errors.Error, Leaderless) as exc:
+        return f"KV bucket {config.name} unreachable: {exc}"
+    return None if present else f"KV bucket {config.name} was lost; re-created"
+
+
+async def _ping(bus: Bus, domain: str) -> Pong | str:
+    try:
+        raw = await bus.request_raw(subjects.ping(domain), b"", timeout=PING_TIMEOUT_S, wait_for_worker=False)
     except DomainError as exc:
-        return DomainReadiness(ready=False, error=exc.message)
-    lost = await _lost_state(request, domain)
-    return DomainReadiness(ready=lost is None, instance=pong.instance, error=lost)
+        return exc.message
+    return decode_reply(raw, Pong)
+
+
+async def _domain(bus: Bus, settings: Settings, domain: str) -> DomainReadiness:
+    """The domain's ping and one STREAM.INFO per bucket it keeps state in, all at once."""
+    buckets = _state_in_nats(settings).get(domain, ())
+    pong, faults = await asyncio.gather(
+        _ping(bus, domain), asyncio.gather(*(_bucket_fault(bus, config) for config in buckets))
+    )
+    if isinstance(pong, str):
+        return DomainReadiness(ready=False, error=pong)
+    error = "; ".join(fault for fault in faults if fault) or None
+    return DomainReadiness(ready=error is None, instance=pong.instance, error=error)
 
 
 @routes.get("/ready", responses={200: Readiness, 503: Readiness})
@@ -79,8 +89,9 @@ async def ready(request: web.Request) -> web.Response:
     """Whether this edge can serve: NATS is connected, every worker domain answers, and the state
     each keeps in NATS is there."""
     bus = request.app[BUS]
-    domains = request.app[SETTINGS].workers.domains
-    answers = await asyncio.gather(*(_ping(request, d) for d in domains)) if bus.is_connected else []
+    settings = request.app[SETTINGS]
+    domains = settings.workers.domains
+    answers = await asyncio.gather(*(_domain(bus, settings, d) for d in domains)) if bus.is_connected else []
     states = {d: a for d, a in zip(domains, answers)} or {
         d: DomainReadiness(ready=False, error="nats disconnected") for d in domains
     }

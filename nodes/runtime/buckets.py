@@ -4,6 +4,10 @@ A nats-server restart loses every in-memory bucket (and a fresh store all of the
 NATS brings them back. So each operation on a bucket goes through `Bucket.run`: when it finds the
 bucket's stream missing, the bucket is re-created from its declared config and the operation runs
 once more. Whoever touches the bucket first after the loss repairs it for everyone.
+
+How many nodes keep a bucket (`[nats] replicas`) is the deployment's, not the declaration's: a
+bucket is created with the bus's replicas, and one found with fewer is raised to them when this
+process first opens it (never lowered: another process may be configured for more).
 """
 
 from __future__ import annotations
@@ -13,9 +17,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
-from nats.js.api import StorageType
-from nats.js.errors import APIError, BucketNotFoundError, KeyNotFoundError, NoStreamResponseError
+from nats.js.api import StorageType, StreamInfo
+from nats.js.client import KV_STREAM_TEMPLATE
+from nats.js.errors import (
+    APIError,
+    BucketNotFoundError,
+    KeyNotFoundError,
+    NoStreamResponseError,
+    NotFoundError,
+)
 from nats.js.kv import KeyValue
 
 from protocols.subjects import BucketConfig
@@ -27,6 +40,19 @@ T = TypeVar("T")
 # nats-server's error codes: the stream does not exist; it exists with another configuration.
 STREAM_NOT_FOUND = 10059
 STREAM_NAME_IN_USE = 10058
+# ...and it cannot place the replicas: too few nodes (none suitable, or too few resources), or a
+# single server asked for more than one.
+REPLICAS_REFUSED = (10005, 10023, 10074)
+
+
+class ReplicasError(RuntimeError):
+    """NATS cannot keep a bucket on as many nodes as configured (more than the cluster has, say)."""
+
+    def __init__(self, bucket: str, replicas: int, err: APIError) -> None:
+        super().__init__(
+            f"NATS refused KV bucket {bucket} with {replicas} replicas ({err.description}): [nats] replicas "
+            f"(SOUK_NATS_REPLICAS) must be 1 for a single nats-server and at most the cluster's node count"
+        )
 
 
 def stream_missing(exc: BaseException) -> bool:
@@ -44,12 +70,17 @@ def stream_missing(exc: BaseException) -> bool:
     return isinstance(exc, KeyNotFoundError) and context is not None and stream_missing(context)
 
 
+class Leaderless(Exception):
+    """A replicated bucket's stream has no leader (an election, or quorum lost): it answers nothing."""
+
+
 class Bucket:
     """One KV bucket of a connection, by its config; `run` (or a shortcut) for every operation."""
 
-    def __init__(self, js: JetStreamContext, config: BucketConfig) -> None:
+    def __init__(self, js: JetStreamContext, config: BucketConfig, *, replicas: int = 1) -> None:
         self._js = js
         self.config = config
+        self.replicas = replicas
         self._kv: KeyValue | None = None
         self._generation = 0  # counts re-creations, so concurrent finders re-create it once
         self._repairing = asyncio.Lock()
@@ -63,10 +94,28 @@ class Bucket:
         stream, so it stays good across a re-creation."""
         if self._kv is None:
             try:
-                self._kv = await self._js.key_value(self.name)
+                kv = await self._js.key_value(self.name)
             except BucketNotFoundError:
-                self._kv = await self._create()
+                kv = await self._create()
+            else:
+                await self._raise_replicas()
+            self._kv = kv
         return self._kv
+
+    async def _raise_replicas(self) -> None:
+        info: StreamInfo = await self._js.stream_info(KV_STREAM_TEMPLATE.format(bucket=self.name))
+        found = info.config.num_replicas or 1
+        if found > self.replicas:
+            log.info("KV bucket %s keeps %d replicas, more than configured (%d)", self.name, found, self.replicas)
+        if found >= self.replicas:
+            return
+        log.info("KV bucket %s: raising its replicas from %d to %d", self.name, found, self.replicas)
+        try:
+            await self._js.update_stream(info.config.evolve(num_replicas=self.replicas))
+        except APIError as err:
+            if getattr(err, "err_code", None) not in REPLICAS_REFUSED:
+                raise
+            raise ReplicasError(self.name, self.replicas, err) from None
 
     async def run(self, operation: Callable[[KeyValue], Awaitable[T]]) -> T:
         """`operation` on the bucket; if the bucket turns out to be missing, re-create it and run
@@ -76,21 +125,22 @@ class Bucket:
         try:
             return await operation(kv)
         except Exception as exc:
-            if not stream_missing(exc):
+            if not stream_missing(exc) or not await self._repair(generation, exc):
                 raise
-        await self._repair(generation)
         return await operation(kv)
 
     async def check(self) -> bool:
-        """Whether the bucket is there; if it is not, it is re-created (and this says False)."""
+        """Whether the bucket is there; if it is not, it is re-created (and this says False).
+        Raises Leaderless when its stream is there but cannot take writes (a cluster lost quorum)."""
         kv = await self.handle()
         generation = self._generation
         try:
-            await kv.status()
+            cluster = (await kv.status()).stream_info.cluster
+            if cluster is not None and not cluster.leader:
+                raise Leaderless(f"KV bucket {self.name} has no leader in the NATS cluster")
         except Exception as exc:
-            if not stream_missing(exc):
+            if not stream_missing(exc) or not await self._repair(generation, exc):
                 raise
-            await self._repair(generation)
             return False
         return True
 
@@ -112,13 +162,28 @@ class Bucket:
     async def status(self) -> KeyValue.BucketStatus:
         return await self.run(lambda kv: kv.status())
 
-    async def _repair(self, seen_generation: int) -> None:
+    async def _repair(self, seen_generation: int, found: Exception) -> bool:
+        """Re-create the bucket after `found` said it is missing; False if it is there after all."""
         async with self._repairing:
             if self._generation != seen_generation:
-                return  # another operation here re-created it meanwhile
+                return True  # another operation here re-created it meanwhile
+            # A write nothing answered may also have met a replicated stream electing its leader
+            # (a cluster node died): the stream is there, only unavailable for a few seconds.
+            if isinstance(found, NoStreamResponseError) and await self._stream_exists():
+                return False
             log.warning("KV bucket %s was missing in NATS; re-creating it", self.name)
             await self._create()
             self._generation += 1
+            return True
+
+    async def _stream_exists(self) -> bool:
+        try:
+            await self._js.stream_info(KV_STREAM_TEMPLATE.format(bucket=self.name))
+        except NotFoundError:
+            return False
+        except (NatsTimeout, NoRespondersError):
+            return True  # leaderless streams do not answer; a missing one is said so at once
+        return True
 
     async def _create(self) -> KeyValue:
         params: dict[str, Any] = {"bucket": self.name, "history": self.config.history}
@@ -126,10 +191,15 @@ class Bucket:
             params["ttl"] = self.config.ttl_s
         if self.config.in_memory:
             params["storage"] = StorageType.MEMORY
+        if self.replicas > 1:
+            params["replicas"] = self.replicas
         try:
             return await self._js.create_key_value(**params)
         except APIError as err:
-            if getattr(err, "err_code", None) != STREAM_NAME_IN_USE:
+            code = getattr(err, "err_code", None)
+            if code in REPLICAS_REFUSED:
+                raise ReplicasError(self.name, self.replicas, err) from None
+            if code != STREAM_NAME_IN_USE:
                 raise
             # Made meanwhile by a process with another setting (a lease TTL, say): use that one.
             return await self._js.key_value(self.name)

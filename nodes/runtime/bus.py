@@ -132,9 +132,10 @@ def _expire(reply: asyncio.Future[Msg]) -> None:
 
 
 class Bus:
-    def __init__(self, nc: NATS, *, request_timeout: float = 5.0) -> None:
+    def __init__(self, nc: NATS, *, request_timeout: float = 5.0, replicas: int = 1) -> None:
         self.nc = nc
         self.request_timeout = request_timeout
+        self.replicas = replicas  # of every bucket this bus opens: a deployment fact, not a declaration
         self._replies = Replies(nc)
         self._js: JetStreamContext | None = None
         self._metrics: dict[str, metrics.SubjectMetrics] = {}
@@ -153,9 +154,11 @@ class Bus:
         connect_timeout: float = 5.0,
         drain_timeout: float = 30.0,
         echo: bool = True,
+        replicas: int = 1,
     ) -> Bus:
         """`echo=False`: this connection's subscriptions never receive its own publishes (an edge
-        shares the sender's copy of a message with its other edges that way; see `DeliveryHub.share`)."""
+        shares the sender's copy of a message with its other edges that way; see `DeliveryHub.share`).
+        `replicas`: how many NATS nodes keep each KV bucket this bus opens (`[nats] replicas`)."""
         async def on_error(exc: Exception) -> None:
             log.warning("nats error: %s", exc)
 
@@ -187,7 +190,7 @@ class Bus:
                     disconnected_cb=on_disconnect,
                     reconnected_cb=on_reconnect,
                 )
-                bus = cls(nc, request_timeout=request_timeout)
+                bus = cls(nc, request_timeout=request_timeout, replicas=replicas)
                 closing.append(bus)
                 return bus
             except (TimeoutError, OSError, nats.errors.NoServersError):
@@ -334,7 +337,7 @@ class Bus:
         """The KV bucket `config` declares, re-created by whichever operation finds it missing."""
         bucket = self._buckets.get(config)
         if bucket is None:
-            bucket = self._buckets[config] = Bucket(self.jetstream, config)
+            bucket = self._buckets[config] = Bucket(self.jetstream, config, replicas=self.replicas)
         return bucket
 
     async def kv(

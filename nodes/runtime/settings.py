@@ -40,6 +40,7 @@ class NatsSettings:
     request_timeout: float = 5.0
     connect_timeout: float = 5.0
     drain_timeout: float = 30.0
+    replicas: int = 1  # nodes that keep each KV bucket: 1 on a single server, 3 on a 3-node cluster
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,8 @@ LOGGING_BACKENDS = {"mail": ("console", "smtp"), "sms": ("console", "http")}
 
 def checked(settings: Settings) -> Settings:
     """Refuse settings that would start but be unsafe, naming the setting to change."""
+    if settings.nats.replicas < 1:
+        raise SettingsError(f"nats.replicas must be at least 1, not {settings.nats.replicas}")
     environment = settings.app.environment
     if environment not in ENVIRONMENTS:
         raise SettingsError(f"app.environment must be one of {list(ENVIRONMENTS)}, not {environment!r}")
