@@ -68,7 +68,11 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    revoked_at: Mapped[datetime | None] = mapped_column()
+    # Indexed for the revocation outbox, which reads the sessions ended within a TTL.
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the edges were told of the end (the put into `revoked_sessions` was acknowledged); an
+    # ended session without it is still in the outbox.
+    announced_at: Mapped[datetime | None] = mapped_column()
 
 
 class RotatedRefreshToken(Base):

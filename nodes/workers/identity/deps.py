@@ -13,11 +13,11 @@ from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 from storage.engine import create_engine, session_factory
 
-from . import revocations
 from .keys import TokenSigner
 from .limits import IdentityLimits
 from .mail import MailBackend, mail_backend
 from .passwords import PasswordHashing
+from .revocations import RevocationOutbox
 from .sms import SmsSender, sms_sender
 
 
@@ -29,6 +29,9 @@ class IdentityDeps:
     mail: MailBackend
     sms: SmsSender
     bus: Bus | None  # None only for command-line tools running a handler directly
+    # Announces ended sessions to the edges until acknowledged. Without a bus (a command-line tool)
+    # the ended sessions stay pending in the database, and a running worker's outbox announces them.
+    revocations: RevocationOutbox | None
     limiter: RateLimiter | None
     limits: IdentityLimits
     signer: TokenSigner
@@ -38,13 +41,15 @@ class IdentityDeps:
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[IdentityDeps]:
     engine = create_engine(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
     sms = sms_sender(settings.sms)
+    outbox: RevocationOutbox | None = None
     try:
         db = session_factory(engine)
         signer = await TokenSigner.open(db, settings.auth)
         limiter = RateLimiter(bus) if bus is not None else None
         if bus is not None:
             await signer.publish(bus)
-            revocations.announce_after_reconnecting(bus, db, settings.auth)
+            outbox = RevocationOutbox(bus, db, settings.auth)
+            outbox.start()
         yield IdentityDeps(
             settings=settings,
             db=db,
@@ -52,10 +57,13 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Identi
             mail=mail_backend(settings.mail),
             sms=sms,
             bus=bus,
+            revocations=outbox,
             limiter=limiter,
             limits=IdentityLimits(limiter, settings.limits),
             signer=signer,
         )
     finally:
+        if outbox is not None:
+            await outbox.close()
         await sms.close()
         await engine.dispose()

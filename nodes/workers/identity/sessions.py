@@ -3,7 +3,9 @@
 A refresh token is 256 random bits, stored only as its sha256. Rotation is a single conditional
 UPDATE on the current hash, so of any number of concurrent refreshes with one token at most one
 wins. The exchanged hash is kept; presenting it again means the token leaked, and the whole session
-ends. An ended session's id is published to every edge, which then refuses its access tokens too.
+ends. An ended session's id is published to every edge, which then refuses its access tokens too;
+the database is the outbox of those announcements (see revocations.py), so none is lost to a NATS
+outage.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from protocols.identity import (
 )
 from storage.models.identity import EmailLink, PhoneCode, RotatedRefreshToken, Session, User, new_uuid
 
-from . import revocations
 from .deps import IdentityDeps
 from .handlers import handlers
 
@@ -82,9 +83,9 @@ async def _revoke(db: AsyncSession, *where: ColumnElement[bool]) -> list[str]:
     now = datetime.now(UTC)
     ids = list(await db.scalars(select(Session.id).where(*where, *_live(now))))
     if ids:
-        await db.execute(
-            update(Session).where(Session.id.in_(ids)).values(revoked_at=now, refresh_token_hash=None)
-        )
+        # The refresh token's hash stays: a logout retried with it finds the session to announce
+        # again, and a refresh with it still fails (the session is no longer live).
+        await db.execute(update(Session).where(Session.id.in_(ids)).values(revoked_at=now, announced_at=None))
     return ids
 
 
@@ -96,9 +97,10 @@ async def revoke_user_sessions(db: AsyncSession, user_id: int, *, keep: str | No
 
 
 async def announce_revoked(deps: IdentityDeps, session_ids: Sequence[str]) -> None:
-    """Tell every edge to refuse the access tokens of these sessions from now on."""
-    if deps.bus is not None and session_ids:
-        await revocations.announce(deps.bus, deps.settings.auth, session_ids)
+    """Tell every edge to refuse the access tokens of these sessions from now on (call it after the
+    commit). A NATS failure is not raised: the session is over, and the outbox announces it later."""
+    if deps.revocations is not None:
+        await deps.revocations.announce(session_ids)
 
 
 @handlers.on(Refresh)
@@ -147,18 +149,24 @@ async def _reused(db: AsyncSession, presented: str) -> list[str]:
 
 @handlers.on(Logout)
 async def logout(cmd: Logout, actor: Actor, deps: IdentityDeps) -> Empty:
-    """Idempotent: an unknown or already ended token is simply no longer valid."""
+    """Idempotent: an unknown or already ended token is simply no longer valid.
+
+    A session that had already ended is announced again: a client retries a logout whose answer it
+    did not get, and the edges may not have heard of the end yet.
+    """
+    if cmd.refresh_token:
+        where = [Session.refresh_token_hash == token_hash(cmd.refresh_token)]
+    elif actor.signed_in and actor.session_id:
+        where = [Session.id == actor.session_id, Session.user_id == actor.user_id]
+    else:
+        raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
     async with deps.db() as db:
-        if cmd.refresh_token:
-            ended = await _revoke(db, Session.refresh_token_hash == token_hash(cmd.refresh_token))
-        elif actor.signed_in and actor.session_id:
-            ended = await _revoke(db, Session.id == actor.session_id, Session.user_id == actor.user_id)
-        else:
-            raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
+        ended = await _revoke(db, *where)
+        if not ended:
+            ended = list(await db.scalars(select(Session.id).where(*where, Session.revoked_at.is_not(None))))
         await db.commit()
     await announce_revoked(deps, ended)
     return Empty()
-
 
 
 def _info(session: Session, *, current: bool) -> SessionInfo:
