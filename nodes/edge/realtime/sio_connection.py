@@ -1,4 +1,5 @@
-"""One Socket.IO client as a hub connection: deliveries become events named by their type.
+"""One Socket.IO client: as a hub connection, deliveries become events named by their type; and the
+lanes its own events run in (`EventLanes`).
 
 It reaches into engine.io in two places, both because the public API cannot do what is needed:
 a packet that cannot go straight to the websocket (see `sio_websocket.py`) waits in engine.io's
@@ -11,6 +12,9 @@ reconnect, and the public engine.io close waits for the queue).
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -21,8 +25,77 @@ from protocols.envelope import Actor, DomainError
 
 from .connection import BUFFER_SIZE, BufferedConnection, Delivery
 
+log = logging.getLogger(__name__)
+
 NAMESPACE = "/"
 CONNECTED_WAIT_S = 5.0
+# Events a client may have running or waiting at once: a burst of sends to a few conversations fits,
+# and a client cannot make the edge hold unbounded work (or memory) for it.
+MAX_IN_FLIGHT = 32
+
+Event = Callable[[], Awaitable[None]]  # an event's handling, its ack included
+Lane = int | None  # a conversation id, or None for the events that name none
+
+
+class EventLanes:
+    """A client's events, in order within a lane and concurrently across lanes, so that a request
+    that hangs holds only what must come after it. Each lane is a queue drained by a task that
+    lives while the lane has events. An event waiting in its lane counts as in flight: past `limit`,
+    `run` waits for one to finish, and the connection's reader with it (the client is slowed down;
+    no event is dropped)."""
+
+    def __init__(self, limit: int = MAX_IN_FLIGHT) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self._lanes: dict[Lane, deque[Event]] = {}  # the head of each is the one running
+        self._drains: set[asyncio.Task[None]] = set()
+        self._closed = False
+
+    async def run(self, lane: Lane, event: Event) -> None:
+        """Start `event` after the earlier events of its lane; returns once it is queued."""
+        await self._slots.acquire()
+        if self._closed:  # the client left while this waited for a slot: no ack could reach it
+            self._slots.release()
+            return
+        queue = self._lanes.get(lane)
+        if queue is not None:
+            queue.append(event)
+            return
+        self._lanes[lane] = queue = deque((event,))
+        drain = asyncio.create_task(self._drain(lane, queue))
+        self._drains.add(drain)
+        drain.add_done_callback(self._drains.discard)
+
+    async def _drain(self, lane: Lane, queue: deque[Event]) -> None:
+        try:
+            while queue:
+                try:
+                    await queue[0]()
+                except Exception:  # the handlers answer their own failures: this is a bug
+                    log.exception("a socket.io event failed")
+                finally:
+                    queue.popleft()
+                    self._slots.release()
+        finally:
+            del self._lanes[lane]
+
+    def close(self) -> None:
+        """The client left: what waits in a lane is dropped (its ack could not reach the client,
+        which resends after reconnecting); what runs finishes, so a stored message is still shared."""
+        self._closed = True
+        for queue in self._lanes.values():
+            while len(queue) > 1:
+                queue.pop()
+                self._slots.release()
+
+    async def settle(self, within_s: float) -> None:
+        """Wait for the running events (the edge is shutting down), cancelling what outlasts `within_s`."""
+        if not self._drains:
+            return
+        _, stuck = await asyncio.wait(set(self._drains), timeout=within_s)
+        for drain in stuck:
+            drain.cancel()
+        if stuck:
+            await asyncio.wait(stuck)
 
 
 class SocketIOConnection(BufferedConnection):
@@ -44,6 +117,7 @@ class SocketIOConnection(BufferedConnection):
         self._positions = dict(positions or {})
         # Per conversation of the replay, the last seq sent: live copies of replayed messages are skipped.
         self._replayed: dict[int, int] = {}
+        self.events = EventLanes()
 
     def __repr__(self) -> str:
         return f"<socket.io {self.sid} user {self.actor.user_id}>"
@@ -68,6 +142,10 @@ class SocketIOConnection(BufferedConnection):
             return  # gone
         packet = self.sio.packet_class(socketio.packet.EVENT, namespace=NAMESPACE, data=[event, payload])
         await self.sio._send_packet(eio_sid, packet)  # straight to the websocket if it can (sio_websocket.py)
+
+    async def stop(self) -> None:
+        self.events.close()
+        await super().stop()
 
     async def close(self) -> None:
         socket = self._engineio_socket()

@@ -14,8 +14,13 @@ load that machinery was about a fifth of an edge's CPU. Here:
   anything queued goes first), so order is kept, and a client that stops reading still pushes back:
   aiohttp waits for the transport to drain.
 
-Both lean on engine.io's socket (`queue`, `connected`, `upgraded`, `receive`, `close`) and on
-`_send_packet`, which python-socketio's own managers call; pyproject.toml pins the ranges this was
+- `DirectSocketIOServer._handle_event` hands a connected client's event to `run_event` (the
+  gateway's: it decides which events wait for which), which returns once the event is queued: the
+  reader goes on reading, and a slow event holds back only what is ordered after it.
+
+They lean on engine.io's socket (`queue`, `connected`, `upgraded`, `receive`, `close`), on
+`_send_packet`, which python-socketio's own managers call, and on `_handle_event` and
+`_handle_event_internal` (the handler's call and its ack); pyproject.toml pins the ranges this was
 written against, and the Socket.IO tests drive every path through a real client.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -34,6 +40,8 @@ from engineio import packet as eio_packet
 log = logging.getLogger(__name__)
 
 Direct = dict[str, web.WebSocketResponse]  # engine.io sid -> its open websocket
+# (sid, the event as a list, its handling with the ack) -> once the handling is under way or queued
+EventRunner = Callable[[str, list[Any], Callable[[], Awaitable[None]]], Awaitable[None]]
 WRITER_GRACE_S = 5.0  # after the reader ends, how long the writer may take to flush
 
 
@@ -41,6 +49,7 @@ class DirectSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._direct: Direct = {}
+        self.run_event: EventRunner | None = None  # None: each event is handled where it is read
         self.eio._async = {
             **self.eio._async,
             "websocket": functools.partial(DirectWebSocket, direct=self._direct),
@@ -54,6 +63,17 @@ class DirectSocketIOServer(socketio.AsyncServer):  # type: ignore[misc]
             log.info("dropped a message from %s that is not a Socket.IO packet", eio_sid)
             return
         await super()._handle_eio_message(eio_sid, data)
+
+    async def _handle_event(
+        self, eio_sid: str, namespace: str | None, id: int | None, data: list[Any]
+    ) -> None:
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if self.run_event is None or sid is None or not self.manager.is_connected(sid, namespace):
+            await super()._handle_event(eio_sid, namespace, id, data)  # which drops a stranger's event
+            return
+        handle = functools.partial(self._handle_event_internal, self, sid, eio_sid, data, namespace, id)
+        await self.run_event(sid, data, handle)
 
     async def _send_packet(self, eio_sid: str, pkt: socketio.packet.Packet) -> None:
         # python-socketio's own, with the direct path: encoded once, whichever way it goes.

@@ -22,7 +22,15 @@ validation, unauthorized, rate_limited, unavailable, internal):
 - a packet that cannot be read (not JSON, an event name that is not a string or is `connect` or
   `disconnect`, binary attachments) -> error `validation` if it has an ack id, else it is dropped.
 
-A client's events are handled one at a time, in the order sent.
+A client's events about one conversation (those whose payload names a `conversation_id`: `send`,
+`read`, `typing`) are handled one at a time, in the order sent, so its sends to a conversation are
+stored in that order. Events about different conversations run concurrently: a send that hangs holds
+back only the later events of its own conversation. The events that name no conversation
+(`catch_up`, unknown events, malformed packets) form one lane of their own, in order among
+themselves and concurrent with the conversations: a `catch_up` answers with what is stored when it
+runs, and a send still in flight reaches the client through its own ack. A connection has at most
+32 events running or waiting; past that the server reads nothing more from it until one finishes
+(none is dropped). Every event with an ack id is answered.
 
 Server -> client, one event per delivery addressed to the user, named by its type, its payload
 the delivery itself: `message` {message, conversation_kind, topic_id}, `read` {state}, `typing`
@@ -34,6 +42,7 @@ with its positions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import sys
@@ -51,13 +60,14 @@ from protocols.chat import CatchUp, MarkRead, MessageDelivery, SendMessage, Typi
 from protocols.envelope import Actor, Command, DomainError, ErrorCode, decode_data
 
 from .hub import DeliveryHub
-from .sio_connection import SocketIOConnection
+from .sio_connection import Event, Lane, SocketIOConnection
 from .sio_packets import JsonPacket, Malformed, OrjsonJson
 from .sio_websocket import DirectSocketIOServer
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 128 * 1024  # a send is at most ~16 KiB of body; positions ~10 KiB
+SETTLE_S = 5.0  # at shutdown, how long the events still running may take
 
 Ack = dict[str, Any]
 Reply = dict[str, Any]  # a worker's reply, as JSON
@@ -73,7 +83,8 @@ def attach_socketio(
         json=OrjsonJson,
         serializer=JsonPacket,
         max_http_buffer_size=MAX_FRAME_BYTES,
-        # One event at a time per client: its sends are stored in the order it sent them.
+        # The gateway orders a client's events itself (`SocketIOGateway.run_event`); python-socketio's
+        # own choice is one at a time or a task each, in no order.
         async_handlers=False,
         logger=False,
         engineio_logger=EngineIOLog(logging.getLogger("engineio.server"), {}),
@@ -81,6 +92,7 @@ def attach_socketio(
     sio.attach(app, socketio_path="/socket.io/")
     gateway = SocketIOGateway(sio, verifier, bus, hub)
     gateway.register()
+    sio.run_event = gateway.run_event
 
     async def close(_app: web.Application) -> None:
         await gateway.close()
@@ -161,14 +173,26 @@ class SocketIOGateway:
             return _error(DomainError(ErrorCode.VALIDATION, event.reason))
         return _error(DomainError(ErrorCode.VALIDATION, f"unknown event {event[:64]!r}"))
 
+    async def run_event(self, sid: str, data: list[Any], handle: Event) -> None:
+        """Start `handle`, an event's handling, in its lane of the client's events (see the module's
+        docstring); waits while the client has too many in flight."""
+        connection = self.connections.get(sid)
+        if connection is None:  # gone: the handler answers so
+            await handle()
+            return
+        await connection.events.run(_lane(data), handle)
+
     async def close(self) -> None:
-        """Close every client's transport (they reconnect, to another edge) and leave the hub."""
+        """Close every client's transport (they reconnect, to another edge) and leave the hub; the
+        events still running finish while the bus is there to answer them."""
+        closed = list(self.connections.values())
         for sid, connection in list(self.connections.items()):
             try:
                 await connection.close()
             except Exception:  # the transport may be half gone already
                 log.debug("closing %r failed", connection, exc_info=True)
             await self.disconnect(sid)
+        await asyncio.gather(*(connection.events.settle(SETTLE_S) for connection in closed))
 
     def _authenticate(self, auth: Any) -> Actor:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -227,6 +251,18 @@ class SocketIOGateway:
             await self.hub.share(connection.actor.user_id, delivery, besides=connection)
         except nats.errors.Error as exc:  # stored is what counts: other devices catch up by sequence
             log.warning("could not share message %s with the sender's devices: %s", stored["message"]["id"], exc)
+
+
+def _lane(data: list[Any]) -> Lane:
+    """The conversation an event is about, read as its command will read it (`"7"` is 7), or None."""
+    payload = data[1] if len(data) > 1 else None
+    conversation_id = payload.get("conversation_id") if isinstance(payload, dict) else None
+    if conversation_id is None:
+        return None
+    try:
+        return int(conversation_id)
+    except (TypeError, ValueError, OverflowError):  # not a conversation id: the command refuses it
+        return None
 
 
 def _as_sent_here(send: dict[str, Any]) -> dict[str, Any]:
