@@ -142,6 +142,7 @@ class LeaderLease:
         except Exception as exc:  # noqa: BLE001 - a flaky link raises many kinds; the loop goes on
             log.debug("lease write failed for %s: %r", self.holder_id, exc)
             if self._revision is not None and not self.held:
+                log.warning("scheduler %s could not renew the lease within its TTL: %r", self.holder_id, exc)
                 self._set(None)
             return False
         self._acquired(revision, attempted_at)

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # How long a clean shutdown may spend removing its users' keys.
 GOODBYE_S = 5.0
 RENEW_SLICES = 20  # each period's renewals go out in this many slices, evenly spaced
+RESTORE_RETRY_S = 0.25  # between tries to put a key back after a reconnection
 
 
 def edge_id(node_name: str) -> str:
@@ -123,16 +124,34 @@ class PresenceBeacon:
         publishes, which simply vanish when the bucket's stream is gone; this one notices, and
         re-creates the bucket, so the round's publishes then put every key of this edge back."""
         try:
-            await self._bucket.put(presence_key(user_id, self.edge_id), b"1")
+            await self._put_acknowledged(user_id)
         except (nats.errors.Error, TimeoutError) as exc:
             log.warning("presence renewal failed: %s", exc)
 
+    async def _put_acknowledged(self, user_id: int) -> None:
+        await self._bucket.put(presence_key(user_id, self.edge_id), b"1")
+
     async def _restore(self) -> None:
-        """After a reconnection, at once rather than within a period: the server may be a restarted
-        one that lost the bucket with every key this edge holds."""
-        users = tuple(self._users)
-        if users and not self._closing:
-            await self._renew_slice(users, check_bucket=True)
+        """After a reconnection, every key at once rather than over a renewal period: the server may
+        be a restarted one that lost the bucket with every key this edge holds.
+
+        The plain publishes that put the keys back vanish unless the bucket's stream takes writes,
+        which a server just restarted (or, in a cluster, a stream electing a new leader) may not do
+        yet: so one acknowledged put first, tried again until it is taken. After a renewal period
+        the renewer's rounds have covered every key anyway.
+        """
+        deadline = asyncio.get_running_loop().time() + self._settings.renew_every_s
+        while self._users and not self._closing:
+            try:
+                await self._put_acknowledged(next(iter(self._users)))
+                break
+            except (nats.errors.Error, TimeoutError) as exc:
+                if asyncio.get_running_loop().time() > deadline:
+                    log.warning("presence keys not restored after a reconnection: %s", exc)
+                    return
+            await asyncio.sleep(RESTORE_RETRY_S)
+        if not self._closing:
+            await self._renew_slice(tuple(self._users))
 
     def _subject_of(self, user_id: int) -> str:
         return kv_subject(subjects.PRESENCE_BUCKET, presence_key(user_id, self.edge_id))
