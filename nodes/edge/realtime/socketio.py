@@ -87,7 +87,7 @@ def attach_socketio(
         # own choice is one at a time or a task each, in no order.
         async_handlers=False,
         logger=False,
-        engineio_logger=EngineIOLog(logging.getLogger("engineio.server"), {}),
+        engineio_logger=EngineIOLog(ENGINEIO_LOG, {}),
     )
     sio.attach(app, socketio_path="/socket.io/")
     gateway = SocketIOGateway(sio, verifier, bus, hub)
@@ -99,6 +99,11 @@ def attach_socketio(
 
     app.on_shutdown.append(close)
     return sio
+
+
+# engine.io logs every packet at INFO: only its warnings (and the errors below, made warnings) are kept.
+ENGINEIO_LOG = logging.getLogger("engineio.server")
+ENGINEIO_LOG.setLevel(logging.WARNING)
 
 
 class EngineIOLog(logging.LoggerAdapter):  # type: ignore[type-arg]

@@ -247,3 +247,15 @@ async def test_long_polling_payloads_engine_io_cannot_read_are_dropped_quietly(
         [stored] = await client.receive()
         stored_ack(stored, 34, "after garbage")
     assert_no_tracebacks(caplog)
+
+
+async def test_engine_io_does_not_log_every_packet(cluster: Cluster, caplog: pytest.LogCaptureFixture) -> None:
+    """engine.io writes a line per packet at INFO: at an operator's INFO level, a flood."""
+    caplog.set_level(logging.INFO)
+    user, conversation_id = await conversation_of(cluster)
+    url = str(cluster.edge_a.make_url(PATH + "websocket"))
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        client = await WebSocketClient.connected(ws, cluster.signer.token(user.user_id))
+        await ws.send_str("4" + send_packet(35, conversation_id, "quietly"))
+        stored_ack(await client.next(), 35, "quietly")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("engineio")] == []
