@@ -1,6 +1,7 @@
-"""The separate-process topology of the Procfile and README "Scaling out": a nats-server of its own,
-one `souk worker` process per domain, two `souk edge` processes and a `souk scheduler`, on free
-ports, against a shared database; with what a chaos test does to it (kill, restart)."""
+"""The separate-process topology of the Procfile and README "Scaling out": a nats-server of its own
+(or NATS the test runs elsewhere, such as a cluster), one `souk worker` process per domain, two
+`souk edge` processes and one or more `souk scheduler`s, on free ports, against a shared database;
+with what a chaos test does to it (kill, restart)."""
 
 from __future__ import annotations
 
@@ -53,12 +54,30 @@ class Topology:
     nats_port: int
     nats_store: Path
     edge_ports: tuple[int, int]
+    own_nats: bool = True  # False: the processes use NATS the test runs itself (see `plan`)
+    schedulers: int = 1
 
     @classmethod
-    def plan(cls, database_url: str, base: Path) -> Topology:
+    def plan(
+        cls,
+        database_url: str,
+        base: Path,
+        *,
+        nats_url: str | None = None,
+        schedulers: int = 1,
+        env: Mapping[str, str] | None = None,
+    ) -> Topology:
+        """`nats_url`: NATS that runs without this topology (every node of a cluster, comma-separated);
+        `env`: settings on top of the chaos defaults, for every process."""
         nats_port = free_port()
-        env: Mapping[str, str] = environment(f"nats://127.0.0.1:{nats_port}", database_url, base / "var")
-        return cls(Processes(base / "logs", env), nats_port, base / "nats", (free_port(), free_port()))
+        url = nats_url or f"nats://127.0.0.1:{nats_port}"
+        full_env: Mapping[str, str] = {**environment(url, database_url, base / "var"), **(env or {})}
+        procs = Processes(base / "logs", full_env)
+        return cls(procs, nats_port, base / "nats", (free_port(), free_port()), nats_url is None, schedulers)
+
+    @property
+    def scheduler_names(self) -> list[str]:
+        return ["scheduler"] + [f"scheduler{i}" for i in range(1, self.schedulers)]
 
     @property
     def edges(self) -> tuple[str, str]:
@@ -66,11 +85,13 @@ class Topology:
         return f"http://127.0.0.1:{first}", f"http://127.0.0.1:{second}"
 
     async def boot(self, http: aiohttp.ClientSession) -> None:
-        await self.start_nats()
+        if self.own_nats:
+            await self.start_nats()
         await self.procs.run_souk("migrate", "migrate")
         for domain in DOMAINS:
             await self.start_worker(domain)
-        await self.procs.souk("scheduler", "scheduler")
+        for name in self.scheduler_names:
+            await self.procs.souk(name, "scheduler")
         for edge in range(len(self.edge_ports)):
             await self.start_edge(edge)
         for edge in range(len(self.edge_ports)):

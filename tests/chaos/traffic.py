@@ -36,6 +36,8 @@ class Sender:
     duplicates: int = 0  # acks of a retry that found its message already stored
     failures: Counter[str] = field(default_factory=Counter)  # why attempts were not acknowledged
     served_by: list[int] = field(default_factory=list)  # the edge of each connection, in order
+    # (first attempt, seconds until acknowledged) of each acknowledged send, by time.monotonic()
+    waits: list[tuple[float, float]] = field(default_factory=list)
     live: Live | None = None
 
     def body(self, client_msg_id: str) -> str:
@@ -57,7 +59,8 @@ class Sender:
             "body": self.body(client_msg_id),
             "client_msg_id": client_msg_id,
         }
-        deadline = time.monotonic() + DELIVER_WITHIN_S
+        started = time.monotonic()
+        deadline = started + DELIVER_WITHIN_S
         while time.monotonic() < deadline:
             live = await self._connection()
             if live is None:
@@ -67,6 +70,7 @@ class Sender:
             if ack is not None and ack.get("ok"):
                 self.acked[client_msg_id] = ack["message"]
                 self.duplicates += bool(ack["duplicate"])
+                self.waits.append((started, time.monotonic() - started))
                 return
             reason = "no ack" if ack is None else str(ack["error"]["code"])
             self.failures[reason] += 1
