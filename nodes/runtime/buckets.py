@@ -70,6 +70,11 @@ def stream_missing(exc: BaseException) -> bool:
     return isinstance(exc, KeyNotFoundError) and context is not None and stream_missing(context)
 
 
+# A new replicated stream's first leader election: nats-server's raft waits 4 to 9 s at worst.
+LEADER_WAIT_S = 15.0
+LEADER_POLL_S = 0.1
+
+
 class Leaderless(Exception):
     """A replicated bucket's stream has no leader (an election, or quorum lost): it answers nothing."""
 
@@ -84,6 +89,7 @@ class Bucket:
         self._kv: KeyValue | None = None
         self._generation = 0  # counts re-creations, so concurrent finders re-create it once
         self._repairing = asyncio.Lock()
+        self._created_at: float | None = None  # when this process last made the stream (loop time)
 
     @property
     def name(self) -> str:
@@ -97,6 +103,7 @@ class Bucket:
                 kv = await self._js.key_value(self.name)
             except BucketNotFoundError:
                 kv = await self._create()
+                await self._await_leader()
             else:
                 await self._raise_replicas()
             self._kv = kv
@@ -122,12 +129,24 @@ class Bucket:
         the operation once more."""
         kv = await self.handle()
         generation = self._generation
-        try:
-            return await operation(kv)
-        except Exception as exc:
-            if not stream_missing(exc) or not await self._repair(generation, exc):
-                raise
-        return await operation(kv)
+        repaired = False
+        while True:
+            try:
+                return await operation(kv)
+            except Exception as exc:
+                if isinstance(exc, NoStreamResponseError) and self._settling():
+                    await asyncio.sleep(LEADER_POLL_S)
+                    continue
+                if repaired or not stream_missing(exc) or not await self._repair(generation, exc):
+                    raise
+                repaired = True
+
+    def _settling(self) -> bool:
+        """Whether this process made the stream moments ago: on a cluster, a new stream's subjects
+        reach every node's routes a little after it is created, and a write meanwhile finds no
+        stream to answer it (identity's first key at start-up did, and the worker died)."""
+        made = self._created_at
+        return made is not None and asyncio.get_running_loop().time() - made < LEADER_WAIT_S
 
     async def check(self) -> bool:
         """Whether the bucket is there; if it is not, it is re-created (and this says False).
@@ -173,8 +192,27 @@ class Bucket:
                 return False
             log.warning("KV bucket %s was missing in NATS; re-creating it", self.name)
             await self._create()
+            await self._await_leader()
             self._generation += 1
             return True
+
+    async def _await_leader(self) -> None:
+        """A replicated stream just made answers nothing until its nodes elected a leader (on a
+        fresh cluster, the identity worker's first key met "no response from stream" and it died)."""
+        if self.replicas <= 1:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LEADER_WAIT_S
+        while True:
+            try:
+                info = await self._js.stream_info(KV_STREAM_TEMPLATE.format(bucket=self.name))
+                if info.cluster is None or info.cluster.leader:
+                    return
+            except (NatsTimeout, NoRespondersError):
+                pass
+            if loop.time() > deadline:
+                raise Leaderless(f"KV bucket {self.name} elected no leader within {LEADER_WAIT_S:g} s")
+            await asyncio.sleep(LEADER_POLL_S)
 
     async def _stream_exists(self) -> bool:
         try:
@@ -186,6 +224,7 @@ class Bucket:
         return True
 
     async def _create(self) -> KeyValue:
+        self._created_at = asyncio.get_running_loop().time()
         params: dict[str, Any] = {"bucket": self.name, "history": self.config.history}
         if self.config.ttl_s is not None:
             params["ttl"] = self.config.ttl_s

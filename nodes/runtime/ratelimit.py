@@ -115,6 +115,12 @@ class LocalWindows:
             self._counts.popitem(last=False)
 
 
+class Undecided(Exception):
+    """Every compare-and-set on a key lost: heavy contention, or a replica still catching up after a
+    node's return answering reads with an old revision (a sign-in then got 429 under a limit of a
+    million). Counted locally like an outage, which still holds the limit in this process."""
+
+
 class RateLimiter:
     def __init__(
         self, bus: Bus, *, store_timeout_s: float = STORE_TIMEOUT_S, probe_every_s: float = PROBE_EVERY_S
@@ -159,7 +165,7 @@ class RateLimiter:
         try:
             shared = await self._increment(key)
         except Exception as exc:
-            if not store_unreachable(exc):
+            if not (store_unreachable(exc) or isinstance(exc, Undecided)):
                 raise
             self._lost(exc)
             return self._local.add(key, ends_at)
@@ -206,5 +212,4 @@ class RateLimiter:
                 return count
             except KeyWrongLastSequenceError:
                 await asyncio.sleep(random.random() * CAS_JITTER_S)
-        # Heavy contention on one key: that alone means the caller is far past any sane limit.
-        raise DomainError(ErrorCode.RATE_LIMITED, "Too many requests, try again later", {"retry_after": 1})
+        raise Undecided(key)

@@ -34,6 +34,7 @@ from tests.support.polling import status_becomes
 
 TTL_S = 2.0
 SWEEP_S = 0.5
+LOADED_S = 10.0  # room beyond the documented bound for a machine busy with other clusters' tests
 RECOVERY_S = 20.0  # reconnecting, re-creating buckets, re-putting keys: seconds on a loaded machine
 PASSWORD = "password-123"
 
@@ -162,7 +163,7 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     await until(lambda: presence_seen(bob_phone, dave, True), within_s=RECOVERY_S, what="bob told dave is online")
     await kill(edge_c)
     # The documented bound: the key's TTL, then the next sweep (with room for a slow machine).
-    await until(lambda: presence_seen(bob_phone, carl, False), within_s=TTL_S + SWEEP_S + 5, what="carl offline")
+    await until(lambda: presence_seen(bob_phone, carl, False), within_s=TTL_S + SWEEP_S + LOADED_S, what="carl offline")
     assert not await online(cluster, bob, carl)
 
     # Login (rate-limited through its bucket) works, and a brand-new edge verifies the token it

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nats
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 
 from nodes.runtime.embedded_nats import EmbeddedNats, free_port
 
@@ -32,7 +33,7 @@ class NatsCluster:
                     "-n", f"n{i}", "--cluster_name", CLUSTER_NAME,
                     "--cluster", f"nats://127.0.0.1:{self.route_ports[i]}", "--routes", routes,
                 ),
-            )  # fmt: skip
+            )
             for i in range(size)
         ]
 
@@ -57,6 +58,12 @@ class NatsCluster:
         """Node `index` comes back on its ports and store, and the cluster's JetStream answers again."""
         await self.nodes[index].start()
         await self.wait_for_jetstream()
+
+    async def node_leading(self, js: JetStreamContext, stream: str) -> int:
+        """The index of the node that leads `stream` (with one replica: the node that holds it)."""
+        info = await js.stream_info(stream)
+        assert info.cluster is not None and info.cluster.leader is not None, f"{stream} has no leader"
+        return [f"n{i}" for i in range(len(self.nodes))].index(info.cluster.leader)
 
     async def wait_for_jetstream(self, within_s: float = READY_S) -> None:
         """Until JetStream answers an account request through every node that runs."""

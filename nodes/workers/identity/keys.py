@@ -7,6 +7,7 @@ edge watches, so edges never hold anything that can mint a token.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -14,9 +15,10 @@ import uuid
 from datetime import UTC, datetime
 
 import jwt
+import nats.errors
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from nats.js.errors import KeyNotFoundError
+from nats.js.errors import KeyNotFoundError, NoStreamResponseError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +33,7 @@ from storage.models.identity import SigningKey
 log = logging.getLogger(__name__)
 
 ALGORITHM = "EdDSA"
+START_WAIT_S = 30.0  # how long a starting worker waits for the keys bucket to answer
 
 
 def _new_key() -> SigningKey:
@@ -79,7 +82,7 @@ class TokenSigner:
         from it (a nats-server restarted on a fresh store), or no edge could verify a token."""
         bucket = bus.bucket(subjects.AUTH_KEYS)
         for key in self._live:
-            await bucket.put(key.kid, self._record(key))
+            await _put_at_start(bucket, key.kid, self._record(key))
         if not self._republishing:
             self._republishing = True
             bus.on_reconnect(lambda: self._republish_missing(bucket))
@@ -103,3 +106,19 @@ class TokenSigner:
             "aud": self.audience, "iat": now, "nbf": now, "exp": now + self.ttl_s, "jti": secrets.token_hex(8),
         }  # fmt: skip
         return jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.kid})  # type: ignore[arg-type]
+
+
+async def _put_at_start(bucket: Bucket, kid: str, record: bytes) -> None:
+    """Processes of a cluster start together: the bucket's stream may exist and not answer yet (its
+    replicas electing a leader, its subjects not yet routed to this node). Wait a while for it, as
+    `Bus.connect` waits for NATS, rather than die at start."""
+    deadline = time.monotonic() + START_WAIT_S
+    while True:
+        try:
+            await bucket.put(kid, record)
+            return
+        except (NoStreamResponseError, nats.errors.TimeoutError) as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.info("waiting for KV bucket %s to answer: %r", bucket.name, exc)
+            await asyncio.sleep(0.2)

@@ -10,11 +10,10 @@ So the worker keeps a key of its own in the bucket, holding the time it was firs
 renews it like an edge renews its keys: when it is missing, the contents were lost (or no worker
 renewed it for a TTL) and the epoch starts again.
 
-Keys also expire without their edge dying while the bucket takes no writes (a replicated stream
-electing a leader after a node died, a client reconnecting): the edges' renewals fail meanwhile
-and each replica expires keys on its own. So a renewal of the epoch that fails starts the epoch
-again too, at the next one that succeeds: the keeper tries every third of a TTL, so no outage long
-enough to expire a key goes unnoticed by it.
+A renewal that fails for a moment (a replicated stream electing a leader) starts nothing: the TTL
+must outlast an election anyway (docs/cluster.md), or the edges' own keys would expire meanwhile.
+(Restarting the epoch on every failed renewal held users back for good on a busy machine, where
+renewals kept timing out: a killed edge's users never went offline.)
 """
 
 from __future__ import annotations
@@ -34,14 +33,12 @@ from protocols.presence import EPOCH_KEY
 log = logging.getLogger(__name__)
 
 
-
 class BucketEpoch:
     def __init__(self, bucket: Bucket, settings: PresenceSettings) -> None:
         self._bucket = bucket
         self._settings = settings
         self._keeper: asyncio.Task[None] | None = None
         self._closing = False
-        self._interrupted = False  # a renewal failed: the next one that succeeds starts a new epoch
 
     async def unsettled_since(self) -> datetime | None:
         """When the bucket's contents were last lost, while live edges may still be putting their
@@ -65,22 +62,17 @@ class BucketEpoch:
         # inside a KV write may come out of nats-py as an error of its own.
         while not self._closing:
             try:
-                self._interrupted = not await self._renew(restart=self._interrupted)
+                await self._renew()
             except (nats.errors.Error, TimeoutError) as exc:
-                # The edges' renewals are likely failing too: their keys may expire meanwhile.
                 log.warning("presence epoch renewal failed: %r", exc)
-                self._interrupted = True
             await asyncio.sleep(self._settings.renew_every_s)
 
-    async def _renew(self, *, restart: bool) -> bool:
-        """Renew the key (from now, when `restart`); False if a restart must be tried again."""
+    async def _renew(self) -> None:
         started, revision = await self._entry()
         try:
-            await self._bucket.update(EPOCH_KEY, _encode(time.time() if restart else started), last=revision)
+            await self._bucket.update(EPOCH_KEY, _encode(started), last=revision)
         except KeyWrongLastSequenceError:
-            # Another worker renewed it meanwhile (or it was lost: the next reader starts it again).
-            return not restart
-        return True
+            pass  # another worker renewed it meanwhile (or it was lost: the next reader starts it again)
 
     async def _entry(self) -> tuple[float, int | None]:
         """The epoch's start and the key's revision, starting a new epoch if the key is gone."""

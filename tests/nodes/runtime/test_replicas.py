@@ -109,3 +109,12 @@ async def test_a_single_server_takes_one_replica_and_refuses_more(nats_server: E
     finally:
         await one.close()
         await two.close()
+
+
+async def test_a_new_replicated_bucket_takes_its_first_write_at_once(connect: OpenBus) -> None:
+    """A stream just made answers nothing until its nodes elect a leader: a process's first write to
+    a bucket it created (identity publishing its keys at start-up) met "no response from stream"."""
+    bus = await connect(3)
+    for n in range(6):
+        bucket = bus.bucket(BucketConfig(f"fresh{n}", ttl_s=60, in_memory=n % 2 == 0))
+        assert await bucket.put("k", b"v") >= 1

@@ -101,11 +101,11 @@ async def connected(*buses: Bus) -> bool:
     return all(bus.is_connected for bus in buses)
 
 
-async def revoked_bucket_node(cluster: Cluster) -> int:
-    info = await cluster.worker_bus.jetstream.stream_info(f"KV_{subjects.REVOKED_SESSIONS_BUCKET}")
+async def revoked_bucket_node(cluster: Cluster, nodes: NatsCluster) -> int:
+    stream = f"KV_{subjects.REVOKED_SESSIONS_BUCKET}"
+    info = await cluster.worker_bus.jetstream.stream_info(stream)
     assert info.config.num_replicas == 1, "the test needs the bucket on one node, so one kill loses it"
-    assert info.cluster is not None and info.cluster.leader is not None
-    return int(info.cluster.leader.removeprefix("n"))
+    return await nodes.node_leading(cluster.worker_bus.jetstream, stream)
 
 
 async def buckets_answer(cluster: Cluster) -> bool:
@@ -124,7 +124,7 @@ async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_b
 ) -> None:
     await cluster.worker_bus.request(Register(email=EMAIL, username="leaving", password=PASSWORD, sign_in=False))
     by_access, by_refresh, by_barter = [await sign_in(cluster.edge_a) for _ in range(3)]
-    down = await revoked_bucket_node(cluster)
+    down = await revoked_bucket_node(cluster, three_nodes)
     # An edge connected to that node only: it reconnects when the node comes back, to a bucket
     # that took puts while it was away.
     edge_c = await edge_on(cluster, three_nodes.nodes[down].url, "edge-c", aiohttp_client, resources)
