@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from nodes.edge.app import create_app
-from nodes.edge.auth import KeyRing
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
@@ -29,6 +27,7 @@ from protocols.presence import GetPresence, SweepPresence
 from scheduler.app import SchedulerApp
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
+from tests.support.edge_server import edge_beside
 from tests.support.eventually import until
 from tests.support.polling import status_becomes
 
@@ -69,17 +68,6 @@ async def resources() -> AsyncIterator[AsyncExitStack]:
         yield stack
 
 
-async def extra_edge(cluster: Cluster, url: str, name: str, aiohttp_client: Any, stack: AsyncExitStack) -> TestClient:
-    settings = cluster.settings
-    bus = await Bus.connect(url, name=name, request_timeout=settings.nats.request_timeout, echo=False)
-    stack.push_async_callback(bus.close)
-    keyring = KeyRing(settings.auth)
-    await keyring.watch(bus)
-    stack.push_async_callback(keyring.close)
-    client: TestClient = await aiohttp_client(create_app(settings, bus, keyring, node_name=name))
-    return client
-
-
 async def new_user(cluster: Cluster, name: str) -> Actor:
     registered = await cluster.worker_bus.request(Register(username=name, password=PASSWORD, sign_in=False))
     return Actor(user_id=registered.user.id, role=Role.USER)
@@ -116,7 +104,7 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     for other in (ann, carl, dave):  # bob shares a conversation with each: they are his contacts
         dialog = chat.OpenConversation(kind=chat.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id])
         await cluster.worker_bus.request(dialog, actor=other)
-    edge_c = await extra_edge(cluster, cluster.nats.url, "edge-c", aiohttp_client, resources)
+    edge_c = await edge_beside(cluster.settings, cluster.nats.url, "edge-c", aiohttp_client, resources)
     scheduler_bus = await Bus.connect(cluster.nats.url, name="scheduler")
     resources.push_async_callback(scheduler_bus.close)
     scheduler = SchedulerApp(scheduler_bus, cluster.settings)
@@ -171,7 +159,7 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     login = await cluster.edge_a.post("/auth/login", json={"username": "dave", "password": PASSWORD})
     assert login.status == 200, await login.text()
     token = (await login.json())["access_token"]
-    edge_d = await extra_edge(cluster, restarted.url, "edge-d", aiohttp_client, resources)
+    edge_d = await edge_beside(cluster.settings, restarted.url, "edge-d", aiohttp_client, resources)
     bearer = {"Authorization": f"Bearer {token}"}
     assert await status_becomes(200, lambda: edge_d.get(me, headers=bearer), within_s=RECOVERY_S) == 200
     # An edge that started after the store was lost still refuses the logged-out session's token:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -92,3 +92,16 @@ async def upgrade_head(server: BaseTestServer, path: str) -> tuple[int, CIMultiD
         return status, headers
     finally:
         writer.close()
+
+
+async def edge_beside(
+    settings: Settings, url: str, name: str, aiohttp_client: Any, stack: AsyncExitStack
+) -> Edge:
+    """One more edge on NATS at `url` (a node of a cluster, a restarted server), closed with `stack`."""
+    bus = await Bus.connect(url, name=name, request_timeout=settings.nats.request_timeout, echo=False)
+    stack.push_async_callback(bus.close)
+    keyring = KeyRing(settings.auth)
+    await keyring.watch(bus)
+    stack.push_async_callback(keyring.close)
+    client: Edge = await aiohttp_client(EdgeTestServer(create_app(settings, bus, keyring, node_name=name)))
+    return client

@@ -17,14 +17,13 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from nodes.edge.app import create_app
-from nodes.edge.auth import KeyRing
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from nodes.workers.identity.revocations import RevocationOutbox
 from protocols import subjects
 from protocols.identity import Register
 from tests.conftest import Cluster
+from tests.support.edge_server import edge_beside
 from tests.support.eventually import until
 from tests.support.http import bearer, json_of
 from tests.support.nats_cluster import NatsCluster, nats_cluster
@@ -55,17 +54,6 @@ async def resources() -> AsyncIterator[AsyncExitStack]:
     """Edges a test starts beside the cluster; requested after `cluster`, so closed before it."""
     async with AsyncExitStack() as stack:
         yield stack
-
-
-async def edge_on(cluster: Cluster, url: str, name: str, aiohttp_client: Any, stack: AsyncExitStack) -> TestClient:
-    settings = cluster.settings
-    bus = await Bus.connect(url, name=name, request_timeout=settings.nats.request_timeout, echo=False)
-    stack.push_async_callback(bus.close)
-    keyring = KeyRing(settings.auth)
-    await keyring.watch(bus)
-    stack.push_async_callback(keyring.close)
-    client: TestClient = await aiohttp_client(create_app(settings, bus, keyring, node_name=name))
-    return client
 
 
 def outbox(cluster: Cluster) -> RevocationOutbox:
@@ -127,7 +115,7 @@ async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_b
     down = await revoked_bucket_node(cluster, three_nodes)
     # An edge connected to that node only: it reconnects when the node comes back, to a bucket
     # that took puts while it was away.
-    edge_c = await edge_on(cluster, three_nodes.nodes[down].url, "edge-c", aiohttp_client, resources)
+    edge_c = await edge_beside(cluster.settings, three_nodes.nodes[down].url, "edge-c", aiohttp_client, resources)
     buses = [cluster.worker_bus, *(edge.app[BUS] for edge in cluster.edges)]
 
     three_nodes.kill(down)
@@ -146,7 +134,7 @@ async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_b
 
     await three_nodes.restart(down)
     await until(lambda: buckets_answer(cluster), within_s=RECOVERY_S, what="the buckets answering again")
-    edge_d = await edge_on(cluster, three_nodes.url, "edge-d", aiohttp_client, resources)
+    edge_d = await edge_beside(cluster.settings, three_nodes.url, "edge-d", aiohttp_client, resources)
     for session in (by_access, by_refresh, by_barter):
         await refused_everywhere((*cluster.edges, edge_c, edge_d), session["access_token"], RECOVERY_S)
     assert await outbox(cluster).pending() == []

@@ -20,8 +20,6 @@ from aiohttp.test_utils import TestClient
 from nats.errors import Error as NatsError
 from nats.js.api import StorageType
 
-from nodes.edge.app import create_app
-from nodes.edge.auth import KeyRing
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from nodes.runtime.kv import kv_stream
@@ -33,6 +31,7 @@ from protocols.presence import SweepPresence
 from scheduler.app import SchedulerApp
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
+from tests.support.edge_server import edge_beside
 from tests.support.eventually import until
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
@@ -97,19 +96,6 @@ async def new_user(cluster: Cluster, name: str) -> Actor:
     return Actor(user_id=registered.user.id, role=Role.USER)
 
 
-async def extra_edge(cluster: Cluster, name: str, aiohttp_client: Any, stack: AsyncExitStack) -> TestClient:
-    settings = cluster.settings
-    bus = await Bus.connect(
-        settings.nats.url, name=name, request_timeout=settings.nats.request_timeout, echo=False
-    )
-    stack.push_async_callback(bus.close)
-    keyring = KeyRing(settings.auth)
-    await keyring.watch(bus)
-    stack.push_async_callback(keyring.close)
-    client: TestClient = await aiohttp_client(create_app(settings, bus, keyring, node_name=name))
-    return client
-
-
 async def connected_contacts(cluster: Cluster, stack: AsyncExitStack, aiohttp_client: Any) -> Contacts:
     """Bob and his two contacts online, each on an edge of their own, with a scheduler sweeping."""
     ann, bob, carl = [await new_user(cluster, name) for name in ("ann", "bob", "carl")]
@@ -123,7 +109,7 @@ async def connected_contacts(cluster: Cluster, stack: AsyncExitStack, aiohttp_cl
     scheduler = SchedulerApp(scheduler_bus, cluster.settings)
     await scheduler.start()
     stack.push_async_callback(scheduler.stop)
-    edge_c = await extra_edge(cluster, "edge-c", aiohttp_client, stack)
+    edge_c = await edge_beside(cluster.settings, cluster.settings.nats.url, "edge-c", aiohttp_client, stack)
     contacts = Contacts(
         await LiveClient.connect(cluster.edge_b, cluster.signer.token(bob.user_id)), ann, carl, edge_c
     )
