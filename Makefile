@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/souk run
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/lint-imports

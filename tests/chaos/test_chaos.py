@@ -13,10 +13,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 import aiohttp
+import pytest
 
 from tests.chaos.clients import Account, Live, history, open_dialog, register
 from tests.chaos.topology import OFFLINE_WITHIN_S, Topology
 from tests.chaos.traffic import Sender, Traffic
+
+# Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("processes")
 
 PAIRS = 3  # dialogs, each with both participants sending at once (one seq counter, two writers)
 WARM_UP = 60  # acknowledged sends before the first blow

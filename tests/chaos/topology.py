@@ -92,6 +92,9 @@ class Topology:
             await self.start_worker(domain)
         for name in self.scheduler_names:
             await self.procs.souk(name, "scheduler")
+        # Ports chosen when planned may have been taken since by another test's process (the suite
+        # runs in several): chosen again right before the edges bind them.
+        self.edge_ports = (free_port(), free_port())
         for edge in range(len(self.edge_ports)):
             await self.start_edge(edge)
         for edge in range(len(self.edge_ports)):

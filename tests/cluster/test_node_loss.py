@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.chaos.clients import Account, Live, register
 from tests.chaos.test_chaos import ONLINE_WITHIN_S, assert_stored_exactly_once, cast
@@ -37,6 +38,9 @@ from tests.cluster.observers import (
 )
 from tests.cluster.sessions import log_out, refused_after, signed_in_on
 from tests.support.nats_cluster import NatsCluster
+
+# Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("processes")
 
 OUTAGE_S = LEASE_TTL_S + figures.LEADER_MARGIN_S + 1.0  # past the lease: a lost one must be taken over
 WARM_UP = 40  # acknowledged sends before the first kill

@@ -18,6 +18,9 @@ from tests.scheduler.test_lease import Sampler
 from tests.support.eventually import until
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
+# Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("processes")
+
 TTL = 10.0
 MARGIN_S = 1.0  # a renewal's round trip and the poll
 

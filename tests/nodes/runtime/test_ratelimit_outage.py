@@ -8,6 +8,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.ratelimit import LocalWindows, RateLimiter, Rule
@@ -15,6 +17,9 @@ from protocols import subjects
 from protocols.envelope import DomainError, ErrorCode
 from tests.support.eventually import until
 from tests.support.nats_cluster import nats_cluster
+
+# Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("processes")
 
 # The longest window a limiter keeps: a test this short hardly ever crosses into the next one.
 RULE = Rule("test_outage", limit=3, window_s=subjects.RATE_LIMIT_MAX_WINDOW_S)

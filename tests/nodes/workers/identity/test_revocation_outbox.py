@@ -29,6 +29,9 @@ from tests.support.http import bearer, json_of
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 from tests.support.polling import status_becomes
 
+# Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("processes")
+
 PASSWORD = "SecurePass123!"
 EMAIL = "leaving@example.com"
 ME = "/api/v1/users/me"

@@ -35,6 +35,9 @@ from tests.support.edge_server import edge_beside
 from tests.support.eventually import until
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
+# Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("processes")
+
 TTL_S = 2.0
 CLUSTER_TTL_S = 6.0
 SWEEP_S = 0.5
