@@ -35,6 +35,7 @@ from nats.js.errors import APIError, KeyNotFoundError, KeyWrongLastSequenceError
 from protocols import subjects
 from protocols.envelope import DomainError, ErrorCode
 
+from .buckets import Leaderless
 from .bus import Bus
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,12 @@ UNREACHABLE = (
 
 def store_unreachable(exc: BaseException) -> bool:
     """Whether `exc` says the bucket did not answer, as opposed to answering no."""
-    if isinstance(exc, UNREACHABLE):
+    if isinstance(exc, (*UNREACHABLE, Leaderless)):
         return True
-    # 5xx: JetStream without a leader for the stream or the cluster ("temporarily unavailable").
-    return isinstance(exc, APIError) and (exc.code or 0) >= 500
+    # Any other JetStream refusal here is the store failing to decide, not a limit: 5xx without a
+    # leader for the stream or the cluster, and while a node rejoins, a bucket taken for lost whose
+    # re-creation is refused (a sign-in failed with a traceback on it once in five cluster runs).
+    return isinstance(exc, APIError)
 
 
 @dataclass(frozen=True)
