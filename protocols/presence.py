@@ -25,11 +25,6 @@ def presence_key(user_id: int | str, edge_id: str) -> str:
     return f"{user_id}.{edge_id}"
 
 
-# The presence worker's own key in the `presence` bucket, telling it when the bucket lost its contents.
-# One token, so no `<user>.<edge>` pattern (`5.*`, `*.edge-a`, `*.*`) matches it.
-EPOCH_KEY = "epoch"
-
-
 def user_of_key(key: str) -> int:
     return int(key.split(".", 1)[0])
 

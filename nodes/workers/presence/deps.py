@@ -12,8 +12,6 @@ from nodes.runtime.kv import presence_bucket
 from nodes.runtime.settings import Settings
 from protocols import subjects
 
-from .epoch import BucketEpoch
-
 
 @dataclass(frozen=True)
 class PresenceDeps:
@@ -22,7 +20,6 @@ class PresenceDeps:
     # `<user>.<edge>` keys, read by subject (`live_keys`, `has_live_key`), written by the edges.
     connections: Bucket
     state: Bucket  # `online.<user>` while announced online, `seen.<user>` when last seen
-    epoch: BucketEpoch  # whether a key missing from `connections` means its edge stopped renewing
 
 
 @asynccontextmanager
@@ -34,9 +31,4 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Presen
     # Both exist, with the edges' TTL, before the first sweep asks about their streams.
     for bucket in (connections, state):
         await bucket.handle()
-    epoch = BucketEpoch(connections, settings.presence)
-    epoch.start()
-    try:
-        yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state, epoch=epoch)
-    finally:
-        await epoch.close()
+    yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state)

@@ -75,13 +75,11 @@ async def _came_online(deps: PresenceDeps, user_id: int) -> None:
     await _announce(deps, wire.UserPresence(user_id=user_id, online=True, last_seen=datetime.now(UTC)))
 
 
-async def _went_offline(deps: PresenceDeps, user_id: int, *, keys_lost_at: datetime | None = None) -> None:
+async def _went_offline(deps: PresenceDeps, user_id: int) -> None:
     key = f"online.{user_id}"
     js, bucket = deps.bus.jetstream, deps.state
     try:
         entry = await bucket.get(key)
-        if keys_lost_at is not None and _announced_at(entry.value) < keys_lost_at:
-            return  # announced before the keys were lost: its edge may yet put the key back
         await bucket.run(lambda _kv: remove_key(js, bucket.name, key, last=entry.revision))
     except KeyDeletedError as gone:
         # A marker that an interrupted `remove_key` left: the sweep would meet it every round.
@@ -101,15 +99,11 @@ async def _announce(deps: PresenceDeps, presence: wire.UserPresence) -> None:
         await deliver(deps.bus, contacts.user_ids, wire.PresenceDelivery(presence=presence))
 
 
-def _announced_at(value: bytes | None) -> datetime:
-    return datetime.fromisoformat(value.decode()) if value else datetime.min.replace(tzinfo=UTC)
-
-
-async def _settle(deps: PresenceDeps, user_id: int, *, keys_lost_at: datetime | None = None) -> None:
+async def _settle(deps: PresenceDeps, user_id: int) -> None:
     if await _connected(deps, user_id):
         await _came_online(deps, user_id)
     else:
-        await _went_offline(deps, user_id, keys_lost_at=keys_lost_at)
+        await _went_offline(deps, user_id)
 
 
 @handlers.on(wire.PresenceChanged)
@@ -126,13 +120,10 @@ async def sweep_presence(_cmd: wire.SweepPresence, actor: Actor, deps: PresenceD
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "scheduled work only")
     with _nats_trouble():
-        connected = {wire.user_of_key(key) for key in await _keys(deps, wire.presence_key("*", "*"))}
+        connected = {wire.user_of_key(key) for key in await _keys(deps, ">")}
         announced = {int(key.split(".", 1)[1]) for key in await _keys(deps, "online.*", state=True)}
-        # Asked after listing the keys, so contents lost before the listing count. Within a TTL of
-        # the loss, a user announced before it may have an edge yet to put the key back.
-        keys_lost_at = await deps.epoch.unsettled_since()
         for user_id in sorted(connected ^ announced):
-            await _settle(deps, user_id, keys_lost_at=keys_lost_at)
+            await _settle(deps, user_id)
     return Empty()
 
 

@@ -17,7 +17,7 @@ from protocols import chat as wire
 from protocols import subjects
 from protocols.envelope import Actor, Role, decode_request
 from protocols.identity import Register
-from protocols.presence import GetPresence, PresenceChanged, SweepPresence, presence_key, user_of_key
+from protocols.presence import GetPresence, PresenceChanged, SweepPresence, user_of_key
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
@@ -139,9 +139,7 @@ async def test_users_arriving_together_have_their_keys_renewed_once_a_period(clu
 
     # All first connections at once: the edge opens its presence bucket (and starts renewing) once.
     clients = await asyncio.gather(*(connect(cluster, user, 0) for user in users))
-    # The edges' `<user>.<edge>` keys (the worker keeps a key of its own in the bucket).
-    edge_keys = kv_subject(subjects.PRESENCE_BUCKET, presence_key("*", "*"))
-    listener = await cluster.worker_bus.subscribe(edge_keys, overheard)
+    listener = await cluster.worker_bus.subscribe(f"$KV.{subjects.PRESENCE_BUCKET}.>", overheard)
     await asyncio.sleep(TTL_S * 2)
     await listener.unsubscribe()
     renew_every_s = TTL_S / 3
