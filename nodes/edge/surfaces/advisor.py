@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from nodes.edge.errors import advisor
 from nodes.edge.http import Surface, SurfaceRoutes, json_response, path_int, read_query
+from nodes.edge.kit.names import display_name
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
@@ -52,13 +53,6 @@ class UserListOut(BaseModel):
     total: int
     page: int
     per_page: int
-
-
-def display_name(user: UserProfile) -> str | None:
-    if user.full_name:
-        return user.full_name
-    joined = " ".join(part for part in (user.first_name, user.last_name) if part)
-    return joined or None
 
 
 def advisor_user(user: UserProfile) -> AdvisorUser:

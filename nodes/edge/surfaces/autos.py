@@ -36,6 +36,7 @@ from pydantic import AliasChoices, BaseModel, Field
 
 from nodes.edge.errors import autos_and_advisor
 from nodes.edge.http import Handler, Surface, SurfaceRoutes, json_response, read_body
+from nodes.edge.kit.names import display_name
 from nodes.edge.middleware import error_response
 from nodes.edge.session_http import (
     REFRESH_COOKIE,
@@ -69,8 +70,6 @@ from protocols.identity import (
     UserProfile,
     VerifyEmail,
 )
-
-from .advisor import display_name
 
 SURFACE = Surface(name="autos", title="MillionAvto (car classifieds)")
 routes = SurfaceRoutes(SURFACE)

@@ -34,17 +34,18 @@ from __future__ import annotations
 import functools
 import math
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
-from pydantic import AliasChoices, BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import AliasChoices, BaseModel, Field
 
 from nodes.edge.http import Handler, SurfaceRoutes, json_response, read_body, read_query
+from nodes.edge.kit.chat import Content, read_by_other
+from nodes.edge.kit.fastapi import ID_MAX, LOCATED, path_id, unprocessable
 from nodes.edge.middleware import error_response
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.chat import (
-    BODY_MAX,
     PAGE_MAX,
     ChatMessage,
     Conversation,
@@ -58,7 +59,6 @@ from protocols.chat import (
     SetBlocked,
 )
 from protocols.envelope import DomainError, ErrorCode
-from protocols.fields import INT32_MAX
 
 from .autos import SURFACE
 
@@ -68,13 +68,8 @@ B = TypeVar("B", bound=BaseModel)
 PREFIX = "/api/v1/chat/dialogs"
 BUYER, SELLER = "buyer", "seller"
 AD_DIALOG = ConversationKind.AD_DIALOG  # every command names it: other contracts' conversations are not found
-ID_MAX = INT32_MAX  # ids are 32-bit integer columns (protocols.fields)
 PAGE_NUMBER_MAX = 1_000_000
-# Set on a validation error whose `errors` are located FastAPI's way; such an error answers 422.
-LOCATED = "located"
-INT = TypeAdapter(int)
 
-Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX)]
 
 
 # --- models ----------------------------------------------------------------------------------------
@@ -146,11 +141,6 @@ class ReadReceiptOut(BaseModel):
 # --- shaping ---------------------------------------------------------------------------------------
 
 
-def read_by_other(message: ChatMessage, conversation: Conversation) -> bool:
-    """Whether a participant other than the sender has read up to the message."""
-    return any(seq >= message.seq for user, seq in conversation.reads.items() if user != message.sender_id)
-
-
 def topic_number(conversation: Conversation) -> int | None:
     topic = conversation.topic_id
     return int(topic) if topic is not None and topic.isdigit() else None
@@ -192,11 +182,6 @@ def page_out(query: PageQuery, total: int) -> PageOut:
 # --- reading requests the FastAPI way --------------------------------------------------------------
 
 
-def unprocessable(where: str, errors: list[Any], message: str) -> DomainError:
-    located = [{**e, "loc": [where, *e.get("loc", ())]} for e in errors if isinstance(e, dict)]
-    return DomainError(ErrorCode.VALIDATION, message, {"errors": located, LOCATED: True})
-
-
 def _relocated(exc: DomainError, where: str) -> DomainError:
     if exc.code is not ErrorCode.VALIDATION:
         return exc
@@ -219,20 +204,6 @@ def query_of(request: web.Request, model: type[B]) -> B:
     except DomainError as exc:
         raise _relocated(exc, "query") from None
 
-
-def path_id(request: web.Request, name: str) -> int:
-    """A path id: not an integer is a validation error (FastAPI's 422); out of range is not there."""
-    value = request.match_info[name]
-    try:
-        number = INT.validate_python(value)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise unprocessable(
-            "path", [{**e, "loc": [name]} for e in errors], f"{name}: not an integer"
-        ) from None
-    if not 1 <= number <= ID_MAX:
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found")
-    return number
 
 
 def fastapi_errors(handler: Handler) -> Handler:

@@ -44,6 +44,8 @@ from aiohttp import web
 from pydantic import Field
 
 from nodes.edge.http import SurfaceRoutes
+from nodes.edge.kit.chat import Content
+from nodes.edge.kit.fastapi import ID_MAX
 from nodes.edge.realtime.ws import (
     Channel,
     Conversations,
@@ -74,7 +76,7 @@ from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.presence import GetPresence, PresenceDelivery, UserPresence
 
 from .autos import SURFACE
-from .autos_chat import AD_DIALOG, ID_MAX, Content, message_out
+from .autos_chat import AD_DIALOG, message_out
 
 routes = SurfaceRoutes(SURFACE)
 PROTOCOL = WsProtocol(SURFACE, first_frame_auth=True)

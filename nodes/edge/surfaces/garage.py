@@ -30,6 +30,7 @@ from pydantic.alias_generators import to_camel
 
 from nodes.edge.errors import garage
 from nodes.edge.http import Handler, Surface, SurfaceRoutes, json_response, read_body
+from nodes.edge.kit.names import display_name
 from nodes.edge.session_http import client_info
 from nodes.edge.state import BUS
 from protocols.envelope import DomainError, ErrorCode
@@ -43,8 +44,6 @@ from protocols.identity import (
     TokenPair,
     UserProfile,
 )
-
-from .advisor import display_name
 
 EMAIL_MAX = 254
 TOKEN_MAX = 256

@@ -28,6 +28,8 @@ from aiohttp import web
 from pydantic import BaseModel, Field, RootModel
 
 from nodes.edge.http import SurfaceRoutes, json_response, read_body
+from nodes.edge.kit.chat import read_by_other
+from nodes.edge.kit.fastapi import ID_MAX, path_id
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
@@ -43,7 +45,6 @@ from protocols.chat import (
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
 
-from .autos_chat import ID_MAX, path_id, read_by_other
 from .realty import SURFACE
 
 routes = SurfaceRoutes(SURFACE)

@@ -31,6 +31,8 @@ from pydantic import AliasChoices, Field
 
 from nodes.edge.errors import not_found_says
 from nodes.edge.http import SurfaceRoutes, path_int
+from nodes.edge.kit.chat import Content
+from nodes.edge.kit.fastapi import ID_MAX
 from nodes.edge.realtime.ws import (
     Channel,
     Frame,
@@ -54,7 +56,6 @@ from protocols.chat import (
 )
 from protocols.envelope import Actor
 
-from .autos_chat import ID_MAX, Content
 from .realty import SURFACE
 from .realty_chat import PROPERTY, message_out
 
