@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "typ", "aud"]
 REWATCH_WAIT_S = 1.0  # between attempts to watch a bucket again after a reconnection
+# How long an edge's start waits for a bucket to answer (a fresh cluster still electing its leader).
+FIRST_WATCH_S = 30.0
 
 
 class InvalidToken(Exception):
@@ -58,18 +60,28 @@ class BucketMirror:
         raise NotImplementedError
 
     async def watch(self, bus: Bus, config: BucketConfig) -> None:
+        """Load the bucket, waiting up to `FIRST_WATCH_S` for it to answer, then follow it."""
         self._bucket = bus.bucket(config)
-        await self._follow_anew()
-        bus.on_reconnect(lambda: self._follow_again(bus))
+        if not await self._follow_again(bus, within_s=FIRST_WATCH_S):
+            raise TimeoutError(f"KV bucket {config.name} did not answer within {FIRST_WATCH_S:.0f} s")
+        bus.on_reconnect(lambda: self._rewatch(bus))
 
-    async def _follow_again(self, bus: Bus) -> None:
+    async def _rewatch(self, bus: Bus) -> None:
+        await self._follow_again(bus)
+
+    async def _follow_again(self, bus: Bus, within_s: float | None = None) -> bool:
+        """Watch afresh until it works (true), the edge closes or `within_s` runs out (false)."""
+        deadline = None if within_s is None else time.monotonic() + within_s
         while not (self._closed or bus.nc.is_closed):
             try:
                 await self._follow_anew()
-                return
+                return True
             except (nats.errors.Error, TimeoutError) as exc:
-                log.warning("could not watch KV bucket %s again: %s", self._bucket and self._bucket.name, exc)
+                log.warning("could not watch KV bucket %s: %s", self._bucket and self._bucket.name, exc)
+                if deadline is not None and time.monotonic() > deadline:
+                    return False
                 await asyncio.sleep(REWATCH_WAIT_S)
+        return False
 
     async def _follow_anew(self) -> None:
         if self._bucket is None or self._closed:

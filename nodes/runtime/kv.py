@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
 import orjson
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import Header
-from nats.js.errors import APIError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.errors import APIError, KeyWrongLastSequenceError, NotFoundError, ServiceUnavailableError
 
 from protocols import subjects
 
@@ -58,26 +62,65 @@ async def drop_marker(js: JetStreamContext, bucket: str, key: str, marker_seq: i
     await js.purge_stream(kv_stream(bucket), subject=kv_subject(bucket, key), seq=marker_seq + 1)
 
 
-async def live_keys(nc: NATS, bucket: str, pattern: str) -> list[str]:
+@dataclass(frozen=True)
+class KeyListing:
+    keys: list[str]
+    # Since when (on this process's clock) the bucket's stream has served its current state: its
+    # leader's election or, on one server, its creation. A key written before then may be missing
+    # (an in-memory bucket re-created empty, a leader elected before it caught up, keys that expired
+    # while no leader took renewals) until its writer's next renewal.
+    serving_since: datetime
+
+
+async def list_keys(nc: NATS, bucket: str, pattern: str) -> KeyListing:
     """The keys of `bucket` matching a subject pattern (`5.*`, `online.>`), read from the stream's
     subject counts: one request per 100,000 keys, and no consumer.
 
     Only for buckets whose keys go through `remove_key`: a key left with a delete marker counts.
     (A KV watch, nats-py's way, creates a consumer that outlives it by five minutes and sends one
     message per key; every few seconds at thousands of users that was most of presence's cost.)
+    Raises `ServiceUnavailableError` when the answer comes from a replica whose group has no leader:
+    its keys may be stale, and they expire there one by one while nobody can renew them.
     """
     prefix = kv_subject(bucket, "")
     keys: list[str] = []
+    first: dict[str, Any] | None = None
     while True:
-        request = {"subjects_filter": kv_subject(bucket, pattern), "offset": len(keys)}
-        reply = await nc.request(f"$JS.API.STREAM.INFO.{kv_stream(bucket)}", orjson.dumps(request))
-        info = orjson.loads(reply.data)
-        if "error" in info:
-            raise APIError.from_error(info["error"])
+        info = await _stream_info(
+            nc, bucket, {"subjects_filter": kv_subject(bucket, pattern), "offset": len(keys)}
+        )
+        first = first or info
         page = info["state"].get("subjects") or {}
         keys.extend(subject[len(prefix) :] for subject in page)
         if len(page) < _SUBJECTS_PER_PAGE or len(keys) >= info.get("total", 0):
-            return keys
+            return KeyListing(keys, _serving_since(first))
+
+
+async def live_keys(nc: NATS, bucket: str, pattern: str) -> list[str]:
+    return (await list_keys(nc, bucket, pattern)).keys
+
+
+async def serving_since(nc: NATS, bucket: str) -> datetime:
+    """`KeyListing.serving_since` alone."""
+    return _serving_since(await _stream_info(nc, bucket, {}))
+
+
+async def _stream_info(nc: NATS, bucket: str, request: dict[str, Any]) -> dict[str, Any]:
+    reply = await nc.request(f"$JS.API.STREAM.INFO.{kv_stream(bucket)}", orjson.dumps(request))
+    info: dict[str, Any] = orjson.loads(reply.data)
+    if "error" in info:
+        raise APIError.from_error(info["error"])
+    return info
+
+
+def _serving_since(info: dict[str, Any]) -> datetime:
+    cluster = info.get("cluster") or {}
+    if not cluster.get("leader"):
+        raise ServiceUnavailableError(code=503, description=f"stream {info['config']['name']} has no leader")
+    since = datetime.fromisoformat(cluster.get("leader_since") or info["created"])
+    # Measured on the server's clock, then placed on ours: the two need not agree.
+    server_now = datetime.fromisoformat(info["ts"]) if "ts" in info else datetime.now(UTC)
+    return datetime.now(UTC) - (server_now - since)
 
 
 async def has_live_key(js: JetStreamContext, bucket: str, pattern: str) -> bool:

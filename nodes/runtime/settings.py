@@ -123,6 +123,12 @@ class PresenceSettings:
     def renew_every_s(self) -> float:
         return self.ttl_s / 3
 
+    @property
+    def rewritten_within_s(self) -> float:
+        """Every live key is written again within this long of the bucket's taking writes again:
+        one renewal period, and half as much for a busy edge's slices."""
+        return self.renew_every_s * 1.5
+
 
 @dataclass(frozen=True)
 class WorkerSettings:

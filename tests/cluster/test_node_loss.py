@@ -159,10 +159,6 @@ def unknown_holders(topology: Topology, kills: Sequence[figures.KillFigures]) ->
     return sorted({h for kill in kills for h in kill.lease_holders} - leaders)
 
 
-# Issue 12 item 5 is open: a node's kill can still tell contacts that connected users went offline (a
-# restarted in-memory replica that leads before it caught up, it seems). Reported as xfailed, never as
-# passed, until it is fixed; every other check of the module still runs and prints its figures.
-@pytest.mark.xfail(reason="issue 12 item 5: false presence changes during a node's loss", strict=False)
 async def test_each_node_of_a_three_node_cluster_dies_in_turn_and_nothing_is_lost(
     topology: Topology, cluster_nats: NatsCluster, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:

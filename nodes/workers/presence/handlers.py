@@ -4,6 +4,9 @@ Each transition is decided by an atomic write on the state bucket (`create` of `
 come online, a delete by revision to go offline), so several worker replicas, or an edge's report
 racing the scheduled sweep, announce each change once. The sweep also repairs what a race could
 leave behind in either direction.
+
+A missing key means "offline" only once the edges had their time to write their keys again after
+the bucket's trouble (`absences`): until then an absence is held, and a later sweep announces it.
 """
 
 from __future__ import annotations
@@ -17,12 +20,21 @@ import nats.errors
 from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
 
 from nodes.runtime.deliveries import deliver
-from nodes.runtime.kv import drop_marker, has_live_key, live_keys, remove_key
+from nodes.runtime.kv import (
+    KeyListing,
+    drop_marker,
+    has_live_key,
+    list_keys,
+    live_keys,
+    remove_key,
+    serving_since,
+)
 from nodes.runtime.worker import Handlers
 from protocols import presence as wire
 from protocols.chat import ListContacts
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 
+from .absences import PROBE_KEY, absence_held, sweep_writes, writes_since
 from .deps import PresenceDeps
 
 log = logging.getLogger(__name__)
@@ -41,9 +53,22 @@ def _nats_trouble() -> Iterator[None]:
         raise DomainError(ErrorCode.UNAVAILABLE, "presence state unreachable") from None
 
 
-async def _keys(deps: PresenceDeps, pattern: str, *, state: bool = False) -> list[str]:
-    bucket = deps.state if state else deps.connections
-    return await bucket.run(lambda _kv: live_keys(deps.bus.nc, bucket.name, pattern))
+async def _announced(deps: PresenceDeps) -> set[int]:
+    bucket = deps.state
+    keys = await bucket.run(lambda _kv: live_keys(deps.bus.nc, bucket.name, "online.*"))
+    return {int(key.split(".", 1)[1]) for key in keys}
+
+
+async def _connections(deps: PresenceDeps) -> KeyListing:
+    bucket = deps.connections
+    return await bucket.run(lambda _kv: list_keys(deps.bus.nc, bucket.name, ">"))
+
+
+async def _trusted_from(deps: PresenceDeps) -> datetime:
+    """For an edge's report: since when absences may be believed (see `absences`)."""
+    bucket = deps.connections
+    served = await bucket.run(lambda _kv: serving_since(deps.bus.nc, bucket.name))
+    return max(served, await writes_since(deps))
 
 
 async def _connected(deps: PresenceDeps, user_id: int) -> bool:
@@ -75,11 +100,14 @@ async def _came_online(deps: PresenceDeps, user_id: int) -> None:
     await _announce(deps, wire.UserPresence(user_id=user_id, online=True, last_seen=datetime.now(UTC)))
 
 
-async def _went_offline(deps: PresenceDeps, user_id: int) -> None:
+async def _went_offline(deps: PresenceDeps, user_id: int, trusted_from: datetime) -> None:
     key = f"online.{user_id}"
     js, bucket = deps.bus.jetstream, deps.state
     try:
         entry = await bucket.get(key)
+        if absence_held(deps.settings, _announced_at(entry.value), trusted_from):
+            log.debug("presence: user %s has no key yet after the bucket's reset; held", user_id)
+            return
         await bucket.run(lambda _kv: remove_key(js, bucket.name, key, last=entry.revision))
     except KeyDeletedError as gone:
         # A marker that an interrupted `remove_key` left: the sweep would meet it every round.
@@ -99,11 +127,16 @@ async def _announce(deps: PresenceDeps, presence: wire.UserPresence) -> None:
         await deliver(deps.bus, contacts.user_ids, wire.PresenceDelivery(presence=presence))
 
 
-async def _settle(deps: PresenceDeps, user_id: int) -> None:
+def _announced_at(value: bytes | None) -> datetime:
+    return datetime.fromisoformat(value.decode()) if value else datetime.min.replace(tzinfo=UTC)
+
+
+async def _settle(deps: PresenceDeps, user_id: int, trusted_from: datetime | None = None) -> None:
+    """Announce what the connections bucket says of the user now, if that is a change."""
     if await _connected(deps, user_id):
         await _came_online(deps, user_id)
     else:
-        await _went_offline(deps, user_id)
+        await _went_offline(deps, user_id, trusted_from or await _trusted_from(deps))
 
 
 @handlers.on(wire.PresenceChanged)
@@ -120,10 +153,12 @@ async def sweep_presence(_cmd: wire.SweepPresence, actor: Actor, deps: PresenceD
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "scheduled work only")
     with _nats_trouble():
-        connected = {wire.user_of_key(key) for key in await _keys(deps, ">")}
-        announced = {int(key.split(".", 1)[1]) for key in await _keys(deps, "online.*", state=True)}
-        for user_id in sorted(connected ^ announced):
-            await _settle(deps, user_id)
+        written_since = await sweep_writes(deps)
+        connections = await _connections(deps)
+        trusted_from = max(connections.serving_since, written_since)
+        connected = {wire.user_of_key(key) for key in connections.keys if key != PROBE_KEY}
+        for user_id in sorted(connected ^ await _announced(deps)):
+            await _settle(deps, user_id, trusted_from)
     return Empty()
 
 

@@ -13,13 +13,14 @@ import pytest
 from nats.aio.msg import Msg
 from nats.js.kv import KeyValue
 
-from nodes.runtime.kv import remove_key
+from nodes.runtime.kv import kv_stream, remove_key
 from nodes.runtime.settings import Settings
 from protocols import chat, subjects
 from protocols import presence as wire
 from protocols.envelope import Actor, Role
 from protocols.identity import Register
 from tests.conftest import Cluster
+from tests.nodes.edge.realtime.live import LiveClient
 
 TTL_S = 1.0
 
@@ -146,4 +147,52 @@ async def test_the_sweep_repairs_lost_reports_and_leaves_nothing_behind_on_the_s
         assert info.state.consumer_count == 0, bucket
     state = await js.stream_info(f"KV_{subjects.PRESENCE_STATE_BUCKET}", subjects_filter="$KV.>")
     assert set(state.state.subjects or {}) == {f"$KV.{subjects.PRESENCE_STATE_BUCKET}.seen.{ann.user_id}"}
-    assert (await js.stream_info(f"KV_{subjects.PRESENCE_BUCKET}")).state.messages == 0
+    # No user's key is left (the sweeps keep one record of their own there).
+    left = await js.stream_info(f"KV_{subjects.PRESENCE_BUCKET}", subjects_filter="$KV.>")
+    user_keys = [s for s in left.state.subjects or {} if s.split(".")[2].isdigit()]
+    assert user_keys == [] and left.state.messages <= 1
+
+
+async def test_a_bucket_that_comes_back_empty_tells_nobody_a_connected_user_went_offline(
+    cluster: Cluster,
+) -> None:
+    """Issue 12 item 5: a nats-server restart loses the in-memory connections bucket. Sweeps run at
+    once and again and again; a user whose edge is alive is put back by its renewals and never
+    announced offline, while one whose edge died with the bucket is, once the edges had their time."""
+    ann, bob, carl = [await new_user(cluster, n) for n in ("ann", "bob", "carl")]
+    for other in (ann, carl):
+        dialog = chat.OpenConversation(
+            kind=chat.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id]
+        )
+        await cluster.worker_bus.request(dialog, actor=other)
+    sweep = wire.SweepPresence()
+    async with presence_seen_by(cluster, bob) as to_bob:
+        ann_phone = await LiveClient.connect(cluster.edge_a, cluster.signer.token(ann.user_id))
+        try:
+            await edge_reports(cluster, carl, "edge-that-dies", True)
+            announced = {(await asyncio.wait_for(to_bob.get(), 2))["user_id"] for _ in range(2)}
+            assert announced == {ann.user_id, carl.user_id}
+
+            await cluster.worker_bus.jetstream.delete_stream(kv_stream(subjects.PRESENCE_BUCKET))
+            told: list[tuple[object, object]] = []
+            while (carl.user_id, False) not in told:
+                await cluster.worker_bus.request(sweep, actor=Actor.system())
+                told += drained(to_bob)
+                assert (ann.user_id, False) not in told, "ann's edge is alive: she never went offline"
+                await asyncio.sleep(0.05)
+            # A few more sweeps, past one TTL: ann stays, carl is not announced twice.
+            for _ in range(int(TTL_S / 0.05)):
+                await cluster.worker_bus.request(sweep, actor=Actor.system())
+                await asyncio.sleep(0.05)
+            assert told + drained(to_bob) == [(carl.user_id, False)]
+        finally:
+            await ann_phone.close()
+
+
+def drained(seen: asyncio.Queue[dict[str, object]]) -> list[tuple[object, object]]:
+    """(user, online) of each announcement waiting in the queue, which is left empty."""
+    told = []
+    while not seen.empty():
+        presence = seen.get_nowait()
+        told.append((presence["user_id"], presence["online"]))
+    return told
