@@ -2,32 +2,44 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# What is installed, one stamp each: `run` needs the runtime dependencies only, the rest the dev tools.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 # Test processes: each test boots its own cluster on free ports, so they run side by side.
 TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench procfile clean
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The dev install holds the runtime one too.
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME)
+
+run: $(RUNTIME)
 	$(BIN)/souk run
 
-test: $(STAMP) lint
+test: $(DEV) lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
-lint: $(STAMP)
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(RUNTIME)
 	$(BIN)/python bench/bus_roundtrip.py
 
-procfile: $(STAMP)
+# honcho is a dev tool.
+procfile: $(DEV)
 	$(BIN)/honcho start
 
 clean:

@@ -21,8 +21,8 @@ from nodes.runtime.event_loop import LoopFactory, loop_factory
 from nodes.runtime.settings import Settings, load_settings
 from nodes.workers import KNOWN_DOMAINS
 from nodes.workers.serve import RunningWorkers
-from storage.migrate import upgrade
 from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
+from tests.support.databases import MigratedTemplates
 from tests.support.edge_server import EdgeTestServer
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
@@ -40,8 +40,12 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
     return _process_loop()
 
 
+DOMAINS_MARKER = "domains"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(*patterns): log messages at ERROR this test expects")
+    config.addinivalue_line("markers", f"{DOMAINS_MARKER}(*names): the only worker domains its cluster boots")
 
 
 @pytest.fixture(autouse=True)
@@ -67,24 +71,55 @@ async def nats_server(tmp_path: Path) -> AsyncIterator[EmbeddedNats]:
 async def scratch_postgres() -> AsyncIterator[str]:
     """A PostgreSQL database of the test's own, dropped after it; the test is skipped where no server
     answers (failed instead under SOUK_TEST_REQUIRE_POSTGRES=1, as on CI)."""
-    if not await postgres_available(POSTGRES_ADMIN_URL):
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL required but not answering at {POSTGRES_ADMIN_URL}")
-        pytest.skip(f"no PostgreSQL answers at {POSTGRES_ADMIN_URL}")
-    url = await create_scratch_database(POSTGRES_ADMIN_URL)
+    async with require_postgres():
+        url = await create_scratch_database(POSTGRES_ADMIN_URL)
     try:
         yield url
     finally:
         await drop_scratch_database(POSTGRES_ADMIN_URL, url)
 
 
+@asynccontextmanager
+async def require_postgres() -> AsyncIterator[None]:
+    """Skip the test where no PostgreSQL answers (fail instead under SOUK_TEST_REQUIRE_POSTGRES=1)."""
+    if not await postgres_available(POSTGRES_ADMIN_URL):
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL required but not answering at {POSTGRES_ADMIN_URL}")
+        pytest.skip(f"no PostgreSQL answers at {POSTGRES_ADMIN_URL}")
+    yield
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the test's own, on each database in turn."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'souk.db'}"
         return
     async with scratch_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"), POSTGRES_ADMIN_URL)
+    yield templates
+    templates.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def migrated_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_templates: MigratedTemplates
+) -> AsyncIterator[str]:
+    """A migrated database of the test's own, on each database in turn: a copy of a template."""
+    if request.param == "sqlite":
+        yield await migrated_templates.sqlite(tmp_path / "souk.db")
+        return
+    async with require_postgres():
+        url = await migrated_templates.postgres()
+    try:
+        yield url
+    finally:
+        await drop_scratch_database(POSTGRES_ADMIN_URL, url)
 
 
 def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Settings:
@@ -137,16 +172,30 @@ def settings_override() -> Callable[[Settings], Settings]:
     return lambda settings: settings
 
 
+def booted_domains(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The worker domains a test's cluster runs: `@pytest.mark.domains(...)` on the test or its module
+    (every domain a test's requests reach, directly or through another worker), else all of them."""
+    marker = request.node.get_closest_marker(DOMAINS_MARKER)
+    if marker is None:
+        return KNOWN_DOMAINS
+    unknown = set(marker.args) - set(KNOWN_DOMAINS)
+    if unknown:
+        raise pytest.UsageError(f"unknown domains in @pytest.mark.{DOMAINS_MARKER}: {sorted(unknown)}")
+    return tuple(marker.args)
+
+
 @pytest.fixture
 async def cluster(
+    request: pytest.FixtureRequest,
     nats_server: EmbeddedNats,
-    database_url: str,
+    migrated_database_url: str,
     tmp_path: Path,
     aiohttp_client: object,
     settings_override: Callable[[Settings], Settings],
 ) -> AsyncIterator[Cluster]:
-    settings = settings_override(cluster_settings(nats_server.url, database_url, tmp_path / "var"))
-    await upgrade(database_url)
+    settings = cluster_settings(nats_server.url, migrated_database_url, tmp_path / "var")
+    settings = replace(settings, workers=replace(settings.workers, domains=booted_domains(request)))
+    settings = settings_override(settings)
     worker_bus = await Bus.connect(nats_server.url, name="workers")
     workers = RunningWorkers()
     await workers.start(worker_bus, settings, settings.workers.domains)

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from .errors import (
-    ADVISOR_CODES,
-    FREEMARKET_ERROR_TYPES,
-    ErrorFormat,
-    advisor,
-    autos_and_advisor,
-    detail_only,
-    freemarket,
-    garage,
-)
+from .errors import ErrorFormat, detail_only
 from .http import Endpoint
+from .kit.error_bodies import ADVISOR_CODES, advisor
+from .surfaces.autos.errors import autos_and_advisor
+from .surfaces.barter.errors import FREEMARKET_ERROR_TYPES, freemarket
+from .surfaces.garage.errors import garage
 
 Schema = dict[str, Any]
 ModelKey = tuple[type[BaseModel], JsonSchemaMode]
@@ -27,14 +23,28 @@ PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 REF_PREFIX = "#/components/schemas/"
 REF_TEMPLATE = REF_PREFIX + "{model}"
 STATUS_TEXT = {
-    101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-    403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity",
-    414: "URI Too Long", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
+    101: "Switching Protocols",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    414: "URI Too Long",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     503: "Service Unavailable",
 }
 
 
-def _schemas_by_surface(endpoints: list[Endpoint]) -> dict[str, tuple[dict[ModelKey, Schema], dict[str, Schema]]]:
+def _schemas_by_surface(
+    endpoints: list[Endpoint],
+) -> dict[str, tuple[dict[ModelKey, Schema], dict[str, Schema]]]:
     """Each surface's models in one pydantic pass: their `$ref`s and the `$defs` they point into."""
     wanted: dict[str, dict[ModelKey, None]] = {}
     for ep in endpoints:
@@ -147,11 +157,50 @@ ERROR_BODY: dict[ErrorFormat, str] = {
     autos_and_advisor: "SharedAuthError",
 }
 HEADERS: dict[str, Schema] = {
-    "RequestId": {"description": "The request's id, as the logs name it", "required": True, "schema": {"type": "string"}},
-    "RetryAfter": {"description": "Seconds to wait", "required": True, "schema": {"type": "integer", "minimum": 1}},
+    "RequestId": {
+        "description": "The request's id, as the logs name it",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "RetryAfter": {
+        "description": "Seconds to wait",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
 }
 REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
 RETRY_AFTER = {"$ref": "#/components/headers/RetryAfter"}
+
+
+# --- event streams -------------------------------------------------------------------------------
+# A Server-Sent Events answer is a stream of events, not one body: OpenAPI 3.1 has no keyword for
+# that, so the schema describes one event as an EventSource delivers it (OpenAPI 3.2's convention,
+# which tools reading 3.1 documents, schemathesis among them, already follow).
+
+EVENT_STREAM = "text/event-stream"
+SSE_EVENT = "ServerSentEvent"
+STREAM_SCHEMAS: dict[str, Schema] = {
+    SSE_EVENT: {
+        "type": "object",
+        "description": "One event of the stream; its `data` is a JSON document.",
+        "required": ["data"],
+        "properties": {
+            "data": {"type": "string", "contentMediaType": "application/json"},
+            "event": {"type": "string"},
+            "id": {
+                "type": "string",
+                "description": "What a reconnecting client sends back as `Last-Event-ID`",
+            },
+            "retry": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Milliseconds to wait before reconnecting",
+            },
+        },
+    },
+}
+# Every schema the document adds to the models' own.
+OWN_SCHEMAS: dict[str, Schema] = {**ERROR_SCHEMAS, **STREAM_SCHEMAS}
 
 
 # Refused by the HTTP parser before any route is known (edge/server.py), so in the format of paths the
@@ -185,7 +234,7 @@ def _error_response(ep: Endpoint, status: int) -> Schema:
     return response
 
 
-def _responses(ep: Endpoint, refs: dict[ModelKey, Schema]) -> dict[str, Schema]:
+def _responses(ep: Endpoint, refs: dict[ModelKey, Schema], *, streams: bool) -> dict[str, Schema]:
     declared: dict[int, type[BaseModel] | None] = {status: None for status in _edge_errors(ep)}
     declared.update(ep.responses)
     responses: dict[str, Schema] = {}
@@ -193,6 +242,8 @@ def _responses(ep: Endpoint, refs: dict[ModelKey, Schema]) -> dict[str, Schema]:
         response: Schema = {"description": STATUS_TEXT.get(status, str(status))}
         if model is not None:
             response["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
+        elif status == 200 and streams:
+            response["content"] = {EVENT_STREAM: {"schema": {"$ref": REF_PREFIX + SSE_EVENT}}}
         elif status >= 400:
             response.update(_error_response(ep, status))
         if status != 101:  # set by the request middleware, which an upgrade has left behind
@@ -233,11 +284,27 @@ def _query_parameters(ref: Schema, schemas: dict[str, Schema]) -> list[Schema]:
     ]
 
 
-def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, description: str) -> dict[str, Any]:
+def _template(path: str) -> str:
+    """The OpenAPI path template: no aiohttp regex (`{id:\\d+}` -> `{id}`)."""
+    return PATH_PARAM.sub(r"{\1}", path)
+
+
+def build_openapi(
+    endpoints: list[Endpoint],
+    *,
+    title: str,
+    version: str,
+    description: str,
+    event_streams: Collection[str] = (),
+) -> dict[str, Any]:
+    """The document of `endpoints`; the GET routes at `event_streams` (path templates) answer 200 with
+    Server-Sent Events."""
+    if unknown := set(event_streams) - {_template(ep.path) for ep in endpoints if ep.method == "GET"}:
+        raise ValueError(f"event streams that are no GET route: {sorted(unknown)}")
     refs, schemas = _hoist(_schemas_by_surface(endpoints))
-    if clash := ERROR_SCHEMAS.keys() & schemas.keys():
-        raise ValueError(f"models named like the error bodies: {sorted(clash)}")
-    schemas = {**schemas, **ERROR_SCHEMAS}
+    if clash := OWN_SCHEMAS.keys() & schemas.keys():
+        raise ValueError(f"models named like the document's own schemas: {sorted(clash)}")
+    schemas = {**schemas, **OWN_SCHEMAS}
     paths: dict[str, dict[str, Any]] = {}
     taken: set[str] = set()
     tags: dict[str, None] = {}
@@ -259,11 +326,12 @@ def build_openapi(endpoints: list[Endpoint], *, title: str, version: str, descri
                 "required": True,
                 "content": {ep.content_type: {"schema": surface_refs[(ep.body, "validation")]}},
             }
-        operation["responses"] = _responses(ep, surface_refs)
+        path = _template(ep.path)
+        streams = ep.method == "GET" and path in event_streams
+        operation["responses"] = _responses(ep, surface_refs, streams=streams)
         if ep.auth:
             operation["security"] = [{"bearerAuth": []}]
-        # OpenAPI path templates carry no aiohttp regex (`{id:\d+}` -> `{id}`).
-        paths.setdefault(PATH_PARAM.sub(r"{\1}", ep.path), {})[ep.method.lower()] = operation
+        paths.setdefault(path, {})[ep.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},

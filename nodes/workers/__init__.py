@@ -1,5 +1,9 @@
 """Domain workers, one package each; they talk to each other only over NATS.
 
+Every package has the same shape: `__init__.py` (its `DOMAIN`: the handlers and how to open the
+deps), `deps.py`, `handlers.py` (the registry only), `queries.py` (its SQL; a domain without tables
+has none) and one module per group of commands, which register on the registry when imported.
+
 Packages are imported by name on demand so that `souk worker chat` loads only the chat domain.
 """
 

@@ -40,7 +40,7 @@ import orjson
 from aiohttp import web
 
 from nodes.edge.auth import InvalidToken
-from nodes.edge.cors import ALLOWED_HEADERS, ALLOWED_METHODS
+from nodes.edge.cors import cors_headers
 from nodes.edge.state import ACTOR, HUB, REQUEST_ID, SETTINGS, VERIFIER
 from protocols.envelope import Actor, DomainError, ErrorCode
 
@@ -120,16 +120,8 @@ def stream_headers(request: web.Request) -> dict[str, str]:
         "X-Accel-Buffering": "no",
         "X-Request-ID": request.get(REQUEST_ID, "-"),
     }
-    origin = request.headers.get("Origin")
-    origins = request.app[SETTINGS].edge.cors_origins
-    if origin is not None and ("*" in origins or origin in origins):
-        headers.update({
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Credentials": "true",
-            "Access-Control-Allow-Methods": ALLOWED_METHODS,
-            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-            "Vary": "Origin",
-        })  # fmt: skip
+    # Its headers go out before the CORS middleware sees the response: the stream sets them itself.
+    headers.update(cors_headers(request.headers.get("Origin"), request.app[SETTINGS].edge.cors_origins))
     return headers
 
 

@@ -37,7 +37,8 @@ class Send:
     body: str
     attachments: list[str]
     client_msg_id: str | None
-    conversation_kind: wire.ConversationKind | None = None  # given: a conversation of another kind is not there
+    # Given: a conversation of another kind is not there.
+    conversation_kind: wire.ConversationKind | None = None
     sender_copy: bool = True  # False: the sender's edge delivers the sender's own copy (SendMessage)
 
     @property
@@ -131,7 +132,9 @@ def store_batch(sql: Statements, batch: list[Send], look_up_retries: bool) -> li
     fresh: list[int] = []
     first_of_key: dict[DedupeKey, int] = {}
     for index, send in enumerate(batch):
-        refusal = _refusal(send, conversations.get(send.conversation_id), members.get(send.conversation_id, {}))
+        refusal = _refusal(
+            send, conversations.get(send.conversation_id), members.get(send.conversation_id, {})
+        )
         key = send.dedupe_key
         if refusal is not None:
             outcomes[index] = Outcome(refused=refusal)
@@ -179,7 +182,9 @@ def store_batch(sql: Statements, batch: list[Send], look_up_retries: bool) -> li
     return cast(list[Outcome], outcomes)
 
 
-def _refusal(send: Send, conversation: ConversationRow | None, people: dict[int, MemberRow]) -> DomainError | None:
+def _refusal(
+    send: Send, conversation: ConversationRow | None, people: dict[int, MemberRow]
+) -> DomainError | None:
     """Why a send may not go into this conversation: not there, not a member, or blocked."""
     wanted = send.conversation_kind
     if conversation is None or (wanted is not None and conversation.kind != wanted.value):

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models.chat import Participant
+from . import queries
 
 CACHE_SIZE = 50_000
 
@@ -32,13 +31,7 @@ class ParticipantCache:
             self._known.move_to_end(conversation_id)
             return known
         async with self._db() as db:
-            users = tuple(
-                await db.scalars(
-                    select(Participant.user_id)
-                    .where(Participant.conversation_id == conversation_id)
-                    .order_by(Participant.user_id)
-                )
-            )
+            users = await queries.participant_ids(db, conversation_id)
         if users:
             self.remember(conversation_id, users)
         return users

@@ -22,7 +22,8 @@ from protocols import chat as wire
 from storage.models.chat import ChatMessage, Conversation, Participant
 
 from .batch import ConversationRow, DedupeKey, MemberRow, NewMessage
-from .views import matching_rows, message_view
+from .queries import matching_rows
+from .views import message_view
 
 CONVERSATIONS = cast(Table, Conversation.__table__)
 PARTICIPANTS = cast(Table, Participant.__table__)
@@ -164,7 +165,8 @@ class SqliteStatements(CoreStatements):
     def _run(self, sql: str, params: Any, many: bool = False) -> sqlite3.Cursor:
         try:
             return self._cursor.executemany(sql, params) if many else self._cursor.execute(sql, params)
-        except sqlite3.Error as exc:  # as Core raises it: sqlite3.IntegrityError -> sqlalchemy.exc.IntegrityError
+        except sqlite3.Error as exc:
+            # As Core raises it: sqlite3.IntegrityError -> sqlalchemy.exc.IntegrityError.
             raise DBAPIError.instance(
                 sql, params, exc, sqlite3.Error, hide_parameters=True, dialect=self._dialect, ismulti=many
             ) from exc

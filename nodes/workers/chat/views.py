@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import chat as wire
 from storage.models.chat import ChatMessage, Conversation, Participant
 
+from . import queries
+
 NOT_FOUND = "Conversation not found"  # a foreign conversation answers like a missing one
-
-
-def matching_rows(columns: Sequence[Any], rows: Sequence[Sequence[Any]]) -> ColumnElement[bool]:
-    """`(a, b) IN ((1, 2), (3, 4))` spelled as ORs of equalities: SQLite scans the whole table for a
-    row-value IN, but looks each OR term up in the index."""
-    return or_(*(and_(*(column == value for column, value in zip(columns, row, strict=True))) for row in rows))
 
 
 def message_view(row: ChatMessage | Row[Any]) -> wire.ChatMessage:
@@ -29,27 +25,6 @@ def message_view(row: ChatMessage | Row[Any]) -> wire.ChatMessage:
     )  # fmt: skip
 
 
-def unread_clause(user_id: int) -> object:
-    """Messages that count as unread for `user_id`: after its read position, not its own."""
-    return and_(
-        ChatMessage.conversation_id == Participant.conversation_id,
-        ChatMessage.seq > Participant.read_seq,
-        or_(ChatMessage.sender_id.is_(None), ChatMessage.sender_id != user_id),
-    )
-
-
-async def unread_counts(db: AsyncSession, user_id: int, conversation_ids: Sequence[int]) -> dict[int, int]:
-    if not conversation_ids:
-        return {}
-    rows = await db.execute(
-        select(Participant.conversation_id, func.count(ChatMessage.id))
-        .join(ChatMessage, unread_clause(user_id))  # type: ignore[arg-type]
-        .where(Participant.user_id == user_id, Participant.conversation_id.in_(conversation_ids))
-        .group_by(Participant.conversation_id)
-    )
-    return {conversation_id: count for conversation_id, count in rows.tuples()}
-
-
 async def conversation_views(
     db: AsyncSession, user_id: int, conversations: Sequence[Conversation]
 ) -> list[wire.Conversation]:
@@ -58,16 +33,15 @@ async def conversation_views(
     if not ids:
         return []
     members: dict[int, list[Participant]] = {i: [] for i in ids}
-    for participant in await db.scalars(select(Participant).where(Participant.conversation_id.in_(ids))):
+    for participant in await queries.participants_in(db, ids):
         members[participant.conversation_id].append(participant)
     with_messages = [(c.id, c.last_seq) for c in conversations if c.last_seq > 0]
     last: dict[int, wire.ChatMessage] = {}
     if with_messages:
-        rows = await db.scalars(
-            select(ChatMessage).where(matching_rows((ChatMessage.conversation_id, ChatMessage.seq), with_messages))
-        )
-        last = {row.conversation_id: message_view(row) for row in rows}
-    unread = await unread_counts(db, user_id, ids)
+        last = {
+            row.conversation_id: message_view(row) for row in await queries.messages_at(db, with_messages)
+        }
+    unread = await queries.unread_counts(db, user_id, ids)
     views = []
     for c in conversations:
         mine = next((p for p in members[c.id] if p.user_id == user_id), None)

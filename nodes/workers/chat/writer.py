@@ -109,7 +109,9 @@ class MessageWriter:
                 if first.refused is not None:
                     pending.result.set_exception(first.refused)
                 elif first.stored is not None:
-                    pending.result.set_result(wire.MessageStored(message=first.stored.message, duplicate=True))
+                    pending.result.set_result(
+                        wire.MessageStored(message=first.stored.message, duplicate=True)
+                    )
         return [o for o in outcomes if o.is_new]
 
     async def _deliver(self, new: list[Outcome]) -> None:
@@ -121,9 +123,11 @@ class MessageWriter:
             self._participants.remember(message.conversation_id, outcome.people)
             assert outcome.stored.conversation_kind is not None  # a new message's
             delivery = wire.MessageDelivery(
-                message=message, conversation_kind=outcome.stored.conversation_kind, topic_id=outcome.stored.topic_id
+                message=message,
+                conversation_kind=outcome.stored.conversation_kind,
+                topic_id=outcome.stored.topic_id,
             )
             try:
                 await deliver(self._bus, outcome.recipients, delivery)
-            except Exception:  # stored is what counts; a client catches up by sequence number
+            except Exception:  # noqa: BLE001 - stored is what counts; a client catches up by seq
                 log.warning("could not deliver message %s", message.id)

@@ -1,4 +1,4 @@
-"""Accounts: creating, reading, updating and deleting them, and staff listings.
+"""Accounts: creating them (by sign-up, by staff, admins), deleting them, and staff listings.
 
 An account may have an email, a phone and a username, each unique: email and username compared
 case-insensitively (a lowercased copy carries the constraint), the phone in E.164.
@@ -9,37 +9,31 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from protocols.identity import (
-    REALTY_PROFILE_FIELDS,
     SELF_SERVICE_ROLES,
     CodePurpose,
     CreateAdmin,
     CreateUser,
     DeleteAccount,
-    GetMe,
-    GetUser,
     ListUsers,
     Register,
     Registered,
-    SetLocations,
-    UpdateProfile,
     UserPage,
     UserProfile,
 )
-from storage.models.identity import EmailLink, User
-from storage.search import LIKE_ESCAPE, contains_pattern
+from storage.models.identity import User
 
+from . import queries
 from .codes import issue_phone_code
 from .deps import IdentityDeps
 from .handlers import handlers
 from .normalize import email_key, phone_e164, username_key
-from .profiles import profile
 from .sessions import announce_revoked, revoke_user_sessions, start_session
+from .views import profile
 
 STAFF = (Role.MANAGER, Role.ADMIN, Role.SYSTEM)
 REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -50,26 +44,16 @@ def new_referral_code() -> str:
     return "REF-" + "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(6))
 
 
-async def _check_free(db: AsyncSession, user: User, *, ignore_id: int | None = None) -> None:
+async def check_free(db: AsyncSession, user: User, *, ignore_id: int | None = None) -> None:
     """Answer `conflict`, naming the field, when one of `user`'s identifiers belongs to another."""
-    clashes: list[tuple[str, ColumnElement[bool]]] = []
-    if user.email_normalized:
-        clashes.append(("email", User.email_normalized == user.email_normalized))
-    if user.phone:
-        clashes.append(("phone", User.phone == user.phone))
-    if user.username_normalized:
-        clashes.append(("username", User.username_normalized == user.username_normalized))
-    for field, clause in clashes:
-        query = select(User.id).where(clause)
-        if ignore_id is not None:
-            query = query.where(User.id != ignore_id)
-        if await db.scalar(query.limit(1)) is not None:
-            raise DomainError(ErrorCode.CONFLICT, f"{field.capitalize()} already exists", {"field": field})
+    field = await queries.taken_identifier(db, user, besides=ignore_id)
+    if field is not None:
+        raise DomainError(ErrorCode.CONFLICT, f"{field.capitalize()} already exists", {"field": field})
 
 
 async def _insert(db: AsyncSession, user: User) -> None:
     """Insert (the caller commits), with a fresh unique referral code."""
-    await _check_free(db, user)
+    await check_free(db, user)
     for _ in range(REFERRAL_ATTEMPTS):
         user.referral_code = new_referral_code()
         try:
@@ -79,12 +63,13 @@ async def _insert(db: AsyncSession, user: User) -> None:
             return
         except IntegrityError:
             # A concurrent registration took an identifier, or (rarely) the referral code did.
-            if await db.scalar(select(User.id).where(User.referral_code == user.referral_code)) is None:
+            if await queries.referrer_id(db, user.referral_code) is None:
                 raise DomainError(ErrorCode.CONFLICT, "Username, email or phone already exists") from None
     raise DomainError(ErrorCode.UNAVAILABLE, "could not allocate a referral code")
 
 
-def _identifiers(email: str | None, phone: str | None, username: str | None) -> dict[str, str | None]:
+def identifiers(email: str | None, phone: str | None, username: str | None) -> dict[str, str | None]:
+    """The identifier columns of an account, in their canonical forms beside the given ones."""
     email = email.strip() if email else None
     return {
         "email": email,
@@ -98,7 +83,7 @@ def _identifiers(email: str | None, phone: str | None, username: str | None) -> 
 @handlers.on(CreateUser)
 async def create_user(cmd: CreateUser, _actor: Actor, deps: IdentityDeps) -> UserProfile:
     user = User(
-        **_identifiers(cmd.email, cmd.phone, cmd.username), full_name=cmd.full_name,
+        **identifiers(cmd.email, cmd.phone, cmd.username), full_name=cmd.full_name,
         telegram_contact=cmd.telegram_contact, city=cmd.city, bio=cmd.bio, role=Role.USER.value,
     )  # fmt: skip
     async with deps.db() as db:
@@ -115,16 +100,14 @@ async def register(cmd: Register, _actor: Actor, deps: IdentityDeps) -> Register
     if cmd.role not in SELF_SERVICE_ROLES:
         raise DomainError(ErrorCode.VALIDATION, "This role cannot be chosen", {"field": "role"})
     user = User(
-        **_identifiers(cmd.email, cmd.phone, cmd.username), full_name=cmd.full_name, first_name=cmd.first_name,
+        **identifiers(cmd.email, cmd.phone, cmd.username), full_name=cmd.full_name, first_name=cmd.first_name,
         last_name=cmd.last_name, city=cmd.city, telegram_contact=cmd.telegram_contact, role=cmd.role.value,
     )  # fmt: skip
     async with deps.db() as db:
         # Cheap checks before the costly hash, so clashes and bad codes cost no argon2 time.
-        await _check_free(db, user)
+        await check_free(db, user)
         if cmd.referral_code:
-            user.referred_by_id = await db.scalar(
-                select(User.id).where(User.referral_code == cmd.referral_code.strip().upper())
-            )
+            user.referred_by_id = await queries.referrer_id(db, cmd.referral_code.strip().upper())
             if user.referred_by_id is None:
                 raise DomainError(ErrorCode.VALIDATION, "Unknown referral code", {"field": "referral_code"})
     if cmd.password:
@@ -149,75 +132,6 @@ async def current_user(db: AsyncSession, actor: Actor) -> User:
     return user
 
 
-@handlers.on(GetMe)
-async def get_me(_cmd: GetMe, actor: Actor, deps: IdentityDeps) -> UserProfile:
-    async with deps.db() as db:
-        return profile(await current_user(db, actor))
-
-
-@handlers.on(GetUser)
-async def get_user(cmd: GetUser, _actor: Actor, deps: IdentityDeps) -> UserProfile:
-    """Public profiles: any caller may read one (each surface shows only its contract's fields)."""
-    if (cmd.user_id is None) == (cmd.username is None):
-        raise DomainError(ErrorCode.VALIDATION, "give exactly one of user_id and username")
-    if cmd.user_id is not None:
-        clause = User.id == cmd.user_id
-    else:
-        clause = User.username_normalized == username_key(cmd.username or "")
-    async with deps.db() as db:
-        user = await db.scalar(select(User).where(clause, User.is_active.is_(True)))
-    if user is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "User not found")
-    return profile(user)
-
-
-@handlers.on(UpdateProfile)
-async def update_profile(cmd: UpdateProfile, actor: Actor, deps: IdentityDeps) -> UserProfile:
-    """A field left None keeps its value; a changed email or phone must be verified again."""
-    given = {name: value for name, value in cmd.model_dump(exclude={"attributes"}).items() if value is not None}
-    attributes = cmd.attributes
-    if attributes is not None and not set(attributes) <= set(REALTY_PROFILE_FIELDS):
-        unknown = sorted(set(attributes) - set(REALTY_PROFILE_FIELDS))
-        raise DomainError(ErrorCode.VALIDATION, f"Unknown profile fields: {', '.join(unknown)}")
-    async with deps.db() as db:
-        user = await current_user(db, actor)
-        if "email" in given:
-            changed = _identifiers(given.pop("email"), None, None)
-            if changed["email_normalized"] != user.email_normalized:
-                user.email, user.email_normalized = changed["email"], changed["email_normalized"]
-                user.email_verified = False
-                # A verification link mailed to the old address must not confirm the new one.
-                await db.execute(delete(EmailLink).where(EmailLink.user_id == user.id, EmailLink.used_at.is_(None)))
-        if "phone" in given:
-            phone = _identifiers(None, given.pop("phone"), None)["phone"]
-            if phone != user.phone:
-                user.phone, user.phone_verified = phone, False
-        for name, value in given.items():
-            setattr(user, name, value)
-        if attributes is not None:
-            user.attributes = {**(user.attributes or {}), **attributes}
-        with db.no_autoflush:  # the check must see the table, not this unsaved change
-            await _check_free(db, user, ignore_id=user.id)
-        user.updated_at = datetime.now(UTC)
-        try:
-            await db.commit()
-        except IntegrityError:
-            raise DomainError(ErrorCode.CONFLICT, "Email or phone already exists") from None
-        return profile(user)
-
-
-@handlers.on(SetLocations)
-async def set_locations(cmd: SetLocations, actor: Actor, deps: IdentityDeps) -> UserProfile:
-    async with deps.db() as db:
-        user = await current_user(db, actor)
-        if cmd.user_id != user.id:
-            raise DomainError(ErrorCode.NOT_FOUND, "User not found")  # another's account: as if missing
-        user.locations = list(dict.fromkeys(cmd.locations))
-        user.updated_at = datetime.now(UTC)
-        await db.commit()
-        return profile(user)
-
-
 # What deleting an account erases. The row itself stays, inactive and anonymous, so its id is never
 # given to another account and what other domains keep under it (chat history) stays consistent.
 ERASED_ON_DELETE = (
@@ -238,7 +152,7 @@ async def delete_account(_cmd: DeleteAccount, actor: Actor, deps: IdentityDeps) 
         user.is_active, user.email_verified, user.phone_verified = False, False, False
         user.updated_at = datetime.now(UTC)
         ended = await revoke_user_sessions(db, user.id)
-        await db.execute(delete(EmailLink).where(EmailLink.user_id == user.id))
+        await queries.drop_links(db, user.id)
         await db.commit()
     await announce_revoked(deps, ended)
     return Empty()
@@ -249,17 +163,8 @@ async def list_users(cmd: ListUsers, actor: Actor, deps: IdentityDeps) -> UserPa
     actor.require_user()
     if actor.role not in STAFF:
         raise DomainError(ErrorCode.FORBIDDEN, "Managers only")
-    where: list[ColumnElement[bool]] = [User.is_active.is_(True)]
-    if cmd.role is not None:
-        where.append(User.role == cmd.role.value)
-    if cmd.search:
-        pattern = contains_pattern(cmd.search)
-        columns = (User.email_normalized, User.username_normalized, User.full_name, User.first_name,
-                   User.last_name, User.phone)  # fmt: skip
-        where.append(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE) for column in columns)))
     async with deps.db() as db:
-        total = await db.scalar(select(func.count()).select_from(User).where(*where)) or 0
-        rows = await db.scalars(select(User).where(*where).order_by(User.id).offset(cmd.offset).limit(cmd.limit))
+        rows, total = await queries.active_users(db, cmd.role, cmd.search, cmd.offset, cmd.limit)
         return UserPage(items=[profile(user) for user in rows], total=total)
 
 
@@ -268,7 +173,7 @@ async def create_admin(cmd: CreateAdmin, actor: Actor, deps: IdentityDeps) -> Us
     if actor.role not in (Role.SYSTEM, Role.ADMIN):
         raise DomainError(ErrorCode.FORBIDDEN, "only an admin creates admins")
     user = User(
-        **_identifiers(cmd.email, None, None), password_hash=await deps.passwords.hash(cmd.password),
+        **identifiers(cmd.email, None, None), password_hash=await deps.passwords.hash(cmd.password),
         role=Role.ADMIN.value, email_verified=True,
     )  # fmt: skip
     async with deps.db() as db:

@@ -13,7 +13,6 @@ import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Actor, DomainError, ErrorCode
@@ -28,11 +27,12 @@ from protocols.identity import (
 )
 from storage.models.identity import PhoneCode, User
 
+from . import queries
 from .deps import IdentityDeps
 from .handlers import handlers
 from .normalize import phone_e164
-from .profiles import profile
 from .sessions import start_session
+from .views import profile
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,8 @@ def purpose_for(user: User) -> CodePurpose:
 async def _store_code(deps: IdentityDeps, phone: str, purpose: CodePurpose) -> str:
     """Store a fresh code for `phone`, refusing a 4th within the hour; returns the code."""
     now = datetime.now(UTC)
-    recent = (PhoneCode.phone == phone, PhoneCode.created_at > now - HOUR)
     async with deps.db() as db:
-        count, oldest = (
-            await db.execute(select(func.count(), func.min(PhoneCode.created_at)).where(*recent))
-        ).one()
+        count, oldest = await queries.codes_sent_since(db, phone, now - HOUR)
         if count >= SENDS_PER_HOUR:
             wait = ((oldest or now) + HOUR - now).total_seconds()
             details = {"retry_after": max(1, math.ceil(wait))}
@@ -91,33 +88,20 @@ async def check_phone_code(
     Both updates are conditional, so concurrent guesses can neither skip the count nor reuse a code.
     """
     now = datetime.now(UTC)
-    row = await db.scalar(
-        select(PhoneCode)
-        .where(PhoneCode.phone == phone, PhoneCode.purpose == purpose.value,
-               PhoneCode.used_at.is_(None), PhoneCode.expires_at > now)
-        .order_by(PhoneCode.created_at.desc(), PhoneCode.id.desc())
-        .limit(1)
-    )  # fmt: skip
+    row = await queries.newest_live_code(db, phone, purpose, now)
     if row is None or row.attempts >= MAX_ATTEMPTS:
         raise DomainError(ErrorCode.VALIDATION, INVALID)
     if not hmac.compare_digest(row.code_hash, _hash(phone, code.strip())):
-        await db.execute(
-            update(PhoneCode).where(PhoneCode.id == row.id).values(attempts=PhoneCode.attempts + 1)
-        )
+        await queries.count_wrong_guess(db, row.id)
         await db.commit()
         raise DomainError(ErrorCode.VALIDATION, INVALID)
-    used = await db.execute(
-        update(PhoneCode)
-        .where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None), PhoneCode.attempts < MAX_ATTEMPTS)
-        .values(used_at=now)
-    )
-    if getattr(used, "rowcount", 0) != 1:
+    if not await queries.use_code(db, row.id, now, MAX_ATTEMPTS):
         raise DomainError(ErrorCode.VALIDATION, INVALID)  # a concurrent request took it first
 
 
 async def _user_by_phone(db: AsyncSession, raw_phone: str) -> tuple[str, User | None]:
     phone = phone_e164(raw_phone)
-    return phone, await db.scalar(select(User).where(User.phone == phone))
+    return phone, await queries.user_by_phone(db, phone)
 
 
 @handlers.on(SendPhoneCode)

@@ -6,20 +6,18 @@ still checked against a hash, so neither the answer nor its timing tells whether
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode
 from protocols.identity import ChangePassword, Login, LoginKind, SignedIn
 from storage.models.identity import User
 
+from . import queries
 from .accounts import current_user
 from .deps import IdentityDeps
 from .handlers import handlers
 from .limits import account_key
 from .normalize import email_key, phone_e164, username_key
-from .profiles import profile
 from .sessions import announce_revoked, revoke_user_sessions, start_session
+from .views import profile
 
 INVALID = "Invalid credentials"
 
@@ -36,13 +34,6 @@ def _account_key(kind: LoginKind, identifier: str) -> str | None:
         return None
 
 
-async def _find(db: AsyncSession, kind: LoginKind, key: str) -> User | None:
-    column = {
-        LoginKind.EMAIL: User.email_normalized, LoginKind.PHONE: User.phone, LoginKind.USERNAME: User.username_normalized,
-    }[kind]  # fmt: skip
-    return await db.scalar(select(User).where(column == key, User.is_active.is_(True)))
-
-
 async def _verified(deps: IdentityDeps, user: User | None, password: str) -> bool:
     if user is None or not user.password_hash:
         await deps.passwords.verify(await deps.passwords.dummy_hash(), password)
@@ -55,7 +46,7 @@ async def login(cmd: Login, _actor: Actor, deps: IdentityDeps) -> SignedIn:
     key = _account_key(cmd.kind, cmd.identifier)
     await deps.limits.login_from(cmd.client)
     async with deps.db() as db:
-        user = await _find(db, cmd.kind, key) if key else None
+        user = await queries.active_user(db, cmd.kind, key) if key else None
     # An identifier that names no account has a budget of its own, so that it is refused exactly as
     # often, and alike, as one that does.
     named = f"{cmd.kind.value}:{key or cmd.identifier.strip().lower()}"

@@ -39,7 +39,9 @@ class IdentityDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[IdentityDeps]:
-    engine = create_engine(settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo)
+    engine = create_engine(
+        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
+    )
     sms = sms_sender(settings.sms)
     outbox: RevocationOutbox | None = None
     try:

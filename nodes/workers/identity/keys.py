@@ -19,7 +19,6 @@ import nats.errors
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nats.js.errors import KeyNotFoundError, NoStreamResponseError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.buckets import Bucket
@@ -29,6 +28,8 @@ from protocols import subjects
 from protocols.envelope import Role
 from protocols.identity import ACCESS_TOKEN_TYPE, PublicKeyRecord
 from storage.models.identity import SigningKey
+
+from . import queries
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,11 @@ def _new_key() -> SigningKey:
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return SigningKey(
         kid=uuid.uuid4().hex[:16], alg=ALGORITHM, private_pem=private_pem, public_pem=public_pem,
         created_at=datetime.now(UTC),
@@ -64,11 +67,7 @@ class TokenSigner:
     @classmethod
     async def open(cls, db: async_sessionmaker[AsyncSession], auth: AuthSettings) -> TokenSigner:
         async with db() as session:
-            live = list(
-                await session.scalars(
-                    select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc())
-                )
-            )
+            live = await queries.live_signing_keys(session)
             if not live:
                 # Two workers starting together may each make one: both are published, both verify.
                 key = _new_key()
@@ -97,7 +96,11 @@ class TokenSigner:
 
     @staticmethod
     def _record(key: SigningKey) -> bytes:
-        return PublicKeyRecord(kid=key.kid, alg=key.alg, public_key_pem=key.public_pem).model_dump_json().encode()
+        return (
+            PublicKeyRecord(kid=key.kid, alg=key.alg, public_key_pem=key.public_pem)
+            .model_dump_json()
+            .encode()
+        )
 
     def access_token(self, user_id: int, role: Role, session_id: str) -> str:
         now = int(time.time())

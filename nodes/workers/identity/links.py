@@ -10,12 +10,12 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nodes.runtime.ratelimit import Rule
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode
 from protocols.identity import (
+    LoginKind,
     RequestEmailVerification,
     RequestPasswordReset,
     ResetPassword,
@@ -24,12 +24,13 @@ from protocols.identity import (
 )
 from storage.models.identity import EmailLink, User
 
+from . import queries
 from .deps import IdentityDeps
 from .handlers import handlers
 from .mail import Mail
 from .normalize import email_key
-from .profiles import profile
 from .sessions import announce_revoked, revoke_user_sessions
+from .views import profile
 
 log = logging.getLogger(__name__)
 
@@ -55,33 +56,17 @@ async def _new_link(db: AsyncSession, user: User, purpose: str, link_base: str) 
     return f"{link_base}{separator}token={token}"
 
 
-def _live(token: str, purpose: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return (
-        EmailLink.token_hash == _hash(token), EmailLink.purpose == purpose,
-        EmailLink.used_at.is_(None), EmailLink.expires_at > now,
-    )  # fmt: skip
-
-
 async def _use_link(db: AsyncSession, token: str, purpose: str) -> User:
     """Consume a live link; the conditional update lets only one of two concurrent uses win."""
     now = datetime.now(UTC)
-    link = await db.scalar(select(EmailLink).where(*_live(token, purpose, now)))
+    link = await queries.live_link(db, _hash(token), purpose, now)
     user = await db.get(User, link.user_id) if link is not None else None
     if link is None or user is None:
         raise DomainError(ErrorCode.VALIDATION, INVALID)
-    used = await db.execute(
-        update(EmailLink)
-        .where(EmailLink.token_hash == link.token_hash, EmailLink.used_at.is_(None))
-        .values(used_at=now)
-    )
-    if getattr(used, "rowcount", 0) != 1:
+    if not await queries.use_link(db, link.token_hash, now):
         raise DomainError(ErrorCode.VALIDATION, INVALID)
     # Any other outstanding link of the same kind dies with this one.
-    await db.execute(
-        update(EmailLink)
-        .where(EmailLink.user_id == user.id, EmailLink.purpose == purpose, EmailLink.used_at.is_(None))
-        .values(used_at=now)
-    )
+    await queries.use_up_links(db, user.id, purpose, now)
     return user
 
 
@@ -95,7 +80,7 @@ async def request_password_reset(cmd: RequestPasswordReset, _actor: Actor, deps:
     address = email_key(cmd.email)
     await _limit(deps, address)
     async with deps.db() as db:
-        user = await db.scalar(select(User).where(User.email_normalized == address, User.is_active.is_(True)))
+        user = await queries.active_user(db, LoginKind.EMAIL, address)
         if user is None or user.email is None:
             return Empty()
         link = await _new_link(db, user, RESET, cmd.link_base)
@@ -113,10 +98,7 @@ async def reset_password(cmd: ResetPassword, _actor: Actor, deps: IdentityDeps) 
     # Checked before hashing, so junk tokens cost no argon2 time; hashed outside the transaction,
     # so no write lock is held meanwhile. `_use_link` checks again and decides.
     async with deps.db() as db:
-        if (
-            await db.scalar(select(EmailLink.token_hash).where(*_live(cmd.token, RESET, datetime.now(UTC))))
-            is None
-        ):
+        if not await queries.is_live_link(db, _hash(cmd.token), RESET, datetime.now(UTC)):
             raise DomainError(ErrorCode.VALIDATION, INVALID)
     new_hash = await deps.passwords.hash(cmd.new_password)
     async with deps.db() as db:

@@ -19,7 +19,9 @@ MAX_CONCURRENT_HASHES = 2
 
 
 class PasswordHashing:
-    def __init__(self, hasher: PasswordHasher | None = None, concurrency: int = MAX_CONCURRENT_HASHES) -> None:
+    def __init__(
+        self, hasher: PasswordHasher | None = None, concurrency: int = MAX_CONCURRENT_HASHES
+    ) -> None:
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
         self._slots = asyncio.Semaphore(concurrency)
         self._dummy: str | None = None

@@ -1,20 +1,95 @@
-"""An account row as the identity protocol describes it to every surface."""
+"""Profiles: one's own account read and changed, and others' public profiles."""
 
 from __future__ import annotations
 
-from protocols.envelope import Role
-from protocols.identity import UserProfile
-from storage.models.identity import User
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.identity import (
+    REALTY_PROFILE_FIELDS,
+    GetMe,
+    GetUser,
+    LoginKind,
+    SetLocations,
+    UpdateProfile,
+    UserProfile,
+)
+
+from . import queries
+from .accounts import check_free, current_user, identifiers
+from .deps import IdentityDeps
+from .handlers import handlers
+from .normalize import username_key
+from .views import profile
 
 
-def profile(user: User) -> UserProfile:
-    return UserProfile(
-        id=user.id, public_id=user.public_id, username=user.username, email=user.email, phone=user.phone,
-        full_name=user.full_name, first_name=user.first_name, last_name=user.last_name,
-        telegram_contact=user.telegram_contact, city=user.city, bio=user.bio, role=Role(user.role),
-        is_active=user.is_active, email_verified=user.email_verified, phone_verified=user.phone_verified,
-        created_at=user.created_at, updated_at=user.updated_at, last_login_at=user.last_login_at,
-        locations=list(user.locations or []), attributes=dict(user.attributes or {}), avatar_url=user.avatar_url,
-        licenses_url=user.licenses_url, membership_id=user.membership_id, referral_code=user.referral_code,
-        rewards_balance=user.rewards_balance,
-    )  # fmt: skip
+@handlers.on(GetMe)
+async def get_me(_cmd: GetMe, actor: Actor, deps: IdentityDeps) -> UserProfile:
+    async with deps.db() as db:
+        return profile(await current_user(db, actor))
+
+
+@handlers.on(GetUser)
+async def get_user(cmd: GetUser, _actor: Actor, deps: IdentityDeps) -> UserProfile:
+    """Public profiles: any caller may read one (each surface shows only its contract's fields)."""
+    if (cmd.user_id is None) == (cmd.username is None):
+        raise DomainError(ErrorCode.VALIDATION, "give exactly one of user_id and username")
+    async with deps.db() as db:
+        if cmd.user_id is not None:
+            user = await queries.active_user_by_id(db, cmd.user_id)
+        else:
+            user = await queries.active_user(db, LoginKind.USERNAME, username_key(cmd.username or ""))
+    if user is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "User not found")
+    return profile(user)
+
+
+@handlers.on(UpdateProfile)
+async def update_profile(cmd: UpdateProfile, actor: Actor, deps: IdentityDeps) -> UserProfile:
+    """A field left None keeps its value; a changed email or phone must be verified again."""
+    given = {
+        name: value for name, value in cmd.model_dump(exclude={"attributes"}).items() if value is not None
+    }
+    attributes = cmd.attributes
+    if attributes is not None and not set(attributes) <= set(REALTY_PROFILE_FIELDS):
+        unknown = sorted(set(attributes) - set(REALTY_PROFILE_FIELDS))
+        raise DomainError(ErrorCode.VALIDATION, f"Unknown profile fields: {', '.join(unknown)}")
+    async with deps.db() as db:
+        user = await current_user(db, actor)
+        if "email" in given:
+            changed = identifiers(given.pop("email"), None, None)
+            if changed["email_normalized"] != user.email_normalized:
+                user.email, user.email_normalized = changed["email"], changed["email_normalized"]
+                user.email_verified = False
+                # A verification link mailed to the old address must not confirm the new one.
+                await queries.drop_links(db, user.id, unused_only=True)
+        if "phone" in given:
+            phone = identifiers(None, given.pop("phone"), None)["phone"]
+            if phone != user.phone:
+                user.phone, user.phone_verified = phone, False
+        for name, value in given.items():
+            setattr(user, name, value)
+        if attributes is not None:
+            user.attributes = {**(user.attributes or {}), **attributes}
+        with db.no_autoflush:  # the check must see the table, not this unsaved change
+            await check_free(db, user, ignore_id=user.id)
+        user.updated_at = datetime.now(UTC)
+        try:
+            await db.commit()
+        except IntegrityError:
+            raise DomainError(ErrorCode.CONFLICT, "Email or phone already exists") from None
+        return profile(user)
+
+
+@handlers.on(SetLocations)
+async def set_locations(cmd: SetLocations, actor: Actor, deps: IdentityDeps) -> UserProfile:
+    async with deps.db() as db:
+        user = await current_user(db, actor)
+        if cmd.user_id != user.id:
+            raise DomainError(ErrorCode.NOT_FOUND, "User not found")  # another's account: as if missing
+        user.locations = list(dict.fromkeys(cmd.locations))
+        user.updated_at = datetime.now(UTC)
+        await db.commit()
+        return profile(user)

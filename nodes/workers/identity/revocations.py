@@ -19,13 +19,13 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import AuthSettings
 from protocols import subjects
-from storage.models.identity import Session
+
+from . import queries
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class RevocationOutbox:
     async def drain(self, *, everything: bool = False) -> int:
         """Announce what is pending (with `everything`, all ended within the TTL); how many."""
         async with self._db() as db:
-            ids = list(await db.scalars(self._ended(everything)))
+            ids = await self._ended(db, everything)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             async with asyncio.timeout(ATTEMPT_S):
@@ -91,13 +91,12 @@ class RevocationOutbox:
     async def pending(self) -> list[str]:
         """Ended within the TTL and not acknowledged yet."""
         async with self._db() as db:
-            return list(await db.scalars(self._ended(everything=False)))
+            return await self._ended(db, everything=False)
 
-    def _ended(self, everything: bool) -> Select[str]:
+    async def _ended(self, db: AsyncSession, everything: bool) -> list[str]:
         # Older ones need no announcing: their access tokens have expired.
         since = datetime.now(UTC) - timedelta(seconds=self._auth.revocation_ttl_s)
-        query = select(Session.id).where(Session.revoked_at > since)
-        return query if everything else query.where(Session.announced_at.is_(None))
+        return await queries.sessions_ended_since(db, since, unannounced_only=not everything)
 
     async def _put(self, session_ids: Sequence[str]) -> None:
         bucket = self._bus.bucket(subjects.revoked_sessions_bucket(self._auth.revocation_ttl_s))
@@ -105,11 +104,7 @@ class RevocationOutbox:
 
     async def _mark(self, session_ids: Sequence[str]) -> None:
         async with self._db() as db:
-            await db.execute(
-                update(Session)
-                .where(Session.id.in_(session_ids), Session.announced_at.is_(None))
-                .values(announced_at=datetime.now(UTC))
-            )
+            await queries.mark_announced(db, session_ids, datetime.now(UTC))
             await db.commit()
 
     async def _reconnected(self) -> None:

@@ -16,7 +16,6 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
@@ -29,15 +28,16 @@ from protocols.identity import (
     RevokeAllSessions,
     Revoked,
     RevokeSession,
-    SessionInfo,
     SessionList,
     SessionsPurged,
     TokenPair,
 )
-from storage.models.identity import EmailLink, PhoneCode, RotatedRefreshToken, Session, User, new_uuid
+from storage.models.identity import Session, User, new_uuid
 
+from . import queries
 from .deps import IdentityDeps
 from .handlers import handlers
+from .views import session_info
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,6 @@ PHONE_CODE_RETENTION = timedelta(hours=1)
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _live(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    return Session.revoked_at.is_(None), Session.expires_at > now
 
 
 async def start_session(deps: IdentityDeps, db: AsyncSession, user: User, client: ClientInfo) -> TokenPair:
@@ -78,22 +74,8 @@ def _pair(deps: IdentityDeps, user_id: int, role: Role, session_id: str, refresh
     )
 
 
-async def _revoke(db: AsyncSession, *where: ColumnElement[bool]) -> list[str]:
-    """End the live sessions matching `where`; returns their ids (announce them after commit)."""
-    now = datetime.now(UTC)
-    ids = list(await db.scalars(select(Session.id).where(*where, *_live(now))))
-    if ids:
-        # The refresh token's hash stays: a logout retried with it finds the session to announce
-        # again, and a refresh with it still fails (the session is no longer live).
-        await db.execute(update(Session).where(Session.id.in_(ids)).values(revoked_at=now, announced_at=None))
-    return ids
-
-
 async def revoke_user_sessions(db: AsyncSession, user_id: int, *, keep: str | None = None) -> list[str]:
-    where = [Session.user_id == user_id]
-    if keep is not None:
-        where.append(Session.id != keep)
-    return await _revoke(db, *where)
+    return await queries.end_sessions(db, queries.sessions_of_user(user_id, besides=keep))
 
 
 async def announce_revoked(deps: IdentityDeps, session_ids: Sequence[str]) -> None:
@@ -109,42 +91,28 @@ async def refresh(cmd: Refresh, _actor: Actor, deps: IdentityDeps) -> TokenPair:
     now = datetime.now(UTC)
     presented = token_hash(cmd.refresh_token)
     fresh = secrets.token_urlsafe(32)
-    seen_from = {"last_used_at": now, "ip": cmd.client.ip or Session.ip}
-    if cmd.client.user_agent:
-        seen_from["user_agent"] = cmd.client.user_agent
-    owner_role = select(User.role).where(User.id == Session.user_id).scalar_subquery()
-    rotate = (
-        update(Session)
-        .where(Session.refresh_token_hash == presented, *_live(now))
-        .where(Session.user_id.in_(select(User.id).where(User.is_active.is_(True))))
-        .values(refresh_token_hash=token_hash(fresh), **seen_from)
-        .returning(Session.id, Session.user_id, owner_role)
-        .execution_options(synchronize_session=False)  # no Session objects are loaded here
-    )
     async with deps.db() as db:
         # One statement decides (at most one of any concurrent refreshes matches the hash), one
         # records the exchanged hash: the hot path is two round trips to the database.
-        rotated = (await db.execute(rotate)).one_or_none()
+        rotated = await queries.rotate_refresh(db, presented, token_hash(fresh), cmd.client, now)
         if rotated is None:
             ended = await _reused(db, presented)
             await db.commit()
             await announce_revoked(deps, ended)
             raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
         session_id, user_id, role = rotated
-        await db.execute(insert(RotatedRefreshToken).values(token_hash=presented, session_id=session_id, rotated_at=now))
+        await queries.record_rotated(db, presented, session_id, now)
         await db.commit()
     return _pair(deps, user_id, Role(role), session_id, fresh)
 
 
 async def _reused(db: AsyncSession, presented: str) -> list[str]:
     """A token that was already exchanged: whoever holds it is not the session's owner, or both are."""
-    session_id = await db.scalar(
-        select(RotatedRefreshToken.session_id).where(RotatedRefreshToken.token_hash == presented)
-    )
+    session_id = await queries.session_of_rotated(db, presented)
     if session_id is None:
         return []
     log.warning("rotated refresh token presented again; ending session %s", session_id)
-    return await _revoke(db, Session.id == session_id)
+    return await queries.end_sessions(db, queries.session_by_id(session_id))
 
 
 @handlers.on(Logout)
@@ -155,43 +123,26 @@ async def logout(cmd: Logout, actor: Actor, deps: IdentityDeps) -> Empty:
     did not get, and the edges may not have heard of the end yet.
     """
     if cmd.refresh_token:
-        where = [Session.refresh_token_hash == token_hash(cmd.refresh_token)]
+        which = queries.session_by_refresh(token_hash(cmd.refresh_token))
     elif actor.signed_in and actor.session_id:
-        where = [Session.id == actor.session_id, Session.user_id == actor.user_id]
+        which = queries.session_of_user(actor.session_id, actor.user_id)
     else:
         raise DomainError(ErrorCode.UNAUTHORIZED, "Not authenticated")
     async with deps.db() as db:
-        ended = await _revoke(db, *where)
+        ended = await queries.end_sessions(db, which)
         if not ended:
-            ended = list(await db.scalars(select(Session.id).where(*where, Session.revoked_at.is_not(None))))
+            ended = await queries.ended_sessions(db, which)
         await db.commit()
     await announce_revoked(deps, ended)
     return Empty()
-
-
-def _info(session: Session, *, current: bool) -> SessionInfo:
-    return SessionInfo(
-        id=session.id,
-        device=session.device,
-        ip=session.ip,
-        user_agent=session.user_agent,
-        created_at=session.created_at,
-        last_used_at=session.last_used_at,
-        expires_at=session.expires_at,
-        current=current,
-    )
 
 
 @handlers.on(ListSessions)
 async def list_sessions(_cmd: ListSessions, actor: Actor, deps: IdentityDeps) -> SessionList:
     user_id = actor.require_user()
     async with deps.db() as db:
-        rows = await db.scalars(
-            select(Session)
-            .where(Session.user_id == user_id, *_live(datetime.now(UTC)))
-            .order_by(Session.last_used_at.desc())
-        )
-        items = [_info(s, current=s.id == actor.session_id) for s in rows]
+        rows = await queries.live_sessions(db, user_id, datetime.now(UTC))
+        items = [session_info(s, current=s.id == actor.session_id) for s in rows]
     return SessionList(items=items)
 
 
@@ -200,7 +151,7 @@ async def revoke_session(cmd: RevokeSession, actor: Actor, deps: IdentityDeps) -
     user_id = actor.require_user()
     async with deps.db() as db:
         # Another user's session is answered exactly like a missing one.
-        ended = await _revoke(db, Session.id == cmd.session_id, Session.user_id == user_id)
+        ended = await queries.end_sessions(db, queries.session_of_user(cmd.session_id, user_id))
         if not ended:
             raise DomainError(ErrorCode.NOT_FOUND, "Session not found")
         await db.commit()
@@ -226,12 +177,7 @@ async def purge_expired(_cmd: PurgeExpiredSessions, actor: Actor, deps: Identity
     """
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "scheduled work only")
-    now = datetime.now(UTC)
     async with deps.db() as db:
-        # Their rotated tokens go by ON DELETE CASCADE.
-        purged = await db.execute(delete(Session).where(Session.expires_at < now))
-        await db.execute(delete(PhoneCode).where(PhoneCode.created_at < now - PHONE_CODE_RETENTION,
-                                                 PhoneCode.expires_at < now))  # fmt: skip
-        await db.execute(delete(EmailLink).where(EmailLink.expires_at < now))
+        deleted = await queries.purge_expired(db, datetime.now(UTC), PHONE_CODE_RETENTION)
         await db.commit()
-    return SessionsPurged(deleted=int(getattr(purged, "rowcount", 0) or 0))
+    return SessionsPurged(deleted=deleted)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+import pytest
 from aiohttp import web
 from pydantic import BaseModel, create_model
 
-from nodes.edge import errors
 from nodes.edge.http import Surface, SurfaceRoutes
 from nodes.edge.openapi import build_openapi
+from nodes.edge.surfaces.garage import errors
 from tests.support.openapi import refs
 
 REF_PREFIX = "#/components/schemas/"
@@ -53,8 +54,13 @@ def spec() -> dict[str, Any]:
     autos = SurfaceRoutes(Surface(name="autos", title="MillionAvto"))
     barter = SurfaceRoutes(Surface(name="barter", title="FreeMarket"))
     autos.get("/ads", query=ListQuery, responses={200: AutosItem})(list_items)
-    autos.post("/ads/{ad_id:\\d+}/photos/{slot}", body=Shared, auth=True, content_type="multipart/form-data",
-               responses={201: None})(handler)
+    autos.post(
+        "/ads/{ad_id:\\d+}/photos/{slot}",
+        body=Shared,
+        auth=True,
+        content_type="multipart/form-data",
+        responses={201: None},
+    )(handler)
     barter.get("/items", query=ListQuery, responses={200: BarterItem, 404: None})(list_items)
     endpoints = autos.endpoints + barter.endpoints
     return build_openapi(endpoints, title="T", version="1", description="Socket.IO at /socket.io/")
@@ -97,10 +103,17 @@ def test_clashing_names_are_prefixed_by_surface_and_shared_models_merged() -> No
 def test_path_params_auth_and_body_content_type() -> None:
     doc = spec()
     op = doc["paths"]["/ads/{ad_id}/photos/{slot}"]["post"]
-    assert [(p["name"], p["schema"]["type"]) for p in op["parameters"]] == [("ad_id", "integer"), ("slot", "string")]
+    assert [(p["name"], p["schema"]["type"]) for p in op["parameters"]] == [
+        ("ad_id", "integer"),
+        ("slot", "string"),
+    ]
     assert op["security"] == [{"bearerAuth": []}]
     assert "security" not in doc["paths"]["/ads"]["get"]
-    assert doc["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert doc["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
     assert op["requestBody"]["content"]["multipart/form-data"]["schema"] == {"$ref": REF_PREFIX + "Shared"}
 
 
@@ -117,7 +130,9 @@ def test_every_error_answer_has_its_contracts_body_and_the_edges_own_are_added()
     post = doc["paths"]["/threads"]["post"]["responses"]
     assert set(post) == {"201", "400", "401", "404", "413", "414", "431", "503"}
     for status in ("400", "401", "404", "413", "503"):
-        assert post[status]["content"]["application/json"]["schema"] == {"$ref": REF_PREFIX + "MembershipAutoError"}
+        assert post[status]["content"]["application/json"]["schema"] == {
+            "$ref": REF_PREFIX + "MembershipAutoError"
+        }
     assert set(post["503"]["headers"]) == {"X-Request-ID", "Retry-After"}
     for status in ("414", "431"):
         assert post[status]["content"]["application/json"]["schema"] == {"$ref": REF_PREFIX + "DetailError"}
@@ -125,4 +140,39 @@ def test_every_error_answer_has_its_contracts_body_and_the_edges_own_are_added()
     assert "headers" not in doc["paths"]["/ws"]["get"]["responses"]["101"]
     assert set(doc["paths"]["/health"]["get"]["responses"]) == {"200", "400", "414", "431"}
     body = doc["components"]["schemas"]["MembershipAutoError"]
-    assert body["required"] == ["error"] and body["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    assert body["required"] == ["error"] and body["additionalProperties"] == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
+
+
+def test_an_event_stream_answers_events_and_only_its_200_says_so() -> None:
+    """A route named in `event_streams` documents its 200 as `text/event-stream`, each event an object
+    with its JSON `data` (OpenAPI 3.2's convention, which 3.1 readers follow); its errors stay JSON."""
+    barter = SurfaceRoutes(Surface(name="barter", title="FreeMarket", error_format=errors.freemarket))
+    barter.get("/chats/{chat_id:\\d+}/stream", query=ListQuery, responses={200: None, 204: None, 401: None})(
+        handler
+    )
+    barter.get("/items", responses={200: None})(list_items)
+    doc = build_openapi(
+        barter.endpoints, title="T", version="1", description="", event_streams=["/chats/{chat_id}/stream"]
+    )
+    responses = doc["paths"]["/chats/{chat_id}/stream"]["get"]["responses"]
+    [(media_type, content)] = responses["200"]["content"].items()
+    assert media_type == "text/event-stream"
+    event = resolve(doc, content["schema"])
+    assert event["type"] == "object" and event["required"] == ["data"]
+    assert event["properties"]["data"] == {"type": "string", "contentMediaType": "application/json"}
+    assert {"id", "retry"} <= event["properties"].keys()
+    assert responses["200"]["headers"] == {"X-Request-ID": {"$ref": "#/components/headers/RequestId"}}
+    assert "content" not in responses["204"]
+    assert list(responses["401"]["content"]) == ["application/json"]
+    assert "content" not in doc["paths"]["/items"]["get"]["responses"]["200"]
+
+
+def test_an_event_stream_that_is_no_route_is_refused() -> None:
+    routes = SurfaceRoutes(Surface(name="autos", title="MillionAvto"))
+    routes.post("/stream", responses={200: None})(handler)
+    for stream in ("/stream", "/elsewhere"):  # a POST is not one either
+        with pytest.raises(ValueError, match=stream):
+            build_openapi(routes.endpoints, title="T", version="1", description="", event_streams=[stream])

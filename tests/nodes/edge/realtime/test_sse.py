@@ -72,6 +72,9 @@ async def test_a_stream_carries_its_own_cors_and_request_id_headers(cluster: Clu
         assert resp.status == 200 and resp.headers["X-Request-ID"] == "stream-request-1"
         assert resp.headers["Cache-Control"] == "no-cache"
         assert resp.headers.get("Access-Control-Allow-Origin") == (origin if allowed else None)
+        # A browser's fetch-based stream client may read the request id (and a 503's Retry-After).
+        exposed = resp.headers.get("Access-Control-Expose-Headers", "")
+        assert ("X-Request-ID" in exposed) is allowed
         resp.close()
 
 

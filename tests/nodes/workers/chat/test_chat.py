@@ -270,9 +270,8 @@ async def test_participants_keep_the_parts_they_were_given(cluster: Cluster) -> 
     assert (await refused(cluster, other_kind, buyer)).code is ErrorCode.NOT_FOUND
 
 
-async def test_a_send_waits_out_another_connection_holding_sqlites_write_lock(
-    cluster: Cluster, database_url: str
-) -> None:
+async def test_a_send_waits_out_another_connection_holding_sqlites_write_lock(cluster: Cluster) -> None:
+    database_url = cluster.settings.database.url
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's file lock: PostgreSQL locks rows, not the database")
     a, b = await new_user(cluster, "ann"), await new_user(cluster, "bob")
