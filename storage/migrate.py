@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import text
 
 from .engine import create_engine
@@ -29,8 +30,15 @@ def head_revision() -> str:
     return head
 
 
+class MigrationError(Exception):
+    """A revision Alembic cannot go to (unknown, or the wrong way); the text says which."""
+
+
 def upgrade_sync(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except CommandError as exc:
+        raise MigrationError(str(exc)) from None
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
@@ -38,13 +46,23 @@ async def upgrade(url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade_sync, url, revision)
 
 
+def downgrade_sync(url: str, revision: str) -> None:
+    try:
+        command.downgrade(alembic_config(url), revision)
+    except CommandError as exc:
+        raise MigrationError(str(exc)) from None
+
+
+async def downgrade(url: str, revision: str) -> None:
+    """Undo migrations down to `revision` (`base`: all of them; `-1`: the last one)."""
+    await asyncio.to_thread(downgrade_sync, url, revision)
+
+
 async def current_revision(url: str) -> str | None:
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.connect() as connection:
-            exists = await connection.run_sync(
-                lambda sync: sync.dialect.has_table(sync, "alembic_version")
-            )
+            exists = await connection.run_sync(lambda sync: sync.dialect.has_table(sync, "alembic_version"))
             if not exists:
                 return None
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))

@@ -1,4 +1,5 @@
-"""Serving one edge: load the verification keys, build the app, listen; /metrics on a port of its own.
+"""Serving one edge: load the verification keys, build the app, listen; /metrics on a port of its own;
+a line in the access log per answered request.
 
 aiohttp answers a request its parser refuses (a request line or header over its limits, too many
 headers, garbage) before any middleware, in plain text, and logs a traceback for each; it offers no
@@ -9,10 +10,13 @@ those in the edge's JSON error format and log one line.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import RequestPayloadError
 
@@ -23,9 +27,16 @@ from nodes.runtime.settings import Settings
 from .app import create_app
 from .auth import KeyRing
 from .middleware import SecurityHeaders, unrouted_error
-from .state import SETTINGS
+from .session_http import client_ip
+from .state import REQUEST_ID, SETTINGS
 
 log = logging.getLogger(__name__)
+ACCESS_LOG = logging.getLogger("souk.access")
+# Query parameters that carry credentials (WebSocket and SSE take `?token=`): their values are
+# never written to the log.
+SECRET_PARAMETER = re.compile(
+    r"(^|[_-])(token|password|passwd|secret|code|key|sig|signature|auth|otp)$", re.IGNORECASE
+)
 
 
 # A classifieds search with its 20-odd filters makes long URLs: twice aiohttp's 8190 bytes. Header
@@ -110,6 +121,36 @@ class EdgeRunner(web.AppRunner):
         return EdgeServer(plain, SecurityHeaders.of(self.app[SETTINGS].edge))
 
 
+def loggable_target(request: web.BaseRequest) -> str:
+    """The path and query, with the values of credential-like parameters masked."""
+    if not request.query_string:
+        return request.path
+    query = [(k, "***" if SECRET_PARAMETER.search(k) else v) for k, v in request.query.items()]
+    return f"{request.path}?{urlencode(query, safe='*')}"
+
+
+class AccessLog(AbstractAccessLogger):
+    """One INFO line per answered request, under that request's id (the one the client gets back in
+    X-Request-ID): client address (the proxy's forwarded one where trusted), method, target, status,
+    body size, time taken. No headers: they hold the Authorization and cookies."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %d %dB %.1fms",
+            client_ip(request) if isinstance(request, web.Request) else request.remote,
+            request.method,
+            loggable_target(request),
+            response.status,
+            response.body_length,
+            time * 1000,
+            extra={"request_id": request.get(REQUEST_ID, "-")},
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
 class RunningEdge:
     def __init__(self) -> None:
         self.keyring: KeyRing | None = None
@@ -122,7 +163,8 @@ class RunningEdge:
         self.keyring = KeyRing(settings.auth)
         await self.keyring.watch(bus)
         app = create_app(settings, bus, self.keyring, node_name=f"edge@{socket.gethostname()}:{port}")
-        runner = EdgeRunner(app, access_log=None, shutdown_timeout=10)
+        access_log = ACCESS_LOG if settings.log.access else None
+        runner = EdgeRunner(app, access_log_class=AccessLog, access_log=access_log, shutdown_timeout=10)
         await runner.setup()
         self.runners.append(runner)
         await web.TCPSite(runner, host, port).start()

@@ -374,7 +374,15 @@ class Bus:
             try:
                 await self.nc.drain()
             except (ConnectionClosedError, nats.errors.ConnectionReconnectingError):
-                await self.nc.close()
+                await self._close_quietly()
+
+    async def _close_quietly(self) -> None:
+        """Close a connection that lost its server mid-drain: uvloop's transport, closed while a
+        reconnection was under way, refuses the write of the final flush; nothing is left to send."""
+        try:
+            await self.nc.close()
+        except RuntimeError as exc:
+            log.info("nats connection closed while reconnecting: %s", exc)
 
     async def close(self) -> None:
         self.closing = True

@@ -2,7 +2,9 @@
 
 It runs with JetStream on, on a free port, with its store under `var/`, and dies with its parent:
 the child asks the kernel for SIGTERM when the parent goes (PR_SET_PDEATHSIG), so even a SIGKILLed
-`souk run` leaves no server behind.
+`souk run` leaves no server behind. It runs in a session of its own: a terminal's Ctrl-C (SIGINT to
+the whole foreground process group) or a supervisor's signal to the group reaches the platform only,
+which stops its parts through NATS and the server last (`stop`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +52,21 @@ def _die_with_parent() -> None:
 
 class EmbeddedNats:
     def __init__(
-        self, store_dir: Path, *, host: str = "127.0.0.1", port: int = 0, extra_args: tuple[str, ...] = ()
+        self,
+        store_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        extra_args: tuple[str, ...] = (),
+        monitored: bool = False,
     ) -> None:
-        """`extra_args`: more nats-server flags (a cluster node's name, cluster port and routes)."""
+        """`extra_args`: more nats-server flags (a cluster node's name, cluster port and routes).
+        `monitored`: serve nats-server's HTTP monitoring on a free port, for `client_count`."""
         self.store_dir = store_dir
         self.host = host
         self.port = port
         self.extra_args = extra_args
+        self.monitor_port = free_port(host) if monitored else 0
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -67,36 +79,79 @@ class EmbeddedNats:
 
     async def start(self, ready_timeout: float = 15.0) -> str:
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        if self.port and await self._answers():
+            # Another server there would pass for this one once it has started (and this one dies).
+            raise RuntimeError(f"{self.host}:{self.port} is taken: something already answers there")
         self.port = self.port or free_port(self.host)
-        log_file = (self.store_dir / "nats-server.log").open("ab")
-        self._proc = subprocess.Popen(
-            [
-                nats_server_binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir),
-                *self.extra_args,
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-        log_file.close()
+        self._proc = self._spawn()
         await self._wait_ready(ready_timeout)
         log.info("bundled nats-server on %s (store %s)", self.url, self.store_dir)
         return self.url
 
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        argv = [
+            nats_server_binary(),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-js",
+            "-sd",
+            str(self.store_dir),
+        ]
+        if self.monitor_port:
+            argv += ["-m", str(self.monitor_port)]
+        with (self.store_dir / "nats-server.log").open("ab") as log_file:
+            return subprocess.Popen(
+                [*argv, *self.extra_args],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 (one prctl call, no lock taken)
+            )
+
     async def _wait_ready(self, timeout: float) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+        while not await self._answers():
             if self._proc is not None and self._proc.poll() is not None:
-                raise RuntimeError(f"nats-server exited with {self._proc.returncode}; see its log")
+                raise RuntimeError(
+                    f"nats-server exited with {self._proc.returncode}: see {self.store_dir / 'nats-server.log'}"
+                )
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("nats-server did not start")
+            await asyncio.sleep(0.05)
+
+    async def _answers(self) -> bool:
+        try:
+            _reader, writer = await asyncio.open_connection(self.host, self.port)
+        except OSError:
+            return False
+        writer.close()
+        await writer.wait_closed()
+        return True
+
+    async def client_count(self) -> int:
+        """Clients connected now, from the monitoring endpoint (a `monitored` server only)."""
+        url = f"http://{self.host}:{self.monitor_port}/varz"
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            return int((await response.json())["connections"])
+
+    async def stop_once_clients_left(self, timeout: float) -> None:
+        """Stop when every client has disconnected, or after `timeout`: the processes that share
+        this server, stopping at the same time, drain through it first."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.running and asyncio.get_running_loop().time() < deadline:
             try:
-                _reader, writer = await asyncio.open_connection(self.host, self.port)
-                writer.close()
-                await writer.wait_closed()
-                return
-            except OSError:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError("nats-server did not start") from None
-                await asyncio.sleep(0.05)
+                if await self.client_count() == 0:
+                    break
+            except aiohttp.ClientError:  # gone meanwhile
+                break
+            await asyncio.sleep(0.1)
+        await self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
 
     def kill(self) -> None:
         """Stop hard, as a crash would (tests use it)."""

@@ -7,14 +7,15 @@ environment variables. `SOUK_NATS_URL` and `SOUK_DATABASE_URL` are the two most 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import orjson
+from .setting_values import PORT, Unexpected, at_least, from_env, from_toml, one_of, rule_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO_ROOT / "configs" / "default.toml"
@@ -25,8 +26,9 @@ ENVIRONMENTS = ("development", "production")
 
 @dataclass(frozen=True)
 class AppSettings:
-    environment: str = "development"  # see ENVIRONMENTS
-    event_loop: str = "uvloop"  # uvloop | asyncio (the standard library's; also where uvloop is missing)
+    environment: str = field(default="development", metadata=one_of(*ENVIRONMENTS))
+    # uvloop | asyncio (the standard library's; also where uvloop is missing)
+    event_loop: str = field(default="uvloop", metadata=one_of("uvloop", "asyncio"))
     gc_threshold: int = 50_000  # allocations between young garbage collections; 0: Python's default
 
     @property
@@ -40,7 +42,8 @@ class NatsSettings:
     request_timeout: float = 5.0
     connect_timeout: float = 5.0
     drain_timeout: float = 30.0
-    replicas: int = 1  # nodes that keep each KV bucket: 1 on a single server, 3 on a 3-node cluster
+    # nodes that keep each KV bucket: 1 on a single server, 3 on a 3-node cluster
+    replicas: int = field(default=1, metadata=at_least(1))
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,12 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class EdgeSettings:
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = field(default=8000, metadata=PORT)
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     trust_forwarded_for: bool = False
-    metrics_port: int = 9110  # /metrics on its own listener, never the public port; 0: none
+    # /metrics on its own listener, never the public port; 0: none
+    metrics_port: int = field(default=9110, metadata=PORT)
     hsts_max_age_s: int = 0  # Strict-Transport-Security; 0: no header (clients not on HTTPS only)
 
 
@@ -91,10 +95,10 @@ class LimitSettings:
 
 @dataclass(frozen=True)
 class MailSettings:
-    backend: str = "console"  # console | smtp
+    backend: str = field(default="console", metadata=one_of("console", "smtp"))
     from_address: str = "Souk <no-reply@souk.local>"
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
+    smtp_port: int = field(default=25, metadata=PORT)
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
@@ -102,7 +106,7 @@ class MailSettings:
 
 @dataclass(frozen=True)
 class SmsSettings:
-    backend: str = "console"  # console | http
+    backend: str = field(default="console", metadata=one_of("console", "http"))
     http_url: str = ""
     http_token: str = ""
     sender: str = "Souk"
@@ -134,7 +138,8 @@ class PresenceSettings:
 class WorkerSettings:
     domains: tuple[str, ...] = ("identity", "chat", "notify", "presence")
     max_inflight: int = 256
-    metrics_port: int = 0  # 0: no metrics listener (in `souk run` the edge's listener serves them)
+    # 0: no metrics listener (in `souk run` the edge's listener serves them)
+    metrics_port: int = field(default=0, metadata=PORT)
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,9 @@ class PathSettings:
 
 @dataclass(frozen=True)
 class LogSettings:
-    level: str = "INFO"
+    level: str = field(default="INFO", metadata=one_of("DEBUG", "INFO", "WARNING", "ERROR"))
+    format: str = field(default="text", metadata=one_of("text", "json"))  # json: one object a line
+    access: bool = True  # a line per HTTP request an edge answers
 
 
 @dataclass(frozen=True)
@@ -177,34 +184,111 @@ class Settings:
 
 
 class SettingsError(ValueError):
-    pass
+    """A setting that cannot be used; the text names the variable or file and what it should be."""
 
 
-def load_settings(
-    config_file: Path | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+CONFIG_VARIABLE = "SOUK_CONFIG"
+# SOUK_* variables that are not `[section] key` settings: read by souk outside Settings, or by the
+# test suite; any other is a typo and refused.
+OTHER_VARIABLES = (CONFIG_VARIABLE, "SOUK_ADMIN_PASSWORD")
+TEST_SUITE_PREFIX = "SOUK_TEST_"
+
+
+def variable_name(section: str, key: str) -> str:
+    return f"SOUK_{section}_{key}".upper()
+
+
+def load_settings(config_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the settings file, then `SOUK_*` variables; anything that does not fit is
+    refused with a `SettingsError` naming where it came from."""
     env = os.environ if environ is None else environ
-    path = config_file or Path(env.get("SOUK_CONFIG", "") or DEFAULT_CONFIG)
-    from_file: dict[str, Any] = {}
-    if path.is_file():
-        with path.open("rb") as fh:
-            from_file = tomllib.load(fh)
-    settings = Settings()
-    sections = {}
-    for section in fields(Settings):
-        current = getattr(settings, section.name)
-        overrides = dict(from_file.get(section.name, {}))
-        unknown = set(overrides) - {f.name for f in fields(current)}
-        if unknown:
-            raise SettingsError(f"unknown settings in [{section.name}]: {sorted(unknown)}")
-        for item in fields(current):
-            key = f"SOUK_{section.name}_{item.name}".upper()
-            if key in env:
-                overrides[item.name] = env[key]
-        sections[section.name] = replace(
-            current, **{k: _coerce(getattr(current, k), v, k) for k, v in overrides.items()}
+    from_file, file_name = _read_config(config_file, env)
+    _refuse_unknown_variables(env)
+    defaults = Settings()
+    sections = {
+        section.name: _read_section(
+            getattr(defaults, section.name), section.name, from_file.get(section.name, {}), file_name, env
         )
-    return checked(replace(settings, **sections))
+        for section in fields(Settings)
+    }
+    return checked(replace(defaults, **sections))
+
+
+def _read_section(
+    current: Any, name: str, table: dict[str, Any], file_name: str, env: Mapping[str, str]
+) -> Any:
+    """One section: its defaults, with what the file and then the environment give."""
+    values = {}
+    for item in fields(current):
+        default, rule, variable = getattr(current, item.name), rule_of(item), variable_name(name, item.name)
+        try:
+            source, given = file_name, table.get(item.name)
+            if item.name in table:
+                values[item.name] = from_toml(default, given, rule)
+            source, given = variable, env.get(variable)
+            if given is not None:
+                values[item.name] = from_env(default, given, rule)
+        except Unexpected as exc:
+            raise SettingsError(f"{source}: {name}.{item.name} must be {exc}, not {given!r}") from None
+    return replace(current, **values)
+
+
+def _read_config(config_file: Path | None, env: Mapping[str, str]) -> tuple[dict[str, Any], str]:
+    """The settings file's tables and its name for messages; none at all is fine for the default
+    file only (an installed package runs on built-in defaults)."""
+    named = env.get(CONFIG_VARIABLE, "")
+    path = config_file or Path(named or DEFAULT_CONFIG)
+    if not path.exists():
+        if config_file is None and not named:
+            return {}, str(path)
+        by = f"{CONFIG_VARIABLE}={named}" if config_file is None else str(path)
+        raise SettingsError(f"{by}: no such settings file")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read: {exc.strerror}") from None
+    _refuse_unknown_keys(data, str(path))
+    return data, str(path)
+
+
+def _refuse_unknown_keys(data: dict[str, Any], file_name: str) -> None:
+    defaults = Settings()
+    sections = {section.name: getattr(defaults, section.name) for section in fields(Settings)}
+    for name, table in data.items():
+        if name not in sections:
+            raise SettingsError(f"{file_name}: unknown section [{name}]{_did_you_mean(name, sections)}")
+        if not isinstance(table, dict):
+            raise SettingsError(f"{file_name}: {name} must be a [{name}] table of settings")
+        keys = [item.name for item in fields(sections[name])]
+        for key in table:
+            if key not in keys:
+                raise SettingsError(
+                    f"{file_name}: unknown setting {key} in [{name}]{_did_you_mean(key, keys)}"
+                )
+
+
+def _refuse_unknown_variables(env: Mapping[str, str]) -> None:
+    """A misspelt variable would otherwise be ignored without a word."""
+    defaults = Settings()
+    known = {
+        variable_name(section.name, item.name)
+        for section in fields(Settings)
+        for item in fields(getattr(defaults, section.name))
+    }
+    known.update(OTHER_VARIABLES)
+    for name in sorted(env):
+        if name.startswith("SOUK_") and name not in known and not name.startswith(TEST_SUITE_PREFIX):
+            raise SettingsError(
+                f"{name} is not a souk setting{_did_you_mean(name, known)} (configs/default.toml lists all)"
+            )
+
+
+def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 # Per section: the backend that writes what it sends to the log, and the one that delivers. In
@@ -214,13 +298,9 @@ LOGGING_BACKENDS = {"mail": ("console", "smtp"), "sms": ("console", "http")}
 
 
 def checked(settings: Settings) -> Settings:
-    """Refuse settings that would start but be unsafe, naming the setting to change."""
-    if settings.nats.replicas < 1:
-        raise SettingsError(f"nats.replicas must be at least 1, not {settings.nats.replicas}")
-    environment = settings.app.environment
-    if environment not in ENVIRONMENTS:
-        raise SettingsError(f"app.environment must be one of {list(ENVIRONMENTS)}, not {environment!r}")
-    if environment != "production":
+    """Refuse settings that would start but be unsafe, naming the setting to change (each value on
+    its own was checked as it was read)."""
+    if settings.app.environment != "production":
         return settings
     for section, (logging_backend, delivering) in LOGGING_BACKENDS.items():
         if getattr(settings, section).backend == logging_backend:
@@ -230,28 +310,6 @@ def checked(settings: Settings) -> Settings:
                 f'"{delivering}" (or SOUK_{section.upper()}_BACKEND={delivering}) and configure it.'
             )
     return settings
-
-
-def _coerce(default: Any, value: Any, name: str) -> Any:
-    """Give a file or environment value the type of the setting's default."""
-    try:
-        if isinstance(default, bool):
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
-        if isinstance(default, tuple):
-            if isinstance(value, str):
-                value = value.strip()
-                if value.startswith("["):
-                    value = orjson.loads(value)
-                else:
-                    value = [v.strip() for v in value.split(",") if v.strip()]
-            return tuple(str(v) for v in value)
-        if isinstance(default, (int, float, str)):
-            return type(default)(value)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"bad value for {name}: {value!r}") from exc
-    return value
 
 
 def as_dict(settings: Settings) -> dict[str, Any]:

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
+import argparse
+import re
+from importlib.metadata import version
 from pathlib import Path
 
 import aiohttp
 
-from nodes.runtime.embedded_nats import free_port
+from nodes.cli import parser
+from nodes.workers import KNOWN_DOMAINS
+from storage.migrate import head_revision
+from tests.nodes.souk_command import processes_mentioning, souk, souk_env, souk_run
 
-REPO = Path(__file__).resolve().parents[2]
 
-
-def souk(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nodes.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in text, text
+    return lines[0]
 
 
 def test_create_admin_then_refuses_a_duplicate(database_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "SOUK_DATABASE_URL": database_url, "SOUK_ADMIN_PASSWORD": "correct horse battery"}
+    env = souk_env(SOUK_DATABASE_URL=database_url, SOUK_ADMIN_PASSWORD="correct horse battery")
     first = souk("users", "create-admin", "--email", "Root@Example.com", env=env)
     assert first.returncode == 0, first.stderr
     assert "admin Root@Example.com created" in first.stdout
@@ -33,42 +32,100 @@ def test_create_admin_then_refuses_a_duplicate(database_url: str, tmp_path: Path
     assert "correct horse" not in first.stderr + first.stdout + again.stderr  # no secrets in logs
 
 
-def test_separate_processes_need_a_shared_nats(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "SOUK_NATS_URL"}
-    result = souk("edge", env=env)
-    assert result.returncode != 0 and "SOUK_NATS_URL" in result.stderr
+def test_separate_processes_need_a_shared_nats() -> None:
+    result = souk("edge", env=souk_env())
+    assert result.returncode == 2 and "SOUK_NATS_URL" in one_line(result.stderr)
 
 
-async def test_run_serves_health_and_docs_then_stops_cleanly(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SOUK_EDGE_PORT": str(port),
-        "SOUK_EDGE_METRICS_PORT": str(free_port()),
-        "SOUK_PATHS_VAR_DIR": str(tmp_path / "var"),
-        "SOUK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'var' / 'souk.db'}",
-    }
-    env.pop("SOUK_NATS_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "nodes.cli", "run"], cwd=REPO, env=env)
-    try:
+async def test_run_on_the_port_given_then_ctrl_c_stops_it_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group: the bundled nats-server must not take it
+    and go before the workers drained through it (tracebacks, exit status 1)."""
+    var_dir = tmp_path / "var"
+    async with souk_run(var_dir) as run:
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/ready") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-            async with http.get(f"http://127.0.0.1:{port}/health") as resp:
+            async with http.get(f"{run.url}/health") as resp:
                 assert resp.status == 200 and (await resp.json())["status"] == "ok"
-            async with http.get(f"http://127.0.0.1:{port}/docs") as resp:
+            async with http.get(f"{run.url}/docs") as resp:
                 assert resp.status == 200 and "swagger" in (await resp.text()).lower()
-        proc.send_signal(signal.SIGINT)
-        assert await asyncio.to_thread(proc.wait, 30) == 0
-        # The bundled nats-server went with it.
-        leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "var" / "nats")], capture_output=True)
-        assert leftover.returncode == 1
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        status = await run.interrupt()
+    output = run.output()
+    assert status == 0, output
+    assert "Traceback" not in output and " ERROR " not in output and "nats error" not in output, output
+    assert processes_mentioning(str(var_dir / "nats")) == []  # the bundled nats-server went with it
+
+
+def test_version() -> None:
+    result = souk("--version", env=souk_env())
+    assert result.returncode == 0 and result.stdout.strip() == f"souk {version('souk')}"
+
+
+def _commands(
+    node: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command and subcommand the parser declares, with its own parser."""
+    found = [(path, node)]
+    for action in node._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found += _commands(child, (*path, name))
+    return found
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_help_gives_every_option_a_sentence() -> None:
+    env = souk_env(COLUMNS="1000")  # one line per entry: nothing hyphenated across lines
+    for path, node in _commands(parser()):
+        result = souk(*path, "--help", env=env)
+        assert result.returncode == 0, result.stderr
+        shown = _flat(result.stdout)
+        for action in node._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                described = [(choice.dest, choice.help) for choice in action._choices_actions]
+            else:
+                described = [(action.dest, action.help)]
+            for name, text in described:
+                assert text and _flat(text) in shown, f"souk {' '.join(path)}: {name}"
+
+
+def test_worker_help_lists_the_domains_and_an_unknown_one_is_refused() -> None:
+    env = souk_env()
+    shown = souk("worker", "--help", env=env).stdout
+    assert all(domain in shown for domain in KNOWN_DOMAINS)
+    refused = souk("worker", "chta", env=env)
+    assert refused.returncode == 2
+    line = one_line(refused.stderr)
+    assert "'chta'" in line and all(domain in line for domain in KNOWN_DOMAINS)
+
+
+def test_a_bad_option_value_is_refused_in_one_line() -> None:
+    refused = souk("run", "--port", "eighty", env=souk_env())
+    assert refused.returncode == 2 and "'eighty'" in one_line(refused.stderr)
+
+
+def _current(env: dict[str, str]) -> str:
+    result = souk("migrate", "current", env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_migrate_current_downgrade_and_back_to_the_newest(database_url: str) -> None:
+    env = souk_env(SOUK_DATABASE_URL=database_url)
+    head = head_revision()
+    assert _current(env).startswith("none")
+    assert souk("migrate", env=env).returncode == 0
+    assert _current(env) == f"{head} (the newest)"
+
+    stepped = souk("migrate", "downgrade", "-1", env=env)
+    assert stepped.returncode == 0, stepped.stderr
+    previous = _current(env).split()[0]
+    assert re.fullmatch(r"\d{4}", previous) and previous < head
+    assert f"the newest is {head}" in _current(env)
+
+    refused = souk("migrate", "downgrade", "no-such-revision", env=env)
+    assert refused.returncode == 2 and "no-such-revision" in one_line(refused.stderr)
+
+    assert souk("migrate", env=env).returncode == 0  # plain `migrate` still goes all the way up
+    assert _current(env) == f"{head} (the newest)"

@@ -101,9 +101,9 @@ def attach_socketio(
     return sio
 
 
-# engine.io logs every packet at INFO: only its warnings (and the errors below, made warnings) are kept.
+# engine.io logs every packet at INFO: nodes/runtime/logs.py keeps only its warnings (and the errors
+# below, made warnings).
 ENGINEIO_LOG = logging.getLogger("engineio.server")
-ENGINEIO_LOG.setLevel(logging.WARNING)
 
 
 class EngineIOLog(logging.LoggerAdapter):  # type: ignore[type-arg]

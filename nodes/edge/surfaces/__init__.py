@@ -1,46 +1,18 @@
-"""One module per contract (`routes`, a SurfaceRoutes), and one per further part of a contract
-(its chat endpoints, live endpoints, FreeMarket's notifications and events)."""
+"""The contracts' surfaces, one package each with the same file names inside (errors.py, shapes.py,
+identity.py, chat.py, ws.py, then one module per further section of its document). A package never
+imports another's: what two share is in nodes/edge/kit. All of them are registered here, in the
+order they are mounted (MillionAvto's `/api/v1/users/me` before Car advisor's `/api/v1/users/{user_id}`)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import (
-    advisor,
-    advisor_chat,
-    advisor_stream,
-    autos,
-    autos_chat,
-    autos_ws,
-    barter,
-    barter_chat,
-    barter_events,
-    barter_notifications,
-    barter_ws,
-    garage,
-    garage_chat,
-    garage_ws,
-    realty,
-    realty_chat,
-    realty_ws,
-)
+from . import advisor, autos, barter, garage, realty
 
 ALL: tuple[SurfaceRoutes, ...] = (
-    autos.routes,
-    autos_chat.routes,
-    autos_ws.routes,
-    barter.routes,
-    barter_chat.routes,
-    barter_notifications.routes,
-    barter_ws.routes,
-    barter_events.routes,
-    advisor.routes,
-    advisor_chat.routes,
-    advisor_stream.routes,
-    realty.routes,
-    realty_chat.routes,
-    realty_ws.routes,
-    garage.routes,
-    garage_chat.routes,
-    garage_ws.routes,
+    *autos.ROUTES,
+    *barter.ROUTES,
+    *advisor.ROUTES,
+    *realty.ROUTES,
+    *garage.ROUTES,
 )

@@ -12,7 +12,8 @@ from pydantic import BaseModel, create_model
 
 from nodes.edge.http import Surface, SurfaceRoutes
 from nodes.edge.openapi import build_openapi
-from nodes.edge.surfaces.garage import errors
+from nodes.edge.surfaces.barter import errors as barter_errors
+from nodes.edge.surfaces.garage import errors as garage_errors
 from tests.support.openapi import refs
 
 REF_PREFIX = "#/components/schemas/"
@@ -122,7 +123,7 @@ def test_every_error_answer_has_its_contracts_body_and_the_edges_own_are_added()
     503 (a worker behind) added to what a route declares; an upgrade adds only its 400; 414 and 431
     (refused before routing) everywhere, in the body of paths the edge does not know."""
     autos = SurfaceRoutes(Surface(name="autos", title="MillionAvto"))
-    garage = SurfaceRoutes(Surface(name="garage", title="Membership Auto", error_format=errors.garage))
+    garage = SurfaceRoutes(Surface(name="garage", title="Membership Auto", error_format=garage_errors.garage))
     garage.post("/threads", body=Shared, auth=True, responses={201: Shared, 404: None})(handler)
     autos.get("/ws", responses={101: None})(handler)
     autos.get("/health", responses={200: Shared})(handler)
@@ -149,7 +150,7 @@ def test_every_error_answer_has_its_contracts_body_and_the_edges_own_are_added()
 def test_an_event_stream_answers_events_and_only_its_200_says_so() -> None:
     """A route named in `event_streams` documents its 200 as `text/event-stream`, each event an object
     with its JSON `data` (OpenAPI 3.2's convention, which 3.1 readers follow); its errors stay JSON."""
-    barter = SurfaceRoutes(Surface(name="barter", title="FreeMarket", error_format=errors.freemarket))
+    barter = SurfaceRoutes(Surface(name="barter", title="FreeMarket", error_format=barter_errors.freemarket))
     barter.get("/chats/{chat_id:\\d+}/stream", query=ListQuery, responses={200: None, 204: None, 401: None})(
         handler
     )

@@ -1,0 +1,13 @@
+"""MillionAvto (car classifieds), seeds/000: accounts (identity.py, with the `/api/v1/auth` paths
+shared with Car advisor), ad dialogs over REST (chat.py) and over WebSockets (ws.py)."""
+
+from __future__ import annotations
+
+from nodes.edge.http import SurfaceRoutes
+
+from . import chat, identity, ws
+from .errors import SURFACE
+
+ROUTES: tuple[SurfaceRoutes, ...] = (identity.shared, identity.routes, chat.routes, ws.routes)
+
+__all__ = ["ROUTES", "SURFACE"]

@@ -1,0 +1,21 @@
+"""FreeMarket (barter exchange), seeds/001: health (health.py), users, authentication and the user
+cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py), notifications
+(notifications.py), and the Server-Sent Events of both (events.py)."""
+
+from __future__ import annotations
+
+from nodes.edge.http import SurfaceRoutes
+
+from . import chat, events, health, identity, notifications, ws
+from .errors import SURFACE
+
+ROUTES: tuple[SurfaceRoutes, ...] = (
+    health.routes,
+    identity.routes,
+    chat.routes,
+    notifications.routes,
+    ws.routes,
+    events.routes,
+)
+
+__all__ = ["ROUTES", "SURFACE"]

@@ -1,0 +1,143 @@
+"""FreeMarket (001): `WS /ws/exchange/{exchange_id}?token=`, an exchange's chat live, on the delivery hub
+and the one chat core.
+
+The exchange is resolved as the REST chat endpoints resolve it (chat.py): only its two users
+reach it, its chat is opened the first time one of them touches it, and a message frame is the REST
+history's message (`exchange_message`: `id`, `exchange_id`, `sender_id`, `message_text`,
+`message_type`, `is_read`, `delivered_at`, `read_at`, `created_at`) with `"type": "message"`.
+
+Client to server:
+
+- `{"type": "message", "text", "message_type"?, "client_msg_id"?}`: sends (`message_type` TEXT by
+  default; IMAGE takes the picture's URL as `text`; SYSTEM messages come from the platform only and
+  are refused). Both users' sockets on this exchange get the `message` frame, the sender's included.
+- `{"type": "typing", "typing"?}`: the other user's sockets get `{"type": "typing", "exchange_id",
+  "user_id"}` (a stop, `"typing": false`, is not shown).
+- `{"type": "read"}`: everything is read (as `mark-read`); both users' sockets get `{"type": "read",
+  "exchange_id", "user_id", "message_id"}` (the last message read).
+
+Choices where the document is silent:
+
+- "Message delivery guarantees": a send that carries a `client_msg_id` is stored once however often
+  it is retried (on this socket or after reconnecting), and the sending socket is answered `{"type":
+  "ack", "client_msg_id", "message_id", "duplicate"}` once it is stored; the sender's own message
+  frames carry their `client_msg_id`. A client resends what was not acked after a reconnect.
+- A socket shows its exchange only: the user's other exchanges and conversations are not on it.
+- Errors are frames in the REST error body, `{"type": "error", "detail", "status_code",
+  "error_type"}`. An exchange the user is not in (or no exchange at all) is refused with such a frame
+  (404, "Exchange not found") and close code 4004; a missing or bad token with 401 and 4001.
+- A live message's `is_read` is false (nobody has read it yet).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from nodes.edge.http import SurfaceRoutes
+from nodes.edge.realtime.ws import (
+    Channel,
+    Frame,
+    FrameModel,
+    FrameTypes,
+    OneConversationChannel,
+    WsProtocol,
+    ack_frame,
+    serve,
+)
+from nodes.edge.state import BUS
+from nodes.runtime.bus import Bus
+from protocols.chat import (
+    BODY_MAX,
+    CLIENT_MSG_ID_MAX,
+    ChatMessage,
+    Conversation,
+    MarkRead,
+    MessageKind,
+    SendMessage,
+    Typing,
+)
+from protocols.envelope import Actor
+
+from .chat import EXCHANGE, exchange_chat
+from .errors import SURFACE
+from .shapes import exchange_message
+
+routes = SurfaceRoutes(SURFACE)
+PROTOCOL = WsProtocol(SURFACE)
+
+KINDS: dict[str, MessageKind] = {
+    "TEXT": MessageKind.TEXT,
+    "IMAGE": MessageKind.IMAGE,
+    "SYSTEM": MessageKind.SYSTEM,
+}
+
+
+class SendFrame(FrameModel):
+    text: str = Field(min_length=1, max_length=BODY_MAX)
+    message_type: Literal["TEXT", "IMAGE", "SYSTEM"] = "TEXT"
+    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+
+
+class TypingFrame(FrameModel):
+    typing: bool = True
+
+
+class ReadFrame(FrameModel):
+    pass
+
+
+class ExchangeChannel(OneConversationChannel):
+    def __init__(self, bus: Bus, actor: Actor, exchange_id: str, chat: Conversation) -> None:
+        super().__init__(bus, actor, chat, EXCHANGE, {"exchange_id": exchange_id})
+        self.exchange_id = exchange_id
+
+    def message_fields(self, message: ChatMessage) -> Frame:
+        shaped = exchange_message(message, self.exchange_id, self.chat, self.actor.user_id)
+        return shaped.model_dump(mode="json")
+
+    async def received(self, frame: Frame) -> list[Frame]:
+        return await FRAMES.dispatch(self, frame)
+
+
+FRAMES: FrameTypes[ExchangeChannel] = FrameTypes()
+
+
+@FRAMES.on("message", SendFrame)
+async def send(channel: ExchangeChannel, frame: SendFrame) -> list[Frame]:
+    kind = KINDS[frame.message_type]
+    image = kind is MessageKind.IMAGE
+    cmd = SendMessage(
+        conversation_id=channel.chat.id, body="" if image else frame.text, attachments=[frame.text] if image else [],
+        kind=kind, client_msg_id=frame.client_msg_id, conversation_kind=EXCHANGE,
+    )  # fmt: skip
+    return ack_frame(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
+
+
+@FRAMES.on("typing", TypingFrame)
+async def typing(channel: ExchangeChannel, frame: TypingFrame) -> list[Frame]:
+    await channel.bus.request(
+        Typing(conversation_id=channel.chat.id, typing=frame.typing), actor=channel.actor
+    )
+    return []
+
+
+@FRAMES.on("read", ReadFrame)
+async def read(channel: ExchangeChannel, _frame: ReadFrame) -> list[Frame]:
+    await channel.bus.request(
+        MarkRead(conversation_id=channel.chat.id, conversation_kind=EXCHANGE), actor=channel.actor
+    )
+    return []
+
+
+async def open_exchange(request: web.Request, actor: Actor) -> Channel:
+    _, exchange_id, chat = await exchange_chat(request)  # reads the actor `serve` put on the request
+    return ExchangeChannel(request.app[BUS], actor, exchange_id, chat)
+
+
+@routes.get("/ws/exchange/{exchange_id}", responses={101: None})
+async def exchange_socket(request: web.Request) -> web.WebSocketResponse:
+    """Real-time chat for an exchange (WebSocket, `?token=` the access token)."""
+    return await serve(request, PROTOCOL, open_exchange)

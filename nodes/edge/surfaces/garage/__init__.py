@@ -1,0 +1,13 @@
+"""Membership Auto (car service membership), seeds/004, in DRF's conventions: authentication
+(identity.py), support threads over REST (chat.py) and a WebSocket (ws.py)."""
+
+from __future__ import annotations
+
+from nodes.edge.http import SurfaceRoutes
+
+from . import chat, identity, ws
+from .errors import SURFACE
+
+ROUTES: tuple[SurfaceRoutes, ...] = (identity.routes, chat.routes, ws.routes)
+
+__all__ = ["ROUTES", "SURFACE"]

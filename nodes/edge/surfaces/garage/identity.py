@@ -1,0 +1,118 @@
+"""Membership Auto (seeds/004): its authentication, under `/api/auth/`.
+
+Django REST Framework's conventions, as the document shows them: paths under `/api/` with a trailing
+slash, camelCase fields, errors as `{"error": "..."}` with each offending field (errors.py). The
+documented statuses are 200, 201, 202, 400, 401, 404 and 500: an email or phone already taken is
+therefore 400 on that field (as DRF's unique validator answers), not 409.
+
+The user object's `id` is the account's public id (the document shows a UUID); `name` is the full
+name; `membershipId`, `referralCode` and `rewardsBalance` come from the account.
+
+Choices where the document is silent:
+
+- `register` answers 201 (the document lists 201 for a created resource); `login` 200, same body.
+  `name` and `phone` are optional; `referralCode` names the account that referred this one.
+- `refresh` answers `accessToken` as documented, and also `refreshToken`: the platform rotates
+  refresh tokens on every use, so the one sent stops working and a client must keep the new one.
+- A wrong email or password is 401 `{"error": "Invalid credentials"}`, as documented.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import Field
+
+from nodes.edge.http import SurfaceRoutes, read_body
+from nodes.edge.kit.identity import registration_tokens
+from nodes.edge.kit.rewording import reworded, when
+from nodes.edge.session_http import client_info
+from nodes.edge.state import BUS
+from protocols.envelope import ErrorCode
+from protocols.identity import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    Login,
+    LoginKind,
+    Refresh,
+    Register,
+    TokenPair,
+    UserProfile,
+)
+
+from .errors import SURFACE
+from .shapes import CamelModel, GarageRefreshed, GarageSignedIn, camel, garage_user
+
+routes = SurfaceRoutes(SURFACE)
+
+EMAIL_MAX = 254
+TOKEN_MAX = 256
+INVALID_CREDENTIALS = "Invalid credentials"
+# An identifier already taken is 400 on its field: the document has no 409.
+TAKEN_IS_INVALID = when(ErrorCode.CONFLICT, ErrorCode.VALIDATION)
+BAD_CREDENTIALS = when(ErrorCode.UNAUTHORIZED, message=INVALID_CREDENTIALS, details={})
+
+
+class RegisterBody(CamelModel):
+    name: str | None = Field(default=None, max_length=128)
+    email: str = Field(min_length=1, max_length=EMAIL_MAX)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    phone: str | None = Field(default=None, max_length=20)
+    referral_code: str | None = Field(default=None, max_length=32)
+
+
+class LoginBody(CamelModel):
+    email: str = Field(min_length=1, max_length=EMAIL_MAX)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    device_id: str | None = Field(default=None, max_length=128, description="For push notifications.")
+
+
+class RefreshBody(CamelModel):
+    refresh_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+
+
+def signed_in(user: UserProfile, tokens: TokenPair, status: int) -> web.Response:
+    out = GarageSignedIn(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                         user=garage_user(user))  # fmt: skip
+    return camel(out, status)
+
+
+@routes.post("/api/auth/register/", body=RegisterBody, responses={201: GarageSignedIn, 400: None, 429: None})
+async def register(request: web.Request) -> web.Response:
+    """Register; signed in at once (access and refresh tokens in the answer)."""
+    body = await read_body(request, RegisterBody)
+    cmd = Register(
+        email=body.email,
+        password=body.password,
+        full_name=body.name or None,
+        phone=body.phone or None,
+        referral_code=body.referral_code or None,
+        client=client_info(request),
+    )
+    with reworded(TAKEN_IS_INVALID):
+        registered = await request.app[BUS].request(cmd)
+    return signed_in(registered.user, registration_tokens(registered), 201)
+
+
+@routes.post(
+    "/api/auth/login/", body=LoginBody, responses={200: GarageSignedIn, 400: None, 401: None, 429: None}
+)
+async def login(request: web.Request) -> web.Response:
+    """Log in with email and password; `deviceId` names the device's session (push notifications)."""
+    body = await read_body(request, LoginBody)
+    cmd = Login(kind=LoginKind.EMAIL, identifier=body.email, password=body.password,
+                client=client_info(request, device=body.device_id or None))  # fmt: skip
+    with reworded(BAD_CREDENTIALS):
+        result = await request.app[BUS].request(cmd)
+    return signed_in(result.user, result.tokens, 200)
+
+
+@routes.post(
+    "/api/auth/refresh/", body=RefreshBody, responses={200: GarageRefreshed, 400: None, 401: None, 429: None}
+)
+async def refresh(request: web.Request) -> web.Response:
+    """A new access token for the refresh token (which is rotated: keep the new `refreshToken`)."""
+    body = await read_body(request, RefreshBody)
+    tokens = await request.app[BUS].request(
+        Refresh(refresh_token=body.refresh_token, client=client_info(request))
+    )
+    return camel(GarageRefreshed(access_token=tokens.access_token, refresh_token=tokens.refresh_token))
