@@ -29,13 +29,15 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nodes.runtime.embedded_nats import EmbeddedNats, free_port  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from nodes.runtime.embedded_nats import EmbeddedNats, free_port
+from storage.migrate import upgrade
 
 EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
 
 
-async def drive(call: Callable[[], Awaitable[int]], total: int, concurrency: int) -> tuple[list[float], float, int]:
+async def drive(
+    call: Callable[[], Awaitable[int]], total: int, concurrency: int
+) -> tuple[list[float], float, int]:
     latencies: list[float] = []
     failures = 0
     queue = iter(range(total))
@@ -94,20 +96,26 @@ async def main(total: int, concurrency: int, database_url: str | None) -> None:
         root = f"http://127.0.0.1:{port}/api/v1/auth"
         connector = aiohttp.TCPConnector(limit=concurrency)
         try:
-            async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as http:
+            async with aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            ) as http:
                 await until_ready(http, f"http://127.0.0.1:{port}/ready")
                 body = {"email": EMAIL, "password": PASSWORD, "full_name": "B"}
                 async with http.post(f"{root}/register", json=body) as r:
                     assert r.status in (200, 201), await r.text()
 
                 async def login() -> int:
-                    async with http.post(f"{root}/login", json={"email": EMAIL, "password": PASSWORD}) as resp:
+                    async with http.post(
+                        f"{root}/login", json={"email": EMAIL, "password": PASSWORD}
+                    ) as resp:
                         await resp.read()
                         return resp.status
 
                 tokens: list[str] = []
                 for _ in range(concurrency):  # one session per client, each refreshed in turn
-                    async with http.post(f"{root}/login", json={"email": EMAIL, "password": PASSWORD}) as resp:
+                    async with http.post(
+                        f"{root}/login", json={"email": EMAIL, "password": PASSWORD}
+                    ) as resp:
                         tokens.append((await resp.json())["refresh_token"])
 
                 async def refresh() -> int:

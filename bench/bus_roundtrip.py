@@ -48,7 +48,9 @@ async def echo(cmd: Echo, _actor: Actor, _deps: None) -> Echoed:
     return Echoed(text=cmd.text)
 
 
-async def measure(call: Callable[[], Awaitable[object]], total: int, concurrency: int) -> tuple[list[float], float]:
+async def measure(
+    call: Callable[[], Awaitable[object]], total: int, concurrency: int
+) -> tuple[list[float], float]:
     latencies: list[float] = []
     per_worker = total // concurrency
 
@@ -95,15 +97,21 @@ async def main(total: int, levels: list[int], rounds: int) -> None:
         actor = Actor(user_id=1, role=Role.USER)
         cmd = Echo(text=text)
 
-        print(f"request/reply, {rounds} alternating rounds of {total} requests, 64-byte payload, bundled nats-server")
+        print(
+            f"request/reply, {rounds} alternating rounds of {total} requests, 64-byte payload, bundled nats-server"
+        )
         for concurrency in levels:
             print(f"concurrency {concurrency}:")
             bare_rounds, souk_rounds = [], []
             for _ in range(rounds):  # alternate, so background noise hits both alike
                 bare_rounds.append(
-                    await measure(lambda: bare_client.request("bench.bare", payload, timeout=5), total, concurrency)
+                    await measure(
+                        lambda: bare_client.request("bench.bare", payload, timeout=5), total, concurrency
+                    )
                 )
-                souk_rounds.append(await measure(lambda: client_bus.request(cmd, actor=actor), total, concurrency))
+                souk_rounds.append(
+                    await measure(lambda: client_bus.request(cmd, actor=actor), total, concurrency)
+                )
             bare = report("bare nats-py", bare_rounds)
             souk = report("souk runtime", souk_rounds)
             print(f"  overhead: bare/souk throughput = {bare / souk:.2f}x")

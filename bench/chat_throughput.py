@@ -40,14 +40,14 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.sio_wire import WireClient  # noqa: E402
-from nodes.runtime.bus import Bus  # noqa: E402
-from nodes.runtime import event_loop  # noqa: E402
-from nodes.runtime.embedded_nats import EmbeddedNats, free_port  # noqa: E402
-from protocols.chat import ConversationKind, OpenConversation  # noqa: E402
-from protocols.envelope import Actor, Role  # noqa: E402
-from protocols.identity import Register  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from bench.sio_wire import WireClient
+from nodes.runtime import event_loop
+from nodes.runtime.bus import Bus
+from nodes.runtime.embedded_nats import EmbeddedNats, free_port
+from protocols.chat import ConversationKind, OpenConversation
+from protocols.envelope import Actor, Role
+from protocols.identity import Register
+from storage.migrate import upgrade
 
 PASSWORD = "bench-password-123"
 # Client message ids never repeat within a run (a repeat is a retry, stored once and not delivered).
@@ -119,7 +119,9 @@ def cpu_report(pids: dict[str, int], before: dict[str, float], delivered: int) -
     """CPU milliseconds per delivered message, per process: where the machine's two cores go."""
     if not delivered:
         return ""
-    parts = [f"{name} {(cpu_seconds(pid) - before[name]) * 1e3 / delivered:.3f}" for name, pid in pids.items()]
+    parts = [
+        f"{name} {(cpu_seconds(pid) - before[name]) * 1e3 / delivered:.3f}" for name, pid in pids.items()
+    ]
     return "    CPU ms per message: " + ", ".join(parts)
 
 
@@ -178,7 +180,9 @@ def listen(peers: list[Peer], tally: Tally, sent_at_of: Callable[[Any], tuple[in
         peer.client.on("message", on_message)
 
 
-async def open_loop(peers: list[Peer], rate: float, seconds: float, send: Callable[[Peer, int], Awaitable[bool]], tally: Tally) -> float:
+async def open_loop(
+    peers: list[Peer], rate: float, seconds: float, send: Callable[[Peer, int], Awaitable[bool]], tally: Tally
+) -> float:
     """Every client sends `rate` messages a second for `seconds`; returns the elapsed time."""
 
     async def client(peer: Peer) -> None:
@@ -232,7 +236,7 @@ async def _counted(sending: Awaitable[bool], tally: Tally) -> None:
     try:
         if not await sending:
             tally.failed += 1
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure of a send is a failed send, counted
         tally.failed += 1
 
 
@@ -250,7 +254,9 @@ async def souk_users(bus: Bus, count: int) -> list[Peer]:
 
     peers = list(await asyncio.gather(*(one(i) for i in range(count))))
     for a, b in zip(peers[::2], peers[1::2], strict=True):
-        cmd = OpenConversation(kind=ConversationKind.AD_DIALOG, topic_id=f"bench-{a.user_id}", with_users=[b.user_id])
+        cmd = OpenConversation(
+            kind=ConversationKind.AD_DIALOG, topic_id=f"bench-{a.user_id}", with_users=[b.user_id]
+        )
         conversation = await bus.request(cmd, actor=Actor(user_id=a.user_id, role=Role.USER))
         a.peer_id, b.peer_id = b.user_id, a.user_id
         a.conversation_id = b.conversation_id = conversation.id
@@ -313,7 +319,9 @@ async def run_souk(args: argparse.Namespace, tmp: str) -> None:
         await nats_server.stop()
 
 
-async def idle_memory(http: aiohttp.ClientSession, edge_pid: int, url: str, peers: list[Peer], count: int) -> None:
+async def idle_memory(
+    http: aiohttp.ClientSession, edge_pid: int, url: str, peers: list[Peer], count: int
+) -> None:
     await asyncio.sleep(2)
     before = rss_kib(edge_pid)
     sockets = [Peer(p.user_id, p.token) for _, p in zip(range(count), _cycle(peers), strict=False)]
@@ -340,7 +348,9 @@ def _cycle(peers: list[Peer]) -> Any:
 
 async def reference_send(peer: Peer, _n: int) -> bool:
     assert peer.client is not None
-    ack = await peer.client.call("send", {"to": peer.peer_id, "from": peer.user_id, "sent_at": time.perf_counter()})
+    ack = await peer.client.call(
+        "send", {"to": peer.peer_id, "from": peer.user_id, "sent_at": time.perf_counter()}
+    )
     return isinstance(ack, dict) and bool(ack.get("ok"))
 
 
@@ -418,8 +428,12 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=1.5, help="messages per second per client (open loop)")
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--warmup", type=float, default=5, help="seconds of sending before measuring (0: none)")
-    parser.add_argument("--idle", type=int, default=10000, help="idle sockets for the memory figure (0: skip)")
+    parser.add_argument(
+        "--warmup", type=float, default=5, help="seconds of sending before measuring (0: none)"
+    )
+    parser.add_argument(
+        "--idle", type=int, default=10000, help="idle sockets for the memory figure (0: skip)"
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--skip-reference", action="store_true")
     logging.basicConfig(level=logging.ERROR)

@@ -91,7 +91,9 @@ class Conversation(Message):
     reads: dict[Int32, Int32] = Field(default_factory=dict)  # every participant's read_seq, for read receipts
     blocked_by_me: bool = False
     blocked_me: bool = False
-    roles: dict[Int32, str] = Field(default_factory=dict)  # the parts participants were given when it was opened (buyer, seller…)
+    roles: dict[Int32, str] = Field(
+        default_factory=dict
+    )  # the parts participants were given when it was opened (buyer, seller…)
     created: bool = False  # in an OpenConversation reply: made now, not found
 
 
@@ -129,7 +131,9 @@ class ConversationTopic(Message):
 
 class CaughtUp(Message):
     messages: list[ChatMessage]  # what the client missed, per conversation in sequence order
-    resync: list[Int32] = Field(default_factory=list)  # conversations too far behind: reload their history instead
+    resync: list[Int32] = Field(
+        default_factory=list
+    )  # conversations too far behind: reload their history instead
     topics: list[ConversationTopic] = Field(default_factory=list)  # of each conversation in `messages`
 
 

@@ -152,7 +152,15 @@ def _json(message: Message) -> bytes:
 def encode_request(cmd: Message, actor: Actor | None, request_id: str) -> bytes:
     # Spliced rather than re-encoded: the model is serialized once, in pydantic's Rust core.
     return b"".join(
-        (b'{"rid":', orjson.dumps(request_id), b',"actor":', _actor_json(actor), b',"data":', _json(cmd), b"}")
+        (
+            b'{"rid":',
+            orjson.dumps(request_id),
+            b',"actor":',
+            _actor_json(actor),
+            b',"data":',
+            _json(cmd),
+            b"}",
+        )
     )
 
 
@@ -168,7 +176,9 @@ def decode_request(raw: bytes) -> RequestEnvelope:
         actor = body["actor"]
         return RequestEnvelope(
             rid=str(body["rid"]),
-            actor=_actor(actor["user_id"], actor["role"], actor.get("session_id")) if actor is not None else None,
+            actor=_actor(actor["user_id"], actor["role"], actor.get("session_id"))
+            if actor is not None
+            else None,
             data=dict(body["data"]),
         )
     except (orjson.JSONDecodeError, ValidationError, KeyError, TypeError, ValueError) as exc:

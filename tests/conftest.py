@@ -150,7 +150,9 @@ class Cluster:
 
 
 async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: list[object]) -> TestClient:
-    bus = await Bus.connect(settings.nats.url, name=name, request_timeout=settings.nats.request_timeout, echo=False)
+    bus = await Bus.connect(
+        settings.nats.url, name=name, request_timeout=settings.nats.request_timeout, echo=False
+    )
     keyring = KeyRing(settings.auth)
     await keyring.watch(bus)
     closers.extend([keyring.close, bus.close])

@@ -35,7 +35,9 @@ def mount(app: web.Application, groups: tuple[SurfaceRoutes, ...]) -> None:
             app[ENDPOINTS].append(endpoint)
 
 
-def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str | None = None) -> web.Application:
+def create_app(
+    settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str | None = None
+) -> web.Application:
     """An edge serving every contract; `keyring` must already be loaded (see `KeyRing.watch`), and
     `bus` connected with `echo=False` (see `DeliveryHub.share`)."""
     if bus.hears_itself:
@@ -43,7 +45,11 @@ def create_app(settings: Settings, bus: Bus, keyring: KeyRing, *, node_name: str
     app = web.Application(
         client_max_size=settings.edge.max_body_bytes,
         middlewares=[
-            request_context, cors_middleware(settings.edge.cors_origins), errors, plain_text, authenticate
+            request_context,
+            cors_middleware(settings.edge.cors_origins),
+            errors,
+            plain_text,
+            authenticate,
         ],
     )
     verifier = TokenVerifier(keyring, settings.auth)

@@ -213,7 +213,11 @@ class TokenVerifier:
         if claims.get("sid") in self.keyring.revoked:
             raise InvalidToken("session ended")
         try:
-            return Actor(user_id=int(claims["sub"]), role=Role(claims.get("role", "user")), session_id=claims.get("sid"))
+            return Actor(
+                user_id=int(claims["sub"]),
+                role=Role(claims.get("role", "user")),
+                session_id=claims.get("sid"),
+            )
         except (ValueError, ValidationError) as exc:
             raise InvalidToken("bad subject or role") from exc
 

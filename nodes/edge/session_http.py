@@ -33,7 +33,9 @@ def require_actor(request: web.Request) -> Actor:
     return actor
 
 
-def set_token_cookies(response: web.StreamResponse, request: web.Request, tokens: TokenPair, *, access: bool) -> None:
+def set_token_cookies(
+    response: web.StreamResponse, request: web.Request, tokens: TokenPair, *, access: bool
+) -> None:
     """HttpOnly cookies: the refresh token always (path-limited to nothing narrower: two contracts
     refresh at different paths), the access token where the contract documents it."""
     auth = request.app[SETTINGS].auth

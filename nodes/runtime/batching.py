@@ -23,7 +23,7 @@ async def store_isolating_failures(
     """
     try:
         return await store(list(items))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the store refuses, one item at a time finds it
         if len(items) == 1:
             failed(items[0], exc)
             return []

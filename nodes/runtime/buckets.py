@@ -113,7 +113,9 @@ class Bucket:
         info: StreamInfo = await self._js.stream_info(KV_STREAM_TEMPLATE.format(bucket=self.name))
         found = info.config.num_replicas or 1
         if found > self.replicas:
-            log.info("KV bucket %s keeps %d replicas, more than configured (%d)", self.name, found, self.replicas)
+            log.info(
+                "KV bucket %s keeps %d replicas, more than configured (%d)", self.name, found, self.replicas
+            )
         if found >= self.replicas:
             return
         log.info("KV bucket %s: raising its replicas from %d to %d", self.name, found, self.replicas)

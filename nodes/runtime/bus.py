@@ -63,7 +63,9 @@ class Replies:
         self._started = asyncio.Lock()
         self._resending: set[asyncio.Task[None]] = set()
 
-    async def ask(self, subject: str, payload: bytes, timeout: float, *, again_after: float | None = None) -> bytes:
+    async def ask(
+        self, subject: str, payload: bytes, timeout: float, *, again_after: float | None = None
+    ) -> bytes:
         """The reply's payload. Raises NoRespondersError, NatsTimeout, or nats-py's publish errors.
 
         `again_after`: unanswered by then, the request goes out once more to the same inbox, so
@@ -77,7 +79,9 @@ class Replies:
         reply: asyncio.Future[Msg] = loop.create_future()
         self._waiting[token] = reply
         timer = loop.call_later(timeout, _expire, reply)
-        again = loop.call_later(again_after, self._again, subject, payload, inbox, reply) if again_after else None
+        again = (
+            loop.call_later(again_after, self._again, subject, payload, inbox, reply) if again_after else None
+        )
         try:
             await self._nc.publish(subject, payload, reply=inbox)
             msg = await reply
@@ -159,6 +163,7 @@ class Bus:
         """`echo=False`: this connection's subscriptions never receive its own publishes (an edge
         shares the sender's copy of a message with its other edges that way; see `DeliveryHub.share`).
         `replicas`: how many NATS nodes keep each KV bucket this bus opens (`[nats] replicas`)."""
+
         async def on_error(exc: Exception) -> None:
             log.warning("nats error: %s", exc)
 
@@ -228,7 +233,9 @@ class Bus:
         rid = request_id or current_request_id.get()
         payload = encode_request(cmd, actor, rid if rid != "-" else new_request_id())
         deadline = timeout or self.request_timeout
-        observed = self._metrics.get(subject) or self._metrics.setdefault(subject, metrics.bus_metrics(subject))
+        observed = self._metrics.get(subject) or self._metrics.setdefault(
+            subject, metrics.bus_metrics(subject)
+        )
         started = time.perf_counter()
         try:
             try:
@@ -284,7 +291,9 @@ class Bus:
         """
         backoff = NO_RESPONDERS_BACKOFF if wait_for_worker else ()
         try:
-            return await self._request_with_retries(subject, payload, timeout or self.request_timeout, False, backoff)
+            return await self._request_with_retries(
+                subject, payload, timeout or self.request_timeout, False, backoff
+            )
         except NoAnswer as exc:
             raise DomainError(ErrorCode.UNAVAILABLE, str(exc)) from None
 

@@ -174,7 +174,7 @@ class WorkerRuntime(Generic[DepsT]):
         if reply is not None and msg.reply:
             try:
                 await msg.respond(reply)
-            except Exception:  # the caller's connection is gone; nobody is left to answer
+            except Exception:  # noqa: BLE001 - the caller's connection is gone; nobody is left to answer
                 log.warning("could not answer %s", subject)
 
     async def _pong(self, msg: Msg) -> None:

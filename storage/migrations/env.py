@@ -16,7 +16,11 @@ target_metadata = Base.metadata
 
 
 def database_url() -> str:
-    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or os.environ.get("SOUK_DATABASE_URL")
+    url = (
+        config.attributes.get("url")
+        or config.get_main_option("sqlalchemy.url")
+        or os.environ.get("SOUK_DATABASE_URL")
+    )
     if not url:
         raise RuntimeError("no database URL: pass one to storage.migrate.upgrade or set SOUK_DATABASE_URL")
     return str(url)

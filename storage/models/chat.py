@@ -20,8 +20,13 @@ class Conversation(Base):
         Index("ix_chat_conversations_kind_topic", "kind", "topic_id"),
         # One conversation per kind, topic and set of people: two "open" racing cannot make two.
         Index(
-            "uq_chat_conversations_topic_people", "kind", "topic_id", "participant_key", unique=True,
-            sqlite_where=text("topic_id IS NOT NULL"), postgresql_where=text("topic_id IS NOT NULL"),
+            "uq_chat_conversations_topic_people",
+            "kind",
+            "topic_id",
+            "participant_key",
+            unique=True,
+            sqlite_where=text("topic_id IS NOT NULL"),
+            postgresql_where=text("topic_id IS NOT NULL"),
         ),
     )
 

@@ -81,7 +81,9 @@ class RotatedRefreshToken(Base):
     __tablename__ = "identity_rotated_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(128), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("identity_sessions.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("identity_sessions.id", ondelete="CASCADE"), index=True
+    )
     rotated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -81,7 +81,10 @@ class FuzzPass:
             operations.setdefault(operation_id, {})["request-timeout"] = STREAM_READ_S
         return toml(
             settings,
-            [{"include-operation-id": operation_id, **table} for operation_id, table in sorted(operations.items())],
+            [
+                {"include-operation-id": operation_id, **table}
+                for operation_id, table in sorted(operations.items())
+            ],
         )
 
     def arguments(self) -> list[str]:
@@ -99,7 +102,12 @@ async def run(fuzz: FuzzPass, schema_url: str, workdir: Path) -> tuple[int, str]
     config = workdir / "schemathesis.toml"
     config.write_text(fuzz.config())
     process = await asyncio.create_subprocess_exec(
-        ST, "--config-file", str(config), "run", schema_url, *fuzz.arguments(),
+        ST,
+        "--config-file",
+        str(config),
+        "run",
+        schema_url,
+        *fuzz.arguments(),
         cwd=workdir,  # the CLI keeps a cache directory where it runs
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

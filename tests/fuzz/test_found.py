@@ -11,7 +11,9 @@ DIALOGS = "/api/v1/chat/dialogs"
 
 
 async def signed_in(cluster: Cluster, email: str) -> dict[str, str]:
-    resp = await cluster.edge_a.post("/api/v1/auth/register", json={"email": email, "password": "FuzzPass123!"})
+    resp = await cluster.edge_a.post(
+        "/api/v1/auth/register", json={"email": email, "password": "FuzzPass123!"}
+    )
     return bearer((await json_of(resp, 201))["access_token"])
 
 
@@ -19,7 +21,9 @@ async def test_a_chat_body_that_is_not_json_is_fastapis_422(cluster: Cluster) ->
     headers = {**await signed_in(cluster, "a@example.com"), "Content-Type": "application/json"}
     resp = await cluster.edge_a.post(f"{DIALOGS}/1/messages", data=b"\x14", headers=headers)
     body = await json_of(resp, 422)  # was 400 {"detail": "request body is not valid JSON"}
-    assert [error["type"] for error in body["detail"]] == ["json_invalid"] and body["detail"][0]["loc"] == ["body"]
+    assert [error["type"] for error in body["detail"]] == ["json_invalid"] and body["detail"][0]["loc"] == [
+        "body"
+    ]
 
 
 async def test_ids_past_the_32_bit_columns_are_refused_not_a_server_error(cluster: Cluster) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -14,15 +15,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from storage.migrate import upgrade
 
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats, free_port
 from protocols import subjects
-from protocols.envelope import decode_reply
+from protocols.envelope import DomainError, decode_reply
 from protocols.system import Pong
+from storage.migrate import upgrade
 from tests.conftest import cluster_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +31,12 @@ Workers = tuple[TestClient, list[subprocess.Popen[bytes]], list[int]]
 
 
 def spawn_worker(nats_url: str, database_url: str, metrics_port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SOUK_NATS_URL": nats_url, "SOUK_DATABASE_URL": database_url, "SOUK_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SOUK_NATS_URL": nats_url,
+        "SOUK_DATABASE_URL": database_url,
+        "SOUK_LOG_LEVEL": "WARNING",
+    }
     command = ["worker", "identity", "--metrics-port", str(metrics_port)]
     return subprocess.Popen([sys.executable, "-m", "nodes.cli", *command], cwd=REPO, env=env)
 
@@ -38,11 +44,9 @@ def spawn_worker(nats_url: str, database_url: str, metrics_port: int) -> subproc
 async def wait_for_instances(bus: Bus, count: int) -> set[str]:
     seen: set[str] = set()
     for _ in range(200):
-        try:
+        with contextlib.suppress(DomainError):  # no instance answers yet: unavailable
             raw = await bus.request_raw(subjects.ping("identity"), b"", timeout=0.5)
             seen.add(decode_reply(raw, Pong).instance)
-        except Exception:
-            pass
         if len(seen) >= count:
             return seen
         await asyncio.sleep(0.05)
@@ -71,7 +75,9 @@ async def two_workers(
     await bus.close()
 
 
-async def drive(client: TestClient, total: int, on_progress: int, act: object) -> list[tuple[int, str, dict[str, object]]]:
+async def drive(
+    client: TestClient, total: int, on_progress: int, act: object
+) -> list[tuple[int, str, dict[str, object]]]:
     """POST `total` new users, 16 at a time; call `act` once `on_progress` answers are in."""
     results: list[tuple[int, str, dict[str, object]]] = []
     gate = asyncio.Semaphore(16)
@@ -90,7 +96,9 @@ async def drive(client: TestClient, total: int, on_progress: int, act: object) -
     return results
 
 
-async def assert_every_answer_holds(client: TestClient, results: list[tuple[int, str, dict[str, object]]]) -> None:
+async def assert_every_answer_holds(
+    client: TestClient, results: list[tuple[int, str, dict[str, object]]]
+) -> None:
     for status, username, body in results:
         assert status in (201, 503), (status, body)
         if status == 201:
@@ -118,6 +126,8 @@ async def test_sigterm_drains_without_dropping_anything(two_workers: Workers) ->
     # The survivor's own metrics listener counts what it handled.
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{ports[1]}/metrics") as resp:
         text = await resp.text()
-    handled = re.search(r'souk_worker_requests_total\{outcome="ok",subject="svc.identity.create_user"\} (\d+)', text)
+    handled = re.search(
+        r'souk_worker_requests_total\{outcome="ok",subject="svc.identity.create_user"\} (\d+)', text
+    )
     assert handled and int(handled.group(1)) > 0
     assert "souk_worker_request_seconds_bucket" in text

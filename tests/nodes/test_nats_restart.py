@@ -82,7 +82,11 @@ async def online(cluster: Cluster, viewer: Actor, user: Actor) -> bool:
 
 
 def presence_of(client: LiveClient, user: Actor) -> list[bool]:
-    return [p["presence"]["online"] for p in client.received("presence") if p["presence"]["user_id"] == user.user_id]
+    return [
+        p["presence"]["online"]
+        for p in client.received("presence")
+        if p["presence"]["user_id"] == user.user_id
+    ]
 
 
 async def sweep_succeeds(cluster: Cluster) -> bool:
@@ -98,11 +102,17 @@ async def ready(edge: TestClient) -> int:
 
 
 async def test_the_platform_recovers_from_a_nats_restart_by_itself(
-    servers: list[EmbeddedNats], cluster: Cluster, resources: AsyncExitStack, tmp_path: Path, aiohttp_client: Any
+    servers: list[EmbeddedNats],
+    cluster: Cluster,
+    resources: AsyncExitStack,
+    tmp_path: Path,
+    aiohttp_client: Any,
 ) -> None:
     ann, bob, carl, dave = [await new_user(cluster, name) for name in ("ann", "bob", "carl", "dave")]
     for other in (ann, carl, dave):  # bob shares a conversation with each: they are his contacts
-        dialog = chat.OpenConversation(kind=chat.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id])
+        dialog = chat.OpenConversation(
+            kind=chat.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id]
+        )
         await cluster.worker_bus.request(dialog, actor=other)
     edge_c = await edge_beside(cluster.settings, cluster.nats.url, "edge-c", aiohttp_client, resources)
     scheduler_bus = await Bus.connect(cluster.nats.url, name="scheduler")
@@ -122,7 +132,9 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     await revoked.put("ended-session", b"1")
     me = "/api/v1/users/me"
     for edge in cluster.edges:
-        refused = await status_becomes(401, lambda e=edge: e.get(me, headers={"Authorization": f"Bearer {ended}"}))
+        refused = await status_becomes(
+            401, lambda e=edge: e.get(me, headers={"Authorization": f"Bearer {ended}"})
+        )
         assert refused == 401
     # And a session really ended, in the database: dave signs in and out.
     signed_in = await cluster.edge_a.post("/auth/login", json={"username": "dave", "password": PASSWORD})
@@ -148,10 +160,16 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     dave_laptop = await LiveClient.connect(cluster.edge_a, cluster.signer.token(dave.user_id))
     resources.push_async_callback(dave_laptop.close)
     await until(lambda: online(cluster, bob, dave), within_s=RECOVERY_S, what="dave seen online")
-    await until(lambda: presence_seen(bob_phone, dave, True), within_s=RECOVERY_S, what="bob told dave is online")
+    await until(
+        lambda: presence_seen(bob_phone, dave, True), within_s=RECOVERY_S, what="bob told dave is online"
+    )
     await kill(edge_c)
     # The documented bound: the key's TTL, then the next sweep (with room for a slow machine).
-    await until(lambda: presence_seen(bob_phone, carl, False), within_s=TTL_S + SWEEP_S + LOADED_S, what="carl offline")
+    await until(
+        lambda: presence_seen(bob_phone, carl, False),
+        within_s=TTL_S + SWEEP_S + LOADED_S,
+        what="carl offline",
+    )
     assert not await online(cluster, bob, carl)
 
     # Login (rate-limited through its bucket) works, and a brand-new edge verifies the token it

@@ -98,7 +98,9 @@ async def test_scheduled_firings_publish_nothing_until_the_lease_is_gained(
         await app.stop()
 
 
-async def test_stopping_during_a_run_logs_no_crash(buses: list[Bus], caplog: pytest.LogCaptureFixture) -> None:
+async def test_stopping_during_a_run_logs_no_crash(
+    buses: list[Bus], caplog: pytest.LogCaptureFixture
+) -> None:
     """A run still waiting for its worker when the scheduler stops is cancelled quietly: a stop is not
     a crash (APScheduler logs a cancelled run at ERROR, with a traceback)."""
     started = asyncio.Event()

@@ -26,7 +26,9 @@ async def test_migrations_run_up_from_empty_and_match_the_models(database_url: s
         async with engine.connect() as conn:
             tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
             assert {"users", "identity_sessions", "alembic_version"} <= tables
-            diff = await conn.run_sync(lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
             assert [d for d in diff if not _benign(d)] == []
     finally:
         await engine.dispose()

@@ -30,8 +30,14 @@ class NatsCluster:
                 root / f"n{i}",
                 port=self.client_ports[i],
                 extra_args=(
-                    "-n", f"n{i}", "--cluster_name", CLUSTER_NAME,
-                    "--cluster", f"nats://127.0.0.1:{self.route_ports[i]}", "--routes", routes,
+                    "-n",
+                    f"n{i}",
+                    "--cluster_name",
+                    CLUSTER_NAME,
+                    "--cluster",
+                    f"nats://127.0.0.1:{self.route_ports[i]}",
+                    "--routes",
+                    routes,
                 ),
             )
             for i in range(size)

@@ -84,4 +84,6 @@ async def smtp_sink() -> AsyncIterator[SmtpSink]:
 
 def mail_through(settings: Settings, sink: SmtpSink) -> Settings:
     """`settings` sending mail over SMTP to `sink`."""
-    return replace(settings, mail=replace(settings.mail, backend="smtp", smtp_host=sink.host, smtp_port=sink.port))
+    return replace(
+        settings, mail=replace(settings.mail, backend="smtp", smtp_host=sink.host, smtp_port=sink.port)
+    )

@@ -26,17 +26,28 @@ class Signer:
         return cls(kid=uuid.uuid4().hex[:12], private_key=Ed25519PrivateKey.generate())
 
     def public_pem(self) -> str:
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return (
+            self.private_key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     async def publish(self, bus: Bus) -> None:
         kv = await bus.kv(subjects.AUTH_KEYS_BUCKET, history=1)
         record = PublicKeyRecord(kid=self.kid, alg="EdDSA", public_key_pem=self.public_pem())
         await kv.put(self.kid, record.model_dump_json().encode())
 
-    def token(self, user_id: int, role: str = "user", *, typ: str = "access", ttl: float = 900, **extra: Any) -> str:
+    def token(
+        self, user_id: int, role: str = "user", *, typ: str = "access", ttl: float = 900, **extra: Any
+    ) -> str:
         now = int(time.time())
-        claims = {"sub": str(user_id), "role": role, "typ": typ, "aud": "souk", "iat": now, "exp": now + int(ttl)}
+        claims = {
+            "sub": str(user_id),
+            "role": role,
+            "typ": typ,
+            "aud": "souk",
+            "iat": now,
+            "exp": now + int(ttl),
+        }
         claims.update(extra)
         return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.kid})

@@ -50,4 +50,6 @@ def watching(item: pytest.Item) -> Iterator[None]:
     expected = [re.compile(p) for p in (marker.args if marker else ())]
     unexpected = [r for r in collector.records if not any(p.search(r.getMessage()) for p in expected)]
     if unexpected:
-        pytest.fail("logged unexpectedly:\n" + "\n---\n".join(_describe(r) for r in unexpected[:5]), pytrace=False)
+        pytest.fail(
+            "logged unexpectedly:\n" + "\n---\n".join(_describe(r) for r in unexpected[:5]), pytrace=False
+        )

@@ -28,7 +28,8 @@ DROPPED = Counter(
     "souk_realtime_dropped_total", "Deliveries dropped because a connection's buffer was full", ["type"]
 )
 OVERFLOWED = Counter(
-    "souk_realtime_overflow_disconnects_total", "Connections closed because a delivery did not fit their buffer"
+    "souk_realtime_overflow_disconnects_total",
+    "Connections closed because a delivery did not fit their buffer",
 )
 
 

@@ -27,8 +27,12 @@ from .connection import Connection
 log = logging.getLogger(__name__)
 
 CONNECTIONS = Gauge("souk_realtime_connections", "Live connections registered in this process's hubs")
-SUBSCRIBED_USERS = Gauge("souk_realtime_subscribed_users", "Users whose rt.user subject this process listens on")
-UNREADABLE = Counter("souk_realtime_unreadable_total", "Deliveries on rt.user subjects that could not be decoded")
+SUBSCRIBED_USERS = Gauge(
+    "souk_realtime_subscribed_users", "Users whose rt.user subject this process listens on"
+)
+UNREADABLE = Counter(
+    "souk_realtime_unreadable_total", "Deliveries on rt.user subjects that could not be decoded"
+)
 
 
 @dataclass(eq=False)

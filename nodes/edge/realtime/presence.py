@@ -73,7 +73,9 @@ class PresenceBeacon:
             if online:
                 await self._bucket.put(key, b"1")
             else:
-                await self._bucket.run(lambda _kv: remove_key(self._bus.jetstream, subjects.PRESENCE_BUCKET, key))
+                await self._bucket.run(
+                    lambda _kv: remove_key(self._bus.jetstream, subjects.PRESENCE_BUCKET, key)
+                )
             # Told, not asked: a connection must not wait for the worker to announce it (and with
             # thousands of users arriving or leaving at once, the reports queue at the worker).
             changed = PresenceChanged(user_id=user_id, edge_id=self.edge_id, online=online)
@@ -176,8 +178,13 @@ class PresenceBeacon:
         if users:
             # All of this edge's keys in one purge (no markers: the sweep lists keys by subject).
             everyone_here = kv_subject(subjects.PRESENCE_BUCKET, presence_key("*", self.edge_id))
-            purge = self._bus.jetstream.purge_stream(kv_stream(subjects.PRESENCE_BUCKET), subject=everyone_here)
+            purge = self._bus.jetstream.purge_stream(
+                kv_stream(subjects.PRESENCE_BUCKET), subject=everyone_here
+            )
             try:
                 await asyncio.wait_for(purge, GOODBYE_S)
-            except (nats.errors.Error, TimeoutError) as exc:  # NATS is unreachable: the keys expire by themselves
+            except (
+                nats.errors.Error,
+                TimeoutError,
+            ) as exc:  # NATS is unreachable: the keys expire by themselves
                 log.warning("presence goodbye failed: %s", exc)

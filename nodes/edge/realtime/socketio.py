@@ -122,7 +122,9 @@ class EngineIOLog(logging.LoggerAdapter):  # type: ignore[type-arg]
 class SocketIOGateway:
     """The handlers of one server, and its live connections by sid."""
 
-    def __init__(self, sio: socketio.AsyncServer, verifier: TokenVerifier, bus: Bus, hub: DeliveryHub) -> None:
+    def __init__(
+        self, sio: socketio.AsyncServer, verifier: TokenVerifier, bus: Bus, hub: DeliveryHub
+    ) -> None:
         self.sio = sio
         self.verifier = verifier
         self.bus = bus
@@ -221,6 +223,7 @@ class SocketIOGateway:
     ) -> Callable[..., Awaitable[Ack]]:
         """A handler: the payload (`prepare`d) decoded as `command`, sent to its worker, and the
         reply `shape`d into the ack."""
+
         async def handle(sid: str, data: Any = None, *_extra: Any) -> Ack:
             current_request_id.set(new_request_id())
             connection = self.connections.get(sid)
@@ -255,7 +258,9 @@ class SocketIOGateway:
         try:
             await self.hub.share(connection.actor.user_id, delivery, besides=connection)
         except nats.errors.Error as exc:  # stored is what counts: other devices catch up by sequence
-            log.warning("could not share message %s with the sender's devices: %s", stored["message"]["id"], exc)
+            log.warning(
+                "could not share message %s with the sender's devices: %s", stored["message"]["id"], exc
+            )
 
 
 def _lane(data: list[Any]) -> Lane:

@@ -50,9 +50,11 @@ def upgrade() -> None:
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("conversation_id", "user_id", name="pk_chat_participants"),
         sa.ForeignKeyConstraint(
-            ["conversation_id"], ["chat_conversations.id"],
-            name="fk_chat_participants_conversation_id_chat_conversations", ondelete="CASCADE",
-        ),  # fmt: skip
+            ["conversation_id"],
+            ["chat_conversations.id"],
+            name="fk_chat_participants_conversation_id_chat_conversations",
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_chat_participants_user_id_users", ondelete="CASCADE"
         ),
@@ -72,9 +74,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_chat_messages"),
         sa.ForeignKeyConstraint(
-            ["conversation_id"], ["chat_conversations.id"],
-            name="fk_chat_messages_conversation_id_chat_conversations", ondelete="CASCADE",
-        ),  # fmt: skip
+            ["conversation_id"],
+            ["chat_conversations.id"],
+            name="fk_chat_messages_conversation_id_chat_conversations",
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["sender_id"], ["users.id"], name="fk_chat_messages_sender_id_users", ondelete="SET NULL"
         ),

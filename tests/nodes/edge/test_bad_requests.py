@@ -51,7 +51,9 @@ async def test_an_oversized_request_is_refused_in_json_and_logged_in_one_line(
 
 async def test_a_long_search_url_is_served(edge: Edge) -> None:
     """Longer than aiohttp's 8190-byte request line: a search with many filters can be."""
-    status, _, _ = await raw_exchange(edge.server, request("/health?" + "&".join(f"f{i}=" + "v" * 80 for i in range(120))))
+    status, _, _ = await raw_exchange(
+        edge.server, request("/health?" + "&".join(f"f{i}=" + "v" * 80 for i in range(120)))
+    )
     assert status == 200
 
 

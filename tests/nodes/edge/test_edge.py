@@ -12,7 +12,6 @@ import socketio
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
-
 from tests.conftest import Cluster
 
 
@@ -27,12 +26,28 @@ async def test_health_in_the_freemarket_shape(cluster: Cluster) -> None:
 
 async def test_two_edges_reach_the_same_worker_pool(cluster: Cluster) -> None:
     created = await cluster.edge_a.post(
-        "/api/users/", json={"username": "Test_User", "email": "Test@Example.com", "phone": "8 700 123-45-67", "city": "Алматы"}
+        "/api/users/",
+        json={
+            "username": "Test_User",
+            "email": "Test@Example.com",
+            "phone": "8 700 123-45-67",
+            "city": "Алматы",
+        },
     )
     assert created.status == 201
     user = await created.json()
     assert user["username"] == "Test_User" and user["city"] == "Алматы" and user["is_active"] is True
-    assert set(user) == {"id", "username", "email", "full_name", "telegram_contact", "city", "bio", "is_active", "created_at"}
+    assert set(user) == {
+        "id",
+        "username",
+        "email",
+        "full_name",
+        "telegram_contact",
+        "city",
+        "bio",
+        "is_active",
+        "created_at",
+    }
 
     fetched = await cluster.edge_b.get(f"/api/users/{user['id']}")
     assert fetched.status == 200
@@ -55,20 +70,28 @@ async def test_conflicts_are_409_in_the_contract_format(cluster: Cluster) -> Non
     assert first.status == 201
     again = await cluster.edge_b.post("/api/users/", json={"username": "DUP"})
     assert again.status == 409
-    assert await again.json() == {"detail": "Username already exists", "status_code": 409, "error_type": "conflict"}
+    assert await again.json() == {
+        "detail": "Username already exists",
+        "status_code": 409,
+        "error_type": "conflict",
+    }
     phone = await cluster.edge_b.post("/api/users/", json={"username": "other", "phone": "8 (700) 123 45 67"})
     assert phone.status == 409 and (await phone.json())["detail"] == "Phone already exists"
 
 
 async def test_bad_input_is_400_and_stores_nothing(cluster: Cluster) -> None:
-    bad_json = await cluster.edge_a.post("/api/users/", data=b"{nope", headers={"Content-Type": "application/json"})
+    bad_json = await cluster.edge_a.post(
+        "/api/users/", data=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert bad_json.status == 400
     assert (await bad_json.json())["error_type"] == "validation_error"
     short = await cluster.edge_a.post("/api/users/", json={"username": "x"})
     assert short.status == 400
     body = await short.json()
     assert body["status_code"] == 400 and "username" in body["detail"]
-    bad_email = await cluster.edge_a.post("/api/users/", json={"username": "someone", "email": "not-an-email"})
+    bad_email = await cluster.edge_a.post(
+        "/api/users/", json={"username": "someone", "email": "not-an-email"}
+    )
     assert bad_email.status == 400
     missing = await cluster.edge_a.get("/api/users/username/someone")
     assert missing.status == 404
@@ -94,7 +117,9 @@ async def test_request_ids_are_echoed_or_made(cluster: Cluster) -> None:
 
 async def test_oversized_bodies_are_refused(cluster: Cluster) -> None:
     limit = cluster.settings.edge.max_body_bytes
-    resp = await cluster.edge_a.post("/api/users/", data=b"x" * (limit + 1), headers={"Content-Type": "application/json"})
+    resp = await cluster.edge_a.post(
+        "/api/users/", data=b"x" * (limit + 1), headers={"Content-Type": "application/json"}
+    )
     assert resp.status == 413
     assert (await resp.json())["status_code"] == 413
 

@@ -74,7 +74,11 @@ async def echo(cmd: Echo, actor: Actor, deps: ProbeDeps) -> Echoed:
     finally:
         deps.running -= 1
     return Echoed(
-        text=cmd.text, user_id=actor.user_id, role=actor.role.value, request_id=current_request_id.get(), instance=deps.name
+        text=cmd.text,
+        user_id=actor.user_id,
+        role=actor.role.value,
+        request_id=current_request_id.get(),
+        instance=deps.name,
     )
 
 

@@ -74,7 +74,9 @@ async def test_buckets_get_the_configured_replicas_and_an_existing_one_is_raised
     ]
 
 
-async def test_a_replicated_bucket_outlives_its_leader_node(three_nodes: NatsCluster, connect: OpenBus) -> None:
+async def test_a_replicated_bucket_outlives_its_leader_node(
+    three_nodes: NatsCluster, connect: OpenBus
+) -> None:
     bus = await connect(3)
     bucket = bus.bucket(BucketConfig("survivor", ttl_s=60))
     await bucket.put("k", b"before")

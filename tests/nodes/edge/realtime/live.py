@@ -116,5 +116,7 @@ def chat_message(conversation_id: int, seq: int, *, sender_id: int = 1, body: st
 
 def message_delivery(conversation_id: int, seq: int, **kw: Any) -> MessageDelivery:
     return MessageDelivery(
-        message=chat_message(conversation_id, seq, **kw), conversation_kind=ConversationKind.AD_DIALOG, topic_id="ad-1"
+        message=chat_message(conversation_id, seq, **kw),
+        conversation_kind=ConversationKind.AD_DIALOG,
+        topic_id="ad-1",
     )

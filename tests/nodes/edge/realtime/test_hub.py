@@ -64,7 +64,9 @@ def seqs(sent: list[Delivery]) -> list[Any]:
     return [payload["message"]["seq"] if kind == "message" else kind for kind, payload in sent]
 
 
-async def test_first_connection_subscribes_and_the_last_one_leaving_unsubscribes(buses: tuple[Bus, Bus]) -> None:
+async def test_first_connection_subscribes_and_the_last_one_leaving_unsubscribes(
+    buses: tuple[Bus, Bus],
+) -> None:
     edge, worker = buses
     hub = DeliveryHub(edge)
     phone, laptop = Recorder(), Recorder()
@@ -82,7 +84,9 @@ async def test_first_connection_subscribes_and_the_last_one_leaving_unsubscribes
     await hub.close()
 
 
-async def test_a_delivery_is_decoded_once_for_every_connection_of_its_user_only(buses: tuple[Bus, Bus]) -> None:
+async def test_a_delivery_is_decoded_once_for_every_connection_of_its_user_only(
+    buses: tuple[Bus, Bus],
+) -> None:
     edge, worker = buses
     hub = DeliveryHub(edge)
     phone, laptop, stranger = Recorder(), Recorder(), Recorder()
@@ -102,7 +106,9 @@ async def test_a_delivery_is_decoded_once_for_every_connection_of_its_user_only(
     await hub.close()
 
 
-async def test_a_connection_that_races_the_last_one_leaving_keeps_the_subscription(buses: tuple[Bus, Bus]) -> None:
+async def test_a_connection_that_races_the_last_one_leaving_keeps_the_subscription(
+    buses: tuple[Bus, Bus],
+) -> None:
     edge, worker = buses
     hub = DeliveryHub(edge)
     old, new = Recorder(), Recorder()

@@ -30,7 +30,9 @@ def settings_override() -> Callable[[Settings], Settings]:
 
 
 async def new_user(cluster: Cluster, name: str) -> Actor:
-    registered = await cluster.worker_bus.request(Register(username=name, password="password-123", sign_in=False))
+    registered = await cluster.worker_bus.request(
+        Register(username=name, password="password-123", sign_in=False)
+    )
     return Actor(user_id=registered.user.id, role=Role.USER)
 
 
@@ -39,12 +41,18 @@ async def connect(cluster: Cluster, user: Actor, edge: int) -> LiveClient:
 
 
 def states(client: LiveClient, user: Actor) -> list[bool]:
-    return [p["presence"]["online"] for p in client.received("presence") if p["presence"]["user_id"] == user.user_id]
+    return [
+        p["presence"]["online"]
+        for p in client.received("presence")
+        if p["presence"]["user_id"] == user.user_id
+    ]
 
 
 async def contacts(cluster: Cluster) -> tuple[Actor, Actor, Actor]:
     ann, bob, eve = [await new_user(cluster, n) for n in ("ann", "bob", "eve")]
-    dialog = wire.OpenConversation(kind=wire.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id])
+    dialog = wire.OpenConversation(
+        kind=wire.ConversationKind.AD_DIALOG, topic_id="ad-1", with_users=[bob.user_id]
+    )
     await cluster.worker_bus.request(dialog, actor=ann)
     return ann, bob, eve
 

@@ -65,7 +65,9 @@ def connection(chat: Chat, positions: dict[int, int]) -> tuple[SocketIOConnectio
 
 
 def shown(emitted: list[tuple[str, Any]]) -> list[Any]:
-    return [(event, data["message"]["seq"]) if event == "message" else (event, data) for event, data in emitted]
+    return [
+        (event, data["message"]["seq"]) if event == "message" else (event, data) for event, data in emitted
+    ]
 
 
 async def test_missed_messages_come_first_and_their_live_copies_are_skipped() -> None:

@@ -22,7 +22,9 @@ def hubs(cluster: Cluster) -> tuple[DeliveryHub, DeliveryHub]:
     return cluster.edge_a.app[HUB], cluster.edge_b.app[HUB]
 
 
-async def test_a_delivery_reaches_every_device_of_its_user_on_both_edges_and_no_one_else(cluster: Cluster) -> None:
+async def test_a_delivery_reaches_every_device_of_its_user_on_both_edges_and_no_one_else(
+    cluster: Cluster,
+) -> None:
     token = cluster.signer.token(11)
     devices = [
         await LiveClient.connect(cluster.edge_a, token),
@@ -80,12 +82,16 @@ async def test_a_client_that_starts_on_long_polling_and_upgrades_gets_acks_and_d
     await eventually(lambda: not cluster.edge_b.app[HUB].subscribed(15))
 
 
-async def test_an_edge_listens_for_a_user_only_while_it_holds_one_of_their_connections(cluster: Cluster) -> None:
+async def test_an_edge_listens_for_a_user_only_while_it_holds_one_of_their_connections(
+    cluster: Cluster,
+) -> None:
     hub_a, hub_b = hubs(cluster)
     token = cluster.signer.token(21)
     phone = await LiveClient.connect(cluster.edge_a, token)
     tablet = await LiveClient.connect(cluster.edge_a, token)
-    assert hub_a.subscribed(21) and len(hub_a.connections_of(21)) == 2 and await listened(cluster.worker_bus, 21)
+    assert (
+        hub_a.subscribed(21) and len(hub_a.connections_of(21)) == 2 and await listened(cluster.worker_bus, 21)
+    )
     assert not hub_b.subscribed(21) and hub_b.connections_of(21) == ()
 
     await phone.close()
@@ -135,7 +141,9 @@ async def test_a_revoked_session_cannot_connect_and_its_open_connection_is_cut_a
     await open_before.disconnected.wait()
     client = LiveClient()
     try:
-        await client.sio.connect(str(cluster.edge_a.make_url("/")), auth={"token": token}, transports=["websocket"])
+        await client.sio.connect(
+            str(cluster.edge_a.make_url("/")), auth={"token": token}, transports=["websocket"]
+        )
     except socketio.exceptions.ConnectionError:
         pass
     assert not client.sio.connected and client.connect_error["data"]["code"] == "unauthorized"
@@ -198,7 +206,9 @@ async def test_a_client_that_stops_reading_loses_typing_first_then_is_disconnect
     # Offered back to back, the sender cannot run in between: as if the client had stopped reading.
     typing = TypingDelivery(conversation_id=7, user_id=62, typing=True).model_dump(mode="json")
     assert all(connection.offer("typing", typing) for _ in range(size))
-    assert all(connection.offer("message", message_delivery(7, seq).model_dump(mode="json")) for seq in range(size))
+    assert all(
+        connection.offer("message", message_delivery(7, seq).model_dump(mode="json")) for seq in range(size)
+    )
     await deliver(cluster.worker_bus, [62], message_delivery(8, 1))
     await other.wait_for("message")
 
@@ -206,7 +216,10 @@ async def test_a_client_that_stops_reading_loses_typing_first_then_is_disconnect
     assert [m["message"]["seq"] for m in messages] == list(range(size))
     assert slow.received("typing") == []  # they were queued first: any left would have come first
 
-    offered = [connection.offer("message", message_delivery(7, seq).model_dump(mode="json")) for seq in range(size + 1)]
+    offered = [
+        connection.offer("message", message_delivery(7, seq).model_dump(mode="json"))
+        for seq in range(size + 1)
+    ]
     assert all(offered[:-1]) and offered[-1] is False
     await slow.disconnected.wait()
     await eventually(lambda: not cluster.edge_a.app[HUB].subscribed(61))

@@ -12,7 +12,9 @@ from tests.nodes.edge.realtime.live import LiveClient
 
 
 async def new_user(cluster: Cluster, name: str) -> Actor:
-    registered = await cluster.worker_bus.request(Register(username=name, password="password-123", sign_in=False))
+    registered = await cluster.worker_bus.request(
+        Register(username=name, password="password-123", sign_in=False)
+    )
     return Actor(user_id=registered.user.id, role=Role.USER)
 
 
@@ -76,7 +78,9 @@ async def test_a_retried_send_is_stored_once_and_delivered_once_per_device(clust
     first = await buyer_phone.call("send", send)
     retried = await buyer_phone.call("send", send)
     assert retried["duplicate"] is True and retried["message"] == first["message"]
-    after = await buyer_phone.call("send", {"conversation_id": conversation_id, "body": "next", "client_msg_id": "c-2"})
+    after = await buyer_phone.call(
+        "send", {"conversation_id": conversation_id, "body": "next", "client_msg_id": "c-2"}
+    )
     assert after["message"]["seq"] == first["message"]["seq"] + 1
 
     for device in devices:  # "next" came after any second copy of "hello" would have
@@ -103,13 +107,17 @@ async def test_reconnecting_with_positions_replays_what_was_missed(cluster: Clus
     assert [(m["message"]["seq"], m["message"]["body"], m["replay"]) for m in replayed] == [
         (2, "two", True), (3, "three", True)
     ]  # fmt: skip
-    assert all(m["conversation_kind"] == "ad_dialog" and m["topic_id"] == "ad-1" for m in replayed)  # as live ones
+    assert all(
+        m["conversation_kind"] == "ad_dialog" and m["topic_id"] == "ad-1" for m in replayed
+    )  # as live ones
     await buyer_phone.call("send", {"conversation_id": conversation_id, "body": "four"})
     assert [m["message"]["seq"] for m in await back.wait_for("message", 3)] == [2, 3, 4]
     assert back.received("resync") == []
 
     caught = await back.call("catch_up", {"positions": {str(conversation_id): 2}})
-    assert caught["ok"] is True and [m["seq"] for m in caught["messages"]] == [3, 4] and caught["resync"] == []
+    assert (
+        caught["ok"] is True and [m["seq"] for m in caught["messages"]] == [3, 4] and caught["resync"] == []
+    )
     for client in (buyer_phone, back):
         await client.close()
 

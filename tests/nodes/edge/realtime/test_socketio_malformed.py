@@ -249,7 +249,9 @@ async def test_long_polling_payloads_engine_io_cannot_read_are_dropped_quietly(
     assert_no_tracebacks(caplog)
 
 
-async def test_engine_io_does_not_log_every_packet(cluster: Cluster, caplog: pytest.LogCaptureFixture) -> None:
+async def test_engine_io_does_not_log_every_packet(
+    cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
     """engine.io writes a line per packet at INFO: at an operator's INFO level, a flood."""
     caplog.set_level(logging.INFO)
     user, conversation_id = await conversation_of(cluster)

@@ -51,7 +51,9 @@ def _database(path: Path) -> Engine:
             for kind, key in (("ad_dialog", "1,2"), ("advisor", "1"))
         ])  # fmt: skip
         ms = ((1, 1), (1, 2), (2, 1))
-        conn.execute(insert(Participant), [{"conversation_id": c, "user_id": u, "joined_at": NOW} for c, u in ms])
+        conn.execute(
+            insert(Participant), [{"conversation_id": c, "user_id": u, "joined_at": NOW} for c, u in ms]
+        )
     return engine
 
 

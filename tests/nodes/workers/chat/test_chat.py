@@ -248,7 +248,9 @@ async def test_hiding_renaming_and_staff_listing(cluster: Cluster) -> None:
 
 async def test_opening_the_same_dialog_concurrently_makes_one(cluster: Cluster) -> None:
     a, b = await new_user(cluster, "alice"), await new_user(cluster, "bob")
-    opened = await asyncio.gather(*(dialog(cluster, (a, b)[n % 2], (b, a)[n % 2], "ad-race") for n in range(8)))
+    opened = await asyncio.gather(
+        *(dialog(cluster, (a, b)[n % 2], (b, a)[n % 2], "ad-race") for n in range(8))
+    )
     assert len({c.id for c in opened}) == 1
 
 
@@ -266,7 +268,9 @@ async def test_participants_keep_the_parts_they_were_given(cluster: Cluster) -> 
     assert seen.roles == roles
     stray = cmd.model_copy(update={"roles": {12345: "buyer"}, "topic_id": "flat-10"})
     assert (await refused(cluster, stray, seller)).code is ErrorCode.VALIDATION
-    other_kind = wire.GetConversation(conversation_id=opened.id, conversation_kind=wire.ConversationKind.ADVISOR)
+    other_kind = wire.GetConversation(
+        conversation_id=opened.id, conversation_kind=wire.ConversationKind.ADVISOR
+    )
     assert (await refused(cluster, other_kind, buyer)).code is ErrorCode.NOT_FOUND
 
 

@@ -113,12 +113,16 @@ async def buckets_answer(cluster: Cluster) -> bool:
 async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_back(
     three_nodes: NatsCluster, cluster: Cluster, resources: AsyncExitStack, aiohttp_client: Any
 ) -> None:
-    await cluster.worker_bus.request(Register(email=EMAIL, username="leaving", password=PASSWORD, sign_in=False))
+    await cluster.worker_bus.request(
+        Register(email=EMAIL, username="leaving", password=PASSWORD, sign_in=False)
+    )
     by_access, by_refresh, by_barter = [await sign_in(cluster.edge_a) for _ in range(3)]
     down = await revoked_bucket_node(cluster, three_nodes)
     # An edge connected to that node only: it reconnects when the node comes back, to a bucket
     # that took puts while it was away.
-    edge_c = await edge_beside(cluster.settings, three_nodes.nodes[down].url, "edge-c", aiohttp_client, resources)
+    edge_c = await edge_beside(
+        cluster.settings, three_nodes.nodes[down].url, "edge-c", aiohttp_client, resources
+    )
     buses = [cluster.worker_bus, *(edge.app[BUS] for edge in cluster.edges)]
 
     three_nodes.kill(down)
@@ -129,7 +133,9 @@ async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_b
     # Every contract's logout succeeds, though nothing can be announced now.
     out = await cluster.edge_a.post("/api/v1/auth/logout", headers=bearer(by_access["access_token"]))
     assert out.status == 204, await out.text()
-    out = await cluster.edge_b.post("/api/v1/auth/logout", json={"refresh_token": by_refresh["refresh_token"]})
+    out = await cluster.edge_b.post(
+        "/api/v1/auth/logout", json={"refresh_token": by_refresh["refresh_token"]}
+    )
     assert out.status == 204, await out.text()
     out = await cluster.edge_b.post("/auth/logout", headers=bearer(by_barter["access_token"]))
     assert out.status == 200, await out.text()
@@ -144,9 +150,13 @@ async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_b
 
 
 async def test_a_retried_logout_announces_the_end_again(cluster: Cluster) -> None:
-    await cluster.worker_bus.request(Register(email=EMAIL, username="leaving", password=PASSWORD, sign_in=False))
+    await cluster.worker_bus.request(
+        Register(email=EMAIL, username="leaving", password=PASSWORD, sign_in=False)
+    )
     by_access, by_refresh = [await sign_in(cluster.edge_a) for _ in range(2)]
-    assert (await cluster.edge_a.post("/api/v1/auth/logout", headers=bearer(by_access["access_token"]))).status == 204
+    assert (
+        await cluster.edge_a.post("/api/v1/auth/logout", headers=bearer(by_access["access_token"]))
+    ).status == 204
     refresh_body = {"refresh_token": by_refresh["refresh_token"]}
     assert (await cluster.edge_a.post("/api/v1/auth/logout", json=refresh_body)).status == 204
     for session in (by_access, by_refresh):
@@ -154,7 +164,9 @@ async def test_a_retried_logout_announces_the_end_again(cluster: Cluster) -> Non
 
     # The announcements are lost (as a bucket restored from an old backup would lose them): the
     # edges take the tokens again.
-    revoked = cluster.worker_bus.bucket(subjects.revoked_sessions_bucket(cluster.settings.auth.revocation_ttl_s))
+    revoked = cluster.worker_bus.bucket(
+        subjects.revoked_sessions_bucket(cluster.settings.auth.revocation_ttl_s)
+    )
     for session in (by_access, by_refresh):
         await revoked.delete(session_of(session["access_token"]))
         for edge in cluster.edges:
@@ -162,9 +174,10 @@ async def test_a_retried_logout_announces_the_end_again(cluster: Cluster) -> Non
             assert await status_becomes(200, accepted, within_s=RECOVERY_S) == 200
 
     # Logging out again, by either token, announces the end again.
-    assert (await cluster.edge_b.post("/api/v1/auth/logout", headers=bearer(by_access["access_token"]))).status == 204
+    assert (
+        await cluster.edge_b.post("/api/v1/auth/logout", headers=bearer(by_access["access_token"]))
+    ).status == 204
     assert (await cluster.edge_b.post("/api/v1/auth/logout", json=refresh_body)).status == 204
     for session in (by_access, by_refresh):
         await refused_everywhere(cluster.edges, session["access_token"], RECOVERY_S)
     assert await outbox(cluster).pending() == []
-
