@@ -29,6 +29,8 @@ class _OrjsonJson:
         return orjson.loads(raw)
 
 
+# python-socketio ships no type hints (pyproject.toml lets mypy skip it): its classes and decorators
+# are untyped, hence the ignores below.
 class QueueingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     """redis-py's default pool refuses a connection past its cap ("Too many connections") and the
     manager then drops the message; a burst of publishes must queue for a connection instead."""

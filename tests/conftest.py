@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
@@ -23,7 +23,7 @@ from nodes.workers import KNOWN_DOMAINS
 from nodes.workers.serve import RunningWorkers
 from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
 from tests.support.databases import MigratedTemplates
-from tests.support.edge_server import EdgeTestServer
+from tests.support.edge_server import Edge, served
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
 from tests.support.tracebacks import MARKER, watching
@@ -140,16 +140,19 @@ class Cluster:
     nats: EmbeddedNats
     workers: RunningWorkers
     worker_bus: Bus
-    edge_a: TestClient
-    edge_b: TestClient
+    edge_a: Edge
+    edge_b: Edge
     signer: Signer
 
     @property
-    def edges(self) -> tuple[TestClient, TestClient]:
+    def edges(self) -> tuple[Edge, Edge]:
         return self.edge_a, self.edge_b
 
 
-async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: list[object]) -> TestClient:
+Closers = list[Callable[[], Awaitable[None]]]
+
+
+async def _edge(settings: Settings, name: str, aiohttp_client: AiohttpClient, closers: Closers) -> Edge:
     bus = await Bus.connect(
         settings.nats.url, name=name, request_timeout=settings.nats.request_timeout, echo=False
     )
@@ -158,7 +161,7 @@ async def _edge(settings: Settings, name: str, aiohttp_client: object, closers: 
     closers.extend([keyring.close, bus.close])
     app = create_app(settings, bus, keyring, node_name=name)
     # Served as `souk edge` serves it, so a request aiohttp's parser refuses is answered the same.
-    return await aiohttp_client(EdgeTestServer(app))  # type: ignore[operator, no-any-return]
+    return await served(aiohttp_client, app)
 
 
 @pytest.fixture
@@ -192,7 +195,7 @@ async def cluster(
     nats_server: EmbeddedNats,
     migrated_database_url: str,
     tmp_path: Path,
-    aiohttp_client: object,
+    aiohttp_client: AiohttpClient,
     settings_override: Callable[[Settings], Settings],
 ) -> AsyncIterator[Cluster]:
     settings = cluster_settings(nats_server.url, migrated_database_url, tmp_path / "var")
@@ -203,7 +206,7 @@ async def cluster(
     await workers.start(worker_bus, settings, settings.workers.domains)
     signer = Signer.generate()
     await signer.publish(worker_bus)
-    closers: list[object] = []
+    closers: Closers = []
     edge_a = await _edge(settings, "edge-a", aiohttp_client, closers)
     edge_b = await _edge(settings, "edge-b", aiohttp_client, closers)
     yield Cluster(settings, nats_server, workers, worker_bus, edge_a, edge_b, signer)
@@ -212,4 +215,4 @@ async def cluster(
     await workers.stop()
     await worker_bus.close()
     for close in reversed(closers):
-        await close()  # type: ignore[operator]
+        await close()

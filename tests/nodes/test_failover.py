@@ -9,12 +9,12 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
@@ -25,9 +25,10 @@ from protocols.envelope import DomainError, decode_reply
 from protocols.system import Pong
 from storage.migrate import upgrade
 from tests.conftest import cluster_settings
+from tests.support.edge_server import Edge
 
 REPO = Path(__file__).resolve().parents[2]
-Workers = tuple[TestClient, list[subprocess.Popen[bytes]], list[int]]
+Workers = tuple[Edge, list[subprocess.Popen[bytes]], list[int]]
 
 
 def spawn_worker(nats_url: str, database_url: str, metrics_port: int) -> subprocess.Popen[bytes]:
@@ -55,7 +56,7 @@ async def wait_for_instances(bus: Bus, count: int) -> set[str]:
 
 @pytest.fixture
 async def two_workers(
-    nats_server: EmbeddedNats, database_url: str, tmp_path: Path, aiohttp_client: object
+    nats_server: EmbeddedNats, database_url: str, tmp_path: Path, aiohttp_client: AiohttpClient
 ) -> AsyncIterator[Workers]:
     await upgrade(database_url)
     settings = cluster_settings(nats_server.url, database_url, tmp_path / "var")
@@ -66,7 +67,7 @@ async def two_workers(
     bus = await Bus.connect(nats_server.url, name="edge", request_timeout=10.0, echo=False)
     await wait_for_instances(bus, 2)
     keyring = KeyRing()
-    client: TestClient = await aiohttp_client(create_app(settings, bus, keyring))  # type: ignore[operator]
+    client = await aiohttp_client(create_app(settings, bus, keyring))
     yield client, procs, ports
     for proc in procs:
         if proc.poll() is None:
@@ -76,7 +77,7 @@ async def two_workers(
 
 
 async def drive(
-    client: TestClient, total: int, on_progress: int, act: object
+    client: Edge, total: int, on_progress: int, act: Callable[[], None]
 ) -> list[tuple[int, str, dict[str, object]]]:
     """POST `total` new users, 16 at a time; call `act` once `on_progress` answers are in."""
     results: list[tuple[int, str, dict[str, object]]] = []
@@ -90,15 +91,13 @@ async def drive(
             results.append((resp.status, f"user_{i}", await resp.json()))
             if len(results) >= on_progress and not acted:
                 acted = True
-                act()  # type: ignore[operator]
+                act()
 
     await asyncio.gather(*(one(i) for i in range(total)))
     return results
 
 
-async def assert_every_answer_holds(
-    client: TestClient, results: list[tuple[int, str, dict[str, object]]]
-) -> None:
+async def assert_every_answer_holds(client: Edge, results: list[tuple[int, str, dict[str, object]]]) -> None:
     for status, username, body in results:
         assert status in (201, 503), (status, body)
         if status == 201:

@@ -7,14 +7,14 @@ connections go down and come back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
@@ -27,7 +27,7 @@ from protocols.presence import GetPresence, SweepPresence
 from scheduler.app import SchedulerApp
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
-from tests.support.edge_server import edge_beside
+from tests.support.edge_server import Edge, edge_beside
 from tests.support.eventually import until
 from tests.support.polling import status_becomes
 
@@ -97,7 +97,7 @@ async def sweep_succeeds(cluster: Cluster) -> bool:
     return True
 
 
-async def ready(edge: TestClient) -> int:
+async def ready(edge: Edge) -> int:
     return (await edge.get("/ready")).status
 
 
@@ -106,7 +106,7 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     cluster: Cluster,
     resources: AsyncExitStack,
     tmp_path: Path,
-    aiohttp_client: Any,
+    aiohttp_client: AiohttpClient,
 ) -> None:
     ann, bob, carl, dave = [await new_user(cluster, name) for name in ("ann", "bob", "carl", "dave")]
     for other in (ann, carl, dave):  # bob shares a conversation with each: they are his contacts
@@ -133,7 +133,7 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     me = "/api/v1/users/me"
     for edge in cluster.edges:
         refused = await status_becomes(
-            401, lambda e=edge: e.get(me, headers={"Authorization": f"Bearer {ended}"})
+            401, functools.partial(edge.get, me, headers={"Authorization": f"Bearer {ended}"})
         )
         assert refused == 401
     # And a session really ended, in the database: dave signs in and out.
@@ -151,7 +151,7 @@ async def test_the_platform_recovers_from_a_nats_restart_by_itself(
     await restarted.start()
 
     for edge in (*cluster.edges, edge_c):
-        assert await status_becomes(200, lambda e=edge: e.get("/ready"), within_s=RECOVERY_S) == 200
+        assert await status_becomes(200, functools.partial(edge.get, "/ready"), within_s=RECOVERY_S) == 200
     await until(lambda: sweep_succeeds(cluster), within_s=RECOVERY_S, what="a presence sweep succeeding")
     await until(lambda: scheduler_holds(scheduler), within_s=RECOVERY_S, what="a scheduler leading again")
 
@@ -197,7 +197,7 @@ async def presence_seen(client: LiveClient, user: Actor, state: bool) -> bool:
     return bool(seen) and seen[-1] is state
 
 
-async def kill(edge: TestClient) -> None:
+async def kill(edge: Edge) -> None:
     """The edge dies: its NATS connection goes, so it neither renews nor removes its users' keys."""
     await edge.app[BUS].nc.close()
 

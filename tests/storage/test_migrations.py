@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -61,7 +62,7 @@ async def test_case_insensitive_email_clash_is_refused_by_the_database(database_
         await engine.dispose()
 
 
-async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'souk.db'}"
     assert is_sqlite(url)
     engine = create_engine(url)
@@ -74,7 +75,7 @@ async def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path) -> None:  #
         await engine.dispose()
 
 
-async def test_sqlite_lower_folds_every_alphabet(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_sqlite_lower_folds_every_alphabet(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lower.db'}")
     try:
         async with engine.connect() as conn:

@@ -7,12 +7,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestClient, TestServer
 from aiohttp.web_runner import BaseRunner
 from multidict import CIMultiDict
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
@@ -29,6 +30,13 @@ class EdgeTestServer(TestServer):
 
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
         return EdgeRunner(self.app, **kwargs)
+
+
+async def served(aiohttp_client: AiohttpClient, app: web.Application) -> Edge:
+    """`app` served by an `EdgeTestServer`, its client closed with pytest-aiohttp's fixture."""
+    # pytest-aiohttp types the client of any server as one of a bare handler, without an app; a
+    # TestServer's client has its app (aiohttp's own `TestClient(TestServer(app))` says so).
+    return cast(Edge, await aiohttp_client(EdgeTestServer(app)))
 
 
 def edge_settings(nats_url: str) -> Settings:
@@ -95,7 +103,7 @@ async def upgrade_head(server: BaseTestServer, path: str) -> tuple[int, CIMultiD
 
 
 async def edge_beside(
-    settings: Settings, url: str, name: str, aiohttp_client: Any, stack: AsyncExitStack
+    settings: Settings, url: str, name: str, aiohttp_client: AiohttpClient, stack: AsyncExitStack
 ) -> Edge:
     """One more edge on NATS at `url` (a node of a cluster, a restarted server), closed with `stack`."""
     bus = await Bus.connect(url, name=name, request_timeout=settings.nats.request_timeout, echo=False)
@@ -103,5 +111,4 @@ async def edge_beside(
     keyring = KeyRing(settings.auth)
     await keyring.watch(bus)
     stack.push_async_callback(keyring.close)
-    client: Edge = await aiohttp_client(EdgeTestServer(create_app(settings, bus, keyring, node_name=name)))
-    return client
+    return await served(aiohttp_client, create_app(settings, bus, keyring, node_name=name))

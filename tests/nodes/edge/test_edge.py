@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
 
 import pytest
 import socketio
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
@@ -124,7 +124,7 @@ async def test_oversized_bodies_are_refused(cluster: Cluster) -> None:
     assert (await resp.json())["status_code"] == 413
 
 
-async def test_cors_only_for_configured_origins(cluster: Cluster, aiohttp_client: Any) -> None:
+async def test_cors_only_for_configured_origins(cluster: Cluster, aiohttp_client: AiohttpClient) -> None:
     resp = await cluster.edge_a.get("/health", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in resp.headers
 

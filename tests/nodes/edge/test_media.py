@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import BodyPartReader, FormData, web
 from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.media import discard_image, image_extension, setup_media, store_image
 from nodes.edge.middleware import errors
@@ -55,12 +56,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(settings: Settings, aiohttp_client: Any) -> Client:
+async def client(settings: Settings, aiohttp_client: AiohttpClient) -> Client:
     app = web.Application(middlewares=[errors])
     app[SETTINGS] = settings
     app.router.add_post("/upload", upload)
     setup_media(app)
-    return await aiohttp_client(app)  # type: ignore[no-any-return]
+    return await aiohttp_client(app)
 
 
 async def post_file(client: Client, data: bytes, filename: str = "a.png") -> Any:

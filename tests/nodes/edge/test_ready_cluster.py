@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_aiohttp import AiohttpClient
 
 from protocols import subjects
 from protocols.identity import Register
@@ -67,7 +68,10 @@ async def test_a_domain_whose_bucket_is_unreachable_is_not_ready_until_it_is_bac
 
 
 async def test_an_edge_that_starts_while_its_keys_bucket_cannot_answer_waits_for_it(
-    cluster: Cluster, nats_server: NatsCluster, aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+    cluster: Cluster,
+    nats_server: NatsCluster,
+    aiohttp_client: AiohttpClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     stream = f"KV_{subjects.AUTH_KEYS_BUCKET}"
     node = await nats_server.node_leading(cluster.worker_bus.jetstream, stream)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -98,7 +99,7 @@ _worker_buses: list[Bus] = []
 
 
 @pytest.fixture
-async def bus(tmp_path) -> AsyncIterator[Bus]:  # type: ignore[no-untyped-def]
+async def bus(tmp_path: Path) -> AsyncIterator[Bus]:
     server = EmbeddedNats(tmp_path / "nats")
     await server.start()
     # Generous: a loaded CI machine once stalled a ping past 2 s; the missing-worker cases answer at
@@ -111,10 +112,17 @@ async def bus(tmp_path) -> AsyncIterator[Bus]:  # type: ignore[no-untyped-def]
     await server.stop()
 
 
+def url_of(bus: Bus) -> str:
+    """The server `bus` is connected to, for another connection to the same one."""
+    url = bus.nc.connected_url
+    assert url is not None
+    return url.geturl()
+
+
 async def serve(
     bus: Bus, name: str, *, max_inflight: int = 256
 ) -> tuple[WorkerRuntime[ProbeDeps], ProbeDeps, Bus]:
-    worker_bus = await Bus.connect(bus.nc.connected_url.geturl(), name=name)  # type: ignore[union-attr]
+    worker_bus = await Bus.connect(url_of(bus), name=name)
     _worker_buses.append(worker_bus)
     deps = ProbeDeps(name)
     runtime = WorkerRuntime(worker_bus, handlers, deps, max_inflight=max_inflight)
@@ -230,7 +238,7 @@ def test_a_handler_for_another_domain_is_refused() -> None:
         other.on(Echo)
 
 
-async def test_bus_and_worker_reconnect_after_nats_restarts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_bus_and_worker_reconnect_after_nats_restarts(tmp_path: Path) -> None:
     server = EmbeddedNats(tmp_path / "nats")
     await server.start()
     client = await Bus.connect(server.url, name="client", request_timeout=2.0)
@@ -259,7 +267,7 @@ async def stalling_worker(bus: Bus, *, answer_copy: int | None = None) -> list[M
     """A worker of `Stall` that takes each copy of a request and answers only copy `answer_copy`
     (counting from 1), as one that took the first and died would look to the caller."""
     taken: list[Msg] = []
-    worker_bus = await Bus.connect(bus.nc.connected_url.geturl(), name="staller")  # type: ignore[union-attr]
+    worker_bus = await Bus.connect(url_of(bus), name="staller")
     _worker_buses.append(worker_bus)
 
     async def take(msg: Msg) -> None:

@@ -3,6 +3,7 @@ what SQLAlchemy Core stores, answers the same, and refuses a stored client id as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_sqlite_statements_store_what_core_stores(tmp_path: Path, monkeypatch: p
         engine = _database(tmp_path / f"{name}.db")
         binds = SqliteBinds.of(engine.dialect)
         on: Callable[[Connection], Statements] = (
-            CoreStatements if name == "core" else lambda conn, binds=binds: SqliteStatements(conn, binds)
+            CoreStatements if name == "core" else functools.partial(SqliteStatements, binds=binds)
         )
         with engine.begin() as conn:
             replies = _replies(store_batch(on(conn), SENDS, look_up_retries=False))

@@ -35,9 +35,9 @@ async def refused(cluster: Cluster, cmd: Command[Any], actor: Actor) -> DomainEr
 
 
 @asynccontextmanager
-async def inbox(cluster: Cluster, user: Actor) -> AsyncIterator[asyncio.Queue[dict[str, object]]]:
+async def inbox(cluster: Cluster, user: Actor) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
     """What is delivered live to `user`, as an edge holding its connection would receive it."""
-    received: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     async def on(msg: Msg) -> None:
         await received.put(orjson.loads(msg.data))
@@ -60,7 +60,7 @@ async def send(
 ) -> wire.MessageStored:
     return await cluster.worker_bus.request(
         wire.SendMessage(conversation_id=conversation_id, body=body, **kw),
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
     )
 
 
@@ -135,10 +135,10 @@ async def test_a_retried_send_is_stored_and_delivered_once(cluster: Cluster) -> 
         assert {r.message.id for r in [*attempts, later]} == {attempts[0].message.id}
         assert sum(not r.duplicate for r in attempts) == 1 and later.duplicate
         first = await asyncio.wait_for(received.get(), 2)
-        assert first["type"] == "message" and first["message"]["client_msg_id"] == "c-1"  # type: ignore[index]
+        assert first["type"] == "message" and first["message"]["client_msg_id"] == "c-1"
         await send(cluster, a, conversation.id, "next", client_msg_id="c-2")
         second = await asyncio.wait_for(received.get(), 2)
-        assert second["message"]["body"] == "next"  # type: ignore[index]  # nothing in between: one delivery
+        assert second["message"]["body"] == "next"  # nothing in between: one delivery
     # The same client id from the other participant is another message.
     assert not (await send(cluster, b, conversation.id, "mine", client_msg_id="c-1")).duplicate
     page = await cluster.worker_bus.request(wire.ListMessages(conversation_id=conversation.id), actor=a)
@@ -161,10 +161,10 @@ async def test_deliveries_reach_the_participants_and_typing_is_not_stored(cluste
         for queue in (to_a, to_b):  # the sender's other devices too
             delivered = await asyncio.wait_for(queue.get(), 2)
             assert delivered["type"] == "message" and delivered["conversation_kind"] == "ad_dialog"
-            assert delivered["message"]["id"] == stored.message.id  # type: ignore[index]
+            assert delivered["message"]["id"] == stored.message.id
         await cluster.worker_bus.request(wire.MarkRead(conversation_id=conversation.id), actor=b)
         receipt = await asyncio.wait_for(to_a.get(), 2)
-        assert receipt["type"] == "read" and receipt["state"]["user_id"] == b.user_id  # type: ignore[index]
+        assert receipt["type"] == "read" and receipt["state"]["user_id"] == b.user_id
         await asyncio.sleep(0.1)
         assert to_c.empty()
     history = await cluster.worker_bus.request(wire.ListMessages(conversation_id=conversation.id), actor=b)
@@ -281,7 +281,9 @@ async def test_a_send_waits_out_another_connection_holding_sqlites_write_lock(cl
     a, b = await new_user(cluster, "ann"), await new_user(cluster, "bob")
     conversation = await dialog(cluster, a, b)
     # Another process writing the same file, for longer than SQLite's busy timeout (5 s).
-    holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+    database = make_url(database_url).database
+    assert database is not None
+    holder = sqlite3.connect(database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     sending = asyncio.create_task(
         cluster.worker_bus.request(

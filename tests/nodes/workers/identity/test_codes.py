@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 
 from nodes.runtime.settings import Settings
-from protocols.envelope import DomainError, ErrorCode
+from protocols.envelope import Command, DomainError, ErrorCode
 from protocols.identity import ActivatePhone, CodeSent, LoginWithCode, SendPhoneCode
 from storage.engine import create_engine, session_factory
 from storage.models.identity import PhoneCode, User
@@ -36,7 +37,7 @@ def settings_override(sms: SmsProvider) -> Callable[[Settings], Settings]:
     return override
 
 
-async def in_db(cluster: Cluster, *statements: object) -> None:
+async def in_db(cluster: Cluster, *statements: User | Executable) -> None:
     engine = create_engine(cluster.settings.database.url)
     try:
         async with session_factory(engine)() as db:
@@ -44,7 +45,7 @@ async def in_db(cluster: Cluster, *statements: object) -> None:
                 if isinstance(statement, User):
                     db.add(statement)
                 else:
-                    await db.execute(statement)  # type: ignore[call-overload]
+                    await db.execute(statement)
             await db.commit()
     finally:
         await engine.dispose()
@@ -59,7 +60,7 @@ async def send(cluster: Cluster, phone: str = PHONE) -> CodeSent:
     return await cluster.worker_bus.request(SendPhoneCode(phone=phone))
 
 
-async def refused(cluster: Cluster, cmd: ActivatePhone | LoginWithCode) -> DomainError:
+async def refused(cluster: Cluster, cmd: Command[Any]) -> DomainError:
     with pytest.raises(DomainError) as caught:
         await cluster.worker_bus.request(cmd)
     return caught.value

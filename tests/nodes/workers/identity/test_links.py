@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from nodes.runtime.settings import Settings
-from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
+from protocols.envelope import Actor, Command, DomainError, Empty, ErrorCode, Role
 from protocols.identity import (
     Login,
     LoginKind,
@@ -62,9 +63,9 @@ async def mailed_token(smtp: SmtpSink, base: str, count: int = 1) -> str:
     return match.group(1)
 
 
-async def error_of(cluster: Cluster, cmd: ResetPassword | VerifyEmail | Login | Refresh) -> DomainError:
+async def error_of(cluster: Cluster, cmd: Command[Any]) -> DomainError:
     with pytest.raises(DomainError) as caught:
-        await cluster.worker_bus.request(cmd)  # type: ignore[arg-type]
+        await cluster.worker_bus.request(cmd)
     return caught.value
 
 

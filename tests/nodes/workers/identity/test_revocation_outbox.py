@@ -15,7 +15,7 @@ import jwt
 import nats.errors
 import pytest
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
@@ -23,7 +23,7 @@ from nodes.workers.identity.revocations import RevocationOutbox
 from protocols import subjects
 from protocols.identity import Register
 from tests.conftest import Cluster
-from tests.support.edge_server import edge_beside
+from tests.support.edge_server import Edge, edge_beside
 from tests.support.eventually import until
 from tests.support.http import bearer, json_of
 from tests.support.nats_cluster import NatsCluster, nats_cluster
@@ -65,7 +65,7 @@ def outbox(cluster: Cluster) -> RevocationOutbox:
     return revocations
 
 
-async def sign_in(edge: TestClient) -> dict[str, Any]:
+async def sign_in(edge: Edge) -> dict[str, Any]:
     """A new session through MillionAvto: its tokens, and its id."""
     tokens: dict[str, Any] = await json_of(
         await edge.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD}), 200
@@ -79,11 +79,11 @@ def session_of(access: str) -> str:
     return sid
 
 
-async def me(edge: TestClient, access: str) -> ClientResponse:
+async def me(edge: Edge, access: str) -> ClientResponse:
     return await edge.get(ME, headers=bearer(access))
 
 
-async def refused_everywhere(edges: tuple[TestClient, ...], access: str, within_s: float) -> None:
+async def refused_everywhere(edges: tuple[Edge, ...], access: str, within_s: float) -> None:
     for edge in edges:
         assert await status_becomes(401, functools.partial(me, edge, access), within_s=within_s) == 401
 
@@ -111,7 +111,7 @@ async def buckets_answer(cluster: Cluster) -> bool:
 
 
 async def test_a_logout_while_the_bucket_is_down_reaches_every_edge_once_it_is_back(
-    three_nodes: NatsCluster, cluster: Cluster, resources: AsyncExitStack, aiohttp_client: Any
+    three_nodes: NatsCluster, cluster: Cluster, resources: AsyncExitStack, aiohttp_client: AiohttpClient
 ) -> None:
     await cluster.worker_bus.request(
         Register(email=EMAIL, username="leaving", password=PASSWORD, sign_in=False)

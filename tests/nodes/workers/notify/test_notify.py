@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import orjson
 import pytest
@@ -24,7 +25,7 @@ async def new_user(cluster: Cluster, name: str) -> Actor:
 
 async def test_notifications_are_pushed_listed_and_read_by_their_owner(cluster: Cluster) -> None:
     ann, bob = await new_user(cluster, "ann"), await new_user(cluster, "bob")
-    pushed: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    pushed: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
     async def on(msg: Msg) -> None:
         await pushed.put(orjson.loads(msg.data))
@@ -41,7 +42,7 @@ async def test_notifications_are_pushed_listed_and_read_by_their_owner(cluster: 
     assert live["type"] == "notification" and live["notification"]["payload"] == {
         "partner": "bob",
         "score": 0.92,
-    }  # type: ignore[index]
+    }
     await sub.unsubscribe()
     second = wire.Notify(user_ids=[ann.user_id], type="review", title="New review")
     await cluster.worker_bus.request(second, actor=Actor.system())
