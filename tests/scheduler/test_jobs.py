@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from nodes.runtime.bus import Bus
@@ -12,6 +13,8 @@ from scheduler.app import SchedulerApp
 from storage.engine import create_engine, session_factory
 from storage.models.identity import Session, User
 from tests.conftest import Cluster
+
+pytestmark = pytest.mark.domains("identity")
 
 
 async def seed_sessions(database_url: str) -> None:

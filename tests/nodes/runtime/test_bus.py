@@ -16,6 +16,7 @@ from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.worker import Handlers, WorkerRuntime
 from protocols import subjects
 from protocols.envelope import Actor, Command, DomainError, ErrorCode, Event, Message, Role, encode_reply
+from tests.support.eventually import until
 
 
 class Echoed(Message):
@@ -96,6 +97,10 @@ async def happened(evt: Happened, _actor: Actor, deps: ProbeDeps) -> None:
 
 
 _worker_buses: list[Bus] = []
+
+
+async def all_running(deps: ProbeDeps, count: int) -> bool:
+    return deps.running == count
 
 
 @pytest.fixture
@@ -207,9 +212,9 @@ async def test_events_reach_the_domain_once_per_queue_group(bus: Bus) -> None:
 
 
 async def test_stopping_a_worker_answers_the_requests_it_accepted(bus: Bus) -> None:
-    runtime, _, worker_bus = await serve(bus, "w1")
+    runtime, deps, worker_bus = await serve(bus, "w1")
     pending = [asyncio.create_task(bus.request(Echo(text=str(i), delay=0.5))) for i in range(10)]
-    await asyncio.sleep(0.2)  # all ten are in the handler now
+    await until(lambda: all_running(deps, 10), within_s=5, what="all ten requests in the handler")
     await runtime.stop()
     await worker_bus.drain()
     replies = await asyncio.gather(*pending)

@@ -20,6 +20,8 @@ from protocols.envelope import Actor, Command, DomainError, ErrorCode, Role
 from protocols.identity import Register
 from tests.conftest import Cluster
 
+pytestmark = pytest.mark.domains("identity", "chat")
+
 
 async def new_user(cluster: Cluster, name: str, role: Role = Role.USER) -> Actor:
     registered = await cluster.worker_bus.request(

@@ -13,6 +13,8 @@ from storage.engine import create_engine, is_sqlite
 from tests.conftest import Cluster
 from tests.nodes.workers.chat.test_chat import dialog, new_user, send
 
+pytestmark = pytest.mark.domains("identity", "chat")
+
 POISON = "refused by the database"
 
 # A real refusal by the database itself, as a value no check in front of it caught would meet; not

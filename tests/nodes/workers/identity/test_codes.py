@@ -18,6 +18,8 @@ from storage.models.identity import PhoneCode, User
 from tests.conftest import Cluster
 from tests.support.sms_provider import SmsProvider, sms_provider
 
+pytestmark = pytest.mark.domains("identity")
+
 PHONE = "+77001234567"
 
 

@@ -16,6 +16,8 @@ from storage.models.identity import User
 from tests.conftest import Cluster
 from tests.support.http import json_of
 
+pytestmark = pytest.mark.domains("identity")
+
 PASSWORD = "SecurePass123!"
 IP_LIMIT = 5
 

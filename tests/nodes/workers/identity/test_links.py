@@ -28,6 +28,8 @@ from storage.models.identity import EmailLink
 from tests.conftest import Cluster
 from tests.support.smtp import SmtpSink, body, mail_through
 
+pytestmark = pytest.mark.domains("identity")
+
 EMAIL = "Ayla@Example.com"
 PASSWORD = "old-password-1"
 NEW_PASSWORD = "new-password-2"

@@ -15,6 +15,8 @@ from nodes.runtime.settings import Settings
 from tests.conftest import Cluster
 from tests.support.http import json_of
 
+pytestmark = pytest.mark.domains("identity")
+
 PASSWORD = "StrongPassword123!"
 WRONG = "NotThePassword456!"
 LIMIT = 3

@@ -15,6 +15,8 @@ from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import Register
 from tests.conftest import Cluster
 
+pytestmark = pytest.mark.domains("identity", "notify")
+
 
 async def new_user(cluster: Cluster, name: str) -> Actor:
     registered = await cluster.worker_bus.request(

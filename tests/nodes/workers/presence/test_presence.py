@@ -22,6 +22,8 @@ from protocols.identity import Register
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
+pytestmark = pytest.mark.domains("identity", "chat", "presence")
+
 TTL_S = 1.0
 
 
