@@ -13,17 +13,31 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
-from . import subjects
+from . import fields, subjects
 from .envelope import Command, Empty, Message
-from .fields import Int32
+from .fields import (
+    NON_EMPTY,
+    AssistantText,
+    Attachments,
+    ClientMsgId,
+    Int32,
+    MessageText,
+    Offset,
+    PageSize,
+    ParticipantRoles,
+    Positions,
+    Search,
+    Title,
+    TopicId,
+    WithUsers,
+)
 
 DOMAIN = "chat"
 
-BODY_MAX = 4000
-ATTACHMENTS_MAX = 10
-TITLE_MAX = 200
-CLIENT_MSG_ID_MAX = 64
-PAGE_MAX = 100
+# The limits edges quote most, by the chat domain's names (protocols.fields holds every limit).
+BODY_MAX = fields.BODY_MAX
+CLIENT_MSG_ID_MAX = fields.CLIENT_MSG_ID_MAX
+PAGE_MAX = fields.PAGE_MAX
 # ONE_KIND: commands that address one conversation take an optional `conversation_kind`; given, one of
 # another kind answers `not_found`, so a contract never reaches another contract's conversations.
 # A reconnecting client more than this many messages behind in one conversation is told to resync
@@ -146,10 +160,10 @@ class OpenConversation(Command[Conversation]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "open_conversation")
     kind: ConversationKind
-    topic_id: str | None = Field(default=None, max_length=128)
-    title: str | None = Field(default=None, max_length=TITLE_MAX)
-    with_users: list[Int32] = Field(default_factory=list, max_length=50)
-    roles: dict[Int32, str] = Field(default_factory=dict, max_length=51)  # user id -> its part, e.g. "buyer"
+    topic_id: TopicId | None = None
+    title: Title | None = None
+    with_users: WithUsers = Field(default_factory=list)
+    roles: ParticipantRoles = Field(default_factory=dict)  # user id -> its part, e.g. "buyer"
     reuse: bool = True
 
 
@@ -159,11 +173,11 @@ class ListConversations(Command[ConversationPage]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_conversations")
     idempotent: ClassVar[bool] = True
     kind: ConversationKind | None = None
-    topic_id: str | None = Field(default=None, max_length=128)
-    search: str | None = Field(default=None, max_length=128)
+    topic_id: TopicId | None = None
+    search: Search | None = None
     user_id: Int32 | None = None
-    offset: Int32 = Field(default=0, ge=0)
-    limit: int = Field(default=20, ge=1, le=PAGE_MAX)
+    offset: Offset = 0
+    limit: PageSize = 20
 
 
 class GetConversation(Command[Conversation]):
@@ -179,13 +193,13 @@ class FindConversation(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "find_conversation")
     idempotent: ClassVar[bool] = True
     kind: ConversationKind
-    topic_id: str = Field(max_length=128)
+    topic_id: TopicId
 
 
 class RenameConversation(Command[Conversation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "rename_conversation")
     conversation_id: Int32
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    title: Annotated[Title, NON_EMPTY]
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
@@ -204,10 +218,10 @@ class SendMessage(Command[MessageStored]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "send_message")
     idempotent: ClassVar[bool] = True  # only with client_msg_id; the bus retries, the worker dedupes
     conversation_id: Int32
-    body: str = Field(default="", max_length=BODY_MAX)
+    body: MessageText = ""
     kind: MessageKind = MessageKind.TEXT
-    attachments: list[str] = Field(default_factory=list, max_length=ATTACHMENTS_MAX)
-    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+    attachments: Attachments = Field(default_factory=list)
+    client_msg_id: ClientMsgId | None = None
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
     # False: the sender's own connections get no copy from the worker; the edge that sent it
     # delivers one itself (see the edge's DeliveryHub.share), sparing it a round trip through NATS.
@@ -219,7 +233,7 @@ class PostAssistantMessage(Command[MessageStored]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "post_assistant_message")
     conversation_id: Int32
-    body: str = Field(max_length=BODY_MAX * 8)
+    body: AssistantText
     author: Author = Author.ASSISTANT
 
 
@@ -234,8 +248,8 @@ class ListMessages(Command[MessagePage]):
     before_id: Int32 | None = None  # a message id of this conversation; `not_found` if it is not one
     after_seq: Int32 | None = Field(default=None, ge=0)
     since: datetime | None = None
-    offset: Int32 = Field(default=0, ge=0)  # FreeMarket's skip, counted from the newest
-    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    offset: Offset = 0  # FreeMarket's skip, counted from the newest
+    limit: PageSize = 50
     conversation_kind: ConversationKind | None = None  # see ONE_KIND
 
 
@@ -277,7 +291,7 @@ class CatchUp(Command[CaughtUp]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "catch_up")
     idempotent: ClassVar[bool] = True
-    positions: dict[Int32, Int32] = Field(max_length=500)
+    positions: Positions
 
 
 class Contacts(Message):

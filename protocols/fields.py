@@ -1,10 +1,17 @@
-"""Shared field rules: what text the platform accepts, wherever it comes from.
+"""Shared field rules: what text the platform accepts, wherever it comes from, and every field's
+limits, written once.
 
 Text is any string a client sends: a JSON value or key, a query or path parameter, a form field, a
 socket frame. It must not hold control characters other than tab, line feed and carriage return:
 PostgreSQL cannot store NUL in text (SQLite can), and the rest only ever serve to hide or forge
 content. The rule is the same on every database, so a request is refused at the edge the same way
 whichever one sits behind it.
+
+Limits (lengths, counts, ranges) are `Annotated` types here, used alike by the commands (`protocols`)
+and by the contracts' requests (`nodes/edge/surfaces`), so that a surface never lets through what a
+worker would refuse: that would answer a server error, or the wrong contract's error. A surface may
+narrow a type where its contract's document says less, never widen it. tests/protocols/test_fields.py
+keeps `max_length=` and `min_length=` out of every other module.
 """
 
 from __future__ import annotations
@@ -104,3 +111,80 @@ def control_character_error(where: Location) -> dict[str, Any]:
 # answered as a validation error before any database sees it.
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+Id = Annotated[int, Field(ge=1, le=INT32_MAX)]  # a row's id, as a client names it
+
+# Pages: how many items, from where.
+PAGE_MAX = 100
+PageSize = Annotated[int, Field(ge=1, le=PAGE_MAX)]
+Offset = Annotated[Int32, Field(ge=0)]
+
+# Narrows any text type to a value that is not empty: `Annotated[Email, NON_EMPTY]`.
+NON_EMPTY = Field(min_length=1)
+
+# --- people ----------------------------------------------------------------------------------------
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.]+$"
+Username = Annotated[str, Field(min_length=3, max_length=64, pattern=USERNAME_PATTERN)]
+EMAIL_MAX = 254  # the longest address SMTP carries
+Email = Annotated[str, Field(max_length=EMAIL_MAX)]
+Identifier = Annotated[str, Field(max_length=EMAIL_MAX)]  # what one signs in with: an email is the longest
+Phone = Annotated[str, Field(max_length=20)]
+PersonName = Annotated[str, Field(max_length=128)]  # a full, first, middle or last name
+City = Annotated[str, Field(max_length=64)]
+Contact = Annotated[str, Field(max_length=64)]  # a messenger handle or number: Telegram, WhatsApp, Viber
+About = Annotated[str, Field(max_length=2000)]  # what someone writes about themselves
+Url = Annotated[str, Field(max_length=512)]
+ReferralCode = Annotated[str, Field(max_length=32)]
+# One to three, as FreeMarket's document says.
+Locations = Annotated[list[str], Field(min_length=1, max_length=3)]
+
+# --- credentials and sessions ----------------------------------------------------------------------
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+NewPassword = Annotated[str, Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+Password = Annotated[str, Field(max_length=PASSWORD_MAX)]  # one to check: the minimum held when it was set
+TOKEN_MAX = 256
+Token = Annotated[str, Field(max_length=TOKEN_MAX)]  # a refresh, password reset or email verification token
+AccessToken = Annotated[str, Field(max_length=4096)]  # a signed access token, where a query carries it
+SessionId = Annotated[str, Field(max_length=64)]
+SmsCode = Annotated[str, Field(max_length=12)]
+USER_AGENT_MAX = 512
+UserAgent = Annotated[str, Field(max_length=USER_AGENT_MAX)]
+Device = Annotated[str, Field(max_length=128)]
+
+# --- free text -------------------------------------------------------------------------------------
+
+Search = Annotated[str, Field(max_length=128)]
+Keyword = Annotated[str, Field(max_length=32)]  # one of a few words, taken as text: a sex, a role
+Label = Annotated[str, Field(max_length=64)]  # a short label: a kind of user
+Line = Annotated[str, Field(max_length=128)]  # one line of free text: a place, a kind of property
+Cursor = Annotated[str, Field(max_length=32)]  # where a page starts, as a client got it (an id as text)
+
+# --- chat ------------------------------------------------------------------------------------------
+
+BODY_MAX = 4000
+MessageText = Annotated[str, Field(max_length=BODY_MAX)]
+AssistantText = Annotated[str, Field(max_length=BODY_MAX * 8)]  # an answer may run longer than a question
+TITLE_MAX = 200
+Title = Annotated[str, Field(max_length=TITLE_MAX)]  # a conversation's or a notification's
+CLIENT_MSG_ID_MAX = 64
+ClientMsgId = Annotated[str, Field(min_length=1, max_length=CLIENT_MSG_ID_MAX)]
+TopicId = Annotated[str, Field(max_length=128)]  # what a conversation is about: an ad, an exchange
+ATTACHMENTS_MAX = 10
+Attachments = Annotated[list[str], Field(max_length=ATTACHMENTS_MAX)]
+AttachmentUrl = Annotated[str, Field(min_length=1, max_length=1024)]  # where a contract takes URLs only
+AttachmentUrls = Annotated[list[AttachmentUrl], Field(max_length=ATTACHMENTS_MAX)]
+WITH_USERS_MAX = 50  # people a conversation is opened with, besides whoever opens it
+WithUsers = Annotated[list[Int32], Field(max_length=WITH_USERS_MAX)]
+ParticipantRoles = Annotated[dict[Int32, str], Field(max_length=WITH_USERS_MAX + 1)]
+CATCH_UP_POSITIONS_MAX = 500  # conversations one catch-up asks about
+Positions = Annotated[dict[Int32, Int32], Field(max_length=CATCH_UP_POSITIONS_MAX)]
+
+# --- notifications and presence --------------------------------------------------------------------
+
+Recipients = Annotated[list[Int32], Field(min_length=1, max_length=1000)]
+NotificationType = Annotated[str, Field(min_length=1, max_length=64)]
+NotificationText = Annotated[str, Field(max_length=2000)]
+PRESENCE_ASKED_MAX = 500  # users one presence question names
+AskedUsers = Annotated[list[Int32], Field(max_length=PRESENCE_ASKED_MAX)]
+EdgeId = Annotated[str, Field(max_length=128)]

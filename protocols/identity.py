@@ -14,12 +14,32 @@ from pydantic import Field
 
 from . import subjects
 from .envelope import Command, Empty, Message, Role
-from .fields import Int32
+from .fields import (
+    About,
+    City,
+    Contact,
+    Device,
+    Email,
+    Identifier,
+    Int32,
+    Locations,
+    NewPassword,
+    Offset,
+    PageSize,
+    Password,
+    PersonName,
+    Phone,
+    ReferralCode,
+    Search,
+    SessionId,
+    SmsCode,
+    Token,
+    Url,
+    UserAgent,
+    Username,
+)
 
 DOMAIN = "identity"
-
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
 
 # Access tokens: signed by the identity worker, verified by every edge with the published keys.
 ACCESS_TOKEN_TYPE = "access"
@@ -79,8 +99,8 @@ class ClientInfo(Message):
     """Where a sign-in comes from, recorded on its session."""
 
     ip: str | None = None
-    user_agent: str | None = Field(default=None, max_length=512)
-    device: str | None = Field(default=None, max_length=128)
+    user_agent: UserAgent | None = None
+    device: Device | None = None
 
 
 class TokenPair(Message):
@@ -108,13 +128,13 @@ class CreateUser(Command[UserProfile]):
     """An account without a password (FreeMarket `POST /api/users/`); it signs in later by code."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "create_user")
-    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=20)
-    full_name: str | None = Field(default=None, max_length=128)
-    telegram_contact: str | None = Field(default=None, max_length=64)
-    city: str | None = Field(default=None, max_length=64)
-    bio: str | None = Field(default=None, max_length=2000)
+    username: Username
+    email: Email | None = None
+    phone: Phone | None = None
+    full_name: PersonName | None = None
+    telegram_contact: Contact | None = None
+    city: City | None = None
+    bio: About | None = None
 
 
 class Register(Command[Registered]):
@@ -122,17 +142,17 @@ class Register(Command[Registered]):
     gets an SMS code to activate instead. 409 (`conflict`) names the identifier that is taken."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "register")
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=20)
-    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.]+$")
-    password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
-    full_name: str | None = Field(default=None, max_length=128)
-    first_name: str | None = Field(default=None, max_length=128)
-    last_name: str | None = Field(default=None, max_length=128)
-    city: str | None = Field(default=None, max_length=64)
-    telegram_contact: str | None = Field(default=None, max_length=64)
+    email: Email | None = None
+    phone: Phone | None = None
+    username: Username | None = None
+    password: NewPassword | None = None
+    full_name: PersonName | None = None
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    city: City | None = None
+    telegram_contact: Contact | None = None
     role: Role = Role.USER
-    referral_code: str | None = Field(default=None, max_length=32)
+    referral_code: ReferralCode | None = None
     sign_in: bool = True
     client: ClientInfo = ClientInfo()
 
@@ -156,23 +176,23 @@ class UpdateProfile(Command[UserProfile]):
     verification flags, rewards and ids cannot be set this way."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "update_profile")
-    full_name: str | None = Field(default=None, max_length=128)
-    first_name: str | None = Field(default=None, max_length=128)
-    last_name: str | None = Field(default=None, max_length=128)
-    phone: str | None = Field(default=None, max_length=20)
-    email: str | None = Field(default=None, max_length=254)
-    city: str | None = Field(default=None, max_length=64)
-    bio: str | None = Field(default=None, max_length=2000)
-    telegram_contact: str | None = Field(default=None, max_length=64)
+    full_name: PersonName | None = None
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    city: City | None = None
+    bio: About | None = None
+    telegram_contact: Contact | None = None
     attributes: dict[str, str | bool | None] | None = None  # keys from REALTY_PROFILE_FIELDS
-    avatar_url: str | None = Field(default=None, max_length=512)
-    licenses_url: str | None = Field(default=None, max_length=512)
+    avatar_url: Url | None = None
+    licenses_url: Url | None = None
 
 
 class SetLocations(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "set_locations")
     user_id: Int32
-    locations: list[str] = Field(min_length=1, max_length=3)
+    locations: Locations
 
 
 class DeleteAccount(Command[Empty]):
@@ -191,16 +211,16 @@ class ListUsers(Command[UserPage]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_users")
     idempotent: ClassVar[bool] = True
-    search: str | None = Field(default=None, max_length=128)
+    search: Search | None = None
     role: Role | None = None
-    offset: Int32 = Field(default=0, ge=0)
-    limit: int = Field(default=20, ge=1, le=100)
+    offset: Offset = 0
+    limit: PageSize = 20
 
 
 class CreateAdmin(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "create_admin")
-    email: str = Field(max_length=254)
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    email: Email
+    password: NewPassword
 
 
 # --- credentials and sessions ----------------------------------------------------------------------
@@ -217,8 +237,8 @@ class Login(Command[SignedIn]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "login")
     kind: LoginKind
-    identifier: str = Field(max_length=254)
-    password: str = Field(max_length=PASSWORD_MAX)
+    identifier: Identifier
+    password: Password
     client: ClientInfo = ClientInfo()
 
 
@@ -226,8 +246,8 @@ class LoginWithCode(Command[SignedIn]):
     """Realty's `users/token`: phone plus the SMS code."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "login_with_code")
-    phone: str = Field(max_length=20)
-    code: str = Field(max_length=12)
+    phone: Phone
+    code: SmsCode
     client: ClientInfo = ClientInfo()
 
 
@@ -235,7 +255,7 @@ class Refresh(Command[TokenPair]):
     """Rotates the refresh token. A token that was already rotated revokes its whole session."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "refresh")
-    refresh_token: str = Field(max_length=256)
+    refresh_token: Token
     client: ClientInfo = ClientInfo()
 
 
@@ -243,7 +263,7 @@ class Logout(Command[Empty]):
     """Ends the session of the refresh token if given, else the actor's current session."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "logout")
-    refresh_token: str | None = Field(default=None, max_length=256)
+    refresh_token: Token | None = None
 
 
 class SessionInfo(Message):
@@ -270,7 +290,7 @@ class RevokeSession(Command[Empty]):
     """One of the actor's sessions; another user's session answers `not_found`."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "revoke_session")
-    session_id: str = Field(max_length=64)
+    session_id: SessionId
 
 
 class Revoked(Message):
@@ -286,8 +306,8 @@ class ChangePassword(Command[Empty]):
     """Ends every other session of the actor."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "change_password")
-    old_password: str = Field(max_length=PASSWORD_MAX)
-    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    old_password: Password
+    new_password: NewPassword
 
 
 # --- one-time codes and links ----------------------------------------------------------------------
@@ -306,13 +326,13 @@ class SendPhoneCode(Command[CodeSent]):
     """Sends a fresh 6-digit code (at most 3 per phone per hour). Unknown phones answer alike."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "send_phone_code")
-    phone: str = Field(max_length=20)
+    phone: Phone
 
 
 class ActivatePhone(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "activate_phone")
-    phone: str = Field(max_length=20)
-    code: str = Field(max_length=12)
+    phone: Phone
+    code: SmsCode
     client: ClientInfo = ClientInfo()
 
 
@@ -320,26 +340,26 @@ class RequestPasswordReset(Command[Empty]):
     """Mails a single-use link if the account exists; the answer never says whether it does."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "request_password_reset")
-    email: str = Field(max_length=254)
-    link_base: str = Field(max_length=512)
+    email: Email
+    link_base: Url
 
 
 class ResetPassword(Command[Empty]):
     """Sets a new password with a reset token; ends every session of the account."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "reset_password")
-    token: str = Field(max_length=256)
-    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    token: Token
+    new_password: NewPassword
 
 
 class RequestEmailVerification(Command[Empty]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "request_email_verification")
-    link_base: str = Field(max_length=512)
+    link_base: Url
 
 
 class VerifyEmail(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "verify_email")
-    token: str = Field(max_length=256)
+    token: Token
 
 
 # --- scheduled work --------------------------------------------------------------------------------

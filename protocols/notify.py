@@ -14,11 +14,9 @@ from pydantic import Field
 
 from . import subjects
 from .envelope import Command, Message
-from .fields import Int32
+from .fields import Int32, NotificationText, NotificationType, Offset, PageSize, Recipients, Title
 
 DOMAIN = "notify"
-
-PAGE_MAX = 100
 
 
 class Notification(Message):
@@ -51,10 +49,10 @@ class Notify(Command[Notified]):
     """Store one notification for each of `user_ids` and push it to their live connections."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "notify")
-    user_ids: list[Int32] = Field(min_length=1, max_length=1000)
-    type: str = Field(min_length=1, max_length=64)
-    title: str = Field(default="", max_length=200)
-    message: str = Field(default="", max_length=2000)
+    user_ids: Recipients
+    type: NotificationType
+    title: Title = ""
+    message: NotificationText = ""
     payload: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -63,8 +61,8 @@ class ListNotifications(Command[NotificationPage]):
     idempotent: ClassVar[bool] = True
     status: NotificationStatus = NotificationStatus.ALL
     after_id: Int32 | None = Field(default=None, ge=0)  # for catching up: only newer ones, oldest first
-    offset: Int32 = Field(default=0, ge=0)
-    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    offset: Offset = 0
+    limit: PageSize = 50
 
 
 class MarkNotificationRead(Command[Notification]):

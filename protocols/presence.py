@@ -11,11 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import Field
-
 from . import subjects
 from .envelope import Command, Empty, Message
-from .fields import Int32
+from .fields import AskedUsers, EdgeId, Int32
 
 DOMAIN = "presence"
 
@@ -45,7 +43,7 @@ class PresenceChanged(Command[Empty]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "presence_changed")
     user_id: Int32
-    edge_id: str = Field(max_length=128)
+    edge_id: EdgeId
     online: bool
 
 
@@ -62,7 +60,7 @@ class GetPresence(Command[PresenceList]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_presence")
     idempotent: ClassVar[bool] = True
-    user_ids: list[Int32] = Field(max_length=500)
+    user_ids: AskedUsers
 
 
 class PresenceDelivery(Message):

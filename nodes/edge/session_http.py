@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import USER_AGENT_MAX
 from protocols.identity import ClientInfo, TokenPair
 
 from .middleware import ACCESS_COOKIE
@@ -23,7 +24,9 @@ def client_ip(request: web.Request) -> str | None:
 
 def client_info(request: web.Request, device: str | None = None) -> ClientInfo:
     agent = request.headers.get("User-Agent")
-    return ClientInfo(ip=client_ip(request), user_agent=agent[:512] if agent else None, device=device)
+    return ClientInfo(
+        ip=client_ip(request), user_agent=agent[:USER_AGENT_MAX] if agent else None, device=device
+    )
 
 
 def require_actor(request: web.Request) -> Actor:

@@ -14,7 +14,7 @@ from .settings import LogSettings
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 # Libraries whose INFO lines are routine: APScheduler writes two on every firing of every job,
 # Alembic one per migration step. Their warnings and errors still come through; DEBUG shows all.
-CHATTY_LIBRARIES = ("apscheduler", "alembic", "engineio")
+CHATTY_LIBRARIES = ("apscheduler", "alembic")
 
 
 class RequestIdFilter(logging.Filter):

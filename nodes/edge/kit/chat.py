@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from protocols.chat import BODY_MAX, ChatMessage, Conversation
+from protocols.chat import ChatMessage, Conversation
+from protocols.fields import NON_EMPTY, MessageText
 
-Content = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX)]
+Content = Annotated[MessageText, StringConstraints(strip_whitespace=True), NON_EMPTY]  # trimmed first
 # The participants' roles in a conversation about something for sale.
 BUYER, SELLER = "buyer", "seller"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from nodes.edge.session_http import require_actor
+from nodes.edge.session_http import REFRESH_COOKIE, require_actor
 from nodes.edge.state import BUS
 from protocols.envelope import DomainError, ErrorCode
+from protocols.fields import TOKEN_MAX
 from protocols.identity import ChangePassword, Registered, RevokeAllSessions, TokenPair
 
 from .rewording import reworded, when
@@ -18,6 +19,13 @@ def registration_tokens(registered: Registered) -> TokenPair:
     if registered.tokens is None:
         raise DomainError(ErrorCode.INTERNAL, "registration did not sign in")
     return registered.tokens
+
+
+def refresh_cookie(request: web.Request) -> str | None:
+    """The refresh token of the request's cookie, unless it is longer than any token the identity
+    worker takes: that is no token of ours, and passed on it would fail the command (a server error)."""
+    token = request.cookies.get(REFRESH_COOKIE)
+    return token if token and len(token) <= TOKEN_MAX else None
 
 
 async def replace_password(request: web.Request, old: str, new: str, *, field: str, refused: str) -> None:

@@ -20,10 +20,11 @@ from typing import Any
 import socketio
 
 from nodes.runtime.bus import Bus
-from protocols.chat import CatchUp, ChatMessage, ConversationTopic, MessageDelivery
+from protocols.chat import CatchUp
 from protocols.envelope import Actor, DomainError
 
 from .connection import BUFFER_SIZE, BufferedConnection, Delivery
+from .sio_frames import Resync, replayed
 
 log = logging.getLogger(__name__)
 
@@ -181,14 +182,14 @@ class SocketIOConnection(BufferedConnection):
             messages, resync, topics = [], list(self._positions), []
         topic_of = {topic.conversation_id: topic for topic in topics}
         for message in messages:
-            await self._emit("message", replayed_message(message, topic_of[message.conversation_id]))
+            await self._emit("message", replayed(message, topic_of[message.conversation_id]))
             self._replayed[message.conversation_id] = max(
                 message.seq, self._replayed.get(message.conversation_id, 0)
             )
         for conversation_id, seq in self._positions.items():
             self._replayed.setdefault(conversation_id, seq)
         if resync:
-            await self._emit("resync", {"conversation_ids": resync})
+            await self._emit("resync", Resync(conversation_ids=resync))
         await self._taken()
 
     def _replayed_already(self, payload: dict[str, Any]) -> bool:
@@ -209,10 +210,3 @@ class SocketIOConnection(BufferedConnection):
     def _engineio_socket(self) -> Any:
         eio_sid = self.sio.manager.eio_sid_from_sid(self.sid, NAMESPACE)
         return self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
-
-
-def replayed_message(message: ChatMessage, topic: ConversationTopic) -> dict[str, Any]:
-    """A missed message, sent as a `message` event shaped as a live one, marked `replay`."""
-    kind, topic_id = topic.conversation_kind, topic.topic_id
-    delivery = MessageDelivery(message=message, conversation_kind=kind, topic_id=topic_id)
-    return delivery.model_dump(mode="json") | {"replay": True}

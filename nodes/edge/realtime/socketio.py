@@ -22,6 +22,9 @@ validation, unauthorized, rate_limited, unavailable, internal):
 - a packet that cannot be read (not JSON, an event name that is not a string or is `connect` or
   `disconnect`, binary attachments) -> error `validation` if it has an ack id, else it is dropped.
 
+`EVENTS` is that table: each event's payload is read as the command (protocols/chat.py) whose fields
+it takes and handed to the event's handler, whose ack is typed (sio_frames.py).
+
 A client's events about one conversation (those whose payload names a `conversation_id`: `send`,
 `read`, `typing`) are handled one at a time, in the order sent, so its sends to a conversation are
 stored in that order. Events about different conversations run concurrently: a send that hangs holds
@@ -47,7 +50,8 @@ import logging
 import random
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import nats.errors
 import socketio
@@ -59,8 +63,19 @@ from nodes.runtime.context import current_request_id, new_request_id
 from protocols.chat import CatchUp, MarkRead, MessageDelivery, SendMessage, Typing
 from protocols.envelope import Actor, Command, DomainError, ErrorCode, decode_data
 
+from .frames import JsonObject
 from .hub import DeliveryHub
 from .sio_connection import Event, Lane, SocketIOConnection
+from .sio_frames import (
+    Ack,
+    CaughtUpAck,
+    ErrorAck,
+    OkAck,
+    ReadAck,
+    SentAck,
+    error_ack,
+    refusal,
+)
 from .sio_packets import JsonPacket, Malformed, OrjsonJson
 from .sio_websocket import DirectSocketIOServer
 
@@ -69,8 +84,7 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 128 * 1024  # a send is at most ~16 KiB of body; positions ~10 KiB
 SETTLE_S = 5.0  # at shutdown, how long the events still running may take
 
-Ack = dict[str, Any]
-Reply = dict[str, Any]  # a worker's reply, as JSON
+P = TypeVar("P", bound=Command[Any])
 
 
 def attach_socketio(
@@ -101,9 +115,10 @@ def attach_socketio(
     return sio
 
 
-# engine.io logs every packet at INFO: nodes/runtime/logs.py keeps only its warnings (and the errors
-# below, made warnings).
+# engine.io logs every packet at INFO: only its warnings (and the errors below, made warnings) are
+# kept, whoever set up logging (an edge in a test included).
 ENGINEIO_LOG = logging.getLogger("engineio.server")
+ENGINEIO_LOG.setLevel(logging.WARNING)
 
 
 class EngineIOLog(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -134,10 +149,8 @@ class SocketIOGateway:
     def register(self) -> None:
         self.sio.on("connect", self.connect)
         self.sio.on("disconnect", self.disconnect)
-        self.sio.on("send", self._command("send", SendMessage, self._sent, prepare=_as_sent_here))
-        self.sio.on("read", self._command("read", MarkRead, _read))
-        self.sio.on("typing", self._command("typing", Typing, _typed))
-        self.sio.on("catch_up", self._command("catch_up", CatchUp, _caught_up))
+        for event, route in EVENTS.items():
+            self.sio.on(event, self._handler(event, route))
         self.sio.on("*", self.unknown)
 
     async def connect(self, sid: str, _environ: dict[str, Any], auth: Any = None) -> None:
@@ -147,7 +160,7 @@ class SocketIOGateway:
             catch_up = decode_data(CatchUp, {"positions": positions}) if positions else None
         except DomainError:
             raise socketio.exceptions.ConnectionRefusedError(
-                "validation", {"code": "validation", "message": "positions must map conversation ids to seqs"}
+                "validation", refusal(ErrorCode.VALIDATION, "positions must map conversation ids to seqs")
             ) from None
         connection = SocketIOConnection(
             self.sio, sid, actor, self.bus, positions=catch_up.positions if catch_up else None
@@ -158,7 +171,7 @@ class SocketIOGateway:
         except (nats.errors.Error, RuntimeError):
             self.connections.pop(sid, None)
             raise socketio.exceptions.ConnectionRefusedError(
-                "unavailable", {"code": "unavailable", "message": "try again"}
+                "unavailable", refusal(ErrorCode.UNAVAILABLE, "try again")
             ) from None
         if connection.gone():  # the client left while we subscribed
             self.connections.pop(sid, None)
@@ -172,13 +185,13 @@ class SocketIOGateway:
             await connection.stop()
             await self.hub.unregister(connection.actor.user_id, connection)
 
-    async def unknown(self, event: str | Malformed, sid: str, *_args: Any) -> Ack:
+    async def unknown(self, event: str | Malformed, sid: str, *_args: Any) -> ErrorAck:
         """An event no handler takes, or a packet that could not be read (see `sio_packets.py`); the
         ack goes back only if the client asked for one."""
         if isinstance(event, Malformed):
             log.info("malformed socket.io packet from %s: %s", sid, event.reason)
-            return _error(DomainError(ErrorCode.VALIDATION, event.reason))
-        return _error(DomainError(ErrorCode.VALIDATION, f"unknown event {event[:64]!r}"))
+            return error_ack(DomainError(ErrorCode.VALIDATION, event.reason))
+        return error_ack(DomainError(ErrorCode.VALIDATION, f"unknown event {event[:64]!r}"))
 
     async def run_event(self, sid: str, data: list[Any], handle: Event) -> None:
         """Start `handle`, an event's handling, in its lane of the client's events (see the module's
@@ -210,50 +223,35 @@ class SocketIOGateway:
         except InvalidToken as exc:
             log.info("socket.io connection refused: %s", exc)
             raise socketio.exceptions.ConnectionRefusedError(
-                "unauthorized", {"code": "unauthorized", "message": "a valid access token is required"}
+                "unauthorized", refusal(ErrorCode.UNAUTHORIZED, "a valid access token is required")
             ) from None
 
-    def _command(
-        self,
-        event: str,
-        command: type[Command[Any]],
-        shape: Callable[[SocketIOConnection, Reply], Awaitable[Ack]],
-        *,
-        prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-    ) -> Callable[..., Awaitable[Ack]]:
-        """A handler: the payload (`prepare`d) decoded as `command`, sent to its worker, and the
-        reply `shape`d into the ack."""
+    def _handler(self, event: str, route: EventRoute[Any]) -> Callable[..., Awaitable[Ack]]:
+        """The event's handler: its payload (`prepare`d) read as the route's command, then done."""
 
         async def handle(sid: str, data: Any = None, *_extra: Any) -> Ack:
             current_request_id.set(new_request_id())
             connection = self.connections.get(sid)
             if connection is None:
-                return _error(DomainError(ErrorCode.UNAUTHORIZED, "not connected"))
+                return error_ack(DomainError(ErrorCode.UNAUTHORIZED, "not connected"))
             if connection.actor.session_id in self.verifier.keyring.revoked:
                 connection.close_soon()
-                return _error(DomainError(ErrorCode.UNAUTHORIZED, "session ended"))
+                return error_ack(DomainError(ErrorCode.UNAUTHORIZED, "session ended"))
             try:
                 if not isinstance(data, dict):
                     raise DomainError(ErrorCode.VALIDATION, f"{event} takes an object")
-                cmd = decode_data(command, prepare(data) if prepare is not None else data)
-                reply = await self.bus.request_json(cmd, actor=connection.actor)
-                return {"ok": True, **await shape(connection, reply)}
+                payload = decode_data(route.payload, route.prepare(data) if route.prepare else data)
+                return await route.handle(self, connection, payload)
             except DomainError as exc:
-                return _error(exc)
+                return error_ack(exc)
             except Exception:
                 log.exception("%s failed", event)
-                return _error(DomainError(ErrorCode.INTERNAL, "internal error"))
+                return error_ack(DomainError(ErrorCode.INTERNAL, "internal error"))
 
         return handle
 
-    async def _sent(self, connection: SocketIOConnection, stored: Reply) -> Ack:
-        """The sending connection has the message in its ack; the sender's other devices get their
-        copy from here (see `_as_sent_here`)."""
-        if not stored["duplicate"]:
-            await self._share_sender_copy(connection, stored)
-        return {"message": stored["message"], "duplicate": stored["duplicate"]}
-
-    async def _share_sender_copy(self, connection: SocketIOConnection, stored: Reply) -> None:
+    async def share_sender_copy(self, connection: SocketIOConnection, stored: JsonObject) -> None:
+        """The sender's other devices get their copy of a message from here (see `_as_sent_here`)."""
         delivery = MessageDelivery.as_json(stored["message"], stored["conversation_kind"], stored["topic_id"])
         try:
             await self.hub.share(connection.actor.user_id, delivery, besides=connection)
@@ -261,6 +259,65 @@ class SocketIOGateway:
             log.warning(
                 "could not share message %s with the sender's devices: %s", stored["message"]["id"], exc
             )
+
+
+# --- the client's events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRoute(Generic[P]):
+    """An event a client sends: its payload's model, and what is done with the payload read as one.
+    `prepare` sets what the edge decides before the payload is read."""
+
+    payload: type[P]
+    handle: Callable[[SocketIOGateway, SocketIOConnection, P], Awaitable[Ack]]
+    prepare: Callable[[JsonObject], JsonObject] | None = None
+
+
+# The replies are relayed as the worker wrote them (see Bus.request_json): no model is built and
+# dumped again on the hot path.
+
+
+async def _send(gateway: SocketIOGateway, connection: SocketIOConnection, send: SendMessage) -> SentAck:
+    """The sending connection has the message in its ack; the sender's other devices get it from here."""
+    stored = await gateway.bus.request_json(send, actor=connection.actor)
+    if not stored["duplicate"]:
+        await gateway.share_sender_copy(connection, stored)
+    return SentAck(ok=True, message=stored["message"], duplicate=stored["duplicate"])
+
+
+async def _read(gateway: SocketIOGateway, connection: SocketIOConnection, read: MarkRead) -> ReadAck:
+    return ReadAck(ok=True, state=await gateway.bus.request_json(read, actor=connection.actor))
+
+
+async def _typing(gateway: SocketIOGateway, connection: SocketIOConnection, typing: Typing) -> OkAck:
+    await gateway.bus.request_json(typing, actor=connection.actor)
+    return OkAck(ok=True)
+
+
+async def _catch_up(
+    gateway: SocketIOGateway, connection: SocketIOConnection, catch_up: CatchUp
+) -> CaughtUpAck:
+    caught = await gateway.bus.request_json(catch_up, actor=connection.actor)
+    return CaughtUpAck(ok=True, messages=caught["messages"], resync=caught["resync"])
+
+
+def _as_sent_here(send: JsonObject) -> JsonObject:
+    """A send's payload with a client id if the client gave none (the bus may ask again after a
+    timeout, and the id keeps that from storing it twice; unique, not secret: the fast generator),
+    and the sender's copy left to this edge (`_send`)."""
+    sent = {**send, "sender_copy": False}
+    if sent.get("client_msg_id") is None:
+        sent["client_msg_id"] = f"sio-{random.getrandbits(128):032x}"
+    return sent
+
+
+EVENTS: dict[str, EventRoute[Any]] = {
+    "send": EventRoute(SendMessage, _send, prepare=_as_sent_here),
+    "read": EventRoute(MarkRead, _read),
+    "typing": EventRoute(Typing, _typing),
+    "catch_up": EventRoute(CatchUp, _catch_up),
+}
 
 
 def _lane(data: list[Any]) -> Lane:
@@ -273,36 +330,3 @@ def _lane(data: list[Any]) -> Lane:
         return int(conversation_id)
     except (TypeError, ValueError, OverflowError):  # not a conversation id: the command refuses it
         return None
-
-
-def _as_sent_here(send: dict[str, Any]) -> dict[str, Any]:
-    """A send's payload with a client id if the client gave none (the bus may ask again after a
-    timeout, and the id keeps that from storing it twice; unique, not secret: the fast generator),
-    and the sender's copy left to this edge (`SocketIOGateway._sent`)."""
-    sent = {**send, "sender_copy": False}
-    if sent.get("client_msg_id") is None:
-        sent["client_msg_id"] = f"sio-{random.getrandbits(128):032x}"
-    return sent
-
-
-# The replies are relayed as the worker wrote them (see Bus.request_json): no model is built and
-# dumped again on the hot path.
-
-
-async def _read(_connection: SocketIOConnection, state: Reply) -> Ack:
-    return {"state": state}
-
-
-async def _typed(_connection: SocketIOConnection, _done: Reply) -> Ack:
-    return {}
-
-
-async def _caught_up(_connection: SocketIOConnection, caught: Reply) -> Ack:
-    return {"messages": caught["messages"], "resync": caught["resync"]}
-
-
-def _error(exc: DomainError) -> Ack:
-    error: dict[str, Any] = {"code": exc.code.value, "message": exc.message}
-    if exc.details:
-        error["details"] = exc.details
-    return {"ok": False, "error": error}

@@ -33,11 +33,11 @@ import asyncio
 import logging
 from collections.abc import Container
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import nats.errors
-import orjson
 from aiohttp import web
+from pydantic import ValidationError
 
 from nodes.edge.auth import InvalidToken
 from nodes.edge.cors import cors_headers
@@ -45,6 +45,7 @@ from nodes.edge.state import ACTOR, HUB, REQUEST_ID, SETTINGS, VERIFIER
 from protocols.envelope import Actor, DomainError, ErrorCode
 
 from .connection import BUFFER_SIZE, BufferedConnection, Delivery
+from .frames import JsonObject, ServerFrame
 from .hub import DeliveryHub
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ PING = b": ping\n\n"
 class SseEvent:
     """One event: `data` is sent as JSON; an event with an `id` only moves the client's Last-Event-ID."""
 
-    data: dict[str, Any] | None = None
+    data: ServerFrame | None = None
     id: str | None = None
 
     def encode(self) -> bytes:
@@ -72,7 +73,7 @@ class SseEvent:
         if self.id is not None:
             lines.append(b"id: " + self.id.encode())
         if self.data is not None:
-            lines.append(b"data: " + orjson.dumps(self.data))  # JSON holds no raw newline
+            lines.append(b"data: " + self.data.encode())  # JSON holds no raw newline
         return b"\n".join(lines) + b"\n\n"
 
 
@@ -86,8 +87,9 @@ class Feed(Protocol):
         Raises DomainError to refuse the stream in the contract's format."""
         ...
 
-    async def live(self, delivery_type: str, payload: dict[str, Any]) -> list[SseEvent]:
-        """The events one delivery becomes (often none). `payload` is shared: read only."""
+    async def live(self, delivery_type: str, payload: JsonObject) -> list[SseEvent]:
+        """The events one delivery becomes (often none). `payload` is shared: read only.
+        ValidationError: the delivery is not what its type says (it is skipped)."""
         ...
 
 
@@ -185,7 +187,10 @@ class SseConnection(BufferedConnection):
         for delivery_type, payload in batch:
             if self.feed.finished:
                 break
-            events += await self.feed.live(delivery_type, payload)
+            try:
+                events += await self.feed.live(delivery_type, payload)
+            except ValidationError:  # nothing to show (the hub skips unreadable ones too)
+                log.warning("%r: ignoring a malformed %s delivery", self, delivery_type)
         await self._send_events(events)
 
     async def close(self) -> None:

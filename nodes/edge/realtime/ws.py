@@ -14,11 +14,12 @@ shows, as which frames, and what each client frame does. Everything else is comm
   4001 unauthorized, 4003 forbidden, 4004 not found (a conversation the user is not in answers
   like one that does not exist), 4000 validation, 1013 unavailable, 1011 internal.
 - Client frames are JSON objects (text frames; binary ones are read alike), handled one at a time
-  in the order sent. Bad JSON, a frame that is not an object, text with control characters
-  (protocols/fields.py), an unknown `type` or fields that fail their schema are answered with an
-  error frame and the socket stays open; a frame larger than MAX_FRAME_BYTES closes it with 1009
-  (message too big). A frame arriving after the session ended (logout, revocation) is answered
-  with an unauthorized error frame and the socket is closed (4001).
+  in the order sent, each read as the model its `type` names and handed to that model's handler
+  (frames.py); what the server sends are models too. Bad JSON, a frame that is not an object, text
+  with control characters (protocols/fields.py), an unknown `type` or fields that fail their model
+  are answered with an error frame and the socket stays open; a frame larger than MAX_FRAME_BYTES
+  closes it with 1009 (message too big). A frame arriving after the session ended (logout,
+  revocation) is answered with an unauthorized error frame and the socket is closed (4001).
 - Deliveries go through a bounded buffer (connection.py): a client that stops reading loses typing
   and presence first, then is closed with 1013 to reconnect; a close it does not take within
   CLOSE_WAIT_S aborts the TCP connection. A delivery that cannot be shown for want of a lookup (the
@@ -38,33 +39,23 @@ import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Literal
 
 import nats.errors
-import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from nodes.edge.auth import InvalidToken, bearer_token
-from nodes.edge.errors import STATUS_OF, found_or_none
+from nodes.edge.errors import STATUS_OF
 from nodes.edge.http import Surface
 from nodes.edge.state import ACTOR, HUB, KEYRING, VERIFIER
 from nodes.runtime.bus import Bus
 from nodes.runtime.context import current_request_id, new_request_id
-from protocols.chat import (
-    ChatMessage,
-    Conversation,
-    ConversationKind,
-    GetConversation,
-    ListMessages,
-    MessageDelivery,
-    MessageStored,
-    ReadDelivery,
-    TypingDelivery,
-)
-from protocols.envelope import Actor, DomainError, ErrorCode, require_plain_text
+from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import NON_EMPTY
 
 from .connection import BUFFER_SIZE, DROPPABLE, BufferedConnection, Delivery
+from .frames import ClientFrame, JsonObject, ServerFrame, decode_frame
 from .hub import DeliveryHub
 
 log = logging.getLogger(__name__)
@@ -73,9 +64,6 @@ MAX_FRAME_BYTES = 64 * 1024  # a message is at most 4000 characters (16 KiB of U
 HEARTBEAT_S = 30.0
 AUTH_WAIT_S = 10.0
 CLOSE_WAIT_S = 2.0
-LOOKUPS_KEPT = 1024
-
-Frame = dict[str, Any]
 
 CLOSE_CODES: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 4001,
@@ -89,9 +77,13 @@ CLOSE_CODES: dict[ErrorCode, int] = {
 }
 SLOW_CLIENT_CLOSE = WSCloseCode.TRY_AGAIN_LATER
 
-C = TypeVar("C", bound="Channel")
-B = TypeVar("B", bound=BaseModel)
-FrameHandler = Callable[[C, B], Awaitable[list[Frame]]]
+
+class ErrorFrame(ServerFrame):
+    """An error: the protocol's error `type`, then the contract's error body as its HTTP responses
+    have it (its fields differ by contract)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
 
 
 @dataclass(frozen=True)
@@ -102,10 +94,16 @@ class WsProtocol:
     error_type: str = "error"
     first_frame_auth: bool = False
 
-    def error(self, exc: DomainError) -> Frame:
-        """An error frame: the contract's error body, as its HTTP responses have it, with a `type`."""
+    def error(self, exc: DomainError) -> ErrorFrame:
         body = self.surface.error_format(STATUS_OF[exc.code], exc.code, exc.message, dict(exc.details))
-        return {"type": self.error_type, **body}
+        return ErrorFrame(type=self.error_type, **body)
+
+
+class AuthFirst(ClientFrame):
+    """The first frame of a protocol with `first_frame_auth`."""
+
+    type: Literal["auth"]
+    token: Annotated[str, NON_EMPTY]
 
 
 class Channel(ABC):
@@ -115,182 +113,21 @@ class Channel(ABC):
         self.bus = bus
         self.actor = actor
 
-    async def opening(self) -> list[Frame]:
+    async def opening(self) -> list[ServerFrame]:
         """Frames sent once the socket receives deliveries, before any of them."""
         return []
 
     @abstractmethod
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
+    async def shown(self, delivery_type: str, payload: JsonObject) -> list[ServerFrame]:
         """A delivery to the user as this socket shows it: usually one frame, none when it is about
         something else. `payload` is shared with the user's other connections: read only."""
 
     @abstractmethod
-    async def received(self, frame: Frame) -> list[Frame]:
+    async def received(self, frame: JsonObject) -> list[ServerFrame]:
         """A client frame (a JSON object), done; the frames that answer it. DomainError: an error frame."""
 
 
-class OneConversationChannel(Channel):
-    """A socket about one conversation (an exchange, a property chat): its messages, typing and read
-    receipts, each frame naming the conversation the contract's way (`about`)."""
-
-    def __init__(
-        self, bus: Bus, actor: Actor, chat: Conversation, kind: ConversationKind, about: Frame
-    ) -> None:
-        super().__init__(bus, actor)
-        self.chat = chat
-        self.kind = kind
-        self.about = about  # e.g. {"exchange_id": "mutual_1_2_10_15"} or {"chat_id": 7}
-
-    @abstractmethod
-    def message_fields(self, message: ChatMessage) -> Frame:
-        """The message in the contract's REST shape."""
-
-    def message_frame(self, message: ChatMessage) -> Frame:
-        frame = {"type": "message", **self.message_fields(message)}
-        if message.sender_id == self.actor.user_id and message.client_msg_id is not None:
-            frame["client_msg_id"] = message.client_msg_id
-        return frame
-
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
-        if delivery_type == "message":
-            message = MessageDelivery.model_validate(payload).message
-            return [self.message_frame(message)] if message.conversation_id == self.chat.id else []
-        if delivery_type == "typing":
-            typing = TypingDelivery.model_validate(payload)
-            if typing.conversation_id != self.chat.id or not typing.typing:
-                return []
-            return [{"type": "typing", **self.about, "user_id": typing.user_id}]
-        if delivery_type == "read":
-            state = ReadDelivery.model_validate(payload).state
-            if state.conversation_id != self.chat.id:
-                return []
-            read = await message_at(self.bus, self.actor, self.chat.id, state.read_seq, self.kind)
-            if read is None:
-                return []
-            return [{"type": "read", **self.about, "user_id": state.user_id, "message_id": read.id}]
-        return []
-
-
-def ack_frame(client_msg_id: str | None, stored: MessageStored) -> list[Frame]:
-    """The answer to a sent message: an `ack` when the client gave an id to match it by."""
-    if client_msg_id is None:
-        return []
-    return [{"type": "ack", "client_msg_id": client_msg_id, "message_id": stored.message.id,
-             "duplicate": stored.duplicate}]  # fmt: skip
-
-
 Opener = Callable[[web.Request, Actor], Awaitable[Channel]]
-
-
-# --- client frames ---------------------------------------------------------------------------------
-
-
-class FrameModel(BaseModel):
-    """A client frame's fields; others (the `type`, say) are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-
-class FrameTypes(Generic[C]):
-    """The client frames a channel understands, by `type`, each read as its model."""
-
-    def __init__(self, *, default: str | None = None, base: FrameTypes[Any] | None = None) -> None:
-        self.default = default  # the type of a frame that names none
-        self.base = base  # understood too, unless a type of the same name is registered here
-        self._handlers: dict[str, tuple[type[BaseModel], Any]] = {}
-
-    def on(self, frame_type: str, model: type[B]) -> Callable[[FrameHandler[C, B]], FrameHandler[C, B]]:
-        def register(handler: FrameHandler[C, B]) -> FrameHandler[C, B]:
-            self._handlers[frame_type] = (model, handler)
-            return handler
-
-        return register
-
-    def _find(self, frame_type: str) -> tuple[type[BaseModel], Any] | None:
-        found = self._handlers.get(frame_type)
-        return found if found is not None or self.base is None else self.base._find(frame_type)
-
-    async def dispatch(self, channel: C, frame: Frame) -> list[Frame]:
-        frame_type = frame.get("type", self.default)
-        found = self._find(frame_type) if isinstance(frame_type, str) else None
-        if found is None:
-            raise DomainError(ErrorCode.VALIDATION, f"Unknown message type: {str(frame_type)[:64]!r}")
-        model, handler = found
-        result: list[Frame] = await handler(channel, read_frame(model, frame))
-        return result
-
-
-def read_frame(model: type[B], frame: Frame) -> B:
-    try:
-        return model.model_validate(frame)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        first = errors[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise DomainError(ErrorCode.VALIDATION, f"{where}: {first['msg']}", {"errors": errors}) from None
-
-
-def decode_frame(data: str | bytes) -> Frame:
-    try:
-        frame = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        raise DomainError(ErrorCode.VALIDATION, "Invalid JSON") from None
-    if not isinstance(frame, dict):
-        raise DomainError(ErrorCode.VALIDATION, "A message must be a JSON object")
-    require_plain_text(frame, data)  # the text rule (protocols/fields.py), one check per frame
-    return frame
-
-
-# --- what channels look up -------------------------------------------------------------------------
-
-
-class Conversations:
-    """The user's conversations of one kind that a socket has met, each looked up once (bounded);
-    anything else (another kind, another user's, none at all) is remembered as absent."""
-
-    def __init__(self, bus: Bus, actor: Actor, kind: ConversationKind) -> None:
-        self.bus = bus
-        self.actor = actor
-        self.kind = kind
-        self._known: dict[int, Conversation | None] = {}
-
-    def remember(self, conversation: Conversation) -> None:
-        if conversation.kind is self.kind:
-            self._keep(conversation.id, conversation)
-
-    def forget(self, conversation_id: int) -> None:
-        self._known.pop(conversation_id, None)
-
-    async def get(self, conversation_id: int) -> Conversation | None:
-        if conversation_id in self._known:
-            return self._known[conversation_id]
-        cmd = GetConversation(conversation_id=conversation_id, conversation_kind=self.kind)
-        found = await found_or_none(self.bus.request(cmd, actor=self.actor))
-        self._keep(conversation_id, found)
-        return found
-
-    async def require(self, conversation_id: int, not_found: str) -> Conversation:
-        found = await self.get(conversation_id)
-        if found is None:
-            raise DomainError(ErrorCode.NOT_FOUND, not_found)
-        return found
-
-    def _keep(self, conversation_id: int, conversation: Conversation | None) -> None:
-        self._known.pop(conversation_id, None)
-        self._known[conversation_id] = conversation
-        if len(self._known) > LOOKUPS_KEPT:
-            del self._known[next(iter(self._known))]
-
-
-async def message_at(
-    bus: Bus, actor: Actor, conversation_id: int, seq: int, kind: ConversationKind
-) -> ChatMessage | None:
-    """The message with that sequence number (a read receipt names a message, not a position)."""
-    cmd = ListMessages(
-        conversation_id=conversation_id, after_seq=max(seq - 1, 0), limit=1, conversation_kind=kind
-    )
-    page = await bus.request(cmd, actor=actor)
-    return page.items[0] if page.items and page.items[0].seq == seq else None
 
 
 # --- the connection --------------------------------------------------------------------------------
@@ -321,10 +158,10 @@ class WsConnection(BufferedConnection):
             for frame in await self._shown(delivery_type, payload):
                 await self.write(frame)
 
-    async def write(self, frame: Frame) -> None:
+    async def write(self, frame: ServerFrame) -> None:
         """Returns once the transport has the frame (waiting while a client's buffers are full)."""
         try:
-            await self.ws.send_str(orjson.dumps(frame).decode())
+            await self.ws.send_str(frame.encode().decode())
         except ConnectionError:  # the client is gone: the socket's handler sees it and cleans up
             log.debug("%r: the client is gone", self)
 
@@ -333,7 +170,7 @@ class WsConnection(BufferedConnection):
         await close_socket(self.ws, self.transport, SLOW_CLIENT_CLOSE, "Reconnect")
         await self._hub.unregister(self.actor.user_id, self)
 
-    async def _shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
+    async def _shown(self, delivery_type: str, payload: JsonObject) -> list[ServerFrame]:
         try:
             return await self.channel.shown(delivery_type, payload)
         except ValidationError:  # not what its type says: nothing to show (the hub skips unreadable ones too)
@@ -452,13 +289,11 @@ async def _auth_frame(ws: web.WebSocketResponse) -> str | None:
     if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
         return None
     try:
-        frame = decode_frame(msg.data)
-    except DomainError:
-        frame = {}
-    token = frame.get("token")
-    if frame.get("type") != "auth" or not isinstance(token, str) or not token:
-        raise DomainError(ErrorCode.UNAUTHORIZED, 'Authenticate first: {"type": "auth", "token": ...}')
-    return token
+        return AuthFirst.model_validate(decode_frame(msg.data)).token
+    except (DomainError, ValidationError):
+        raise DomainError(
+            ErrorCode.UNAUTHORIZED, 'Authenticate first: {"type": "auth", "token": ...}'
+        ) from None
 
 
 async def _refuse(
@@ -467,7 +302,7 @@ async def _refuse(
     if ws.closed:
         return
     try:
-        await ws.send_str(orjson.dumps(protocol.error(exc)).decode())
+        await ws.send_str(protocol.error(exc).encode().decode())
     except ConnectionError:
         pass
     await close_socket(ws, request.transport, CLOSE_CODES[exc.code], exc.message)
@@ -475,6 +310,7 @@ async def _refuse(
 
 async def _open(connection: WsConnection, protocol: WsProtocol) -> None:
     # Deliveries arriving meanwhile wait in the buffer: the opening frames come first.
+    frames: list[ServerFrame]
     try:
         frames = await connection.channel.opening()
     except DomainError as exc:
@@ -499,7 +335,7 @@ async def _converse(request: web.Request, connection: WsConnection, protocol: Ws
             await connection.write(frame)
 
 
-async def _answer(channel: Channel, protocol: WsProtocol, data: str | bytes) -> list[Frame]:
+async def _answer(channel: Channel, protocol: WsProtocol, data: str | bytes) -> list[ServerFrame]:
     try:
         return await channel.received(decode_frame(data))
     except DomainError as exc:

@@ -44,8 +44,6 @@ from nodes.edge.state import BUS, LIMITER
 from nodes.runtime.ratelimit import Rule
 from protocols.chat import (
     BODY_MAX,
-    PAGE_MAX,
-    TITLE_MAX,
     ConversationKind,
     GetConversation,
     HideConversation,
@@ -55,9 +53,10 @@ from protocols.chat import (
     RenameConversation,
     SendMessage,
 )
+from protocols.fields import INT32_MAX, PAGE_MAX, Cursor, PageSize, Search, Title
 
-from .errors import SURFACE, invalid, no_such_message
-from .identity import require_staff
+from .errors import SURFACE, invalid, no_such_message, unknown_message
+from .identity import PAGE_NUMBER_MAX, require_staff
 from .shapes import (
     AdvisorChat,
     ChatListOut,
@@ -71,33 +70,33 @@ from .shapes import (
 
 routes = SurfaceRoutes(SURFACE)
 
-PER_PAGE_MAX = 50
+PER_PAGE_MAX = 50  # the document's max: narrower than the platform's page
 MESSAGE_LIMIT = Rule("advisor_message_user", limit=20, window_s=60)
 NOT_FOUND = "Chat not found"
 
 
 class ChatListQuery(BaseModel):
-    page: int = Field(default=1, ge=1, le=100_000)
+    page: int = Field(default=1, ge=1, le=PAGE_NUMBER_MAX)
     per_page: int = Field(default=20, ge=1, le=PER_PAGE_MAX)
-    search: str | None = Field(default=None, max_length=128)
+    search: Search | None = None
 
 
 class UserChatsQuery(BaseModel):
-    page: int = Field(default=1, ge=1, le=100_000)
-    per_page: int = Field(default=PAGE_MAX, ge=1, le=PAGE_MAX)
+    page: int = Field(default=1, ge=1, le=PAGE_NUMBER_MAX)
+    per_page: PageSize = PAGE_MAX
 
 
 class CreateChatBody(BaseModel):
-    title: str | None = Field(default=None, max_length=TITLE_MAX)
+    title: Title | None = None
 
 
 class RenameChatBody(BaseModel):
-    title: str = Field(max_length=TITLE_MAX)
+    title: Title
 
 
 class HistoryQuery(BaseModel):
-    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
-    before: str | None = Field(default=None, max_length=32)
+    limit: PageSize = 50
+    before: Cursor | None = None
 
 
 class SendBody(BaseModel):
@@ -124,8 +123,10 @@ def title_of(body: RenameChatBody) -> str:
 
 
 def message_id_of(before: str) -> int:
-    if not before.isdigit():
+    if not (before.isascii() and before.isdigit()):  # not "²", which is a digit but no number
         raise invalid("before", "invalid", "before: not a message id")
+    if int(before) > INT32_MAX:  # past every id: asked of the worker, it would fail the command
+        raise unknown_message("before")
     return int(before)
 
 

@@ -16,8 +16,13 @@ def invalid(field: str, reason: str, message: str) -> DomainError:
     return DomainError(ErrorCode.VALIDATION, message, {"field": field, "reason": reason})
 
 
+def unknown_message(field: str) -> DomainError:
+    """The request's `field` names no message of the chat."""
+    return invalid(field, "invalid", f"{field}: no such message in this chat")
+
+
 def no_such_message(field: str) -> Reword:
     """The chat worker finding no message of the id it was given (as `before_id`) in the chat: the
     request's `field` is invalid."""
-    error = invalid(field, "invalid", f"{field}: no such message in this chat")
+    error = unknown_message(field)
     return when(ErrorCode.NOT_FOUND, error.code, error.message, error.details, naming="before_id")

@@ -17,6 +17,7 @@ from nodes.edge.http import SurfaceRoutes, json_response, path_int, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.fields import Keyword, PageSize, Search
 from protocols.identity import GetUser, ListUsers
 
 from .errors import SURFACE, invalid
@@ -25,13 +26,14 @@ from .shapes import AdvisorUser, UserListOut, advisor_user
 routes = SurfaceRoutes(SURFACE)
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})
+PAGE_NUMBER_MAX = 100_000  # of every paged list here
 
 
 class UserListQuery(BaseModel):
-    page: int = Field(default=1, ge=1, le=100_000)
-    per_page: int = Field(default=20, ge=1, le=100)
-    search: str | None = Field(default=None, max_length=128)
-    role: str | None = Field(default=None, max_length=32)
+    page: int = Field(default=1, ge=1, le=PAGE_NUMBER_MAX)
+    per_page: PageSize = 20
+    search: Search | None = None
+    role: Keyword | None = None
 
 
 def require_staff(request: web.Request) -> Actor:

@@ -31,27 +31,25 @@ Choices where the document is silent (it names the URL, not the events):
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from nodes.edge.http import SurfaceRoutes, path_int, read_query
 from nodes.edge.kit.rewording import reworded, when
 from nodes.edge.realtime import sse
+from nodes.edge.realtime.frames import FrameTable, JsonObject, ServerFrame
 from nodes.edge.realtime.sse import SseEvent
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from protocols.chat import PAGE_MAX, Author, ChatMessage, ListMessages, MessageDelivery, MessagePage
 from protocols.envelope import Actor, ErrorCode
-from protocols.fields import INT32_MAX
+from protocols.fields import AccessToken, Id
 
 from .chat import ADVISOR, NOT_FOUND
 from .errors import SURFACE, no_such_message
-from .shapes import API_BASE, STREAM_PATH, advisor_message
-
-log = logging.getLogger(__name__)
+from .shapes import API_BASE, STREAM_PATH, AdvisorMessage, advisor_message
 
 routes = SurfaceRoutes(SURFACE)
 
@@ -67,13 +65,25 @@ RESPONSES: dict[int, type[BaseModel] | None] = {
 
 
 class StreamQuery(BaseModel):
-    message_id: int = Field(ge=1, le=INT32_MAX, description="The user's message whose answer to stream.")
-    token: str | None = Field(
+    message_id: Id = Field(description="The user's message whose answer to stream.")
+    token: AccessToken | None = Field(
         default=None,
-        max_length=4096,
         description="The access token, for clients that cannot send headers (EventSource); "
         "the Authorization header is preferred.",
     )
+
+
+class MessageEvent(ServerFrame):
+    type: Literal["message"] = "message"
+    message: AdvisorMessage
+
+
+class DoneEvent(ServerFrame):
+    type: Literal["done"] = "done"
+    message_id: int
+
+
+LIVE: FrameTable[AnswerFeed, SseEvent] = FrameTable()
 
 
 class AnswerFeed:
@@ -98,14 +108,12 @@ class AnswerFeed:
             return None  # no answer in the span: nothing more to stream
         return self._events(page.items)
 
-    async def live(self, delivery_type: str, payload: dict[str, Any]) -> list[SseEvent]:
-        if delivery_type != "message" or self.finished:
-            return []
-        try:
-            message = MessageDelivery.model_validate(payload).message
-        except ValidationError:
-            log.warning("ignoring an unreadable message delivery")
-            return []
+    async def live(self, delivery_type: str, payload: JsonObject) -> list[SseEvent]:
+        return [] if self.finished else await LIVE.show(self, delivery_type, payload)
+
+    @LIVE.on(MessageDelivery)
+    async def _message(self, delivery: MessageDelivery) -> list[SseEvent]:
+        message = delivery.message
         if message.conversation_id != self.chat_id or message.seq <= self.position:
             return []  # another chat's, or replayed already
         if message.seq == self.position + 1:
@@ -128,14 +136,10 @@ class AnswerFeed:
     def _sent(self, message: ChatMessage) -> list[SseEvent]:
         self.position = message.seq
         event_id = str(message.seq)
-        events = [
-            SseEvent(
-                {"type": "message", "message": advisor_message(message).model_dump(mode="json")}, event_id
-            )
-        ]
+        events = [SseEvent(MessageEvent(message=advisor_message(message)), event_id)]
         if message.author is Author.ASSISTANT:
             self.finished = True
-            events.append(SseEvent({"type": "done", "message_id": message.id}, event_id))
+            events.append(SseEvent(DoneEvent(message_id=message.id), event_id))
         return events
 
 

@@ -36,11 +36,10 @@ from pydantic import AliasChoices, BaseModel, Field
 
 from nodes.edge.http import SurfaceRoutes, json_response
 from nodes.edge.kit.chat import BUYER, SELLER, Content
-from nodes.edge.kit.fastapi import ID_MAX, answers_422, body_of, path_id, query_of
+from nodes.edge.kit.fastapi import answers_422, body_of, path_id, query_of
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.chat import (
-    PAGE_MAX,
     Conversation,
     ConversationKind,
     GetConversation,
@@ -51,6 +50,7 @@ from protocols.chat import (
     SendMessage,
     SetBlocked,
 )
+from protocols.fields import Id, PageSize
 
 from .errors import SURFACE
 from .shapes import (
@@ -74,7 +74,7 @@ PAGE_NUMBER_MAX = 1_000_000
 
 class PageQuery(BaseModel):
     page: int = Field(default=1, ge=1, le=PAGE_NUMBER_MAX)
-    size: int = Field(default=20, ge=1, le=PAGE_MAX)
+    size: PageSize = 20
 
     @property
     def offset(self) -> int:
@@ -82,12 +82,12 @@ class PageQuery(BaseModel):
 
 
 class DialogsQuery(PageQuery):
-    ad_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    ad_id: Id | None = None
 
 
 class NewDialogBody(BaseModel):
-    ad_id: int = Field(ge=1, le=ID_MAX)
-    seller_id: int = Field(ge=1, le=ID_MAX, validation_alias=AliasChoices("seller_id", "recipient_id"))
+    ad_id: Id
+    seller_id: Id = Field(validation_alias=AliasChoices("seller_id", "recipient_id"))
     message: Content | None = None
 
 

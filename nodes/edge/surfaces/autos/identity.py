@@ -29,16 +29,20 @@ header, which a caller could forge to steal reset tokens.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 from aiohttp import web
 from pydantic import AliasChoices, BaseModel, Field
 
 from nodes.edge.http import SurfaceRoutes, json_response, read_body
 from nodes.edge.kit.fastapi import answers_422, body_of
-from nodes.edge.kit.identity import registration_tokens, replace_password, revoke_every_session
+from nodes.edge.kit.identity import (
+    refresh_cookie,
+    registration_tokens,
+    replace_password,
+    revoke_every_session,
+)
 from nodes.edge.session_http import (
-    REFRESH_COOKIE,
     clear_token_cookies,
     client_info,
     require_actor,
@@ -46,9 +50,8 @@ from nodes.edge.session_http import (
 )
 from nodes.edge.state import ACTOR, BUS, SETTINGS
 from protocols.envelope import DomainError, ErrorCode
+from protocols.fields import NON_EMPTY, Email, NewPassword, Password, PersonName, Phone, Token
 from protocols.identity import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
     DeleteAccount,
     GetMe,
     ListSessions,
@@ -87,55 +90,50 @@ shared = SurfaceRoutes(SHARED)  # mounted before `routes`
 
 B = TypeVar("B", bound=BaseModel)
 
-EMAIL_MAX = 254
-TOKEN_MAX = 256
-
 
 # --- requests --------------------------------------------------------------------------------------
 
 
 class RegisterBody(BaseModel):
-    email: str = Field(max_length=EMAIL_MAX)
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
-    full_name: str | None = Field(default=None, max_length=128)
-    name: str | None = Field(default=None, max_length=128)
-    phone: str | None = Field(default=None, max_length=20)
+    email: Email
+    password: NewPassword
+    full_name: PersonName | None = None
+    name: PersonName | None = None
+    phone: Phone | None = None
 
 
 class LoginBody(BaseModel):
-    email: str = Field(max_length=EMAIL_MAX)
-    password: str = Field(max_length=PASSWORD_MAX)
+    email: Email
+    password: Password
 
 
 class RefreshBody(BaseModel):
-    refresh_token: str | None = Field(default=None, max_length=TOKEN_MAX)
+    refresh_token: Token | None = None
 
 
 class EmailBody(BaseModel):
-    email: str = Field(max_length=EMAIL_MAX)
+    email: Email
 
 
 class ResetBody(BaseModel):
-    token: str = Field(min_length=1, max_length=TOKEN_MAX)
-    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    token: Annotated[Token, NON_EMPTY]
+    new_password: NewPassword
 
 
 class VerifyBody(BaseModel):
-    token: str | None = Field(default=None, max_length=TOKEN_MAX)
+    token: Token | None = None
 
 
 class ProfileBody(BaseModel):
     """Only these fields can change; anything else in the body (role, flags, id) is ignored."""
 
-    full_name: str | None = Field(default=None, max_length=128)
-    phone: str | None = Field(default=None, max_length=20)
+    full_name: PersonName | None = None
+    phone: Phone | None = None
 
 
 class PasswordBody(BaseModel):
-    current_password: str = Field(
-        max_length=PASSWORD_MAX, validation_alias=AliasChoices("current_password", "old_password")
-    )
-    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    current_password: Password = Field(validation_alias=AliasChoices("current_password", "old_password"))
+    new_password: NewPassword
 
 
 def signed_in(request: web.Request, user: UserProfile, tokens: TokenPair, status: int) -> web.Response:
@@ -146,7 +144,7 @@ def signed_in(request: web.Request, user: UserProfile, tokens: TokenPair, status
 
 
 def presented_refresh_token(request: web.Request, body: RefreshBody) -> str | None:
-    return body.refresh_token or request.cookies.get(REFRESH_COOKIE) or None
+    return body.refresh_token or refresh_cookie(request)
 
 
 def link_base(request: web.Request, path: str) -> str:

@@ -38,31 +38,21 @@ Choices where the document is silent:
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
 
 from nodes.edge.http import SurfaceRoutes
 from nodes.edge.kit.chat import Content
-from nodes.edge.kit.fastapi import ID_MAX
+from nodes.edge.kit.frames import Acked, LiveMessage, ReadShown, TypingShown, live_message
 from nodes.edge.kit.paging import every_conversation
-from nodes.edge.realtime.ws import (
-    Channel,
-    Conversations,
-    Frame,
-    FrameModel,
-    FrameTypes,
-    WsProtocol,
-    message_at,
-    serve,
-)
+from nodes.edge.kit.sockets import Conversations, message_at
+from nodes.edge.realtime.frames import ClientFrame, FrameTable, JsonObject, ServerFrame
+from nodes.edge.realtime.ws import Channel, WsProtocol, serve
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from protocols.chat import (
-    CLIENT_MSG_ID_MAX,
     PAGE_MAX,
-    ChatMessage,
     Conversation,
     ConversationDelivery,
     MarkRead,
@@ -73,11 +63,12 @@ from protocols.chat import (
     TypingDelivery,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import PRESENCE_ASKED_MAX, ClientMsgId, Id
 from protocols.presence import GetPresence, PresenceDelivery, UserPresence
 
 from .chat import AD_DIALOG
 from .errors import SURFACE
-from .shapes import message_out
+from .shapes import DialogMessageOut, message_out
 
 routes = SurfaceRoutes(SURFACE)
 PROTOCOL = WsProtocol(SURFACE, first_frame_auth=True)
@@ -86,52 +77,72 @@ DIALOG_NOT_FOUND = "Dialog not found"
 DIALOGS_MAX = 10 * PAGE_MAX
 RECHECK_S = 30.0
 RECHECKS_KEPT = 1024
-PRESENCE_ASKED_MAX = 500  # users per GetPresence
 
 
-# --- frames ----------------------------------------------------------------------------------------
+# --- client frames ---------------------------------------------------------------------------------
 
 
-class AuthFrame(FrameModel):
+class AuthFrame(ClientFrame):
+    type: Literal["auth"] = "auth"
     token: str | None = None
 
 
-class StatusQuery(FrameModel):
-    user_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+class StatusQuery(ClientFrame):
+    type: Literal["status"] = "status"
+    user_id: Id | None = None
 
 
-class SendFrame(FrameModel):
-    dialog_id: int = Field(ge=1, le=ID_MAX)
+class SendFrame(ClientFrame):
+    type: Literal["message"] = "message"
+    dialog_id: Id
     content: Content
-    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+    client_msg_id: ClientMsgId | None = None
 
 
-class TypingFrame(FrameModel):
-    dialog_id: int = Field(ge=1, le=ID_MAX)
+class TypingFrame(ClientFrame):
+    type: Literal["typing"] = "typing"
+    dialog_id: Id
 
 
-class ReadFrame(FrameModel):
-    dialog_id: int = Field(ge=1, le=ID_MAX)
-    message_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+class ReadFrame(ClientFrame):
+    type: Literal["read"] = "read"
+    dialog_id: Id
+    message_id: Id | None = None
 
 
-def auth_ok(actor: Actor) -> Frame:
-    return {"type": "auth", "status": "ok", "user_id": actor.user_id}
+# --- server frames ---------------------------------------------------------------------------------
 
 
-def status_frame(presence: UserPresence) -> Frame:
-    return {
-        "type": "status",
-        "user_id": presence.user_id,
-        "status": "online" if presence.online else "offline",
-    }
+class AuthOk(ServerFrame):
+    type: Literal["auth"] = "auth"
+    status: Literal["ok"] = "ok"
+    user_id: int
 
 
-def message_frame(message: ChatMessage, viewer: int) -> Frame:
-    frame = {"type": "message", **message_out(message, is_read=False).model_dump(mode="json")}
-    if message.sender_id == viewer and message.client_msg_id is not None:
-        frame["client_msg_id"] = message.client_msg_id
-    return frame
+class StatusFrame(ServerFrame):
+    type: Literal["status"] = "status"
+    user_id: int
+    status: Literal["online", "offline"]
+
+    @classmethod
+    def of(cls, presence: UserPresence) -> StatusFrame:
+        return cls(user_id=presence.user_id, status="online" if presence.online else "offline")
+
+
+class MessageFrame(DialogMessageOut, LiveMessage):
+    pass
+
+
+class DialogTyping(TypingShown):
+    dialog_id: int
+
+
+class DialogRead(ReadShown):
+    dialog_id: int
+
+
+class DialogAcked(Acked):
+    dialog_id: int
 
 
 # --- who the user shares dialogs with --------------------------------------------------------------
@@ -169,9 +180,10 @@ class DialogPartners:
 
 # --- the sockets -----------------------------------------------------------------------------------
 
-
-STATUS_FRAMES: FrameTypes[StatusChannel] = FrameTypes()
-CHAT_FRAMES: FrameTypes[ChatChannel] = FrameTypes(base=STATUS_FRAMES)
+STATUS_FRAMES: FrameTable[StatusChannel, ServerFrame] = FrameTable()
+CHAT_FRAMES: FrameTable[ChatChannel, ServerFrame] = FrameTable(base=STATUS_FRAMES)
+STATUS_SHOWN: FrameTable[StatusChannel, ServerFrame] = FrameTable()
+CHAT_SHOWN: FrameTable[ChatChannel, ServerFrame] = FrameTable(base=STATUS_SHOWN)
 
 
 class StatusChannel(Channel):
@@ -182,8 +194,8 @@ class StatusChannel(Channel):
         self.dialogs = Conversations(bus, actor, AD_DIALOG)
         self.partners = DialogPartners(self.dialogs)
 
-    async def opening(self) -> list[Frame]:
-        frames = [auth_ok(self.actor)]
+    async def opening(self) -> list[ServerFrame]:
+        frames: list[ServerFrame] = [AuthOk(user_id=self.actor.user_id)]
         try:  # without it the socket still works; partners are then learnt as they show up
             await self.partners.load()
             frames += await self.snapshot()
@@ -191,25 +203,15 @@ class StatusChannel(Channel):
             frames.append(PROTOCOL.error(exc))
         return frames
 
-    async def snapshot(self) -> list[Frame]:
+    async def snapshot(self) -> list[ServerFrame]:
         return await self.statuses(sorted(self.partners.user_ids))
 
-    async def statuses(self, user_ids: list[int]) -> list[Frame]:
-        frames: list[Frame] = []
+    async def statuses(self, user_ids: list[int]) -> list[ServerFrame]:
+        frames: list[ServerFrame] = []
         for start in range(0, len(user_ids), PRESENCE_ASKED_MAX):
             cmd = GetPresence(user_ids=user_ids[start : start + PRESENCE_ASKED_MAX])
-            frames += [status_frame(p) for p in (await self.bus.request(cmd, actor=self.actor)).items]
+            frames += [StatusFrame.of(p) for p in (await self.bus.request(cmd, actor=self.actor)).items]
         return frames
-
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
-        if delivery_type == "presence":
-            presence = PresenceDelivery.model_validate(payload).presence
-            return [status_frame(presence)] if await self.partners.includes(presence.user_id) else []
-        if delivery_type == "conversation":
-            await self.met(ConversationDelivery.model_validate(payload).conversation_id, again=True)
-        elif delivery_type == "message" and payload.get("conversation_kind") == AD_DIALOG.value:
-            await self.met(MessageDelivery.model_validate(payload).message.conversation_id)
-        return []
 
     async def met(self, dialog_id: int, *, again: bool = False) -> Conversation | None:
         """The user's dialog of that id, its partner now known; None if it is no dialog of theirs."""
@@ -220,17 +222,36 @@ class StatusChannel(Channel):
             self.partners.add(dialog)
         return dialog
 
-    async def received(self, frame: Frame) -> list[Frame]:
-        return await STATUS_FRAMES.dispatch(self, frame)
+    async def shown(self, delivery_type: str, payload: JsonObject) -> list[ServerFrame]:
+        return await STATUS_SHOWN.show(self, delivery_type, payload)
+
+    @STATUS_SHOWN.on(PresenceDelivery)
+    async def _presence(self, delivery: PresenceDelivery) -> list[ServerFrame]:
+        presence = delivery.presence
+        return [StatusFrame.of(presence)] if await self.partners.includes(presence.user_id) else []
+
+    @STATUS_SHOWN.on(ConversationDelivery)
+    async def _conversation(self, delivery: ConversationDelivery) -> list[ServerFrame]:
+        await self.met(delivery.conversation_id, again=True)
+        return []
+
+    @STATUS_SHOWN.on(MessageDelivery)
+    async def _message_met(self, delivery: MessageDelivery) -> list[ServerFrame]:
+        if delivery.conversation_kind is AD_DIALOG:
+            await self.met(delivery.message.conversation_id)
+        return []
+
+    async def received(self, frame: JsonObject) -> list[ServerFrame]:
+        return await STATUS_FRAMES.answer(self, frame)
 
 
-@STATUS_FRAMES.on("auth", AuthFrame)
-async def authenticated_again(channel: StatusChannel, _frame: AuthFrame) -> list[Frame]:
-    return [auth_ok(channel.actor)]
+@STATUS_FRAMES.on(AuthFrame)
+async def authenticated_again(channel: StatusChannel, _frame: AuthFrame) -> list[ServerFrame]:
+    return [AuthOk(user_id=channel.actor.user_id)]
 
 
-@STATUS_FRAMES.on("status", StatusQuery)
-async def status_query(channel: StatusChannel, frame: StatusQuery) -> list[Frame]:
+@STATUS_FRAMES.on(StatusQuery)
+async def status_query(channel: StatusChannel, frame: StatusQuery) -> list[ServerFrame]:
     if frame.user_id is None:
         return await channel.statuses(sorted(channel.partners.user_ids))
     if not await channel.partners.includes(frame.user_id):
@@ -241,47 +262,43 @@ async def status_query(channel: StatusChannel, frame: StatusQuery) -> list[Frame
 class ChatChannel(StatusChannel):
     """`/ws/chat`: the user's ad dialogs, live, and their partners' status changes."""
 
-    async def snapshot(self) -> list[Frame]:
+    async def snapshot(self) -> list[ServerFrame]:
         return []  # status changes only; `status` asks
 
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
-        if delivery_type == "message":
-            delivery = MessageDelivery.model_validate(payload)
-            if delivery.conversation_kind is not AD_DIALOG:
-                return []
-            await self.met(delivery.message.conversation_id)
-            return [message_frame(delivery.message, self.actor.user_id)]
-        if delivery_type == "typing":
-            typing = TypingDelivery.model_validate(payload)
-            if not typing.typing or await self.dialogs.get(typing.conversation_id) is None:
-                return []
-            return [{"type": "typing", "dialog_id": typing.conversation_id, "user_id": typing.user_id}]
-        if delivery_type == "read":
-            return await self._read(ReadDelivery.model_validate(payload))
-        return await super().shown(delivery_type, payload)
+    async def shown(self, delivery_type: str, payload: JsonObject) -> list[ServerFrame]:
+        return await CHAT_SHOWN.show(self, delivery_type, payload)
 
-    async def _read(self, delivery: ReadDelivery) -> list[Frame]:
+    @CHAT_SHOWN.on(MessageDelivery)
+    async def _message(self, delivery: MessageDelivery) -> list[ServerFrame]:
+        if delivery.conversation_kind is not AD_DIALOG:
+            return []
+        message = delivery.message
+        await self.met(message.conversation_id)
+        shaped = message_out(message, is_read=False)
+        return [live_message(MessageFrame, shaped, message, self.actor.user_id)]
+
+    @CHAT_SHOWN.on(TypingDelivery)
+    async def _typing(self, typing: TypingDelivery) -> list[ServerFrame]:
+        if not typing.typing or await self.dialogs.get(typing.conversation_id) is None:
+            return []
+        return [DialogTyping(dialog_id=typing.conversation_id, user_id=typing.user_id)]
+
+    @CHAT_SHOWN.on(ReadDelivery)
+    async def _read(self, delivery: ReadDelivery) -> list[ServerFrame]:
         state = delivery.state
         if await self.dialogs.get(state.conversation_id) is None:
             return []
         message = await message_at(self.bus, self.actor, state.conversation_id, state.read_seq, AD_DIALOG)
         if message is None:
             return []
-        return [
-            {
-                "type": "read",
-                "dialog_id": state.conversation_id,
-                "message_id": message.id,
-                "user_id": state.user_id,
-            }
-        ]
+        return [DialogRead(dialog_id=state.conversation_id, message_id=message.id, user_id=state.user_id)]
 
-    async def received(self, frame: Frame) -> list[Frame]:
-        return await CHAT_FRAMES.dispatch(self, frame)
+    async def received(self, frame: JsonObject) -> list[ServerFrame]:
+        return await CHAT_FRAMES.answer(self, frame)
 
 
-@CHAT_FRAMES.on("message", SendFrame)
-async def send(channel: ChatChannel, frame: SendFrame) -> list[Frame]:
+@CHAT_FRAMES.on(SendFrame)
+async def send(channel: ChatChannel, frame: SendFrame) -> list[ServerFrame]:
     cmd = SendMessage(
         conversation_id=frame.dialog_id, body=frame.content, client_msg_id=frame.client_msg_id,
         conversation_kind=AD_DIALOG,
@@ -289,19 +306,19 @@ async def send(channel: ChatChannel, frame: SendFrame) -> list[Frame]:
     stored = await channel.bus.request(cmd, actor=channel.actor)
     if frame.client_msg_id is None:
         return []
-    return [{"type": "ack", "client_msg_id": frame.client_msg_id, "dialog_id": frame.dialog_id,
-             "message_id": stored.message.id, "duplicate": stored.duplicate}]  # fmt: skip
+    return [DialogAcked(client_msg_id=frame.client_msg_id, dialog_id=frame.dialog_id,
+                        message_id=stored.message.id, duplicate=stored.duplicate)]  # fmt: skip
 
 
-@CHAT_FRAMES.on("typing", TypingFrame)
-async def typing(channel: ChatChannel, frame: TypingFrame) -> list[Frame]:
+@CHAT_FRAMES.on(TypingFrame)
+async def typing(channel: ChatChannel, frame: TypingFrame) -> list[ServerFrame]:
     await channel.dialogs.require(frame.dialog_id, DIALOG_NOT_FOUND)  # the command knows no kinds
     await channel.bus.request(Typing(conversation_id=frame.dialog_id), actor=channel.actor)
     return []
 
 
-@CHAT_FRAMES.on("read", ReadFrame)
-async def read(channel: ChatChannel, frame: ReadFrame) -> list[Frame]:
+@CHAT_FRAMES.on(ReadFrame)
+async def read(channel: ChatChannel, frame: ReadFrame) -> list[ServerFrame]:
     cmd = MarkRead(conversation_id=frame.dialog_id, message_id=frame.message_id, conversation_kind=AD_DIALOG)
     await channel.bus.request(cmd, actor=channel.actor)
     return []

@@ -51,6 +51,7 @@ from protocols.chat import (
     OpenConversation,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import PageSize
 
 from .errors import SURFACE
 from .shapes import HistoryOut, MarkedReadOut, UnreadCountsOut, exchange_message
@@ -67,7 +68,7 @@ CHATS_MAX = 100 * PAGE_MAX
 
 class HistoryQuery(BaseModel):
     skip: int = Field(default=0, ge=0, le=SKIP_MAX, description="Messages to skip, counted from the newest.")
-    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    limit: PageSize = 50
 
 
 # --- the exchange's chat ---------------------------------------------------------------------------

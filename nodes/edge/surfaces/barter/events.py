@@ -44,18 +44,18 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from nodes.edge.http import SurfaceRoutes
 from nodes.edge.kit.paging import every_conversation
 from nodes.edge.realtime import sse
+from nodes.edge.realtime.frames import FrameTable, JsonObject, ServerFrame
 from nodes.edge.realtime.sse import SseEvent
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
@@ -70,20 +70,18 @@ from protocols.chat import (
     MessageDelivery,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
-from protocols.fields import INT32_MAX
+from protocols.fields import CATCH_UP_POSITIONS_MAX, INT32_MAX, AccessToken
 from protocols.identity import GetUser
 from protocols.notify import ListNotifications, Notification, NotificationDelivery
 
 from .errors import SURFACE
 from .shapes import message_text
 
-log = logging.getLogger(__name__)
-
 routes = SurfaceRoutes(SURFACE)
 EXCHANGE = ConversationKind.EXCHANGE
 
 CURSOR_VERSION = "1"
-CURSOR_MAX = 500  # also the most positions one CatchUp takes
+CURSOR_MAX = CATCH_UP_POSITIONS_MAX  # the most positions one CatchUp takes
 NOTIFICATIONS_REPLAY_MAX = CATCH_UP_MAX
 PREVIEW_MAX = 100
 ID_MAX = INT32_MAX  # ids and sequence numbers are 32-bit integer columns (protocols.fields)
@@ -96,9 +94,8 @@ CURSOR = re.compile(
 
 
 class StreamQuery(BaseModel):
-    token: str | None = Field(
+    token: AccessToken | None = Field(
         default=None,
-        max_length=4096,
         description="The access token, for clients that cannot send headers (EventSource); "
         "the Authorization header is preferred.",
     )
@@ -173,23 +170,40 @@ def preview(message: ChatMessage) -> str:
     return text if len(text) <= PREVIEW_MAX else text[:PREVIEW_MAX] + "..."
 
 
+class MessageReceived(ServerFrame):
+    type: Literal["message_received"] = "message_received"
+    exchange_id: str
+    sender_name: str
+    preview: str
+
+
+class NotificationNew(ServerFrame):
+    type: Literal["notification_new"] = "notification_new"
+    notification_id: int
+    title: str
+    message: str
+
+
+class Resync(ServerFrame):
+    type: Literal["resync"] = "resync"
+    exchange_ids: list[str]
+    notifications: bool
+
+
 def notification_new(notification: Notification, event_id: str) -> SseEvent:
-    data = {
-        "type": "notification_new",
-        "notification_id": notification.id,
-        "title": notification.title,
-        "message": notification.message,
-    }
+    data = NotificationNew(
+        notification_id=notification.id, title=notification.title, message=notification.message
+    )
     return SseEvent(data, event_id)
 
 
 def resync(exchange_ids: Sequence[str], notifications: bool, event_id: str) -> SseEvent:
-    return SseEvent(
-        {"type": "resync", "exchange_ids": list(exchange_ids), "notifications": notifications}, event_id
-    )
+    return SseEvent(Resync(exchange_ids=list(exchange_ids), notifications=notifications), event_id)
 
 
 # --- the feed ---------------------------------------------------------------------------------------
+
+LIVE: FrameTable[ExchangeFeed, SseEvent] = FrameTable()
 
 
 class ExchangeFeed:
@@ -216,15 +230,8 @@ class ExchangeFeed:
         self._notifications_after = self.cursor.notification_id
         return [*events, SseEvent(id=self.cursor.encode())]
 
-    async def live(self, delivery_type: str, payload: dict[str, Any]) -> list[SseEvent]:
-        try:
-            if delivery_type == "message":
-                return await self._live_message(MessageDelivery.model_validate(payload))
-            if delivery_type == "notification":
-                return self._live_notification(NotificationDelivery.model_validate(payload).notification)
-        except ValidationError:
-            log.warning("ignoring an unreadable %s delivery", delivery_type)
-        return []
+    async def live(self, delivery_type: str, payload: JsonObject) -> list[SseEvent]:
+        return await LIVE.show(self, delivery_type, payload)
 
     # --- opening ---
 
@@ -289,6 +296,7 @@ class ExchangeFeed:
 
     # --- live ---
 
+    @LIVE.on(MessageDelivery)
     async def _live_message(self, delivery: MessageDelivery) -> list[SseEvent]:
         message = delivery.message
         chat_id = message.conversation_id
@@ -314,7 +322,9 @@ class ExchangeFeed:
             events += await self._received(missed)
         return events
 
-    def _live_notification(self, notification: Notification) -> list[SseEvent]:
+    @LIVE.on(NotificationDelivery)
+    async def _live_notification(self, delivery: NotificationDelivery) -> list[SseEvent]:
+        notification = delivery.notification
         if notification.id <= self._notifications_after:
             return []
         return self._notified(notification)
@@ -326,12 +336,11 @@ class ExchangeFeed:
         exchange_id = self._exchange_ids.get(message.conversation_id)
         if message.sender_id == self.actor.user_id or exchange_id is None:
             return []
-        data = {
-            "type": "message_received",
-            "exchange_id": exchange_id,
-            "sender_name": await self._sender_name(message.sender_id),
-            "preview": preview(message),
-        }
+        data = MessageReceived(
+            exchange_id=exchange_id,
+            sender_name=await self._sender_name(message.sender_id),
+            preview=preview(message),
+        )
         return [SseEvent(data, self.cursor.encode())]
 
     def _notified(self, notification: Notification) -> list[SseEvent]:

@@ -27,13 +27,19 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from nodes.edge.http import SurfaceRoutes, json_response, path_int, read_body
-from nodes.edge.kit.identity import registration_tokens, replace_password, revoke_every_session
+from nodes.edge.kit.identity import (
+    refresh_cookie,
+    registration_tokens,
+    replace_password,
+    revoke_every_session,
+)
 from nodes.edge.session_http import (
-    REFRESH_COOKIE,
     clear_token_cookies,
     client_info,
     client_ip,
@@ -43,9 +49,21 @@ from nodes.edge.session_http import (
 from nodes.edge.state import ACTOR, BUS, LIMITER
 from nodes.runtime.ratelimit import Rule
 from protocols.envelope import DomainError, ErrorCode
+from protocols.fields import (
+    NON_EMPTY,
+    About,
+    City,
+    Contact,
+    Email,
+    Identifier,
+    Locations,
+    NewPassword,
+    Password,
+    PersonName,
+    Phone,
+    Username,
+)
 from protocols.identity import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
     CreateUser,
     DeleteAccount,
     GetMe,
@@ -82,10 +100,7 @@ from .shapes import (
 routes = SurfaceRoutes(SURFACE)
 
 CITIES = ("Алматы", "Астана", "Шымкент")
-MAX_LOCATIONS = 3
 REFRESH_LIMIT = Rule("barter_refresh_ip", limit=5, window_s=300)
-USERNAME_PATTERN = r"^[A-Za-z0-9_.]+$"
-TOKEN_MAX = 256
 NOT_FOUND = "User not found"
 SIGNED_OUT = (ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
 
@@ -94,47 +109,45 @@ SIGNED_OUT = (ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN)
 
 
 class CreateUserBody(BaseModel):
-    username: str = Field(min_length=3, max_length=64, pattern=USERNAME_PATTERN)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=20)
-    full_name: str | None = Field(default=None, max_length=128)
-    telegram_contact: str | None = Field(default=None, max_length=64)
-    city: str | None = Field(default=None, max_length=64)
-    bio: str | None = Field(default=None, max_length=2000)
+    username: Username
+    email: Email | None = None
+    phone: Phone | None = None
+    full_name: PersonName | None = None
+    telegram_contact: Contact | None = None
+    city: City | None = None
+    bio: About | None = None
 
 
 class LocationsBody(BaseModel):
-    locations: list[str] = Field(
-        min_length=1, max_length=MAX_LOCATIONS, description=f"One to three of: {', '.join(CITIES)}."
-    )
+    locations: Locations = Field(description=f"One to three of: {', '.join(CITIES)}.")
 
 
 class RegisterBody(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
-    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=USERNAME_PATTERN)
-    full_name: str | None = Field(default=None, max_length=128)
-    city: str | None = Field(default=None, max_length=64)
-    telegram_contact: str | None = Field(default=None, max_length=64)
+    email: Email
+    password: NewPassword
+    username: Username | None = None
+    full_name: PersonName | None = None
+    city: City | None = None
+    telegram_contact: Contact | None = None
 
 
 class LoginBody(BaseModel):
-    username: str = Field(min_length=1, max_length=254, description="The username (or the account's email).")
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    username: Annotated[Identifier, NON_EMPTY] = Field(description="The username (or the account's email).")
+    password: Annotated[Password, NON_EMPTY]
 
 
 class PasswordBody(BaseModel):
-    old_password: str = Field(min_length=1, max_length=PASSWORD_MAX)
-    new_password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    old_password: Annotated[Password, NON_EMPTY]
+    new_password: NewPassword
 
 
 class ProfileBody(BaseModel):
     """Only these fields can change; anything else in the body is ignored."""
 
-    full_name: str | None = Field(default=None, max_length=128)
-    bio: str | None = Field(default=None, max_length=2000)
-    city: str | None = Field(default=None, max_length=64)
-    telegram_contact: str | None = Field(default=None, max_length=64)
+    full_name: PersonName | None = None
+    bio: About | None = None
+    city: City | None = None
+    telegram_contact: Contact | None = None
 
 
 def with_refresh_cookie(request: web.Request, out: BaseModel, tokens: TokenPair) -> web.Response:
@@ -228,8 +241,8 @@ async def login(request: web.Request) -> web.Response:
 async def refresh(request: web.Request) -> web.Response:
     """New access token from the refresh cookie, which is rotated; 5 calls per 5 minutes per IP."""
     await request.app[LIMITER].hit(REFRESH_LIMIT, client_ip(request) or "unknown")
-    token = request.cookies.get(REFRESH_COOKIE)
-    if not token or len(token) > TOKEN_MAX:
+    token = refresh_cookie(request)
+    if token is None:
         raise DomainError(ErrorCode.UNAUTHORIZED, "Refresh token missing or invalid")
     tokens = await request.app[BUS].request(Refresh(refresh_token=token, client=client_info(request)))
     out = AccessOut(access_token=tokens.access_token, expires_in=tokens.expires_in)
@@ -239,10 +252,8 @@ async def refresh(request: web.Request) -> web.Response:
 @routes.post("/auth/logout", responses={200: MessageOut})
 async def logout(request: web.Request) -> web.Response:
     """Log out: end the session of the refresh cookie (or of the access token) and clear the cookie."""
-    token = request.cookies.get(REFRESH_COOKIE) or None
+    token = refresh_cookie(request)
     actor = request.get(ACTOR)
-    if token is not None and len(token) > TOKEN_MAX:
-        token = None
     if token is not None or actor is not None:
         # A session already over is what logging out wants.
         logout_cmd = request.app[BUS].request(Logout(refresh_token=token), actor=actor)

@@ -13,14 +13,14 @@ Choices where the document is silent:
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from nodes.edge.http import SurfaceRoutes, json_response, path_int, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.envelope import DomainError, ErrorCode
-from protocols.fields import INT32_MAX
-from protocols.notify import PAGE_MAX, ListNotifications, MarkNotificationRead, NotificationStatus
+from protocols.fields import Offset, PageSize
+from protocols.notify import ListNotifications, MarkNotificationRead, NotificationStatus
 
 from .errors import SURFACE
 from .shapes import MarkedOut, NotificationListOut, notification_out
@@ -31,8 +31,8 @@ routes = SurfaceRoutes(SURFACE)
 class NotificationsQuery(BaseModel):
     user_id: int | None = None
     status: NotificationStatus = NotificationStatus.ALL
-    skip: int = Field(default=0, ge=0, le=INT32_MAX)
-    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    skip: Offset = 0
+    limit: PageSize = 50
 
 
 @routes.get("/api/notifications/", query=NotificationsQuery, auth=True,

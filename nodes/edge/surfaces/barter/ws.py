@@ -31,39 +31,24 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import Field
 
 from nodes.edge.http import SurfaceRoutes
-from nodes.edge.realtime.ws import (
-    Channel,
-    Frame,
-    FrameModel,
-    FrameTypes,
-    OneConversationChannel,
-    WsProtocol,
-    ack_frame,
-    serve,
-)
+from nodes.edge.kit.frames import LiveMessage, ReadShown, TypingShown, acked, live_message
+from nodes.edge.kit.sockets import OneConversationChannel
+from nodes.edge.realtime.frames import ClientFrame, FrameTable, JsonObject, ServerFrame
+from nodes.edge.realtime.ws import Channel, WsProtocol, serve
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
-from protocols.chat import (
-    BODY_MAX,
-    CLIENT_MSG_ID_MAX,
-    ChatMessage,
-    Conversation,
-    MarkRead,
-    MessageKind,
-    SendMessage,
-    Typing,
-)
+from protocols.chat import ChatMessage, Conversation, MarkRead, MessageKind, SendMessage, Typing
 from protocols.envelope import Actor
+from protocols.fields import NON_EMPTY, ClientMsgId, MessageText
 
 from .chat import EXCHANGE, exchange_chat
 from .errors import SURFACE
-from .shapes import exchange_message
+from .shapes import ExchangeMessageOut, exchange_message
 
 routes = SurfaceRoutes(SURFACE)
 PROTOCOL = WsProtocol(SURFACE)
@@ -74,58 +59,86 @@ KINDS: dict[str, MessageKind] = {
     "SYSTEM": MessageKind.SYSTEM,
 }
 
+# --- client frames ---------------------------------------------------------------------------------
 
-class SendFrame(FrameModel):
-    text: str = Field(min_length=1, max_length=BODY_MAX)
+
+class SendFrame(ClientFrame):
+    type: Literal["message"] = "message"
+    text: Annotated[MessageText, NON_EMPTY]
     message_type: Literal["TEXT", "IMAGE", "SYSTEM"] = "TEXT"
-    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+    client_msg_id: ClientMsgId | None = None
 
 
-class TypingFrame(FrameModel):
+class TypingFrame(ClientFrame):
+    type: Literal["typing"] = "typing"
     typing: bool = True
 
 
-class ReadFrame(FrameModel):
+class ReadFrame(ClientFrame):
+    type: Literal["read"] = "read"
+
+
+# --- server frames ---------------------------------------------------------------------------------
+
+
+class MessageFrame(ExchangeMessageOut, LiveMessage):
     pass
+
+
+class ExchangeTyping(TypingShown):
+    exchange_id: str
+
+
+class ExchangeRead(ReadShown):
+    exchange_id: str
+
+
+# --- the socket ------------------------------------------------------------------------------------
 
 
 class ExchangeChannel(OneConversationChannel):
     def __init__(self, bus: Bus, actor: Actor, exchange_id: str, chat: Conversation) -> None:
-        super().__init__(bus, actor, chat, EXCHANGE, {"exchange_id": exchange_id})
+        super().__init__(bus, actor, chat, EXCHANGE)
         self.exchange_id = exchange_id
 
-    def message_fields(self, message: ChatMessage) -> Frame:
+    def message_frame(self, message: ChatMessage) -> ServerFrame:
         shaped = exchange_message(message, self.exchange_id, self.chat, self.actor.user_id)
-        return shaped.model_dump(mode="json")
+        return live_message(MessageFrame, shaped, message, self.actor.user_id)
 
-    async def received(self, frame: Frame) -> list[Frame]:
-        return await FRAMES.dispatch(self, frame)
+    def typing_frame(self, user_id: int) -> ServerFrame:
+        return ExchangeTyping(exchange_id=self.exchange_id, user_id=user_id)
+
+    def read_frame(self, user_id: int, message_id: int) -> ServerFrame:
+        return ExchangeRead(exchange_id=self.exchange_id, user_id=user_id, message_id=message_id)
+
+    async def received(self, frame: JsonObject) -> list[ServerFrame]:
+        return await FRAMES.answer(self, frame)
 
 
-FRAMES: FrameTypes[ExchangeChannel] = FrameTypes()
+FRAMES: FrameTable[ExchangeChannel, ServerFrame] = FrameTable()
 
 
-@FRAMES.on("message", SendFrame)
-async def send(channel: ExchangeChannel, frame: SendFrame) -> list[Frame]:
+@FRAMES.on(SendFrame)
+async def send(channel: ExchangeChannel, frame: SendFrame) -> list[ServerFrame]:
     kind = KINDS[frame.message_type]
     image = kind is MessageKind.IMAGE
     cmd = SendMessage(
         conversation_id=channel.chat.id, body="" if image else frame.text, attachments=[frame.text] if image else [],
         kind=kind, client_msg_id=frame.client_msg_id, conversation_kind=EXCHANGE,
     )  # fmt: skip
-    return ack_frame(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
+    return acked(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
 
 
-@FRAMES.on("typing", TypingFrame)
-async def typing(channel: ExchangeChannel, frame: TypingFrame) -> list[Frame]:
+@FRAMES.on(TypingFrame)
+async def typing(channel: ExchangeChannel, frame: TypingFrame) -> list[ServerFrame]:
     await channel.bus.request(
         Typing(conversation_id=channel.chat.id, typing=frame.typing), actor=channel.actor
     )
     return []
 
 
-@FRAMES.on("read", ReadFrame)
-async def read(channel: ExchangeChannel, _frame: ReadFrame) -> list[Frame]:
+@FRAMES.on(ReadFrame)
+async def read(channel: ExchangeChannel, _frame: ReadFrame) -> list[ServerFrame]:
     await channel.bus.request(
         MarkRead(conversation_id=channel.chat.id, conversation_kind=EXCHANGE), actor=channel.actor
     )

@@ -29,7 +29,6 @@ Choices where the document is silent:
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
 from aiohttp import web
 from pydantic import Field, field_validator
@@ -40,10 +39,7 @@ from nodes.edge.kit.paging import every_conversation
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.chat import (
-    ATTACHMENTS_MAX,
-    BODY_MAX,
     PAGE_MAX,
-    TITLE_MAX,
     ChatMessage,
     Conversation,
     ConversationKind,
@@ -55,6 +51,7 @@ from protocols.chat import (
     SendMessage,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import AttachmentUrls, MessageText, Title
 
 from .errors import SURFACE
 from .shapes import (
@@ -72,25 +69,22 @@ routes = SurfaceRoutes(SURFACE)
 
 NOT_FOUND = "Thread not found"
 SUPPORT = ConversationKind.SUPPORT  # every command names it: other contracts' conversations are not found
-ATTACHMENT_MAX = 1024
 # Listing a member's threads stops here (ten requests of a page each).
 THREADS_MAX = 10 * PAGE_MAX
-
-Attachment = Annotated[str, Field(min_length=1, max_length=ATTACHMENT_MAX)]
 
 
 # --- models ----------------------------------------------------------------------------------------
 
 
 class ThreadBody(CamelModel):
-    subject: str | None = Field(default=None, max_length=TITLE_MAX)
-    body: str | None = Field(default=None, max_length=BODY_MAX, description="A first message, if any.")
-    attachments: list[Attachment] = Field(default=[], max_length=ATTACHMENTS_MAX)
+    subject: Title | None = None
+    body: MessageText | None = Field(default=None, description="A first message, if any.")
+    attachments: AttachmentUrls = Field(default=[])
 
 
 class MessageBody(CamelModel):
-    body: str = Field(default="", max_length=BODY_MAX)
-    attachments: list[Attachment] = Field(default=[], max_length=ATTACHMENTS_MAX)
+    body: MessageText = ""
+    attachments: AttachmentUrls = Field(default=[])
 
 
 class MessagesQuery(CamelModel):

@@ -19,6 +19,8 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiohttp import web
 from pydantic import Field
 
@@ -28,9 +30,18 @@ from nodes.edge.kit.rewording import reworded, when
 from nodes.edge.session_http import client_info
 from nodes.edge.state import BUS
 from protocols.envelope import ErrorCode
+from protocols.fields import (
+    NON_EMPTY,
+    Device,
+    Email,
+    NewPassword,
+    Password,
+    PersonName,
+    Phone,
+    ReferralCode,
+    Token,
+)
 from protocols.identity import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
     Login,
     LoginKind,
     Refresh,
@@ -44,8 +55,6 @@ from .shapes import CamelModel, GarageRefreshed, GarageSignedIn, camel, garage_u
 
 routes = SurfaceRoutes(SURFACE)
 
-EMAIL_MAX = 254
-TOKEN_MAX = 256
 INVALID_CREDENTIALS = "Invalid credentials"
 # An identifier already taken is 400 on its field: the document has no 409.
 TAKEN_IS_INVALID = when(ErrorCode.CONFLICT, ErrorCode.VALIDATION)
@@ -53,21 +62,21 @@ BAD_CREDENTIALS = when(ErrorCode.UNAUTHORIZED, message=INVALID_CREDENTIALS, deta
 
 
 class RegisterBody(CamelModel):
-    name: str | None = Field(default=None, max_length=128)
-    email: str = Field(min_length=1, max_length=EMAIL_MAX)
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
-    phone: str | None = Field(default=None, max_length=20)
-    referral_code: str | None = Field(default=None, max_length=32)
+    name: PersonName | None = None
+    email: Annotated[Email, NON_EMPTY]
+    password: NewPassword
+    phone: Phone | None = None
+    referral_code: ReferralCode | None = None
 
 
 class LoginBody(CamelModel):
-    email: str = Field(min_length=1, max_length=EMAIL_MAX)
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
-    device_id: str | None = Field(default=None, max_length=128, description="For push notifications.")
+    email: Annotated[Email, NON_EMPTY]
+    password: Annotated[Password, NON_EMPTY]
+    device_id: Device | None = Field(default=None, description="For push notifications.")
 
 
 class RefreshBody(CamelModel):
-    refresh_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+    refresh_token: Annotated[Token, NON_EMPTY]
 
 
 def signed_in(user: UserProfile, tokens: TokenPair, status: int) -> web.Response:

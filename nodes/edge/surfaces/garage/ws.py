@@ -24,17 +24,17 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
 
 from nodes.edge.http import SurfaceRoutes
-from nodes.edge.realtime.ws import Channel, Conversations, Frame, FrameTypes, WsProtocol, serve
+from nodes.edge.kit.sockets import Conversations
+from nodes.edge.realtime.frames import ClientFrame, FrameTable, JsonObject, ServerFrame
+from nodes.edge.realtime.ws import Channel, WsProtocol, serve
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
 from protocols.chat import (
-    CLIENT_MSG_ID_MAX,
     Conversation,
     ConversationDelivery,
     MessageDelivery,
@@ -43,23 +43,53 @@ from protocols.chat import (
     TypingDelivery,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import ClientMsgId
 
 from .chat import NOT_FOUND, SUPPORT, MessageBody
 from .errors import SURFACE
-from .shapes import CamelModel, thread_message
+from .shapes import CamelModel, ThreadMessage, thread_message
 
 routes = SurfaceRoutes(SURFACE)
 PROTOCOL = WsProtocol(SURFACE, error_type="ERROR")
 THREAD_ID_MAX = 20
 
+# --- client frames ---------------------------------------------------------------------------------
 
-class SendFrame(MessageBody):
+
+class SendFrame(MessageBody, ClientFrame):
+    type: Literal["SEND"] = "SEND"
     thread_id: str | int
-    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+    client_msg_id: ClientMsgId | None = None
 
 
-class TypingFrame(CamelModel):
+class TypingFrame(CamelModel, ClientFrame):
+    type: Literal["TYPING"] = "TYPING"
     thread_id: str | int
+
+
+# --- server frames ---------------------------------------------------------------------------------
+
+
+class MessageFrame(ThreadMessage, ServerFrame):
+    type: Literal["MESSAGE"] = "MESSAGE"
+
+
+class ThreadTyping(CamelModel, ServerFrame):
+    type: Literal["TYPING"] = "TYPING"
+    user: str
+    thread_id: str
+
+
+class ThreadAcked(CamelModel, ServerFrame):
+    type: Literal["ACK"] = "ACK"
+    client_msg_id: str
+    id: str
+    duplicate: bool
+
+
+# --- the socket ------------------------------------------------------------------------------------
+
+SHOWN: FrameTable[SupportChannel, ServerFrame] = FrameTable()
 
 
 class SupportChannel(Channel):
@@ -73,34 +103,38 @@ class SupportChannel(Channel):
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
         return await self.threads.require(int(number), NOT_FOUND)
 
-    async def shown(self, delivery_type: str, payload: dict[str, Any]) -> list[Frame]:
-        if delivery_type == "message":
-            delivery = MessageDelivery.model_validate(payload)
-            if delivery.conversation_kind is not SUPPORT:
-                return []
-            thread = await self.threads.get(delivery.message.conversation_id)
-            if thread is None:
-                return []
-            shaped = thread_message(delivery.message, thread.created_by)
-            return [{"type": "MESSAGE", **shaped.model_dump(mode="json", by_alias=True)}]
-        if delivery_type == "typing":
-            typing = TypingDelivery.model_validate(payload)
-            if not typing.typing or await self.threads.get(typing.conversation_id) is None:
-                return []
-            return [{"type": "TYPING", "user": str(typing.user_id), "threadId": str(typing.conversation_id)}]
-        if delivery_type == "conversation":  # added to a thread: look it up afresh
-            self.threads.forget(ConversationDelivery.model_validate(payload).conversation_id)
+    async def shown(self, delivery_type: str, payload: JsonObject) -> list[ServerFrame]:
+        return await SHOWN.show(self, delivery_type, payload)
+
+    @SHOWN.on(MessageDelivery)
+    async def _message(self, delivery: MessageDelivery) -> list[ServerFrame]:
+        if delivery.conversation_kind is not SUPPORT:
+            return []
+        thread = await self.threads.get(delivery.message.conversation_id)
+        if thread is None:
+            return []
+        return [MessageFrame(**dict(thread_message(delivery.message, thread.created_by)))]
+
+    @SHOWN.on(TypingDelivery)
+    async def _typing(self, typing: TypingDelivery) -> list[ServerFrame]:
+        if not typing.typing or await self.threads.get(typing.conversation_id) is None:
+            return []
+        return [ThreadTyping(user=str(typing.user_id), thread_id=str(typing.conversation_id))]
+
+    @SHOWN.on(ConversationDelivery)
+    async def _added(self, delivery: ConversationDelivery) -> list[ServerFrame]:
+        self.threads.forget(delivery.conversation_id)  # added to a thread: look it up afresh
         return []
 
-    async def received(self, frame: Frame) -> list[Frame]:
-        return await FRAMES.dispatch(self, frame)
+    async def received(self, frame: JsonObject) -> list[ServerFrame]:
+        return await FRAMES.answer(self, frame)
 
 
-FRAMES: FrameTypes[SupportChannel] = FrameTypes()
+FRAMES: FrameTable[SupportChannel, ServerFrame] = FrameTable()
 
 
-@FRAMES.on("SEND", SendFrame)
-async def send(channel: SupportChannel, frame: SendFrame) -> list[Frame]:
+@FRAMES.on(SendFrame)
+async def send(channel: SupportChannel, frame: SendFrame) -> list[ServerFrame]:
     thread = await channel.thread(frame.thread_id)
     cmd = SendMessage(
         conversation_id=thread.id, body=frame.body, attachments=frame.attachments,
@@ -109,12 +143,13 @@ async def send(channel: SupportChannel, frame: SendFrame) -> list[Frame]:
     stored = await channel.bus.request(cmd, actor=channel.actor)
     if frame.client_msg_id is None:
         return []
-    return [{"type": "ACK", "clientMsgId": frame.client_msg_id, "id": str(stored.message.id),
-             "duplicate": stored.duplicate}]  # fmt: skip
+    return [
+        ThreadAcked(client_msg_id=frame.client_msg_id, id=str(stored.message.id), duplicate=stored.duplicate)
+    ]
 
 
-@FRAMES.on("TYPING", TypingFrame)
-async def typing(channel: SupportChannel, frame: TypingFrame) -> list[Frame]:
+@FRAMES.on(TypingFrame)
+async def typing(channel: SupportChannel, frame: TypingFrame) -> list[ServerFrame]:
     thread = await channel.thread(frame.thread_id)  # the command knows no kinds
     await channel.bus.request(Typing(conversation_id=thread.id), actor=channel.actor)
     return []

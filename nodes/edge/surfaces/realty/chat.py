@@ -23,11 +23,11 @@ Choices where the document is silent:
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from nodes.edge.http import SurfaceRoutes, json_response, read_body
 from nodes.edge.kit.chat import BUYER, SELLER
-from nodes.edge.kit.fastapi import ID_MAX, path_id
+from nodes.edge.kit.fastapi import path_id
 from nodes.edge.kit.paging import every_conversation
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
@@ -41,6 +41,7 @@ from protocols.chat import (
     OpenConversation,
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.fields import Id
 
 from .errors import SURFACE
 from .shapes import ChatListOut, ChatMessageListOut, ChatOut, chat_out, message_out
@@ -52,9 +53,9 @@ PROPERTY = ConversationKind.PROPERTY  # every command names it: other contracts'
 
 
 class NewChatBody(BaseModel):
-    buyer_id: int = Field(ge=1, le=ID_MAX)
-    seller_id: int = Field(ge=1, le=ID_MAX)
-    property_id: int = Field(ge=1, le=ID_MAX)
+    buyer_id: Id
+    seller_id: Id
+    property_id: Id
 
 
 # --- reading every message, a page at a time -------------------------------------------------------

@@ -3,10 +3,11 @@ without them; kit/forms.py reads it) and the profile change it makes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from protocols.fields import NON_EMPTY, About, City, Contact, Email, Keyword, Label, Line, PersonName, Phone
 from protocols.identity import REALTY_PROFILE_FIELDS, UpdateProfile, UserProfile
 
 IMAGE_FIELDS = ("avatar", "licenses")
@@ -16,23 +17,23 @@ class UpdateForm(BaseModel):
     """The text fields of `users/update/`; unknown fields are dropped, never forwarded."""
 
     model_config = ConfigDict(extra="ignore")
-    phone: str = Field(min_length=1, max_length=20)
-    first_name: str | None = Field(default=None, max_length=128)
-    last_name: str | None = Field(default=None, max_length=128)
-    middle_name: str | None = Field(default=None, max_length=128)
-    sex: str | None = Field(default=None, max_length=32)
-    city: str | None = Field(default=None, max_length=64)
-    email: str | None = Field(default=None, max_length=254)
-    user_type: str | None = Field(default=None, max_length=64)
-    whatsapp: str | None = Field(default=None, max_length=64)
-    telegram: str | None = Field(default=None, max_length=64)
-    viber: str | None = Field(default=None, max_length=64)
-    zoom: str | None = Field(default=None, max_length=128)
-    prop_city: str | None = Field(default=None, max_length=128)
-    prop_offer: str | None = Field(default=None, max_length=128)
-    prop_type: str | None = Field(default=None, max_length=128)
-    prop_state: str | None = Field(default=None, max_length=128)
-    about: str | None = Field(default=None, max_length=2000)
+    phone: Annotated[Phone, NON_EMPTY]
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    middle_name: PersonName | None = None
+    sex: Keyword | None = None
+    city: City | None = None
+    email: Email | None = None
+    user_type: Label | None = None
+    whatsapp: Contact | None = None
+    telegram: Contact | None = None
+    viber: Contact | None = None
+    zoom: Line | None = None
+    prop_city: Line | None = None
+    prop_offer: Line | None = None
+    prop_type: Line | None = None
+    prop_state: Line | None = None
+    about: About | None = None
     notifications_all_messages: bool | None = None
     notifications_new_matches: bool | None = None
     notifications_responses: bool | None = None

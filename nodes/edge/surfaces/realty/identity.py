@@ -19,10 +19,10 @@ Decisions where the document is silent:
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from nodes.edge.http import SurfaceRoutes, json_response, read_body, read_query
 from nodes.edge.kit.forms import read_form
@@ -30,7 +30,7 @@ from nodes.edge.media import discard_image
 from nodes.edge.session_http import client_info, require_actor
 from nodes.edge.state import BUS, SETTINGS
 from protocols.envelope import DomainError, ErrorCode, Role
-from protocols.fields import INT32_MAX
+from protocols.fields import NON_EMPTY, Offset, PageSize, PersonName, Phone, SmsCode
 from protocols.identity import (
     ActivatePhone,
     DeleteAccount,
@@ -52,22 +52,22 @@ NOT_FOUND = "User not found"
 
 
 class PhoneBody(BaseModel):
-    phone: str = Field(min_length=1, max_length=20)
+    phone: Annotated[Phone, NON_EMPTY]
 
 
 class RegisterBody(PhoneBody):
-    first_name: str = Field(min_length=1, max_length=128)
-    last_name: str = Field(min_length=1, max_length=128)
+    first_name: Annotated[PersonName, NON_EMPTY]
+    last_name: Annotated[PersonName, NON_EMPTY]
     role: Literal["user", "realtor", "developer", "agency"] = "user"
 
 
 class CodeBody(PhoneBody):
-    activation_code: str = Field(min_length=1, max_length=12)
+    activation_code: Annotated[SmsCode, NON_EMPTY]
 
 
 class ListQuery(BaseModel):
-    skip: int = Field(default=0, ge=0, le=INT32_MAX)
-    limit: int = Field(default=10, ge=1, le=100)
+    skip: Offset = 0
+    limit: PageSize = 10
 
 
 def _phone_key(phone: str) -> str:

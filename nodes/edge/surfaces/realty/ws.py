@@ -26,89 +26,105 @@ Choices where the document is silent:
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
 from pydantic import AliasChoices, Field
 
 from nodes.edge.errors import not_found_says
 from nodes.edge.http import SurfaceRoutes, path_int
 from nodes.edge.kit.chat import Content
-from nodes.edge.kit.fastapi import ID_MAX
-from nodes.edge.realtime.ws import (
-    Channel,
-    Frame,
-    FrameModel,
-    FrameTypes,
-    OneConversationChannel,
-    WsProtocol,
-    ack_frame,
-    serve,
-)
+from nodes.edge.kit.frames import LiveMessage, ReadShown, TypingShown, acked, live_message
+from nodes.edge.kit.sockets import OneConversationChannel
+from nodes.edge.realtime.frames import ClientFrame, FrameTable, JsonObject, ServerFrame
+from nodes.edge.realtime.ws import Channel, WsProtocol, serve
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
-from protocols.chat import (
-    CLIENT_MSG_ID_MAX,
-    ChatMessage,
-    Conversation,
-    GetConversation,
-    MarkRead,
-    SendMessage,
-    Typing,
-)
+from protocols.chat import ChatMessage, Conversation, GetConversation, MarkRead, SendMessage, Typing
 from protocols.envelope import Actor
+from protocols.fields import ClientMsgId, Id
 
 from .chat import PROPERTY
 from .errors import SURFACE
-from .shapes import message_out
+from .shapes import ChatMessageOut, message_out
 
 routes = SurfaceRoutes(SURFACE)
 PROTOCOL = WsProtocol(SURFACE)
 NOT_FOUND = "Chat not found"
 
+# --- client frames ---------------------------------------------------------------------------------
 
-class SendFrame(FrameModel):
+
+class SendFrame(ClientFrame):
+    type: Literal["message"] = "message"
     content: Content = Field(validation_alias=AliasChoices("content", "message"))
-    client_msg_id: str | None = Field(default=None, min_length=1, max_length=CLIENT_MSG_ID_MAX)
+    client_msg_id: ClientMsgId | None = None
 
 
-class TypingFrame(FrameModel):
+class TypingFrame(ClientFrame):
+    type: Literal["typing"] = "typing"
+
+
+class ReadFrame(ClientFrame):
+    type: Literal["read"] = "read"
+    message_id: Id | None = None
+
+
+# --- server frames ---------------------------------------------------------------------------------
+
+
+class MessageFrame(ChatMessageOut, LiveMessage):
     pass
 
 
-class ReadFrame(FrameModel):
-    message_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+class ChatTyping(TypingShown):
+    chat_id: int
+
+
+class ChatRead(ReadShown):
+    chat_id: int
+
+
+# --- the socket ------------------------------------------------------------------------------------
 
 
 class PropertyChatChannel(OneConversationChannel):
     def __init__(self, bus: Bus, actor: Actor, chat: Conversation) -> None:
-        super().__init__(bus, actor, chat, PROPERTY, {"chat_id": chat.id})
+        super().__init__(bus, actor, chat, PROPERTY)
 
-    def message_fields(self, message: ChatMessage) -> Frame:
-        return message_out(message, self.chat).model_dump(mode="json")
+    def message_frame(self, message: ChatMessage) -> ServerFrame:
+        return live_message(MessageFrame, message_out(message, self.chat), message, self.actor.user_id)
 
-    async def received(self, frame: Frame) -> list[Frame]:
-        return await FRAMES.dispatch(self, frame)
+    def typing_frame(self, user_id: int) -> ServerFrame:
+        return ChatTyping(chat_id=self.chat.id, user_id=user_id)
+
+    def read_frame(self, user_id: int, message_id: int) -> ServerFrame:
+        return ChatRead(chat_id=self.chat.id, user_id=user_id, message_id=message_id)
+
+    async def received(self, frame: JsonObject) -> list[ServerFrame]:
+        return await FRAMES.answer(self, frame)
 
 
-FRAMES: FrameTypes[PropertyChatChannel] = FrameTypes(default="message")
+FRAMES: FrameTable[PropertyChatChannel, ServerFrame] = FrameTable(untyped="message")
 
 
-@FRAMES.on("message", SendFrame)
-async def send(channel: PropertyChatChannel, frame: SendFrame) -> list[Frame]:
+@FRAMES.on(SendFrame)
+async def send(channel: PropertyChatChannel, frame: SendFrame) -> list[ServerFrame]:
     cmd = SendMessage(
         conversation_id=channel.chat.id, body=frame.content, client_msg_id=frame.client_msg_id,
         conversation_kind=PROPERTY,
     )  # fmt: skip
-    return ack_frame(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
+    return acked(frame.client_msg_id, await channel.bus.request(cmd, actor=channel.actor))
 
 
-@FRAMES.on("typing", TypingFrame)
-async def typing(channel: PropertyChatChannel, _frame: TypingFrame) -> list[Frame]:
+@FRAMES.on(TypingFrame)
+async def typing(channel: PropertyChatChannel, _frame: TypingFrame) -> list[ServerFrame]:
     await channel.bus.request(Typing(conversation_id=channel.chat.id), actor=channel.actor)
     return []
 
 
-@FRAMES.on("read", ReadFrame)
-async def read(channel: PropertyChatChannel, frame: ReadFrame) -> list[Frame]:
+@FRAMES.on(ReadFrame)
+async def read(channel: PropertyChatChannel, frame: ReadFrame) -> list[ServerFrame]:
     cmd = MarkRead(conversation_id=channel.chat.id, message_id=frame.message_id, conversation_kind=PROPERTY)
     await channel.bus.request(cmd, actor=channel.actor)
     return []

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import socketio
-from aiohttp.test_utils import TestClient
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from nodes.runtime.bus import Bus
 from protocols import subjects
 from protocols.chat import Author, ChatMessage, ConversationKind, MessageDelivery, MessageKind
+from tests.support.edge_server import Edge
 
 WAIT_S = 5.0
 
@@ -32,7 +32,7 @@ class LiveClient:
         self.sio.on("disconnect", self._gone)
 
     @classmethod
-    async def connect(cls, edge: TestClient, token: str | None, **auth: Any) -> LiveClient:
+    async def connect(cls, edge: Edge, token: str | None, **auth: Any) -> LiveClient:
         client = cls()
         await client.sio.connect(
             str(edge.make_url("/")),

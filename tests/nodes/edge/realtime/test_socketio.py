@@ -174,6 +174,10 @@ async def test_malformed_events_are_answered_with_validation_errors_and_the_conn
         ack = await client.call(event, data)
         assert ack["ok"] is False and ack["error"]["code"] == "validation", (event, data, ack)
         assert isinstance(ack["error"]["message"], str)
+    # A payload that fails its command's fields says which, in `details`.
+    missing = (await client.call("send", {"body": "no conversation"}))["error"]
+    assert set(missing) == {"code", "message", "details"}
+    assert [e["loc"] for e in missing["details"]["errors"]] == [["conversation_id"]]
 
     await deliver(cluster.worker_bus, [41], message_delivery(7, 1))
     assert (await client.wait_for("message"))[0]["message"]["seq"] == 1

@@ -36,7 +36,7 @@ async def test_two_users_on_different_edges_exchange_messages(cluster: Cluster) 
     buyer_tablet = await connect(cluster, buyer, edge=1)  # beside the sending phone
 
     ack = await buyer_phone.call("send", {"conversation_id": conversation_id, "body": "Still for sale?"})
-    assert ack["ok"] is True and ack["duplicate"] is False
+    assert set(ack) == {"ok", "message", "duplicate"} and ack["ok"] is True and ack["duplicate"] is False
     stored = ack["message"]
     assert stored["seq"] == 1 and stored["sender_id"] == buyer.user_id and stored["body"] == "Still for sale?"
     [delivered] = await seller_phone.wait_for("message")
@@ -56,7 +56,7 @@ async def test_two_users_on_different_edges_exchange_messages(cluster: Cluster) 
     assert reply["message"]["seq"] == 2
     assert (await buyer_phone.wait_for("message"))[0]["message"] == reply["message"]
 
-    await buyer_phone.call("typing", {"conversation_id": conversation_id})
+    assert await buyer_phone.call("typing", {"conversation_id": conversation_id}) == {"ok": True}
     typing = (await seller_phone.wait_for("typing"))[0]
     assert typing["user_id"] == buyer.user_id and typing["typing"] is True
 
@@ -108,13 +108,16 @@ async def test_reconnecting_with_positions_replays_what_was_missed(cluster: Clus
         (2, "two", True), (3, "three", True)
     ]  # fmt: skip
     assert all(
-        m["conversation_kind"] == "ad_dialog" and m["topic_id"] == "ad-1" for m in replayed
+        set(m) == {"type", "message", "conversation_kind", "topic_id", "replay"}
+        and (m["type"], m["conversation_kind"], m["topic_id"]) == ("message", "ad_dialog", "ad-1")
+        for m in replayed
     )  # as live ones
     await buyer_phone.call("send", {"conversation_id": conversation_id, "body": "four"})
     assert [m["message"]["seq"] for m in await back.wait_for("message", 3)] == [2, 3, 4]
     assert back.received("resync") == []
 
     caught = await back.call("catch_up", {"positions": {str(conversation_id): 2}})
+    assert set(caught) == {"ok", "messages", "resync"}
     assert (
         caught["ok"] is True and [m["seq"] for m in caught["messages"]] == [3, 4] and caught["resync"] == []
     )

@@ -13,17 +13,18 @@ from typing import Any
 
 import orjson
 import pytest
-from aiohttp.test_utils import TestClient
 from nats.aio.msg import Msg
+from pytest_aiohttp import AiohttpClient
 
 from nodes.edge.realtime.sio_connection import MAX_IN_FLIGHT, EventLanes
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
 from protocols.chat import ConversationKind, MessageStored, SendMessage
 from protocols.envelope import encode_reply
-from tests.conftest import Cluster, _edge, cluster_settings
+from tests.conftest import Closers, Cluster, _edge, cluster_settings
 from tests.nodes.edge.realtime.live import LiveClient, chat_message, eventually
 from tests.nodes.edge.realtime.test_socketio_chat import connect, dialog, new_user
+from tests.support.edge_server import Edge
 from tests.support.tokens import Signer
 
 HELD, FREE = 101, 202  # conversations: the stand-in holds HELD's sends until released
@@ -63,14 +64,14 @@ class StandInChat:
 
 @dataclass
 class LoneEdge:
-    edge: TestClient
+    edge: Edge
     signer: Signer
     chat: StandInChat
 
 
 @pytest.fixture
 async def lone_edge(
-    nats_server: EmbeddedNats, tmp_path: Path, aiohttp_client: object
+    nats_server: EmbeddedNats, tmp_path: Path, aiohttp_client: AiohttpClient
 ) -> AsyncIterator[LoneEdge]:
     """One edge and a stand-in chat worker; no database. The bus waits long enough for a held send
     to be released by the test rather than given up on."""
@@ -82,7 +83,7 @@ async def lone_edge(
     chat = StandInChat()
     await worker.nc.subscribe(SendMessage.subject, cb=chat.take)
     await worker.nc.flush()
-    closers: list[Any] = []
+    closers: Closers = []
     edge = await _edge(settings, "edge", aiohttp_client, closers)
     yield LoneEdge(edge, signer, chat)
     await chat.release()  # whatever a failed test left held

@@ -105,6 +105,17 @@ async def test_a_session_ended_elsewhere_ends_its_streams(
     assert (await SseStream.open(cluster.edge_a, PATH, token=token)).status == 401
 
 
+async def test_a_delivery_that_is_not_what_its_type_says_is_skipped(cluster: Cluster) -> None:
+    user, token = await sign_up(cluster.edge_a, "reader")
+    stream = await opened(cluster.edge_b, token)
+    for malformed in (b'{"type": "message", "message": "nope"}', b'{"type": "notification"}'):
+        await cluster.worker_bus.publish_raw(subjects.rt_user(user), malformed)
+    await cluster.worker_bus.request(Notify(user_ids=[user], type="ping", title="next"), actor=Actor.system())
+    event = await stream.event()
+    assert (event["type"], event["title"]) == ("notification_new", "next")
+    stream.close()
+
+
 async def test_a_client_that_stops_reading_is_disconnected_without_holding_up_others(
     cluster: Cluster,
 ) -> None:

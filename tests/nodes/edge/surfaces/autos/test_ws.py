@@ -99,20 +99,25 @@ async def test_two_users_on_different_edges_chat_live_and_rest_agrees(cluster: C
 
 
 async def test_a_retried_send_with_the_same_client_id_is_stored_once(cluster: Cluster) -> None:
-    (buyer, buyer_token), (seller, _) = [
+    (buyer, buyer_token), (seller, seller_token) = [
         await register(cluster.edge_a, "buyer@example.com"), await register(cluster.edge_b, "seller@example.com")
     ]  # fmt: skip
     dialog_id = await open_dialog(cluster.edge_a, buyer, seller)
     phone = await signed_in(cluster.edge_b, buyer_token)
+    seller_phone = await signed_in(cluster.edge_a, seller_token)
     send = {"type": "message", "dialog_id": dialog_id, "content": "hello", "client_msg_id": "c-1"}
     first = await phone.ask(send, "ack")
     again = await phone.ask(send, "ack")
-    assert (first["duplicate"], again["duplicate"]) == (False, True)
-    assert first["message_id"] == again["message_id"] and first["client_msg_id"] == "c-1"
+    assert first == {"type": "ack", "client_msg_id": "c-1", "dialog_id": dialog_id,
+                     "message_id": first["message_id"], "duplicate": False}  # fmt: skip
+    assert again == {**first, "duplicate": True}
     [echo] = await phone.wait_for("message")
     assert echo["id"] == first["message_id"] and echo["client_msg_id"] == "c-1"
+    [received] = await seller_phone.wait_for("message")  # the client's id is its sender's only
+    assert received == without(echo, "client_msg_id") and "client_msg_id" not in received
     assert [m["id"] for m in await history(cluster.edge_a, buyer, dialog_id)] == [first["message_id"]]
-    await phone.close()
+    for client in (phone, seller_phone):
+        await client.close()
 
 
 async def test_strangers_and_other_contracts_conversations_stay_out(cluster: Cluster) -> None:

@@ -81,6 +81,7 @@ async def test_a_send_with_a_client_id_is_acked_and_stored_once_however_often_it
     phone = await connect(cluster.edge_a, alice_token, exchange_id)
     send = {"type": "message", "text": "Deal?", "client_msg_id": "m-1"}
     first = await phone.ask(send, "ack")
+    assert set(first) == {"type", "client_msg_id", "message_id", "duplicate"}
     [echo] = await phone.wait_for("message")
     assert (echo["id"], echo["client_msg_id"]) == (first["message_id"], "m-1")
     await phone.close()

@@ -101,7 +101,8 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(cluster: Cl
     phone = await connect(cluster.edge_b, member_token)
     send = {"type": "SEND", "threadId": thread_id, "body": "Oil change?", "clientMsgId": "g-1"}
     first, again = await phone.ask(send, "ACK"), await phone.ask(send, "ACK")
-    assert (first["duplicate"], again["duplicate"], first["id"]) == (False, True, again["id"])
+    assert first == {"type": "ACK", "clientMsgId": "g-1", "id": first["id"], "duplicate": False}
+    assert again == {**first, "duplicate": True} and isinstance(first["id"], str)
     assert [m["id"] for m in await rest_messages(cluster.edge_a, member_token, thread_id)] == [first["id"]]
     await phone.close()
 

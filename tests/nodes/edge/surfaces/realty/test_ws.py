@@ -78,7 +78,13 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(cluster: Cl
     phone = await connect(cluster.edge_b, buyer_token, chat_id)
     send = {"message": "Цена окончательная?", "client_msg_id": "r-1"}  # `message` reads as `content`
     first, again = await phone.ask(send, "ack"), await phone.ask(send, "ack")
-    assert (first["duplicate"], again["duplicate"], first["message_id"]) == (False, True, again["message_id"])
+    assert first == {
+        "type": "ack",
+        "client_msg_id": "r-1",
+        "message_id": first["message_id"],
+        "duplicate": False,
+    }
+    assert again == {**first, "duplicate": True}
     [echo] = await phone.wait_for("message")
     assert (echo["id"], echo["client_msg_id"]) == (first["message_id"], "r-1")
     assert [m["id"] for m in await chat_messages(cluster.edge_a, buyer_token, chat_id)] == [
