@@ -132,3 +132,43 @@ def test_no_surface_imports_another() -> None:
             if mine and theirs and mine != theirs:
                 found.append(f"{module_of(path)} imports {name}")
     assert found == []
+
+
+# --- the worker domains ----------------------------------------------------------------------------
+
+WORKERS = ROOT / "nodes" / "workers"
+WORKER_FILES = ("__init__.py", "deps.py", "handlers.py")
+# Domains whose state lives in NATS KV only: no tables, so no queries.py.
+WITHOUT_TABLES = {"presence"}
+# Statement builders belong in queries.py (chat's batch writer keeps its tuned SQL in statements.py).
+SQL_BUILDERS = {"select", "insert", "update", "delete"}
+SQL_MODULES = {"queries.py", "statements.py"}
+
+
+def test_every_worker_is_a_package_of_the_same_file_names() -> None:
+    missing = {}
+    for domain in sorted(DOMAINS):
+        package = WORKERS / domain
+        wanted = [*WORKER_FILES, *(() if domain in WITHOUT_TABLES else ("queries.py",))]
+        missing[domain] = [name for name in wanted if not (package / name).is_file()]
+    assert DOMAINS
+    assert {domain: files for domain, files in missing.items() if files} == {}
+
+
+def test_a_workers_handlers_module_is_the_registry_and_its_sql_is_in_queries() -> None:
+    found = []
+    for domain in sorted(DOMAINS):
+        for path in sorted((WORKERS / domain).glob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            if path.name == "handlers.py" and "@handlers.on(" in source:
+                found.append(f"{module_of(path)} registers handlers: they belong in a command module")
+            if path.name in SQL_MODULES:
+                continue
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sqlalchemy"):
+                    builders = SQL_BUILDERS & {alias.name for alias in node.names}
+                    if builders:
+                        found.append(
+                            f"{module_of(path)} builds SQL ({', '.join(sorted(builders))}): queries.py"
+                        )
+    assert found == []

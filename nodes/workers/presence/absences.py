@@ -8,9 +8,10 @@ So an absence is held, not announced, until that long after the later of two mom
 
 - the stream's current leader was elected (or, on one server, the bucket was created), read from the
   stream's own info (`KeyListing.serving_since`);
-- every sweep since then got its write through: each sweep puts `PROBE_KEY` with the moment its
-  unbroken run of writes began, and a run whose last write is older than a sweep or two starts again
-  (a run with no record at all, before the first sweep, counts as unbroken).
+- the end of the last trouble a presence worker saw with the bucket: a sweep whose write to it or
+  listing of it failed. Each worker remembers its own (`Troubles`, starting at the worker's start:
+  what came before is unknown to it), and each sweep's write to `PROBE_KEY` shares the latest end
+  any worker saw.
 
 A user announced online after both moments had every key written since, so their absence is real.
 """
@@ -19,70 +20,75 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import orjson
 from nats.js.errors import KeyNotFoundError
 
 from nodes.runtime.settings import Settings
 
-from .deps import PresenceDeps
+if TYPE_CHECKING:  # deps holds this module's Troubles
+    from .deps import PresenceDeps
 
 # Not `<user>.<edge>`: the sweep leaves it out of the users it counts, and no user's pattern matches it.
 PROBE_KEY = "sweep.probe"
 NO_TROUBLE = datetime.min.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class WriteRun:
-    """What `PROBE_KEY` holds: since when the sweeps' writes went through, and the last one's time."""
+class Troubles:
+    """This process's part: when the last trouble with the connections bucket it saw ended, or None
+    while it lasts."""
 
-    since: datetime
-    last: datetime
+    def __init__(self) -> None:
+        self.ended: datetime | None = datetime.now(UTC)  # what came before this process is unknown
+
+    def began(self) -> None:
+        self.ended = None
+
+    def as_of(self, now: datetime) -> datetime:
+        """When it ended; `now` while it lasts."""
+        return now if self.ended is None else self.ended
+
+
+@dataclass(frozen=True)
+class TroubleRecord:
+    """What `PROBE_KEY` holds: the latest end of a trouble that any presence worker saw."""
+
+    ended: datetime
 
     def encode(self) -> bytes:
-        return orjson.dumps({"since": self.since, "last": self.last})
+        return orjson.dumps({"ended": self.ended})
 
     @classmethod
-    def decode(cls, raw: bytes) -> WriteRun:
-        fields = orjson.loads(raw)
-        return cls(since=datetime.fromisoformat(fields["since"]), last=datetime.fromisoformat(fields["last"]))
+    def decode(cls, raw: bytes) -> TroubleRecord:
+        return cls(ended=datetime.fromisoformat(orjson.loads(raw)["ended"]))
 
 
-def _longest_gap(settings: Settings) -> timedelta:
-    """Two sweeps' writes further apart than this may have an outage between them."""
-    return timedelta(
-        seconds=max(settings.presence.renew_every_s, 2 * settings.scheduler.presence_sweep_interval_s)
-    )
-
-
-async def _last_run(deps: PresenceDeps) -> WriteRun | None:
+async def _shared(deps: PresenceDeps) -> datetime:
     try:
         entry = await deps.connections.get(PROBE_KEY)
     except KeyNotFoundError:
-        return None
-    return WriteRun.decode(entry.value) if entry.value else None
-
-
-def _run_since(settings: Settings, last: WriteRun | None, now: datetime) -> datetime:
-    if last is None:
-        return NO_TROUBLE  # no sweep wrote within a TTL (none ran yet): nothing says there was trouble
-    if now - last.last > _longest_gap(settings):
-        return now  # the sweeps stopped getting through, as in an outage: a new run starts
-    return last.since
+        return NO_TROUBLE
+    return TroubleRecord.decode(entry.value).ended if entry.value else NO_TROUBLE
 
 
 async def sweep_writes(deps: PresenceDeps) -> datetime:
-    """The sweep's acknowledged write; since when the bucket has taken writes without a gap.
-    Raises as any KV write does while the bucket cannot take it."""
-    now = datetime.now(UTC)
-    since = _run_since(deps.settings, await _last_run(deps), now)
-    await deps.connections.put(PROBE_KEY, WriteRun(since=since, last=now).encode())
-    return since
+    """The sweep's write to the bucket, which shows that it takes writes; the end of the latest
+    trouble any worker saw. When the bucket cannot take it, the trouble is remembered and this raises."""
+    try:
+        now = datetime.now(UTC)
+        ended = max(await _shared(deps), deps.troubles.as_of(now))
+        await deps.connections.put(PROBE_KEY, TroubleRecord(ended=ended).encode())
+    except Exception:
+        deps.troubles.began()
+        raise
+    deps.troubles.ended = deps.troubles.as_of(now)
+    return ended
 
 
 async def writes_since(deps: PresenceDeps) -> datetime:
-    """For an edge's report: since when the sweeps' writes went through, as far as they tell."""
-    return _run_since(deps.settings, await _last_run(deps), datetime.now(UTC))
+    """For an edge's report: the end of the latest trouble known (now, while this worker sees one)."""
+    return max(await _shared(deps), deps.troubles.as_of(datetime.now(UTC)))
 
 
 def absence_held(settings: Settings, announced_at: datetime, trusted_from: datetime) -> bool:

@@ -12,6 +12,8 @@ from nodes.runtime.kv import presence_bucket
 from nodes.runtime.settings import Settings
 from protocols import subjects
 
+from .absences import Troubles
+
 
 @dataclass(frozen=True)
 class PresenceDeps:
@@ -20,6 +22,7 @@ class PresenceDeps:
     # `<user>.<edge>` keys, read by subject (`live_keys`, `has_live_key`), written by the edges.
     connections: Bucket
     state: Bucket  # `online.<user>` while announced online, `seen.<user>` when last seen
+    troubles: Troubles  # what this process saw of the connections bucket's trouble (absences.py)
 
 
 @asynccontextmanager
@@ -31,4 +34,4 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Presen
     # Both exist, with the edges' TTL, before the first sweep asks about their streams.
     for bucket in (connections, state):
         await bucket.handle()
-    yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state)
+    yield PresenceDeps(settings=settings, bus=bus, connections=connections, state=state, troubles=Troubles())

@@ -98,9 +98,13 @@ async def sweep_presence(_cmd: wire.SweepPresence, actor: Actor, deps: PresenceD
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "scheduled work only")
     with state.nats_trouble():
-        written_since = await sweep_writes(deps)
-        connections = await state.connections(deps)
-        trusted_from = max(connections.serving_since, written_since)
+        trouble_ended = await sweep_writes(deps)
+        try:
+            connections = await state.connections(deps)
+        except Exception:
+            deps.troubles.began()  # a listing refused (no leader): keys may be lost meanwhile
+            raise
+        trusted_from = max(connections.serving_since, trouble_ended)
         connected = {wire.user_of_key(key) for key in connections.keys if key != PROBE_KEY}
         for user_id in sorted(connected ^ await state.announced(deps)):
             await _settle(deps, user_id, trusted_from)
