@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,68 @@ def _lower(value: Any) -> Any:
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# Readers of one SQLite file per process: in WAL mode they read side by side, and beside the writer.
+SQLITE_READERS = 4
+
+
+def _create_sqlite_reader(url: str, *, echo: bool) -> AsyncEngine:
+    """Connections that only read: a deferred BEGIN takes no lock (a snapshot at the first read), and
+    `query_only` refuses any write, so a handler given the wrong session fails loudly instead."""
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        pool_size=SQLITE_READERS,
+        max_overflow=0,
+        pool_timeout=60,
+        hide_parameters=HIDE_PARAMETERS,
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_reader_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_read_begin)
+    return engine
+
+
+def _sqlite_reader_connect(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_connect(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _sqlite_read_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+@dataclass(frozen=True)
+class Database:
+    """A domain's sessions: `write` for transactions that may write, `read` for those that only read.
+
+    On SQLite a write transaction takes the file's write lock at its BEGIN (see `create_engine`); a
+    read one must not, or every reader of every worker sharing the file would queue behind writers
+    and each other. So reads get connections of their own. On PostgreSQL both are the one pool."""
+
+    write: async_sessionmaker[AsyncSession]
+    read: async_sessionmaker[AsyncSession]
+    engines: tuple[AsyncEngine, ...]
+
+    @property
+    def write_engine(self) -> AsyncEngine:
+        return self.engines[0]
+
+    async def dispose(self) -> None:
+        for engine in self.engines:
+            await engine.dispose()
+
+
+def open_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+    writer = create_engine(url, pool_size=pool_size, echo=echo)
+    database = make_url(normalize_url(url)).database
+    if not is_sqlite(url) or not database or database == ":memory:":
+        sessions = session_factory(writer)  # an in-memory SQLite database lives in its one connection
+        return Database(write=sessions, read=sessions, engines=(writer,))
+    reader = _create_sqlite_reader(normalize_url(url), echo=echo)
+    return Database(write=session_factory(writer), read=session_factory(reader), engines=(writer, reader))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

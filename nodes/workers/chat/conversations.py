@@ -93,7 +93,7 @@ async def _reopened(db: AsyncSession, me: int, found: Conversation) -> wire.Conv
 
 @handlers.on(wire.GetConversation)
 async def get_conversation(cmd: wire.GetConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         conversation, _ = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         return await view(db, actor.user_id, conversation)
 
@@ -101,7 +101,7 @@ async def get_conversation(cmd: wire.GetConversation, actor: Actor, deps: ChatDe
 @handlers.on(wire.FindConversation)
 async def find_conversation(cmd: wire.FindConversation, actor: Actor, deps: ChatDeps) -> wire.Conversation:
     me = actor.require_user()
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         found = await queries.first_about(db, me, cmd.kind, cmd.topic_id)
         if found is None:
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
@@ -118,7 +118,7 @@ async def list_conversations(
         if actor.role not in STAFF:
             raise DomainError(ErrorCode.FORBIDDEN, "Managers only")
         whose = cmd.user_id
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         page, total = await queries.conversation_page(
             db, whose, cmd.kind, cmd.topic_id, cmd.search, cmd.offset, cmd.limit
         )
@@ -159,5 +159,5 @@ async def set_blocked(cmd: wire.SetBlocked, actor: Actor, deps: ChatDeps) -> wir
 async def list_contacts(cmd: wire.ListContacts, actor: Actor, deps: ChatDeps) -> wire.Contacts:
     if actor.role is not Role.SYSTEM:
         raise DomainError(ErrorCode.FORBIDDEN, "workers only")
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         return wire.Contacts(user_ids=await queries.contacts(db, cmd.user_id))

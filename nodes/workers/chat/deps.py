@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
-from storage.engine import create_engine, session_factory
+from storage.engine import open_database
 
 from .participants import ParticipantCache
 from .runners import batch_runner
@@ -21,6 +21,7 @@ from .writer import MessageWriter
 class ChatDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
+    read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     bus: Bus | None
     participants: ParticipantCache
     writer: MessageWriter
@@ -28,15 +29,17 @@ class ChatDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[ChatDeps]:
-    engine = create_engine(
+    database = open_database(
         settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
     )
-    db = session_factory(engine)
-    participants = ParticipantCache(db)
-    writer = MessageWriter(batch_runner(settings.database.url, engine), bus, participants)
+    db = database.write
+    participants = ParticipantCache(database.read)
+    writer = MessageWriter(batch_runner(settings.database.url, database.write_engine), bus, participants)
     writer.start()
     try:
-        yield ChatDeps(settings=settings, db=db, bus=bus, participants=participants, writer=writer)
+        yield ChatDeps(
+            settings=settings, db=db, read_db=database.read, bus=bus, participants=participants, writer=writer
+        )
     finally:
         await writer.stop()
-        await engine.dispose()
+        await database.dispose()

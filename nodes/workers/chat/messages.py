@@ -47,7 +47,7 @@ async def post_assistant_message(
 @handlers.on(wire.ListMessages)
 async def list_messages(cmd: wire.ListMessages, actor: Actor, deps: ChatDeps) -> wire.MessagePage:
     """Messages are numbered 1..last_seq without gaps, so `total` and `has_more` need no counting."""
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         conversation, _ = await own_conversation(db, actor, cmd.conversation_id, cmd.conversation_kind)
         newest_first = cmd.after_seq is None and cmd.since is None
         before = cmd.before_seq
@@ -91,7 +91,7 @@ async def catch_up(cmd: wire.CatchUp, actor: Actor, deps: ChatDeps) -> wire.Caug
     messages: list[wire.ChatMessage] = []
     resync: list[int] = []
     topics: list[wire.ConversationTopic] = []
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         for conversation_id, last_seq, kind, topic_id in await queries.heads(db, me, list(cmd.positions)):
             seen = cmd.positions[conversation_id]
             if last_seq <= seen:

@@ -39,7 +39,7 @@ async def mark_read(cmd: wire.MarkRead, actor: Actor, deps: ChatDeps) -> wire.Re
 @handlers.on(wire.GetUnreadCounts)
 async def get_unread_counts(cmd: wire.GetUnreadCounts, actor: Actor, deps: ChatDeps) -> wire.UnreadCounts:
     me = actor.require_user()
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         ids = await queries.conversation_ids(db, me, cmd.kind)
         counts = await queries.unread_counts(db, me, ids)
     by_conversation = {i: counts.get(i, 0) for i in ids}

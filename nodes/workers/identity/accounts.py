@@ -163,7 +163,7 @@ async def list_users(cmd: ListUsers, actor: Actor, deps: IdentityDeps) -> UserPa
     actor.require_user()
     if actor.role not in STAFF:
         raise DomainError(ErrorCode.FORBIDDEN, "Managers only")
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         rows, total = await queries.active_users(db, cmd.role, cmd.search, cmd.offset, cmd.limit)
         return UserPage(items=[profile(user) for user in rows], total=total)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from nodes.runtime.bus import Bus
 from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
-from storage.engine import create_engine, session_factory
+from storage.engine import open_database
 
 from .keys import TokenSigner
 from .limits import IdentityLimits
@@ -25,6 +25,7 @@ from .sms import SmsSender, sms_sender
 class IdentityDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
+    read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     passwords: PasswordHashing
     mail: MailBackend
     sms: SmsSender
@@ -39,13 +40,13 @@ class IdentityDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[IdentityDeps]:
-    engine = create_engine(
+    database = open_database(
         settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
     )
     sms = sms_sender(settings.sms)
     outbox: RevocationOutbox | None = None
     try:
-        db = session_factory(engine)
+        db = database.write
         signer = await TokenSigner.open(db, settings.auth)
         limiter = RateLimiter(bus) if bus is not None else None
         if bus is not None:
@@ -55,6 +56,7 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Identi
         yield IdentityDeps(
             settings=settings,
             db=db,
+            read_db=database.read,
             passwords=PasswordHashing(),
             mail=mail_backend(settings.mail),
             sms=sms,
@@ -68,4 +70,4 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Identi
         if outbox is not None:
             await outbox.close()
         await sms.close()
-        await engine.dispose()
+        await database.dispose()

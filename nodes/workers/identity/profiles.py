@@ -27,7 +27,7 @@ from .views import profile
 
 @handlers.on(GetMe)
 async def get_me(_cmd: GetMe, actor: Actor, deps: IdentityDeps) -> UserProfile:
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         return profile(await current_user(db, actor))
 
 
@@ -36,7 +36,7 @@ async def get_user(cmd: GetUser, _actor: Actor, deps: IdentityDeps) -> UserProfi
     """Public profiles: any caller may read one (each surface shows only its contract's fields)."""
     if (cmd.user_id is None) == (cmd.username is None):
         raise DomainError(ErrorCode.VALIDATION, "give exactly one of user_id and username")
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         if cmd.user_id is not None:
             user = await queries.active_user_by_id(db, cmd.user_id)
         else:

@@ -10,22 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
-from storage.engine import create_engine, session_factory
+from storage.engine import open_database
 
 
 @dataclass(frozen=True)
 class NotifyDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
+    read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     bus: Bus | None
 
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[NotifyDeps]:
-    engine = create_engine(
+    database = open_database(
         settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
     )
     try:
-        yield NotifyDeps(settings=settings, db=session_factory(engine), bus=bus)
+        yield NotifyDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)
     finally:
-        await engine.dispose()
+        await database.dispose()

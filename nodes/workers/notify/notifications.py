@@ -47,7 +47,7 @@ async def notify(cmd: wire.Notify, actor: Actor, deps: NotifyDeps) -> wire.Notif
 async def list_notifications(
     cmd: wire.ListNotifications, actor: Actor, deps: NotifyDeps
 ) -> wire.NotificationPage:
-    async with deps.db() as db:
+    async with deps.read_db() as db:
         rows, total = await queries.notification_page(
             db, actor.require_user(), cmd.status, cmd.after_id, cmd.offset, cmd.limit
         )
