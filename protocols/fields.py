@@ -188,3 +188,11 @@ NotificationText = Annotated[str, Field(max_length=2000)]
 PRESENCE_ASKED_MAX = 500  # users one presence question names
 AskedUsers = Annotated[list[Int32], Field(max_length=PRESENCE_ASKED_MAX)]
 EdgeId = Annotated[str, Field(max_length=128)]
+
+# --- catalog ---------------------------------------------------------------------------------------
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"  # lowercase ASCII words joined by hyphens
+Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=100)]
+MetaTitle = Annotated[str, Field(max_length=200)]
+MetaDescription = Annotated[str, Field(max_length=500)]

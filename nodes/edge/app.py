@@ -28,11 +28,27 @@ from .surfaces import ALL as SURFACES
 
 
 def mount(app: web.Application, groups: tuple[SurfaceRoutes, ...]) -> None:
-    for group in groups:
-        for endpoint in group.endpoints:
-            route = app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
-            app[ROUTE_ENDPOINTS][route] = endpoint
-            app[ENDPOINTS].append(endpoint)
+    endpoints = [endpoint for group in groups for endpoint in group.endpoints]
+    for endpoint in endpoints:
+        route = app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
+        app[ROUTE_ENDPOINTS][route] = endpoint
+        app[ENDPOINTS].append(endpoint)
+    # The contracts' documents write some paths with a trailing slash and some without, and clients
+    # follow them either way: every path also answers at its twin (the slash dropped or added),
+    # served there rather than redirected (a client need not resend its body and token), unless a
+    # route of its own is there. Registered after all the documented paths, so those always win.
+    taken = {(endpoint.method, endpoint.path) for endpoint in endpoints}
+    for endpoint in endpoints:
+        twin = slash_twin(endpoint.path)
+        if twin and (endpoint.method, twin) not in taken:
+            taken.add((endpoint.method, twin))
+            app[ROUTE_ENDPOINTS][app.router.add_route(endpoint.method, twin, endpoint.handler)] = endpoint
+
+
+def slash_twin(path: str) -> str | None:
+    if path == "/":
+        return None
+    return path[:-1] if path.endswith("/") else path + "/"
 
 
 def create_app(

@@ -15,8 +15,8 @@ from aiohttp.typedefs import Middleware
 from .http import Handler
 
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID, Last-Event-ID"
-EXPOSED_HEADERS = "Retry-After, X-Request-ID"
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-ID, Last-Event-ID, If-None-Match"
+EXPOSED_HEADERS = "Retry-After, X-Request-ID, ETag"
 # Ten minutes (Starlette's default): a changed setting reaches browsers soon. Chromium caps it at 7200.
 MAX_AGE_S = 600
 

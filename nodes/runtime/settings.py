@@ -136,7 +136,7 @@ class PresenceSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    domains: tuple[str, ...] = ("identity", "chat", "notify", "presence")
+    domains: tuple[str, ...] = ("identity", "chat", "notify", "presence", "catalog")
     max_inflight: int = 256
     # 0: no metrics listener (in `souk run` the edge's listener serves them)
     metrics_port: int = field(default=0, metadata=PORT)

@@ -18,7 +18,7 @@ from tests.chaos.clients import is_ready
 from tests.support.eventually import until
 from tests.support.processes import Proc, Processes
 
-DOMAINS = ("identity", "chat", "presence", "notify")  # what the edges' /ready expects by default
+DOMAINS = ("identity", "chat", "presence", "notify")  # the ones chat traffic reaches: all /ready asks for
 PRESENCE_TTL_S = 3.0
 SWEEP_INTERVAL_S = 1.0
 # The documented bound for a killed edge's users to go offline is the key's TTL plus one sweep
@@ -36,6 +36,7 @@ def environment(nats_url: str, database_url: str, var_dir: Path) -> dict[str, st
         "SOUK_NATS_URL": nats_url,
         "SOUK_DATABASE_URL": database_url,
         "SOUK_DATABASE_POOL_SIZE": "3",
+        "SOUK_WORKERS_DOMAINS": ",".join(DOMAINS),
         "SOUK_NATS_REQUEST_TIMEOUT": "3",
         "SOUK_PRESENCE_TTL_S": str(PRESENCE_TTL_S),
         "SOUK_SCHEDULER_PRESENCE_SWEEP_INTERVAL_S": str(SWEEP_INTERVAL_S),

@@ -1,13 +1,21 @@
 """MillionAvto (car classifieds), seeds/000: accounts (identity.py, with the `/api/v1/auth` paths
-shared with Car advisor), ad dialogs over REST (chat.py) and over WebSockets (ws.py)."""
+shared with Car advisor), categories (categories.py), vehicle references (vehicles.py), ad dialogs
+over REST (chat.py) and over WebSockets (ws.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chat, identity, ws
+from . import categories, chat, identity, vehicles, ws
 from .errors import SURFACE
 
-ROUTES: tuple[SurfaceRoutes, ...] = (identity.shared, identity.routes, chat.routes, ws.routes)
+ROUTES: tuple[SurfaceRoutes, ...] = (
+    identity.shared,
+    identity.routes,
+    categories.routes,
+    vehicles.routes,
+    chat.routes,
+    ws.routes,
+)
 
 __all__ = ["ROUTES", "SURFACE"]

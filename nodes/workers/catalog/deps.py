@@ -1,0 +1,58 @@
+"""What the catalog handlers need, opened once per worker process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from functools import partial
+
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import Settings
+from protocols.catalog import CategoriesChanged
+from storage.engine import open_database
+
+from .cache import CategoryCache, LoadedOnce
+from .references import Snapshot, load_snapshot
+
+
+@dataclass(frozen=True)
+class CatalogDeps:
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
+    bus: Bus | None
+    categories: CategoryCache
+    references: LoadedOnce[Snapshot]  # the vehicle references
+
+
+@asynccontextmanager
+async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[CatalogDeps]:
+    database = open_database(
+        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
+    )
+    categories = CategoryCache()
+
+    async def changed(_msg: Msg) -> None:
+        categories.clear()
+
+    # Outside the queue group: every replica hears of a write made by any of them.
+    subscription = await bus.subscribe(CategoriesChanged.subject, changed) if bus is not None else None
+    try:
+        yield CatalogDeps(
+            settings=settings,
+            db=database.write,
+            read_db=database.read,
+            bus=bus,
+            categories=categories,
+            references=LoadedOnce(partial(load_snapshot, database.read)),
+        )
+    finally:
+        if subscription is not None:
+            with suppress(NatsError):  # the connection went first: the subscription went with it
+                await subscription.unsubscribe()
+        await database.dispose()

@@ -1,0 +1,14 @@
+"""The catalog domain's handler registry; the modules beside it register on it.
+
+Catalog handlers are the only writers of the catalog tables (the vehicle references' rows come from a
+migration and are never written at run time).
+"""
+
+from __future__ import annotations
+
+from nodes.runtime.worker import Handlers
+from protocols.catalog import DOMAIN
+
+from .deps import CatalogDeps
+
+handlers: Handlers[CatalogDeps] = Handlers(DOMAIN)

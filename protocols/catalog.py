@@ -1,0 +1,242 @@
+"""The catalog domain: reference data that listings point at (categories and vehicle references).
+
+Read-mostly: every list reply carries a `version`, the same for the same content on any worker, which
+an edge answers as an ETag. Categories are written by admins only; the vehicle references come with
+the platform (a data file a migration loads) and are never written over the wire.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from . import subjects
+from .envelope import Command, Empty, Event, Message
+from .fields import CategoryName, Id, Int32, MetaDescription, MetaTitle, Slug
+
+DOMAIN = "catalog"
+
+# --- categories ------------------------------------------------------------------------------------
+
+
+class Category(Message):
+    id: int
+    parent_id: int | None  # None: a top-level category
+    name: str
+    slug: str
+    meta_title: str | None
+    meta_description: str | None
+    position: int  # order among its siblings, lowest first
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryList(Message):
+    items: list[Category]  # parents before their children, each level by position
+    version: str
+
+
+class ListCategories(Command[CategoryList]):
+    """The active categories; with `include_inactive` (admins only) every one."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_categories")
+    idempotent: ClassVar[bool] = True
+    include_inactive: bool = False
+
+
+class GetCategory(Command[Category]):
+    """An active category; an inactive one only for an admin (for anyone else it is not there)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_category")
+    idempotent: ClassVar[bool] = True
+    category_id: Id
+
+
+class CreateCategory(Command[Category]):
+    """Admins only. A slug taken already is a `conflict`; an unknown parent a `validation` error."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "create_category")
+    parent_id: Id | None = None
+    name: CategoryName
+    slug: Slug
+    meta_title: MetaTitle | None = None
+    meta_description: MetaDescription | None = None
+    position: Int32 = 0
+    is_active: bool = True
+
+
+class CategoryField(StrEnum):
+    PARENT_ID = "parent_id"
+    NAME = "name"
+    SLUG = "slug"
+    META_TITLE = "meta_title"
+    META_DESCRIPTION = "meta_description"
+    POSITION = "position"
+    IS_ACTIVE = "is_active"
+
+
+class UpdateCategory(Command[Category]):
+    """Admins only: sets the fields `changed` names (to their value here, None included), no other.
+    A parent that is the category itself or one of its descendants is a `validation` error."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "update_category")
+    category_id: Id
+    changed: frozenset[CategoryField]
+    parent_id: Id | None = None
+    name: CategoryName | None = None
+    slug: Slug | None = None
+    meta_title: MetaTitle | None = None
+    meta_description: MetaDescription | None = None
+    position: Int32 | None = None
+    is_active: bool | None = None
+
+
+class DeleteCategory(Command[Empty]):
+    """Admins only. A category that still has subcategories is a `conflict`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "delete_category")
+    category_id: Id
+
+
+class CategoriesChanged(Event):
+    """Published after every category write, so that each catalog worker drops its cached lists."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "categories_changed")
+
+
+# --- vehicle references ----------------------------------------------------------------------------
+
+
+class ReferenceKind(StrEnum):
+    """The lists of plain named entries."""
+
+    VEHICLE_TYPES = "vehicle_types"
+    BODY_TYPES = "body_types"
+    TRANSMISSIONS = "transmissions"
+    FUEL_TYPES = "fuel_types"
+    DRIVE_TYPES = "drive_types"
+
+
+class Reference(Message):
+    id: int
+    slug: str
+    name: str  # Russian, as the apps show it
+    name_en: str
+
+
+class ReferenceList(Message):
+    items: list[Reference]
+    version: str
+
+
+class ListReferences(Command[ReferenceList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_references")
+    idempotent: ClassVar[bool] = True
+    kind: ReferenceKind
+
+
+class Color(Reference):
+    hex: str  # "#RRGGBB"
+
+
+class ColorList(Message):
+    items: list[Color]
+    version: str
+
+
+class ListColors(Command[ColorList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_colors")
+    idempotent: ClassVar[bool] = True
+
+
+class Brand(Message):
+    id: int
+    name: str
+    slug: str
+    country: str | None
+    is_popular: bool  # among the best-selling brands in Russia and Kazakhstan
+    vehicle_type_ids: list[int]  # the types it makes models of
+
+
+class BrandList(Message):
+    items: list[Brand]  # by name
+    version: str
+
+
+class ListBrands(Command[BrandList]):
+    """Every brand, or those making vehicles of one type; an unknown type has none."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_brands")
+    idempotent: ClassVar[bool] = True
+    vehicle_type_id: Id | None = None
+
+
+class VehicleModel(Message):
+    id: int
+    brand_id: int
+    vehicle_type_id: int
+    name: str
+    slug: str
+    year_from: int | None
+    year_to: int | None  # None: still made
+
+
+class VehicleModelList(Message):
+    items: list[VehicleModel]  # by brand, then name
+    version: str
+
+
+class ListVehicleModels(Command[VehicleModelList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_models")
+    idempotent: ClassVar[bool] = True
+    brand_id: Id | None = None
+
+
+class Generation(Message):
+    id: int
+    model_id: int
+    name: str
+    year_from: int | None
+    year_to: int | None
+
+
+class GenerationList(Message):
+    items: list[Generation]
+    version: str
+
+
+class ListGenerations(Command[GenerationList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_generations")
+    idempotent: ClassVar[bool] = True
+    model_id: Id | None = None
+
+
+class Modification(Message):
+    id: int
+    generation_id: int
+    name: str
+    year_from: int | None
+    year_to: int | None
+    body_type_id: int | None
+    fuel_type_id: int | None  # the engine type
+    engine_volume_l: float | None  # None for an electric motor
+    power_hp: int | None
+    transmission_id: int | None
+    drive_type_id: int | None
+    seats: int | None
+    price_new_rub: int | None  # a reference price new, where known
+
+
+class ModificationList(Message):
+    items: list[Modification]
+    version: str
+
+
+class ListModifications(Command[ModificationList]):
+    """A generation's modifications. Never all of them: they would outgrow one NATS message."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_modifications")
+    idempotent: ClassVar[bool] = True
+    generation_id: Id
