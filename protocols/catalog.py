@@ -1,8 +1,8 @@
-"""The catalog domain: reference data that listings point at (categories and vehicle references).
+"""The catalog domain: reference data that listings point at (categories, vehicle references, places).
 
 Read-mostly: every list reply carries a `version`, the same for the same content on any worker, which
-an edge answers as an ETag. Categories are written by admins only; the vehicle references come with
-the platform (a data file a migration loads) and are never written over the wire.
+an edge answers as an ETag. Categories are written by admins only; the vehicle references and places
+come with the platform (loaded by migrations) and are never written over the wire.
 """
 
 from __future__ import annotations
@@ -13,7 +13,18 @@ from typing import ClassVar
 
 from . import subjects
 from .envelope import Command, Empty, Event, Message
-from .fields import CategoryName, Id, Int32, MetaDescription, MetaTitle, Slug
+from .fields import (
+    CategoryName,
+    Id,
+    Int32,
+    IpAddress,
+    Latitude,
+    Longitude,
+    MetaDescription,
+    MetaTitle,
+    RadiusKm,
+    Slug,
+)
 
 DOMAIN = "catalog"
 
@@ -240,3 +251,104 @@ class ListModifications(Command[ModificationList]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_modifications")
     idempotent: ClassVar[bool] = True
     generation_id: Id
+
+
+# --- places ----------------------------------------------------------------------------------------
+# Loaded by a migration from data packages, never written over the wire; cities keep GeoNames' ids.
+
+
+class Country(Message):
+    id: int
+    iso2: str
+    iso3: str
+    name: str  # English
+    name_ru: str | None
+    phone_code: str | None
+    currency: str | None
+
+
+class CountryList(Message):
+    items: list[Country]  # by name
+    version: str
+
+
+class ListCountries(Command[CountryList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_countries")
+    idempotent: ClassVar[bool] = True
+
+
+class Region(Message):
+    id: int
+    country_id: int
+    code: str | None  # ISO 3166-2 where known
+    name: str  # English
+    name_native: str | None
+
+
+class RegionList(Message):
+    items: list[Region]  # by country, then name
+    version: str
+
+
+class ListRegions(Command[RegionList]):
+    """Every region, or one country's; an unknown country has none."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_regions")
+    idempotent: ClassVar[bool] = True
+    country_id: Id | None = None
+
+
+class City(Message):
+    id: int
+    country_id: int
+    region_id: int | None
+    name: str
+    latitude: float
+    longitude: float
+    population: int
+
+
+class CityList(Message):
+    items: list[City]  # largest first
+    version: str
+
+
+class ListCities(Command[CityList]):
+    """A region's cities or a country's (one of the two is given; every city would outgrow a message)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_cities")
+    idempotent: ClassVar[bool] = True
+    region_id: Id | None = None
+    country_id: Id | None = None
+
+
+class ListMajorCities(Command[CityList]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_major_cities")
+    idempotent: ClassVar[bool] = True
+
+
+class NearbyCity(City):
+    distance_km: float
+
+
+class NearbyCities(Message):
+    items: list[NearbyCity]  # nearest first
+
+
+class FindNearbyCities(Command[NearbyCities]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "nearby_cities")
+    idempotent: ClassVar[bool] = True
+    latitude: Latitude
+    longitude: Longitude
+    radius_km: RadiusKm
+
+
+class DetectedLocation(Message):
+    city: City | None  # None only when no default city is configured (or it names no city)
+    detected: bool  # False: the configured default, not the client's address
+
+
+class DetectLocation(Command[DetectedLocation]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "detect_location")
+    idempotent: ClassVar[bool] = True
+    ip: IpAddress | None

@@ -120,6 +120,16 @@ class MediaSettings:
 
 
 @dataclass(frozen=True)
+class CatalogSettings:
+    # a MaxMind-format (.mmdb) city database for /locations/detect; empty: none, every client gets
+    # the default city
+    geoip_db: str = ""
+    # the city answered when the client's city is not known: a city id (GeoNames') or an English name
+    # (the largest city of that name); empty: none
+    default_city: str = "Moscow"
+
+
+@dataclass(frozen=True)
 class PresenceSettings:
     ttl_s: float = 30.0  # a (user, edge) key lives this long unless renewed; edges renew every third
 
@@ -172,6 +182,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
+    catalog: CatalogSettings = field(default_factory=CatalogSettings)
     presence: PresenceSettings = field(default_factory=PresenceSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)

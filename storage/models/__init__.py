@@ -1,6 +1,6 @@
 """Every model module, imported so that `Base.metadata` is complete."""
 
-from . import catalog, chat, identity, notify
+from . import catalog, chat, identity, notify, places
 from .base import Base
 
-__all__ = ["Base", "catalog", "chat", "identity", "notify"]
+__all__ = ["Base", "catalog", "chat", "identity", "notify", "places"]

@@ -1,7 +1,9 @@
-"""The catalog domain: categories (admins write them) and the vehicle references (read only), both
-served from a cache in the worker.
+"""The catalog domain: categories (admins write them), the vehicle references and the places (both read
+only), all served from caches in the worker.
 
-Two groups of commands (categories, vehicles), their SQL in `queries`, the caches in `cache`.
+Three groups of commands (categories, vehicles, places), their SQL in `queries`, the caches in `cache`,
+the vehicle references' and the places' snapshots in `references` and `geography`, the IP database in
+`geoip`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import categories, vehicles  # noqa: F401
+from . import categories, places, vehicles  # noqa: F401
 from .deps import CatalogDeps, open_deps
 from .handlers import handlers
 

@@ -17,6 +17,8 @@ from protocols.catalog import CategoriesChanged
 from storage.engine import open_database
 
 from .cache import CategoryCache, LoadedOnce
+from .geography import Places, load_places
+from .geoip import GeoIp
 from .references import Snapshot, load_snapshot
 
 
@@ -28,6 +30,8 @@ class CatalogDeps:
     bus: Bus | None
     categories: CategoryCache
     references: LoadedOnce[Snapshot]  # the vehicle references
+    places: LoadedOnce[Places]
+    geoip: GeoIp
 
 
 @asynccontextmanager
@@ -36,6 +40,7 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Catalo
         settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
     )
     categories = CategoryCache()
+    geoip = GeoIp(settings.catalog.geoip_db)
 
     async def changed(_msg: Msg) -> None:
         categories.clear()
@@ -50,9 +55,12 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Catalo
             bus=bus,
             categories=categories,
             references=LoadedOnce(partial(load_snapshot, database.read)),
+            places=LoadedOnce(partial(load_places, database.read)),
+            geoip=geoip,
         )
     finally:
         if subscription is not None:
             with suppress(NatsError):  # the connection went first: the subscription went with it
                 await subscription.unsubscribe()
+        geoip.close()
         await database.dispose()

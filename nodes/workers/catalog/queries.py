@@ -22,6 +22,7 @@ from storage.models.catalog import (
     VehicleModel,
     VehicleType,
 )
+from storage.models.places import City, Country, Region
 
 NamedTable = type[VehicleType] | type[BodyType] | type[Transmission] | type[FuelType] | type[DriveType]
 
@@ -111,3 +112,18 @@ async def generations(db: AsyncSession) -> Sequence[Generation]:
 
 async def modifications(db: AsyncSession) -> Sequence[Modification]:
     return (await db.scalars(select(Modification).order_by(Modification.id))).all()
+
+
+# --- places (read only) ----------------------------------------------------------------------------
+
+
+async def countries(db: AsyncSession) -> Sequence[Country]:
+    return (await db.scalars(select(Country).order_by(Country.id))).all()
+
+
+async def regions(db: AsyncSession) -> Sequence[Region]:
+    return (await db.scalars(select(Region).order_by(Region.id))).all()
+
+
+async def cities(db: AsyncSession) -> Sequence[City]:
+    return (await db.scalars(select(City).order_by(City.id))).all()

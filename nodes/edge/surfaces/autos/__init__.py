@@ -1,12 +1,12 @@
 """MillionAvto (car classifieds), seeds/000: accounts (identity.py, with the `/api/v1/auth` paths
-shared with Car advisor), categories (categories.py), vehicle references (vehicles.py), ad dialogs
-over REST (chat.py) and over WebSockets (ws.py)."""
+shared with Car advisor), categories (categories.py), vehicle references (vehicles.py), locations
+(locations.py), ad dialogs over REST (chat.py) and over WebSockets (ws.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import categories, chat, identity, vehicles, ws
+from . import categories, chat, identity, locations, vehicles, ws
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -14,6 +14,7 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     identity.routes,
     categories.routes,
     vehicles.routes,
+    locations.routes,
     chat.routes,
     ws.routes,
 )

@@ -1,0 +1,118 @@
+"""The places as one snapshot in memory: the lists for countries, regions and cities built once, grouped
+by parent in advance, and the cities by latitude for radius searches. The rows come from a migration and
+never change while a worker runs, so the snapshot is kept for the worker's life."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from protocols import catalog as wire
+from storage.models import places as tables
+from storage.models.places import EARTH_RADIUS_KM, distance_km
+
+from . import queries
+from .cache import grouped, listed
+
+NEARBY_MAX = 100  # cities a radius search answers, the nearest
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # along a meridian
+# Major cities: the platform's markets in order, each with the population a city needs to be listed.
+MAJOR_CITIES = (("RU", 500_000), ("KZ", 250_000))
+
+
+@dataclass(frozen=True)
+class Places:
+    countries: wire.CountryList
+    regions: wire.RegionList
+    regions_by_country: dict[int, wire.RegionList]
+    cities_by_region: dict[int, wire.CityList]
+    cities_by_country: dict[int, wire.CityList]
+    major_cities: wire.CityList
+    by_id: dict[int, wire.City]
+    by_latitude: list[wire.City]
+    latitudes: list[float]  # by_latitude's, for bisecting
+
+    def nearby(self, latitude: float, longitude: float, radius_km: float) -> list[wire.NearbyCity]:
+        """The cities within the radius, nearest first (at most NEARBY_MAX)."""
+        span = radius_km / KM_PER_DEGREE  # no point further in latitude can be within the radius
+        low = bisect.bisect_left(self.latitudes, latitude - span)
+        high = bisect.bisect_right(self.latitudes, latitude + span)
+        found = []
+        for city in self.by_latitude[low:high]:
+            distance = distance_km(latitude, longitude, city.latitude, city.longitude)
+            if distance <= radius_km:
+                found.append((distance, city))
+        found.sort(key=lambda pair: (pair[0], pair[1].id))
+        return [
+            wire.NearbyCity(**city.model_dump(), distance_km=round(distance, 1))
+            for distance, city in found[:NEARBY_MAX]
+        ]
+
+    def city_named(self, given: str) -> wire.City | None:
+        """A city by its id, or by its English name (the largest of that name)."""
+        given = given.strip()
+        if given.isdigit():
+            return self.by_id.get(int(given))
+        wanted = given.casefold()
+        named = [city for city in self.by_id.values() if city.name.casefold() == wanted]
+        return max(named, key=lambda city: city.population, default=None)
+
+
+def _country(row: tables.Country) -> wire.Country:
+    return wire.Country(
+        id=row.id, iso2=row.iso2, iso3=row.iso3, name=row.name, name_ru=row.name_ru,
+        phone_code=row.phone_code, currency=row.currency,
+    )  # fmt: skip
+
+
+def _region(row: tables.Region) -> wire.Region:
+    return wire.Region(
+        id=row.id, country_id=row.country_id, code=row.code, name=row.name, name_native=row.name_native
+    )
+
+
+def _city(row: tables.City) -> wire.City:
+    return wire.City(
+        id=row.id, country_id=row.country_id, region_id=row.region_id, name=row.name,
+        latitude=row.latitude, longitude=row.longitude, population=row.population,
+    )  # fmt: skip
+
+
+def _major(countries: list[wire.Country], cities: list[wire.City]) -> list[wire.City]:
+    """Each market's cities of at least its population, largest first, the markets in their order."""
+    ids = {country.iso2: country.id for country in countries}
+    return [
+        city
+        for iso2, least in MAJOR_CITIES
+        for city in cities
+        if city.country_id == ids.get(iso2) and city.population >= least
+    ]
+
+
+async def load_places(sessions: async_sessionmaker[AsyncSession]) -> Places:
+    async with sessions() as db:
+        # Sorted here, not in SQL: the databases' collations would order names differently.
+        countries = sorted(
+            (_country(row) for row in await queries.countries(db)), key=lambda c: (c.name, c.id)
+        )
+        regions = sorted(
+            (_region(row) for row in await queries.regions(db)), key=lambda r: (r.country_id, r.name, r.id)
+        )
+        cities = sorted((_city(row) for row in await queries.cities(db)), key=lambda c: (-c.population, c.id))
+    by_latitude = sorted(cities, key=lambda c: (c.latitude, c.id))
+    return Places(
+        countries=listed(wire.CountryList, countries),
+        regions=listed(wire.RegionList, regions),
+        regions_by_country=grouped(wire.RegionList, regions, lambda r: (r.country_id,)),
+        cities_by_region=grouped(
+            wire.CityList, cities, lambda c: () if c.region_id is None else (c.region_id,)
+        ),
+        cities_by_country=grouped(wire.CityList, cities, lambda c: (c.country_id,)),
+        major_cities=listed(wire.CityList, _major(countries, cities)),
+        by_id={city.id: city for city in cities},
+        by_latitude=by_latitude,
+        latitudes=[city.latitude for city in by_latitude],
+    )
