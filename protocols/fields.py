@@ -205,3 +205,22 @@ NEARBY_RADIUS_MAX_KM = 1000  # the document's largest search radius
 RadiusKm = Annotated[float, Field(gt=0, le=NEARBY_RADIUS_MAX_KM, allow_inf_nan=False)]
 IP_ADDRESS_MAX = 64  # as the edge cuts a forwarded address
 IpAddress = Annotated[str, Field(max_length=IP_ADDRESS_MAX)]
+
+# --- market ----------------------------------------------------------------------------------------
+
+AD_TITLE_MAX = 200
+AdTitle = Annotated[str, Field(min_length=1, max_length=AD_TITLE_MAX)]
+AdDescription = Annotated[str, Field(max_length=10000)]
+PRICE_MAX = 10**12  # a BIGINT column; no vehicle costs more, in any currency the platform takes
+Price = Annotated[int, Field(ge=0, le=PRICE_MAX)]
+CURRENCY_PATTERN = r"^[A-Z]{3}$"  # ISO 4217
+Currency = Annotated[str, Field(min_length=3, max_length=3, pattern=CURRENCY_PATTERN)]
+YEAR_MIN, YEAR_MAX = 1885, 2100  # from the first car on
+Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
+Mileage = Annotated[int, Field(ge=0, le=10_000_000)]  # km
+EngineVolume = Annotated[float, Field(ge=0, le=30, allow_inf_nan=False)]  # litres
+EnginePower = Annotated[int, Field(ge=0, le=10_000)]  # hp
+VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"  # ISO 3779: 17 characters, no I, O or Q
+Vin = Annotated[str, Field(min_length=17, max_length=17, pattern=VIN_PATTERN)]
+RejectionReason = Annotated[str, Field(min_length=1, max_length=500)]
+Viewer = Annotated[str, Field(min_length=1, max_length=80)]  # who viewed: a user id or a client address

@@ -14,7 +14,7 @@ from typing import Any
 
 from nodes.runtime.worker import Domain
 
-KNOWN_DOMAINS = ("identity", "chat", "notify", "presence", "catalog")
+KNOWN_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market")
 
 
 def load_domain(name: str) -> Domain[Any]:

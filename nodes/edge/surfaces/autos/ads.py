@@ -1,0 +1,190 @@
+"""MillionAvto (000) section 6: ads under `/api/v1/ads`, on the market domain.
+
+- `GET /` lists active ads, `page` (from 1) and `size` (20, at most 100), filtered by `category_id`
+  and `city_id`, ordered by `sort_by` (`created_desc`, `created_asc`, `price_asc`, `price_desc`):
+  `{items, total, page, size}`.
+- `GET /{id}`: an active ad for anyone; the owner reads his own in any status; anything else is 404.
+- `POST /` (signed in): a new ad, `pending`, or `draft` with `"draft": true`; 201.
+- `PUT /{id}` (the owner): the fields the body gives; `"status": "pending"` submits a draft (or
+  resubmits), `"archived"` archives; an edited rejected ad is `pending` again. `DELETE /{id}`: 204.
+  Another user's ad is 404 to both, and nothing changes.
+- `GET /my/ads?status=` (signed in): the user's ads, newest first, paged as the list.
+- `POST /{id}/view` (no auth): counted once per viewer per UTC day, the viewer being the token's user
+  or else the client address; `{counted, views_count}`.
+
+An ad is the market's `Ad`, relayed as it comes. An unknown category or vehicle reference is 422 on
+its field, as a schema error is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from nodes.edge.http import SurfaceRoutes, json_response
+from nodes.edge.kit.fastapi import answers_422, body_of, located, path_id, query_of, unprocessable
+from nodes.edge.kit.rewording import reworded
+from nodes.edge.session_http import client_ip, require_actor
+from nodes.edge.state import ACTOR, BUS
+from protocols.fields import AdDescription, AdTitle, Currency, Id, Latitude, Longitude, PageSize, Price
+from protocols.market import (
+    DEFAULT_CURRENCY,
+    Ad,
+    AdField,
+    AdSort,
+    AdStatus,
+    CreateAd,
+    DeleteAd,
+    GetAd,
+    ListAds,
+    ListMyAds,
+    OwnerStatus,
+    RecordView,
+    UpdateAd,
+    VehicleFields,
+    ViewRecorded,
+)
+
+from .errors import SURFACE
+
+routes = SurfaceRoutes(SURFACE)
+
+PREFIX = "/api/v1/ads"
+PAGE_LAST = 10**6  # pages past this are never asked for; it keeps the offset a 32-bit integer
+
+
+class AdBody(VehicleFields):
+    category_id: Id
+    title: AdTitle
+    description: AdDescription | None = None
+    price: Price
+    currency: Currency = DEFAULT_CURRENCY
+    city_id: Id | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    draft: bool = False
+
+
+class AdChanges(VehicleFields):
+    """Only the fields given change."""
+
+    status: OwnerStatus | None = None
+    category_id: Id | None = None
+    title: AdTitle | None = None
+    description: AdDescription | None = None
+    price: Price | None = None
+    currency: Currency | None = None
+    city_id: Id | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+
+class Paging(BaseModel):
+    page: int = 1
+    size: PageSize = 20
+
+
+class AdsQuery(Paging):
+    category_id: Id | None = None
+    city_id: Id | None = None
+    sort_by: AdSort = AdSort.CREATED_DESC
+
+
+class MyAdsQuery(Paging):
+    status: AdStatus | None = None
+
+
+class AdPageOut(BaseModel):
+    items: list[Ad]
+    total: int
+    page: int
+    size: int
+
+
+def offset_of(query: Paging) -> int:
+    if not 1 <= query.page <= PAGE_LAST:
+        message = f"page: from 1 to {PAGE_LAST}"
+        raise unprocessable("query", [{"type": "value_error", "loc": ["page"], "msg": message}], message)
+    return (query.page - 1) * query.size
+
+
+def paged(found: dict[str, Any], query: Paging) -> web.Response:
+    return json_response({"items": found["items"], "total": found["total"], "page": query.page,
+                          "size": query.size})  # fmt: skip
+
+
+@routes.get(PREFIX + "/", query=AdsQuery, responses={200: AdPageOut, 422: None})
+@answers_422
+async def list_ads(request: web.Request) -> web.Response:
+    """List active ads (filters, sorting, pages)."""
+    query = query_of(request, AdsQuery)
+    cmd = ListAds(category_id=query.category_id, city_id=query.city_id, sort_by=query.sort_by,
+                  offset=offset_of(query), limit=query.size)  # fmt: skip
+    return paged(await request.app[BUS].request_json(cmd), query)
+
+
+@routes.get(PREFIX + "/my/ads", auth=True, query=MyAdsQuery, responses={200: AdPageOut, 401: None, 422: None})
+@answers_422
+async def my_ads(request: web.Request) -> web.Response:
+    """List my ads (with status filter)."""
+    actor = require_actor(request)
+    query = query_of(request, MyAdsQuery)
+    cmd = ListMyAds(status=query.status, offset=offset_of(query), limit=query.size)
+    return paged(await request.app[BUS].request_json(cmd, actor=actor), query)
+
+
+@routes.get(PREFIX + "/{id}", responses={200: Ad, 404: None, 422: None})
+@answers_422
+async def get_ad(request: web.Request) -> web.Response:
+    """Get single ad details."""
+    ad_id = path_id(request, "id")
+    return json_response(await request.app[BUS].request_json(GetAd(ad_id=ad_id), actor=request.get(ACTOR)))
+
+
+@routes.post(PREFIX + "/", auth=True, body=AdBody, responses={201: Ad, 401: None, 422: None})
+@answers_422
+async def create_ad(request: web.Request) -> web.Response:
+    """Create new ad (pending, or a draft)."""
+    actor = require_actor(request)
+    body = await body_of(request, AdBody)
+    with reworded(located("body")):  # an unknown reference is the body's error, as a schema's would be
+        created = await request.app[BUS].request_json(CreateAd(**body.model_dump()), actor=actor)
+    return json_response(created, status=201)
+
+
+@routes.put(PREFIX + "/{id}", auth=True, body=AdChanges,
+            responses={200: Ad, 401: None, 404: None, 409: None, 422: None})  # fmt: skip
+@answers_422
+async def update_ad(request: web.Request) -> web.Response:
+    """Update ad (owner): the fields the body gives."""
+    actor = require_actor(request)
+    ad_id = path_id(request, "id")
+    body = await body_of(request, AdChanges)
+    changed = frozenset(AdField(name) for name in body.model_fields_set if name != "status")
+    cmd = UpdateAd(ad_id=ad_id, changed=changed, **body.model_dump())
+    with reworded(located("body")):
+        updated = await request.app[BUS].request_json(cmd, actor=actor)
+    return json_response(updated)
+
+
+@routes.delete(PREFIX + "/{id}", auth=True, responses={204: None, 401: None, 404: None, 422: None})
+@answers_422
+async def delete_ad(request: web.Request) -> web.Response:
+    """Delete ad (owner)."""
+    actor = require_actor(request)
+    ad_id = path_id(request, "id")
+    await request.app[BUS].request(DeleteAd(ad_id=ad_id), actor=actor)
+    return web.Response(status=204)
+
+
+@routes.post(PREFIX + "/{id}/view", responses={200: ViewRecorded, 404: None, 422: None})
+@answers_422
+async def view_ad(request: web.Request) -> web.Response:
+    """Track ad view: once per viewer per day."""
+    ad_id = path_id(request, "id")
+    actor = request.get(ACTOR)
+    viewer = f"user:{actor.user_id}" if actor is not None and actor.signed_in else f"ip:{client_ip(request)}"
+    recorded = await request.app[BUS].request_json(RecordView(ad_id=ad_id, viewer=viewer), actor=actor)
+    return json_response(recorded)

@@ -1,0 +1,146 @@
+"""Ads: created, edited, archived and deleted by their owner; read and listed by anyone while active,
+by their owner in any status (anyone else's inactive ad is not there)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement
+
+from protocols import market as wire
+from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
+from storage.models.market import Listing
+
+from . import queries
+from .deps import MarketDeps
+from .handlers import handlers
+from .references import check_references
+from .shapes import VEHICLE_FIELDS, ad
+
+NOT_FOUND = "Ad not found"
+LISTING_FIELDS = ("category_id", "title", "description", "price", "currency", "city_id", "latitude",
+                  "longitude")  # fmt: skip
+REQUIRED = {wire.AdField.CATEGORY_ID, wire.AdField.TITLE, wire.AdField.PRICE, wire.AdField.CURRENCY}
+# The statuses an owner may move his ad to, from each status.
+OWNER_MOVES = {
+    wire.OwnerStatus.PENDING: {wire.AdStatus.DRAFT, wire.AdStatus.REJECTED, wire.AdStatus.PENDING},
+    wire.OwnerStatus.ARCHIVED: {wire.AdStatus.DRAFT, wire.AdStatus.PENDING, wire.AdStatus.ACTIVE,
+                                wire.AdStatus.REJECTED, wire.AdStatus.EXPIRED, wire.AdStatus.ARCHIVED},
+}  # fmt: skip
+SORTS: dict[wire.AdSort, tuple[ColumnElement[Any], ...]] = {
+    wire.AdSort.CREATED_DESC: (Listing.created_at.desc(), Listing.id.desc()),
+    wire.AdSort.CREATED_ASC: (Listing.created_at.asc(), Listing.id.asc()),
+    wire.AdSort.PRICE_ASC: (Listing.price.asc(), Listing.id.asc()),
+    wire.AdSort.PRICE_DESC: (Listing.price.desc(), Listing.id.desc()),
+}
+
+
+async def owned(deps: MarketDeps, ad_id: int, actor: Actor) -> queries.Row:
+    """The actor's own ad; anyone else's is not there, as a missing one."""
+    user_id = actor.require_user()
+    async with deps.read_db() as db:
+        row = await queries.listing(db, ad_id)
+    if row is None or row[0].owner_id != user_id:
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    return row
+
+
+@handlers.on(wire.CreateAd)
+async def create_ad(cmd: wire.CreateAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
+    owner_id = actor.require_user()
+    values = cmd.model_dump()
+    await check_references(deps.bus, values)
+    now = datetime.now(UTC)
+    listing = {field: values[field] for field in LISTING_FIELDS} | {
+        "owner_id": owner_id, "kind": wire.ListingKind.VEHICLE.value, "created_at": now, "updated_at": now,
+        "status": (wire.AdStatus.DRAFT if cmd.draft else wire.AdStatus.PENDING).value, "views_count": 0,
+    }  # fmt: skip
+    vehicle = {field: values[field] for field in VEHICLE_FIELDS} | {"is_dealer": actor.role is Role.DEALER}
+    async with deps.db() as db:
+        ad_id = await queries.insert_listing(db, listing, vehicle)
+        await db.commit()
+        row = await queries.listing(db, ad_id)
+    assert row is not None  # just written
+    return ad(row)
+
+
+@handlers.on(wire.GetAd)
+async def get_ad(cmd: wire.GetAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
+    async with deps.read_db() as db:
+        row = await queries.listing(db, cmd.ad_id)
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    if row[0].status != wire.AdStatus.ACTIVE and not (actor.signed_in and row[0].owner_id == actor.user_id):
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    return ad(row)
+
+
+def next_status(current: wire.AdStatus, asked: wire.OwnerStatus | None, edited: bool) -> wire.AdStatus:
+    if asked is not None:
+        if current not in OWNER_MOVES[asked]:
+            raise DomainError(ErrorCode.CONFLICT, f"A {current.value} ad cannot be made {asked.value}")
+        return wire.AdStatus(asked.value)
+    if edited and current is wire.AdStatus.REJECTED:  # corrected: back to the moderators
+        return wire.AdStatus.PENDING
+    return current
+
+
+@handlers.on(wire.UpdateAd)
+async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
+    listing_row, vehicle_row = await owned(deps, cmd.ad_id, actor)
+    changes: dict[str, Any] = {field.value: getattr(cmd, field.value) for field in cmd.changed}
+    for field in REQUIRED & cmd.changed:
+        if changes[field.value] is None:
+            raise DomainError(
+                ErrorCode.VALIDATION, f"{field.value}: may not be null",
+                {"errors": [{"type": "value_error", "loc": [field.value], "msg": "may not be null"}]},
+            )  # fmt: skip
+    if changes:
+        current = {field: getattr(listing_row, field) for field in LISTING_FIELDS}
+        current |= {field: getattr(vehicle_row, field, None) for field in VEHICLE_FIELDS}
+        await check_references(deps.bus, current | changes)
+    status = next_status(wire.AdStatus(listing_row.status), cmd.status, edited=bool(changes))
+    listing = {field: changes[field] for field in LISTING_FIELDS if field in changes}
+    listing |= {"status": status.value, "updated_at": datetime.now(UTC)}
+    if status is wire.AdStatus.PENDING:
+        listing["rejection_reason"] = None
+    vehicle = {field: changes[field] for field in VEHICLE_FIELDS if field in changes}
+    async with deps.db() as db:
+        await queries.update_listing(db, cmd.ad_id, listing, vehicle)
+        await db.commit()
+        row = await queries.listing(db, cmd.ad_id)
+    if row is None:  # deleted meanwhile
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    return ad(row)
+
+
+@handlers.on(wire.DeleteAd)
+async def delete_ad(cmd: wire.DeleteAd, actor: Actor, deps: MarketDeps) -> Empty:
+    await owned(deps, cmd.ad_id, actor)
+    async with deps.db() as db:
+        await queries.delete_listing(db, cmd.ad_id)
+        await db.commit()
+    return Empty()
+
+
+@handlers.on(wire.ListAds)
+async def list_ads(cmd: wire.ListAds, _actor: Actor, deps: MarketDeps) -> wire.AdPage:
+    where = [Listing.status == wire.AdStatus.ACTIVE.value]
+    if cmd.category_id is not None:
+        where.append(Listing.category_id == cmd.category_id)
+    if cmd.city_id is not None:
+        where.append(Listing.city_id == cmd.city_id)
+    async with deps.read_db() as db:
+        rows, total = await queries.page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+    return wire.AdPage(items=[ad(row) for row in rows], total=total)
+
+
+@handlers.on(wire.ListMyAds)
+async def list_my_ads(cmd: wire.ListMyAds, actor: Actor, deps: MarketDeps) -> wire.AdPage:
+    where = [Listing.owner_id == actor.require_user()]
+    if cmd.status is not None:
+        where.append(Listing.status == cmd.status.value)
+    async with deps.read_db() as db:
+        rows, total = await queries.page(db, where, SORTS[wire.AdSort.CREATED_DESC], cmd.offset, cmd.limit)
+    return wire.AdPage(items=[ad(row) for row in rows], total=total)

@@ -1,0 +1,34 @@
+"""What the market handlers need, opened once per worker process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import Settings
+from storage.engine import open_database
+
+
+@dataclass(frozen=True)
+class MarketDeps:
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
+    bus: Bus  # an ad's references are checked with the catalog
+
+
+@asynccontextmanager
+async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[MarketDeps]:
+    if bus is None:
+        raise RuntimeError("market checks references with the catalog: it needs the bus")
+    database = open_database(
+        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
+    )
+    try:
+        yield MarketDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)
+    finally:
+        await database.dispose()
