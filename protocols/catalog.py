@@ -348,6 +348,14 @@ class DetectedLocation(Message):
     detected: bool  # False: the configured default, not the client's address
 
 
+class GetCity(Command[City]):
+    """One city by its id (`not_found` for an unknown one): what a listing's place is checked against."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_city")
+    idempotent: ClassVar[bool] = True
+    city_id: Id
+
+
 class DetectLocation(Command[DetectedLocation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "detect_location")
     idempotent: ClassVar[bool] = True

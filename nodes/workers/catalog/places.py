@@ -4,7 +4,7 @@ point, and the client's city by its address. An unknown parent has nothing under
 from __future__ import annotations
 
 from protocols import catalog as wire
-from protocols.envelope import Actor
+from protocols.envelope import Actor, DomainError, ErrorCode
 
 from .cache import listed
 from .deps import CatalogDeps
@@ -41,6 +41,14 @@ async def list_cities(cmd: wire.ListCities, _actor: Actor, deps: CatalogDeps) ->
     if cmd.country_id is not None:
         return places.cities_by_country.get(cmd.country_id, NO_CITIES)
     return places.major_cities  # never every city: they would outgrow one message
+
+
+@handlers.on(wire.GetCity)
+async def get_city(cmd: wire.GetCity, _actor: Actor, deps: CatalogDeps) -> wire.City:
+    city = (await deps.places.get()).by_id.get(cmd.city_id)
+    if city is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "City not found")
+    return city
 
 
 @handlers.on(wire.ListMajorCities)

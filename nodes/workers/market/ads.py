@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from protocols import catalog
 from protocols import market as wire
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from storage.models.market import Listing
@@ -46,11 +47,18 @@ async def owned(deps: MarketDeps, ad_id: int, actor: Actor) -> queries.Row:
     return row
 
 
+def placed(values: dict[str, Any], city: catalog.City | None) -> dict[str, Any]:
+    """An ad in a city and given no coordinates of its own is at the city's (a radius search needs them)."""
+    if city is None or (values.get("latitude") is not None and values.get("longitude") is not None):
+        return values
+    return values | {"latitude": city.latitude, "longitude": city.longitude}
+
+
 @handlers.on(wire.CreateAd)
 async def create_ad(cmd: wire.CreateAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
     owner_id = actor.require_user()
     values = cmd.model_dump()
-    await check_references(deps.bus, values)
+    values = placed(values, await check_references(deps.bus, values))
     now = datetime.now(UTC)
     listing = {field: values[field] for field in LISTING_FIELDS} | {
         "owner_id": owner_id, "kind": wire.ListingKind.VEHICLE.value, "created_at": now, "updated_at": now,
@@ -99,7 +107,9 @@ async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.
     if changes:
         current = {field: getattr(listing_row, field) for field in LISTING_FIELDS}
         current |= {field: getattr(vehicle_row, field, None) for field in VEHICLE_FIELDS}
-        await check_references(deps.bus, current | changes)
+        city = await check_references(deps.bus, current | changes)
+        if "city_id" in changes:
+            changes = placed(changes, city)
     status = next_status(wire.AdStatus(listing_row.status), cmd.status, edited=bool(changes))
     listing = {field: changes[field] for field in LISTING_FIELDS if field in changes}
     listing |= {"status": status.value, "updated_at": datetime.now(UTC)}

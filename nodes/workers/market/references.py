@@ -34,15 +34,16 @@ async def _ids_under(bus: Bus, field: str, parent: int) -> set[int]:
     return {m.id for m in (await bus.request(catalog.ListModifications(generation_id=parent))).items}
 
 
-async def check_references(bus: Bus, ad: dict[str, Any]) -> None:
+async def check_references(bus: Bus, ad: dict[str, Any]) -> catalog.City | None:
     """Raises a validation error naming the first field of `ad` (an ad's full values) that the
-    catalog does not know."""
+    catalog does not know; else the ad's city, if it names one."""
     try:
         await bus.request(catalog.GetCategory(category_id=ad["category_id"]))
     except DomainError as exc:
         if exc.code is not ErrorCode.NOT_FOUND:
             raise
         raise invalid("category_id", "no such category") from None
+    city = await _city(bus, ad.get("city_id"))
     for field, kind in NAMED.items():
         if ad.get(field) is not None:
             listed = await bus.request(catalog.ListReferences(kind=kind))
@@ -64,3 +65,15 @@ async def check_references(bus: Bus, ad: dict[str, Any]) -> None:
             if ad[field] not in await _ids_under(bus, field, ad[parent_field]):
                 raise invalid(field, f"not one of {parent_field}'s")
         parent_field = field
+    return city
+
+
+async def _city(bus: Bus, city_id: int | None) -> catalog.City | None:
+    if city_id is None:
+        return None
+    try:
+        return await bus.request(catalog.GetCity(city_id=city_id))
+    except DomainError as exc:
+        if exc.code is not ErrorCode.NOT_FOUND:
+            raise
+        raise invalid("city_id", "no such city") from None

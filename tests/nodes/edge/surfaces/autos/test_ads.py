@@ -169,6 +169,7 @@ async def test_the_list_pages_sorts_and_filters_active_ads(cluster: Cluster) -> 
         ({"category_id": 99999}, "category_id"),
         ({"brand_id": 999999}, "brand_id"),
         ({"model_id": 1}, "model_id"),  # without its brand
+        ({"city_id": 1}, "city_id"),  # no city has GeoNames id 1
     ],
 )
 async def test_bad_input_is_422_naming_the_field(cluster: Cluster, body: dict[str, Any], field: str) -> None:
@@ -183,3 +184,20 @@ async def test_bad_input_is_422_naming_the_field(cluster: Cluster, body: dict[st
     assert (await cluster.edge_a.get(f"{ADS}abc")).status == 422
     cluster.edge_a.session.cookie_jar.clear()  # signing up set cookies
     assert (await cluster.edge_a.post(ADS, json=CAR)).status == 401
+
+
+MOSCOW = 524901  # its GeoNames id
+
+
+async def test_an_ad_in_a_city_without_coordinates_of_its_own_is_at_the_citys(cluster: Cluster) -> None:
+    owner = await register(cluster.edge_a, "owner@example.com")
+    moscow = await json_of(await cluster.edge_a.get("/api/v1/locations/cities?country_id=182"), 200)
+    assert any(city["id"] == MOSCOW for city in moscow)  # Russia's cities, Moscow among them
+    ad = await create(cluster, owner, city_id=MOSCOW)
+    assert ad["city_id"] == MOSCOW and round(ad["latitude"], 1) == 55.8 and round(ad["longitude"], 1) == 37.6
+    own = await create(cluster, owner, city_id=MOSCOW, latitude=55.5, longitude=37.5)
+    assert (own["latitude"], own["longitude"]) == (55.5, 37.5)  # given coordinates are kept
+    moved = await json_of(
+        await cluster.edge_a.put(f"{ADS}{ad['id']}", json={"city_id": 498817}, headers=owner.headers), 200
+    )  # Saint Petersburg
+    assert round(moved["latitude"], 1) == 59.9 and round(moved["longitude"], 1) == 30.3
