@@ -10,6 +10,7 @@ which stops its parts through NATS and the server last (`stop`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import shutil
@@ -39,9 +40,17 @@ def nats_server_binary() -> str:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct free ports: each socket stays bound until all are picked, or the system may
+    hand out one port twice (a cluster node once got the same port for its clients and its routes)."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind((host, 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 def _die_with_parent() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 
-from nodes.runtime.embedded_nats import free_port
+from nodes.runtime.embedded_nats import free_port, free_ports
 from tests.chaos.clients import is_ready
 from tests.support.eventually import until
 from tests.support.processes import Proc, Processes
@@ -74,7 +74,8 @@ class Topology:
         url = nats_url or f"nats://127.0.0.1:{nats_port}"
         full_env: Mapping[str, str] = {**environment(url, database_url, base / "var"), **(env or {})}
         procs = Processes(base / "logs", full_env)
-        return cls(procs, nats_port, base / "nats", (free_port(), free_port()), nats_url is None, schedulers)
+        first, second = free_ports(2)
+        return cls(procs, nats_port, base / "nats", (first, second), nats_url is None, schedulers)
 
     @property
     def scheduler_names(self) -> list[str]:
@@ -95,7 +96,8 @@ class Topology:
             await self.procs.souk(name, "scheduler")
         # Ports chosen when planned may have been taken since by another test's process (the suite
         # runs in several): chosen again right before the edges bind them.
-        self.edge_ports = (free_port(), free_port())
+        first, second = free_ports(2)
+        self.edge_ports = (first, second)
         for edge in range(len(self.edge_ports)):
             await self.start_edge(edge)
         for edge in range(len(self.edge_ports)):

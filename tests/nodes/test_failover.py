@@ -19,7 +19,7 @@ from pytest_aiohttp import AiohttpClient
 from nodes.edge.app import create_app
 from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
-from nodes.runtime.embedded_nats import EmbeddedNats, free_port
+from nodes.runtime.embedded_nats import EmbeddedNats, free_ports
 from protocols import subjects
 from protocols.envelope import DomainError, decode_reply
 from protocols.system import Pong
@@ -60,7 +60,7 @@ async def two_workers(
 ) -> AsyncIterator[Workers]:
     await upgrade(database_url)
     settings = cluster_settings(nats_server.url, database_url, tmp_path / "var")
-    ports = [free_port() for _ in range(2)]
+    ports = free_ports(2)
     procs = [spawn_worker(nats_server.url, database_url, port) for port in ports]
     # Generous: under a loaded CI machine two SQLite writers queue for the file lock; this test is
     # about draining losing nothing, not about latency.

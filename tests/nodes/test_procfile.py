@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nodes.runtime.embedded_nats import free_port
+from nodes.runtime.embedded_nats import free_ports
 from tests.nodes.souk_command import BIN, REPO, answers_ready, local_settings, processes_mentioning, souk_env
 from tests.support.eventually import until
 
@@ -27,7 +27,8 @@ PORT = re.compile(r"\b\d{4,5}\b")
 def procfile_on_free_ports(target: Path) -> dict[str, int]:
     """A copy of the Procfile with each of its ports replaced by a free one; the replacements."""
     text = PROCFILE.read_text()
-    ports = {number: free_port() for number in sorted(set(PORT.findall(text)))}
+    numbers = sorted(set(PORT.findall(text)))
+    ports = dict(zip(numbers, free_ports(len(numbers)), strict=True))
     target.write_text(PORT.sub(lambda m: str(ports[m.group()]), text))
     return ports
 

@@ -14,7 +14,7 @@ import nats
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 
-from nodes.runtime.embedded_nats import EmbeddedNats, free_port
+from nodes.runtime.embedded_nats import EmbeddedNats, free_ports
 
 CLUSTER_NAME = "souk-test"
 READY_S = 30.0
@@ -22,8 +22,8 @@ READY_S = 30.0
 
 class NatsCluster:
     def __init__(self, root: Path, size: int = 3) -> None:
-        self.client_ports = [free_port() for _ in range(size)]
-        self.route_ports = [free_port() for _ in range(size)]
+        ports = free_ports(2 * size)
+        self.client_ports, self.route_ports = ports[:size], ports[size:]
         routes = ",".join(f"nats://127.0.0.1:{port}" for port in self.route_ports)
         self.nodes = [
             EmbeddedNats(

@@ -6,12 +6,12 @@ import aiohttp
 
 from nodes.edge.server import RunningEdge
 from nodes.runtime.bus import Bus
-from nodes.runtime.embedded_nats import free_port
+from nodes.runtime.embedded_nats import free_ports
 from tests.conftest import Cluster
 
 
 async def test_metrics_are_served_apart_from_the_public_port(cluster: Cluster) -> None:
-    public, private = free_port(), free_port()
+    public, private = free_ports(2)
     bus = await Bus.connect(cluster.settings.nats.url, name="edge-with-metrics", echo=False)
     edge = RunningEdge()
     try:
