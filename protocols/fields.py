@@ -224,3 +224,13 @@ VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"  # ISO 3779: 17 characters, no I, O or Q
 Vin = Annotated[str, Field(min_length=17, max_length=17, pattern=VIN_PATTERN)]
 RejectionReason = Annotated[str, Field(min_length=1, max_length=500)]
 Viewer = Annotated[str, Field(min_length=1, max_length=80)]  # who viewed: a user id or a client address
+
+# --- moderation ------------------------------------------------------------------------------------
+
+ReportComment = Annotated[str, Field(max_length=2000)]
+
+# --- market search ---------------------------------------------------------------------------------
+
+SEARCH_IDS_MAX = 100  # ids one `*_ids` filter of an ad search names
+SearchIds = Annotated[list[Id], Field(min_length=1, max_length=SEARCH_IDS_MAX)]
+AdSearchText = Annotated[str, Field(max_length=200)]  # an ad search's words, in titles and descriptions

@@ -12,13 +12,14 @@ scheduler expires it. Only an active ad is read or listed by anyone but its owne
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import ClassVar
 
 from . import subjects
 from .envelope import Command, Empty, Message
 from .fields import (
     AdDescription,
+    AdSearchText,
     AdTitle,
     Currency,
     EnginePower,
@@ -31,6 +32,7 @@ from .fields import (
     PageSize,
     Price,
     RejectionReason,
+    SearchIds,
     Viewer,
     Vin,
     Year,
@@ -70,6 +72,20 @@ class AdSort(StrEnum):
     CREATED_ASC = "created_asc"
     PRICE_ASC = "price_asc"
     PRICE_DESC = "price_desc"
+    MILEAGE_ASC = "mileage_asc"
+    MILEAGE_DESC = "mileage_desc"
+    YEAR_ASC = "year_asc"
+    YEAR_DESC = "year_desc"
+
+
+class SearchRadius(IntEnum):
+    """The radii the document offers a search around a point, in km."""
+
+    KM_50 = 50
+    KM_100 = 100
+    KM_200 = 200
+    KM_500 = 500
+    KM_1000 = 1000
 
 
 class Ad(Message):
@@ -83,6 +99,8 @@ class Ad(Message):
     currency: str
     status: AdStatus
     city_id: int | None
+    region_id: int | None  # the city's, as the catalog had it when the ad was written
+    country_id: int | None
     latitude: float | None
     longitude: float | None
     created_at: datetime
@@ -90,6 +108,7 @@ class Ad(Message):
     published_at: datetime | None  # when it last became active
     expires_at: datetime | None
     views_count: int
+    images_count: int  # 0 until image uploads come
     rejection_reason: str | None  # shown to the owner only
     # The vehicle's attributes.
     vehicle_type_id: int | None
@@ -216,13 +235,50 @@ class GetAd(Command[Ad]):
     ad_id: Id
 
 
+class Circle(Message):
+    latitude: Latitude
+    longitude: Longitude
+    radius_km: SearchRadius
+
+
 class ListAds(Command[AdPage]):
-    """Active ads, a page at a time; `total` counts every match."""
+    """The search: active ads matching every filter given, a page at a time; `total` counts every match.
+
+    `q`'s words are all found in the title or description (each word also as a prefix: `Камр` finds
+    `Камри`); an `*_ids` list matches any of its ids; a range includes its ends; `has_images`,
+    `has_vin` and `from_dealers` narrow when true only; `near` keeps the ads within its radius."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_ads")
     idempotent: ClassVar[bool] = True
+    q: AdSearchText | None = None
     category_id: Id | None = None
     city_id: Id | None = None
+    region_id: Id | None = None
+    country_id: Id | None = None
+    brand_ids: SearchIds | None = None
+    model_ids: SearchIds | None = None
+    generation_ids: SearchIds | None = None
+    modification_ids: SearchIds | None = None
+    body_type_ids: SearchIds | None = None
+    transmission_ids: SearchIds | None = None
+    fuel_type_ids: SearchIds | None = None
+    drive_type_ids: SearchIds | None = None
+    color_ids: SearchIds | None = None
+    price_from: Price | None = None
+    price_to: Price | None = None
+    year_from: Year | None = None
+    year_to: Year | None = None
+    mileage_from: Mileage | None = None
+    mileage_to: Mileage | None = None
+    engine_volume_from: EngineVolume | None = None
+    engine_volume_to: EngineVolume | None = None
+    engine_power_from: EnginePower | None = None
+    engine_power_to: EnginePower | None = None
+    condition: Condition | None = None
+    has_images: bool = False
+    has_vin: bool = False
+    from_dealers: bool = False
+    near: Circle | None = None
     sort_by: AdSort = AdSort.CREATED_DESC
     offset: Offset = 0
     limit: PageSize = 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,28 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
+    _ensure_math(dbapi_connection, cursor)
     cursor.close()
+
+
+# The radius search's distance (market) uses SQL's maths functions, built into SQLite 3.35+ only
+# when it was compiled with them: a build without them gets Python's.
+SQLITE_MATH = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "asin": math.asin,
+    "sqrt": math.sqrt,
+    "radians": math.radians,
+}
+
+
+def _ensure_math(dbapi_connection: Any, cursor: Any) -> None:
+    try:
+        cursor.execute("SELECT sin(0), cos(0), asin(0), sqrt(1), radians(0), pow(2, 2)")
+    except Exception:  # noqa: BLE001 - the driver's OperationalError ("no such function"), by any name
+        for name, function in SQLITE_MATH.items():
+            dbapi_connection.create_function(name, 1, function, deterministic=True)
+        dbapi_connection.create_function("pow", 2, math.pow, deterministic=True)
 
 
 def _lower(value: Any) -> Any:

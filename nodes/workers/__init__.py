@@ -14,7 +14,7 @@ from typing import Any
 
 from nodes.runtime.worker import Domain
 
-KNOWN_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market")
+KNOWN_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation")
 
 
 def load_domain(name: str) -> Domain[Any]:

@@ -1,6 +1,10 @@
 """The market domain's tables: one listing model (`market_listings`, what every vertical shares) and a
 typed table per vertical's searchable attributes (`market_vehicle_attributes`), each column that a
-search filters or sorts on indexed. The market worker is their only writer."""
+search filters or sorts on indexed. The market worker is their only writer.
+
+Text search is each database's own, made by migration 0010 beside these models: on PostgreSQL a GIN
+index over `SearchDocument.TSVECTOR`; on SQLite the FTS5 table `market_listings_fts` (external
+content: the listings' title and description), kept in sync by triggers."""
 
 from __future__ import annotations
 
@@ -17,10 +21,24 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
+
+
+class SearchDocument:
+    """The SQL both the text index and a search spell the same way (PostgreSQL uses the index only for
+    the very expression it was built on). 'simple': words lower-cased, not stemmed, as SQLite's FTS5
+    `unicode61` does, so a search finds the same ads on either database, in Russian and English alike."""
+
+    CONFIG = "simple"
+    # As PostgreSQL itself prints the index's expression, so that the migration test compares it equal.
+    TSVECTOR = (
+        "to_tsvector('simple'::regconfig, (title::text || ' '::text) || COALESCE(description, ''::text))"
+    )
+    FTS_TABLE = "market_listings_fts"
 
 
 class Listing(Base):
@@ -31,9 +49,13 @@ class Listing(Base):
         Index("ix_market_listings_status_kind_price", "status", "kind", "price"),
         Index("ix_market_listings_category_id_status", "category_id", "status"),
         Index("ix_market_listings_city_id_status", "city_id", "status"),
+        Index("ix_market_listings_region_id_status", "region_id", "status"),
+        Index("ix_market_listings_country_id_status", "country_id", "status"),
         Index("ix_market_listings_owner_id_status", "owner_id", "status"),
         Index("ix_market_listings_latitude_longitude", "latitude", "longitude"),
         Index("ix_market_listings_status_expires_at", "status", "expires_at"),
+        # PostgreSQL's only (migration 0010); SQLite's text index is its FTS5 table.
+        Index("ix_market_listings_text", text(SearchDocument.TSVECTOR), postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -47,6 +69,9 @@ class Listing(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))
     city_id: Mapped[int | None] = mapped_column(Integer)
+    # The city's region and country, copied when the ad is written: a search never asks the catalog.
+    region_id: Mapped[int | None] = mapped_column(Integer)
+    country_id: Mapped[int | None] = mapped_column(Integer)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -54,6 +79,7 @@ class Listing(Base):
     published_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime | None] = mapped_column()
     views_count: Mapped[int] = mapped_column(Integer, default=0)
+    images_count: Mapped[int] = mapped_column(Integer, default=0)  # 0 until image uploads come
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
 
 

@@ -17,6 +17,9 @@ from storage.models import Base
 from storage.models.identity import User
 
 
+# The ads' text index is an expression index on PostgreSQL, which SQLite cannot reflect: Alembic says
+# it does not compare it there (PostgreSQL compares it).
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 async def test_migrations_run_up_from_empty_and_match_the_models(database_url: str) -> None:
     assert await current_revision(database_url) is None
     await upgrade(database_url)
@@ -35,7 +38,14 @@ async def test_migrations_run_up_from_empty_and_match_the_models(database_url: s
         await engine.dispose()
 
 
+# SQLite's text index of the ads (migration 0010) is an FTS5 table, with the shadow tables FTS5 makes
+# for it: the database's own machinery, which no model describes.
+SQLITE_TEXT_INDEX = "market_listings_fts"
+
+
 def _benign(diff: object) -> bool:
+    if isinstance(diff, tuple) and diff[0] == "remove_table":
+        return bool(diff[1].name.startswith(SQLITE_TEXT_INDEX))
     # Server defaults and nullability of PK columns are written explicitly in the migration only.
     return isinstance(diff, list) and all(item[0] in ("modify_default", "modify_nullable") for item in diff)
 

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
+from nodes.workers.database import domain_database
 from protocols.catalog import CategoriesChanged
-from storage.engine import open_database
 
 from .cache import CategoryCache, LoadedOnce
 from .geography import Places, load_places
@@ -36,9 +36,7 @@ class CatalogDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[CatalogDeps]:
-    database = open_database(
-        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
-    )
+    database = domain_database(settings)
     categories = CategoryCache()
     geoip = GeoIp(settings.catalog.geoip_db)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
-from storage.engine import open_database
+from nodes.workers.database import domain_database
 
 from .participants import ParticipantCache
 from .runners import batch_runner
@@ -29,9 +29,7 @@ class ChatDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[ChatDeps]:
-    database = open_database(
-        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
-    )
+    database = domain_database(settings)
     db = database.write
     participants = ParticipantCache(database.read)
     writer = MessageWriter(batch_runner(settings.database.url, database.write_engine), bus, participants)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from nodes.runtime.bus import Bus
 from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
-from storage.engine import open_database
+from nodes.workers.database import domain_database
 
 from .keys import TokenSigner
 from .limits import IdentityLimits
@@ -40,9 +40,7 @@ class IdentityDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[IdentityDeps]:
-    database = open_database(
-        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
-    )
+    database = domain_database(settings)
     sms = sms_sender(settings.sms)
     outbox: RevocationOutbox | None = None
     try:

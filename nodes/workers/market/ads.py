@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from protocols import catalog
 from protocols import market as wire
 from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
@@ -17,11 +15,13 @@ from . import queries
 from .deps import MarketDeps
 from .handlers import handlers
 from .references import check_references
+from .search import SORTS
 from .shapes import VEHICLE_FIELDS, ad
 
 NOT_FOUND = "Ad not found"
 LISTING_FIELDS = ("category_id", "title", "description", "price", "currency", "city_id", "latitude",
                   "longitude")  # fmt: skip
+PLACE_FIELDS = ("region_id", "country_id")  # the city's, set with it
 REQUIRED = {wire.AdField.CATEGORY_ID, wire.AdField.TITLE, wire.AdField.PRICE, wire.AdField.CURRENCY}
 # The statuses an owner may move his ad to, from each status.
 OWNER_MOVES = {
@@ -29,12 +29,6 @@ OWNER_MOVES = {
     wire.OwnerStatus.ARCHIVED: {wire.AdStatus.DRAFT, wire.AdStatus.PENDING, wire.AdStatus.ACTIVE,
                                 wire.AdStatus.REJECTED, wire.AdStatus.EXPIRED, wire.AdStatus.ARCHIVED},
 }  # fmt: skip
-SORTS: dict[wire.AdSort, tuple[ColumnElement[Any], ...]] = {
-    wire.AdSort.CREATED_DESC: (Listing.created_at.desc(), Listing.id.desc()),
-    wire.AdSort.CREATED_ASC: (Listing.created_at.asc(), Listing.id.asc()),
-    wire.AdSort.PRICE_ASC: (Listing.price.asc(), Listing.id.asc()),
-    wire.AdSort.PRICE_DESC: (Listing.price.desc(), Listing.id.desc()),
-}
 
 
 async def owned(deps: MarketDeps, ad_id: int, actor: Actor) -> queries.Row:
@@ -48,7 +42,9 @@ async def owned(deps: MarketDeps, ad_id: int, actor: Actor) -> queries.Row:
 
 
 def placed(values: dict[str, Any], city: catalog.City | None) -> dict[str, Any]:
-    """An ad in a city and given no coordinates of its own is at the city's (a radius search needs them)."""
+    """An ad in a city and given no coordinates of its own is at the city's (a radius search needs
+    them); it is in the city's region and country, kept on the ad so that a search never asks."""
+    values = values | {"region_id": city and city.region_id, "country_id": city and city.country_id}
     if city is None or (values.get("latitude") is not None and values.get("longitude") is not None):
         return values
     return values | {"latitude": city.latitude, "longitude": city.longitude}
@@ -60,7 +56,7 @@ async def create_ad(cmd: wire.CreateAd, actor: Actor, deps: MarketDeps) -> wire.
     values = cmd.model_dump()
     values = placed(values, await check_references(deps.bus, values))
     now = datetime.now(UTC)
-    listing = {field: values[field] for field in LISTING_FIELDS} | {
+    listing = {field: values[field] for field in (*LISTING_FIELDS, *PLACE_FIELDS)} | {
         "owner_id": owner_id, "kind": wire.ListingKind.VEHICLE.value, "created_at": now, "updated_at": now,
         "status": (wire.AdStatus.DRAFT if cmd.draft else wire.AdStatus.PENDING).value, "views_count": 0,
     }  # fmt: skip
@@ -111,7 +107,7 @@ async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.
         if "city_id" in changes:
             changes = placed(changes, city)
     status = next_status(wire.AdStatus(listing_row.status), cmd.status, edited=bool(changes))
-    listing = {field: changes[field] for field in LISTING_FIELDS if field in changes}
+    listing = {field: changes[field] for field in (*LISTING_FIELDS, *PLACE_FIELDS) if field in changes}
     listing |= {"status": status.value, "updated_at": datetime.now(UTC)}
     if status is wire.AdStatus.PENDING:
         listing["rejection_reason"] = None
@@ -132,18 +128,6 @@ async def delete_ad(cmd: wire.DeleteAd, actor: Actor, deps: MarketDeps) -> Empty
         await queries.delete_listing(db, cmd.ad_id)
         await db.commit()
     return Empty()
-
-
-@handlers.on(wire.ListAds)
-async def list_ads(cmd: wire.ListAds, _actor: Actor, deps: MarketDeps) -> wire.AdPage:
-    where = [Listing.status == wire.AdStatus.ACTIVE.value]
-    if cmd.category_id is not None:
-        where.append(Listing.category_id == cmd.category_id)
-    if cmd.city_id is not None:
-        where.append(Listing.city_id == cmd.city_id)
-    async with deps.read_db() as db:
-        rows, total = await queries.page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
-    return wire.AdPage(items=[ad(row) for row in rows], total=total)
 
 
 @handlers.on(wire.ListMyAds)

@@ -6,11 +6,24 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models.market import Listing, ListingView, VehicleAttributes
+from storage.models.market import Listing, ListingView, SearchDocument, VehicleAttributes
 
 Row = tuple[Listing, VehicleAttributes | None]
 
@@ -59,9 +72,29 @@ async def page(
 ) -> tuple[list[Row], int]:
     """The listings matching `where` in `order` (then by id, so that pages never overlap), and how many
     match in all."""
-    total = await db.scalar(select(func.count()).select_from(Listing).where(*where))
+    counted = (
+        select(func.count())
+        .select_from(Listing)
+        .outerjoin(VehicleAttributes, VehicleAttributes.listing_id == Listing.id)
+    )
+    total = await db.scalar(counted.where(*where))
     rows = await db.execute(_with_vehicle().where(*where).order_by(*order).offset(offset).limit(limit))
     return [(row[0], row[1]) for row in rows], total or 0
+
+
+def text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
+    """Listings whose title or description holds every word, each also as a prefix: PostgreSQL's
+    full-text search on the GIN index's own expression, else SQLite's FTS5 table. `words` are letters
+    and digits only, so quoting them is enough to keep them plain words in either query language."""
+    if dialect == "postgresql":
+        query = " & ".join(f"'{word}':*" for word in words)
+        document: ColumnElement[Any] = literal_column(SearchDocument.TSVECTOR)
+        return document.op("@@")(func.to_tsquery(SearchDocument.CONFIG, bindparam("tsquery", query)))
+    query = " ".join(f'"{word}"*' for word in words)
+    matching = text(
+        f"SELECT rowid FROM {SearchDocument.FTS_TABLE} WHERE {SearchDocument.FTS_TABLE} MATCH :fts"
+    )
+    return Listing.id.in_(matching.bindparams(fts=query).columns(column("rowid", Integer)))
 
 
 async def add_view(db: AsyncSession, listing_id: int, viewer: str, day: date) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
-from storage.engine import open_database
+from nodes.workers.database import domain_database
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,7 @@ class NotifyDeps:
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[NotifyDeps]:
-    database = open_database(
-        settings.database.url, pool_size=settings.database.pool_size, echo=settings.database.echo
-    )
+    database = domain_database(settings)
     try:
         yield NotifyDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)
     finally:

@@ -1,8 +1,10 @@
 """MillionAvto (000) section 6: ads under `/api/v1/ads`, on the market domain.
 
-- `GET /` lists active ads, `page` (from 1) and `size` (20, at most 100), filtered by `category_id`
-  and `city_id`, ordered by `sort_by` (`created_desc`, `created_asc`, `price_asc`, `price_desc`):
-  `{items, total, page, size}`.
+- `GET /` searches active ads with every documented filter (section "Search & Filters": `q`, places,
+  the nine comma-separated `*_ids`, the ranges, `condition`, `has_images`, `has_vin`, `from_dealers`,
+  `latitude`+`longitude`+`radius_km` together, radius one of 50, 100, 200, 500, 1000), the eight
+  `sort_by`, `page` (from 1) and `size` (20, at most 100): `{items, total, page, size}`. No ad has
+  images yet (uploads come later), so `has_images=true` finds none.
 - `GET /{id}`: an active ad for anyone; the owner reads his own in any status; anything else is 404.
 - `POST /` (signed in): a new ad, `pending`, or `draft` with `"draft": true`; 201.
 - `PUT /{id}` (the owner): the fields the body gives; `"status": "pending"` submits a draft (or
@@ -18,23 +20,40 @@ its field, as a schema error is.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from nodes.edge.http import SurfaceRoutes, json_response
 from nodes.edge.kit.fastapi import answers_422, body_of, located, path_id, query_of, unprocessable
 from nodes.edge.kit.rewording import reworded
 from nodes.edge.session_http import client_ip, require_actor
 from nodes.edge.state import ACTOR, BUS
-from protocols.fields import AdDescription, AdTitle, Currency, Id, Latitude, Longitude, PageSize, Price
+from protocols.fields import (
+    AdDescription,
+    AdSearchText,
+    AdTitle,
+    Currency,
+    EnginePower,
+    EngineVolume,
+    Id,
+    Latitude,
+    Longitude,
+    Mileage,
+    PageSize,
+    Price,
+    SearchIds,
+    Year,
+)
 from protocols.market import (
     DEFAULT_CURRENCY,
     Ad,
     AdField,
     AdSort,
     AdStatus,
+    Circle,
+    Condition,
     CreateAd,
     DeleteAd,
     GetAd,
@@ -42,6 +61,7 @@ from protocols.market import (
     ListMyAds,
     OwnerStatus,
     RecordView,
+    SearchRadius,
     UpdateAd,
     VehicleFields,
     ViewRecorded,
@@ -86,10 +106,60 @@ class Paging(BaseModel):
     size: PageSize = 20
 
 
+def _comma_separated(value: object) -> object:
+    return [item.strip() for item in value.split(",")] if isinstance(value, str) else value
+
+
+Ids = Annotated[SearchIds, BeforeValidator(_comma_separated)]  # `5,10`
+CIRCLE = ("latitude", "longitude", "radius_km")
+
+
 class AdsQuery(Paging):
+    q: AdSearchText | None = None
     category_id: Id | None = None
     city_id: Id | None = None
+    region_id: Id | None = None
+    country_id: Id | None = None
+    brand_ids: Ids | None = None
+    model_ids: Ids | None = None
+    generation_ids: Ids | None = None
+    modification_ids: Ids | None = None
+    body_type_ids: Ids | None = None
+    transmission_ids: Ids | None = None
+    fuel_type_ids: Ids | None = None
+    drive_type_ids: Ids | None = None
+    color_ids: Ids | None = None
+    price_from: Price | None = None
+    price_to: Price | None = None
+    year_from: Year | None = None
+    year_to: Year | None = None
+    mileage_from: Mileage | None = None
+    mileage_to: Mileage | None = None
+    engine_volume_from: EngineVolume | None = None
+    engine_volume_to: EngineVolume | None = None
+    engine_power_from: EnginePower | None = None
+    engine_power_to: EnginePower | None = None
+    condition: Condition | None = None
+    has_images: bool = False
+    has_vin: bool = False
+    from_dealers: bool = False
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    radius_km: SearchRadius | None = None
     sort_by: AdSort = AdSort.CREATED_DESC
+
+
+def circle_of(query: AdsQuery) -> Circle | None:
+    """The point and radius, given all three or none; a partial one is 422 on what is missing."""
+    given = [getattr(query, name) for name in CIRCLE]
+    if all(value is None for value in given):
+        return None
+    missing = [name for name, value in zip(CIRCLE, given, strict=True) if value is None]
+    if missing:
+        errors = [{"type": "missing", "loc": [name], "msg": "Field required with " + ", ".join(CIRCLE)}
+                  for name in missing]  # fmt: skip
+        raise unprocessable("query", errors, f"{missing[0]}: required with {', '.join(CIRCLE)}")
+    return Circle(latitude=query.latitude, longitude=query.longitude, radius_km=query.radius_km)
 
 
 class MyAdsQuery(Paging):
@@ -118,10 +188,10 @@ def paged(found: dict[str, Any], query: Paging) -> web.Response:
 @routes.get(PREFIX + "/", query=AdsQuery, responses={200: AdPageOut, 422: None})
 @answers_422
 async def list_ads(request: web.Request) -> web.Response:
-    """List active ads (filters, sorting, pages)."""
+    """List ads (with filters & search)."""
     query = query_of(request, AdsQuery)
-    cmd = ListAds(category_id=query.category_id, city_id=query.city_id, sort_by=query.sort_by,
-                  offset=offset_of(query), limit=query.size)  # fmt: skip
+    filters = query.model_dump(exclude={"page", "size", *CIRCLE})
+    cmd = ListAds(**filters, near=circle_of(query), offset=offset_of(query), limit=query.size)
     return paged(await request.app[BUS].request_json(cmd), query)
 
 

@@ -1,0 +1,25 @@
+"""The moderation replies, built from their rows."""
+
+from __future__ import annotations
+
+import json
+
+from protocols import moderation as wire
+from storage.models.moderation import LogEntry, Report
+
+
+def report(row: Report) -> wire.Report:
+    return wire.Report(
+        id=row.id, reporter_id=row.reporter_id, report_type=wire.ReportType(row.target_type),
+        target_id=row.target_id, reason=wire.ReportReason(row.reason), comment=row.comment,
+        status=wire.ReportStatus(row.status), created_at=row.created_at, updated_at=row.updated_at,
+        handled_by=row.handled_by,
+    )  # fmt: skip
+
+
+def log_entry(row: LogEntry) -> wire.LogEntry:
+    return wire.LogEntry(
+        id=row.id, moderator_id=row.moderator_id, action=wire.LogAction(row.action),
+        target_type=row.target_type, target_id=row.target_id,
+        details=json.loads(row.details) if row.details else {}, created_at=row.created_at,
+    )  # fmt: skip

@@ -1,0 +1,15 @@
+"""Who may moderate: moderators and admins (and the system); anyone else signed in is `forbidden`."""
+
+from __future__ import annotations
+
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
+
+MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
+
+
+def require_moderator(actor: Actor) -> int | None:
+    """The moderator's user id for the log (None for the system)."""
+    if actor.role not in MODERATORS:
+        actor.require_user()
+        raise DomainError(ErrorCode.FORBIDDEN, "Moderator role required")
+    return actor.user_id if actor.signed_in else None

@@ -1,0 +1,50 @@
+"""The moderation domain's tables: users' reports about ads, users and messages
+(`moderation_reports`) and the log of every moderator's action (`moderation_log`: who, what, when).
+The moderation worker is their only writer.
+
+A report's status moves from `pending` (as filed) to `reviewed` (a moderator has looked at it), and
+ends `resolved` (acted on) or `dismissed` (no action needed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class Report(Base):
+    __tablename__ = "moderation_reports"
+    __table_args__ = (
+        # The moderators' queue: reports of a status, oldest or newest first.
+        Index("ix_moderation_reports_status_created_at", "status", "created_at"),
+        Index("ix_moderation_reports_target_type_target_id", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    target_type: Mapped[str] = mapped_column(String(16))  # ad | user | message
+    target_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The moderator who last changed the status; kept as history if that account goes.
+    handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class LogEntry(Base):
+    """One moderation action: who did what to which target, and when."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    details: Mapped[str | None] = mapped_column(Text)  # JSON text
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
