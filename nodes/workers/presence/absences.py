@@ -14,6 +14,8 @@ So an absence is held, not announced, until that long after the later of two mom
   any worker saw.
 
 A user announced online after both moments had every key written since, so their absence is real.
+And no absence is held longer than one TTL from when this worker first saw it: troubles that keep
+coming back (the sweeps of a badly loaded machine timing out) must not keep a user online for good.
 """
 
 from __future__ import annotations
@@ -37,10 +39,29 @@ NO_TROUBLE = datetime.min.replace(tzinfo=UTC)
 
 class Troubles:
     """This process's part: when the last trouble with the connections bucket it saw ended, or None
-    while it lasts."""
+    while it lasts; and since when it has held each absence it holds."""
 
     def __init__(self) -> None:
         self.ended: datetime | None = datetime.now(UTC)  # what came before this process is unknown
+        self.holding: dict[int, datetime] = {}
+
+    def holds_still(self, user_id: int, now: datetime, longest: timedelta) -> bool:
+        """Whether an absence held since it was first seen may be held on; troubles that keep coming
+        back (a loaded machine's timeouts, say) must not hold an absence for good: one TTL at most,
+        within which a live edge has renewed its keys unless the bucket refused every renewal."""
+        since = self.holding.setdefault(user_id, now)
+        if now - since < longest:
+            return True
+        del self.holding[user_id]
+        return False
+
+    def released(self, user_id: int) -> None:
+        self.holding.pop(user_id, None)
+
+    def keep_only(self, user_ids: set[int]) -> None:
+        """Forget the absences not seen any more (the user is back, or was announced offline)."""
+        for user_id in set(self.holding) - user_ids:
+            del self.holding[user_id]
 
     def began(self) -> None:
         self.ended = None
@@ -91,8 +112,15 @@ async def writes_since(deps: PresenceDeps) -> datetime:
     return max(await _shared(deps), deps.troubles.as_of(datetime.now(UTC)))
 
 
-def absence_held(settings: Settings, announced_at: datetime, trusted_from: datetime) -> bool:
+def absence_held(
+    settings: Settings, troubles: Troubles, user_id: int, announced_at: datetime, trusted_from: datetime
+) -> bool:
     """Whether a user announced online at `announced_at` may lack keys only because the bucket's
-    trouble ended at `trusted_from`, and the edges have not all written theirs again yet."""
+    trouble ended at `trusted_from`, and the edges have not all written theirs again yet (for at most
+    one TTL from the absence's first sighting)."""
+    now = datetime.now(UTC)
     rewritten_by = trusted_from + timedelta(seconds=settings.presence.rewritten_within_s)
-    return announced_at < trusted_from and datetime.now(UTC) < rewritten_by
+    if announced_at < trusted_from and now < rewritten_by:
+        return troubles.holds_still(user_id, now, timedelta(seconds=settings.presence.ttl_s))
+    troubles.released(user_id)
+    return False

@@ -50,7 +50,7 @@ async def _went_offline(deps: PresenceDeps, user_id: int, trusted_from: datetime
     js, bucket = deps.bus.jetstream, deps.state
     try:
         entry = await bucket.get(key)
-        if absence_held(deps.settings, _announced_at(entry.value), trusted_from):
+        if absence_held(deps.settings, deps.troubles, user_id, _announced_at(entry.value), trusted_from):
             log.debug("presence: user %s has no key yet after the bucket's reset; held", user_id)
             return
         await bucket.run(lambda _kv: remove_key(js, bucket.name, key, last=entry.revision))
@@ -106,6 +106,8 @@ async def sweep_presence(_cmd: wire.SweepPresence, actor: Actor, deps: PresenceD
             raise
         trusted_from = max(connections.serving_since, trouble_ended)
         connected = {wire.user_of_key(key) for key in connections.keys if key != PROBE_KEY}
-        for user_id in sorted(connected ^ await state.announced(deps)):
+        announced = await state.announced(deps)
+        deps.troubles.keep_only(announced - connected)
+        for user_id in sorted(connected ^ announced):
             await _settle(deps, user_id, trusted_from)
     return Empty()
