@@ -31,6 +31,8 @@ from tests.support.edge_server import Edge, edge_beside
 from tests.support.eventually import until
 from tests.support.polling import status_becomes
 
+pytestmark = pytest.mark.domains("identity", "chat", "notify", "presence")
+
 TTL_S = 2.0
 SWEEP_S = 0.5
 LOADED_S = 10.0  # room beyond the documented bound for a machine busy with other clusters' tests
