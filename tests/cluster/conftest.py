@@ -9,12 +9,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.chaos.booted import attach_logs, booted
 from tests.chaos.topology import Topology
 from tests.cluster.environment import CLUSTER_ENV
 from tests.conftest import scratch_postgres
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
-TOPOLOGY = pytest.StashKey[Topology]()
 LOG_TAIL_LINES = 200
 
 
@@ -38,21 +38,12 @@ async def topology(
         topology = Topology.plan(
             database_url, tmp_path, nats_url=cluster_nats.url, schedulers=2, env=CLUSTER_ENV
         )
-        request.node.stash[TOPOLOGY] = topology
-        try:
-            await topology.boot(http)
+        async with booted(topology, request.node, http):
             yield topology
-        finally:
-            await topology.procs.close()
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failure (the boot's included) shows the end of every process's log."""
     report = yield
-    topology = item.stash.get(TOPOLOGY, None)
-    if report.failed and topology is not None:
-        for run in topology.procs.runs:
-            tail = "\n".join(run.text().splitlines()[-LOG_TAIL_LINES:])
-            report.sections.append((f"log {run.log.name} (exit {run.proc.returncode})", tail))
+    attach_logs(item, report, LOG_TAIL_LINES)
     return report
