@@ -136,7 +136,11 @@ class Bucket:
             try:
                 return await operation(kv)
             except Exception as exc:
-                if isinstance(exc, NoStreamResponseError) and self._settling():
+                if (
+                    isinstance(exc, NoStreamResponseError)
+                    and self._settling()
+                    and await self._stream_exists()
+                ):
                     await asyncio.sleep(LEADER_POLL_S)
                     continue
                 if repaired or not stream_missing(exc) or not await self._repair(generation, exc):
@@ -146,7 +150,9 @@ class Bucket:
     def _settling(self) -> bool:
         """Whether this process made the stream moments ago: on a cluster, a new stream's subjects
         reach every node's routes a little after it is created, and a write meanwhile finds no
-        stream to answer it (identity's first key at start-up did, and the worker died)."""
+        stream to answer it (identity's first key at start-up did, and the worker died). Only while
+        the stream is there: one lost in a restart moments after its making is re-created at once
+        (the scheduler's lease, made at start-up, waited out the whole window and lapsed)."""
         made = self._created_at
         return made is not None and asyncio.get_running_loop().time() - made < LEADER_WAIT_S
 
