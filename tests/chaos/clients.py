@@ -1,5 +1,5 @@
-"""What a mobile client does against edges it reaches by URL: sign up and open dialogs over REST
-(MillionAvto's `/api/v1`), chat and watch presence over Socket.IO, read a dialog's whole history."""
+"""What a mobile client does against edges it reaches by URL: sign up, post an ad and open dialogs
+about ads over REST (MillionAvto's `/api/v1`), chat and watch presence over Socket.IO, read a dialog's whole history."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 import aiohttp
 import socketio
 
+from nodes.runtime.bus import Bus
+from tests.support.ads import active_ad
 from tests.support.eventually import until
 from tests.support.http import bearer, json_of
 
@@ -34,8 +36,15 @@ async def register(http: aiohttp.ClientSession, edge: str, name: str) -> Account
     return Account(id=signed_in["user"]["id"], token=signed_in["access_token"])
 
 
-async def open_dialog(http: aiohttp.ClientSession, edge: str, buyer: Account, seller: Account) -> int:
-    body = {"ad_id": 1, "seller_id": seller.id}
+async def listed_ad(http: aiohttp.ClientSession, edge: str, seller: Account, bus: Bus) -> int:
+    """A new active ad of the seller's (approved over `bus`, as a moderator's decision arrives)."""
+    return await active_ad(lambda path, **request: http.post(edge + path, **request), bus, seller.headers)
+
+
+async def open_dialog(
+    http: aiohttp.ClientSession, edge: str, buyer: Account, seller: Account, ad_id: int
+) -> int:
+    body = {"ad_id": ad_id, "seller_id": seller.id}
     async with http.post(f"{edge}/api/v1/chat/dialogs", json=body, headers=buyer.headers) as resp:
         dialog: dict[str, Any] = await json_of(resp, 201)
     return int(dialog["id"])

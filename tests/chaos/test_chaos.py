@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from tests.chaos.clients import Account, Live, history, open_dialog, register
+from nodes.runtime.bus import Bus
+from tests.chaos.clients import Account, Live, history, listed_ad, open_dialog, register
 from tests.chaos.topology import OFFLINE_WITHIN_S, Topology
 from tests.chaos.traffic import Sender, Traffic
 
@@ -40,15 +41,24 @@ class Cast:
 async def cast(http: aiohttp.ClientSession, topology: Topology, probes: int) -> Cast:
     edge = topology.edges[0]
     senders = []
-    for pair in range(PAIRS):
-        buyer, seller = [await register(http, edge, f"sender{pair}{side}") for side in "ab"]
-        dialog_id = await open_dialog(http, edge, buyer, seller)
-        # Half the senders on each edge, both edges in every dialog.
-        senders += [Sender(buyer, dialog_id, topology.edges, 0), Sender(seller, dialog_id, topology.edges, 1)]
-    watcher = await register(http, edge, "watcher")
-    others = [await register(http, edge, f"probe{i}") for i in range(probes)]
-    for probe in others:
-        await open_dialog(http, edge, probe, watcher)
+    bus = await Bus.connect(topology.nats_url, name="chaos-moderator")
+    try:
+        for pair in range(PAIRS):
+            buyer, seller = [await register(http, edge, f"sender{pair}{side}") for side in "ab"]
+            ad_id = await listed_ad(http, edge, seller, bus)
+            dialog_id = await open_dialog(http, edge, buyer, seller, ad_id)
+            # Half the senders on each edge, both edges in every dialog.
+            senders += [
+                Sender(buyer, dialog_id, topology.edges, 0),
+                Sender(seller, dialog_id, topology.edges, 1),
+            ]
+        watcher = await register(http, edge, "watcher")
+        watched_ad = await listed_ad(http, edge, watcher, bus)
+        others = [await register(http, edge, f"probe{i}") for i in range(probes)]
+        for probe in others:
+            await open_dialog(http, edge, probe, watcher, watched_ad)
+    finally:
+        await bus.close()
     return Cast(senders, watcher, others)
 
 

@@ -18,13 +18,15 @@ from tests.chaos.clients import is_ready
 from tests.support.eventually import until
 from tests.support.processes import Proc, Processes
 
-DOMAINS = ("identity", "chat", "presence", "notify")  # the ones chat traffic reaches: all /ready asks for
+# The ones chat traffic reaches (a dialog is about an active ad: the market checks it, with the
+# catalog's references): all /ready asks for.
+DOMAINS = ("identity", "chat", "presence", "notify", "catalog", "market")
 PRESENCE_TTL_S = 3.0
 SWEEP_INTERVAL_S = 1.0
 # The documented bound for a killed edge's users to go offline is the key's TTL plus one sweep
 # interval; on top of it, the sweep's own work and the delivery to the watcher's socket.
 OFFLINE_WITHIN_S = PRESENCE_TTL_S + SWEEP_INTERVAL_S + 2.0
-BOOT_WITHIN_S = 45.0  # seven Python processes starting at once on two shared cores
+BOOT_WITHIN_S = 45.0  # nine Python processes starting at once on two shared cores
 READY_WITHIN_S = 20.0  # a process back after an outage: reconnect (every 0.5 s) and ping every domain
 
 
@@ -76,6 +78,10 @@ class Topology:
         procs = Processes(base / "logs", full_env)
         first, second = free_ports(2)
         return cls(procs, nats_port, base / "nats", (first, second), nats_url is None, schedulers)
+
+    @property
+    def nats_url(self) -> str:
+        return self.procs.env["SOUK_NATS_URL"]
 
     @property
     def scheduler_names(self) -> list[str]:

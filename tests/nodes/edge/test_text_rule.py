@@ -29,6 +29,7 @@ from protocols.identity import GetMe, Register, UpdateProfile
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 from tests.nodes.edge.surfaces.ws_client import WsClient
+from tests.support.ads import active_ad
 from tests.support.http import User, bearer, json_of
 
 Edge = TestClient[web.Request, web.Application]
@@ -174,9 +175,10 @@ async def test_autos(cluster: Cluster) -> None:
     listed = await json_of(await edge.get("/api/v1/chat/dialogs", headers=buyer.headers), 200)
     assert listed["items"] == []
 
+    ad = await active_ad(edge.post, cluster.worker_bus, seller.headers)
     dialog = await json_of(
         await edge.post(
-            "/api/v1/chat/dialogs", json={"ad_id": 7, "seller_id": seller.id}, headers=buyer.headers
+            "/api/v1/chat/dialogs", json={"ad_id": ad, "seller_id": seller.id}, headers=buyer.headers
         ),
         201,
     )

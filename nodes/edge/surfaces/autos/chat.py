@@ -8,12 +8,12 @@ a read receipt `{dialog_id, message_id}`.
 
 Choices where the document is silent:
 
-- `POST /dialogs` takes `{"ad_id", "seller_id", "message"?}` (`recipient_id` is read as `seller_id`).
-  Until the ads domain exists the client names the seller and any ad id is accepted. Opening the same
-  dialog again, by either participant, answers the same dialog (always 201, as a FastAPI route with
-  a fixed status would); `message`, if given, is sent in it.
-- Whoever first opens the dialog is its buyer, the one named as `seller_id` its seller (kept as the
-  participants' roles).
+- `POST /dialogs` takes `{"ad_id", "seller_id"?, "message"?}` (`recipient_id` is read as `seller_id`).
+  The ad must be active (else 404, as a missing one); its owner is the seller, so `seller_id` may be
+  left out, and naming anyone else is a 400. A dialog about one's own ad is refused (400). Opening the
+  same dialog again answers the same dialog (always 201, as a FastAPI route with a fixed status
+  would); `message`, if given, is sent in it.
+- Whoever opens the dialog is its buyer, the ad's owner its seller (kept as the participants' roles).
 - Lists are paged with the document's `page` (from 1) and `size` (default 20, max 100) and answer
   fastapi-pagination's `{items, total, page, size, pages}`. Dialogs come most recently active first
   (`ad_id` narrows them to one ad). Messages: page 1 is the newest `size`, each page oldest first.
@@ -50,7 +50,9 @@ from protocols.chat import (
     SendMessage,
     SetBlocked,
 )
+from protocols.envelope import DomainError, ErrorCode
 from protocols.fields import Id, PageSize
+from protocols.market import GetAd
 
 from .errors import SURFACE
 from .shapes import (
@@ -87,7 +89,7 @@ class DialogsQuery(PageQuery):
 
 class NewDialogBody(BaseModel):
     ad_id: Id
-    seller_id: Id = Field(validation_alias=AliasChoices("seller_id", "recipient_id"))
+    seller_id: Id | None = Field(default=None, validation_alias=AliasChoices("seller_id", "recipient_id"))
     message: Content | None = None
 
 
@@ -134,10 +136,17 @@ async def create_dialog(request: web.Request) -> web.Response:
     """Open a dialog with an ad's seller (the same one if it exists), with an optional first message."""
     body = await body_of(request, NewDialogBody)
     bus, actor = request.app[BUS], require_actor(request)
+    seller = (await bus.request(GetAd(ad_id=body.ad_id), actor=actor)).owner_id
+    if seller == actor.user_id:
+        raise DomainError(ErrorCode.VALIDATION, "You cannot open a dialog about your own ad")
+    if body.seller_id is not None and body.seller_id != seller:
+        raise DomainError(ErrorCode.VALIDATION, "seller_id is not this ad's seller")
     cmd = OpenConversation(
-        kind=AD_DIALOG, topic_id=str(body.ad_id), with_users=[body.seller_id],
-        roles={actor.user_id: BUYER, body.seller_id: SELLER},
-    )  # fmt: skip
+        kind=AD_DIALOG,
+        topic_id=str(body.ad_id),
+        with_users=[seller],
+        roles={actor.user_id: BUYER, seller: SELLER},
+    )
     dialog = await bus.request(cmd, actor=actor)
     if body.message is not None:
         await bus.request(

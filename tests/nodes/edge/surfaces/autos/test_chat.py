@@ -1,21 +1,24 @@
-"""MillionAvto (000) chat through HTTP on two edges: dialogs about ads, messages and their paging,
-read state, blocking, strangers, and FastAPI's errors."""
+"""MillionAvto (000) chat through HTTP on two edges: dialogs about active ads between a buyer and the
+ad's owner, messages and their paging, read state, blocking, strangers, and FastAPI's errors."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import Cluster
+from tests.support.ads import ADS, CAR, active_ad, approve
 from tests.support.http import User, bearer, json_of
+
+pytestmark = pytest.mark.domains("identity", "chat", "catalog", "market")
 
 Edge = TestClient[web.Request, web.Application]
 
 PASSWORD = "SecurePass123!"
 DIALOGS = "/api/v1/chat/dialogs"
-AD = 501
 
 
 async def register(edge: Edge, email: str) -> User:
@@ -24,7 +27,7 @@ async def register(edge: Edge, email: str) -> User:
     return User(id=out["user"]["id"], headers=bearer(out["access_token"]))
 
 
-async def open_dialog(edge: Edge, buyer: User, seller: User, ad: int = AD, **extra: Any) -> dict[str, Any]:
+async def open_dialog(edge: Edge, buyer: User, seller: User, ad: int, **extra: Any) -> dict[str, Any]:
     resp = await edge.post(
         DIALOGS, json={"ad_id": ad, "seller_id": seller.id, **extra}, headers=buyer.headers
     )
@@ -46,9 +49,16 @@ async def dialog(edge: Edge, user: User, dialog_id: int) -> dict[str, Any]:
     return await json_of(resp, 200)  # type: ignore[no-any-return]
 
 
-async def pair(cluster: Cluster) -> tuple[User, User]:
+async def seller_ad(cluster: Cluster, seller: User) -> int:
+    """A new active ad of the seller's."""
+    return await active_ad(cluster.edge_a.post, cluster.worker_bus, seller.headers)
+
+
+async def pair(cluster: Cluster) -> tuple[User, User, int]:
+    """A buyer, a seller and the seller's active ad."""
     buyer = await register(cluster.edge_a, "buyer@example.com")
-    return buyer, await register(cluster.edge_b, "seller@example.com")
+    seller = await register(cluster.edge_b, "seller@example.com")
+    return buyer, seller, await seller_ad(cluster, seller)
 
 
 # --- dialogs ---------------------------------------------------------------------------------------
@@ -57,23 +67,20 @@ async def pair(cluster: Cluster) -> tuple[User, User]:
 async def test_a_dialog_opened_on_a_is_the_sellers_on_b_and_opening_it_again_is_the_same(
     cluster: Cluster,
 ) -> None:
-    buyer, seller = await pair(cluster)
-    opened = await open_dialog(cluster.edge_a, buyer, seller)
+    buyer, seller, ad = await pair(cluster)
+    opened = await open_dialog(cluster.edge_a, buyer, seller, ad)
     assert set(opened) == {
         "id", "ad_id", "buyer_id", "seller_id", "last_message", "unread_count", "is_blocked", "blocked_by_me",
         "created_at", "updated_at",
     }  # fmt: skip
-    assert (opened["ad_id"], opened["buyer_id"], opened["seller_id"]) == (AD, buyer.id, seller.id)
+    assert (opened["ad_id"], opened["buyer_id"], opened["seller_id"]) == (ad, buyer.id, seller.id)
     assert opened["last_message"] is None and opened["unread_count"] == 0 and opened["is_blocked"] is False
 
-    again = await open_dialog(cluster.edge_b, buyer, seller)
+    again = await open_dialog(cluster.edge_b, buyer, seller, ad)
     assert again["id"] == opened["id"]
-    # The seller naming the buyer (as `recipient_id`) about the same ad reaches the same dialog.
-    resp = await cluster.edge_b.post(
-        DIALOGS, json={"ad_id": AD, "recipient_id": buyer.id}, headers=seller.headers
-    )
-    from_seller = await json_of(resp, 201)
-    assert from_seller["id"] == opened["id"] and from_seller["buyer_id"] == buyer.id
+    # The ad names its seller: a buyer may leave it out and reaches the same dialog.
+    resp = await cluster.edge_b.post(DIALOGS, json={"ad_id": ad}, headers=buyer.headers)
+    assert (await json_of(resp, 201))["id"] == opened["id"]
 
     listed = await json_of(await cluster.edge_b.get(DIALOGS, headers=seller.headers), 200)
     assert (listed["total"], listed["page"], listed["size"], listed["pages"]) == (1, 1, 20, 1)
@@ -82,10 +89,11 @@ async def test_a_dialog_opened_on_a_is_the_sellers_on_b_and_opening_it_again_is_
 
 
 async def test_dialogs_list_newest_activity_first_and_filters_by_ad(cluster: Cluster) -> None:
-    buyer, seller = await pair(cluster)
-    first = await open_dialog(cluster.edge_a, buyer, seller, ad=1)
+    buyer, seller, ad = await pair(cluster)
+    first = await open_dialog(cluster.edge_a, buyer, seller, ad)
+    other_ad = await seller_ad(cluster, seller)
     second = await open_dialog(
-        cluster.edge_a, buyer, seller, ad=2, message="Hello! Is this car still available?"
+        cluster.edge_a, buyer, seller, other_ad, message="Hello! Is this car still available?"
     )
     assert second["id"] != first["id"]
     assert second["last_message"]["content"] == "Hello! Is this car still available?"
@@ -94,7 +102,7 @@ async def test_dialogs_list_newest_activity_first_and_filters_by_ad(cluster: Clu
     listed = await json_of(await cluster.edge_a.get(DIALOGS + "?size=1&page=2", headers=buyer.headers), 200)
     assert [d["id"] for d in listed["items"]] == [second["id"]]
     assert (listed["total"], listed["pages"]) == (2, 2)
-    only = await json_of(await cluster.edge_b.get(DIALOGS + "?ad_id=2", headers=seller.headers), 200)
+    only = await json_of(await cluster.edge_b.get(f"{DIALOGS}?ad_id={other_ad}", headers=seller.headers), 200)
     assert [d["id"] for d in only["items"]] == [second["id"]]
     assert only["items"][0]["unread_count"] == 1
 
@@ -103,8 +111,8 @@ async def test_dialogs_list_newest_activity_first_and_filters_by_ad(cluster: Clu
 
 
 async def test_messages_come_oldest_first_page_one_the_newest(cluster: Cluster) -> None:
-    buyer, seller = await pair(cluster)
-    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller))["id"]
+    buyer, seller, ad = await pair(cluster)
+    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller, ad))["id"]
     sent = await send(cluster.edge_a, buyer, dialog_id, "  Hello! Is this car still available?  ")
     assert set(sent) == {"id", "message_id", "dialog_id", "sender_id", "content", "created_at", "is_read"}
     assert (
@@ -129,8 +137,8 @@ async def test_messages_come_oldest_first_page_one_the_newest(cluster: Cluster) 
 
 
 async def test_reading_a_message_reads_up_to_it_and_shows_as_is_read(cluster: Cluster) -> None:
-    buyer, seller = await pair(cluster)
-    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller))["id"]
+    buyer, seller, ad = await pair(cluster)
+    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller, ad))["id"]
     first = await send(cluster.edge_a, buyer, dialog_id, "one")
     await send(cluster.edge_a, buyer, dialog_id, "two")
     assert (await dialog(cluster.edge_b, seller, dialog_id))["unread_count"] == 2
@@ -144,7 +152,7 @@ async def test_reading_a_message_reads_up_to_it_and_shows_as_is_read(cluster: Cl
     assert [m["is_read"] for m in seen_by_buyer["items"]] == [True, False]
     assert (await dialog(cluster.edge_a, buyer, dialog_id))["last_message"]["is_read"] is False
 
-    other_dialog = (await open_dialog(cluster.edge_a, buyer, seller, ad=AD + 1))["id"]
+    other_dialog = (await open_dialog(cluster.edge_a, buyer, seller, await seller_ad(cluster, seller)))["id"]
     elsewhere = await cluster.edge_b.put(
         f"{DIALOGS}/{other_dialog}/messages/{first['id']}/read", headers=seller.headers
     )
@@ -152,8 +160,8 @@ async def test_reading_a_message_reads_up_to_it_and_shows_as_is_read(cluster: Cl
 
 
 async def test_a_block_refuses_messages_until_unblocked(cluster: Cluster) -> None:
-    buyer, seller = await pair(cluster)
-    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller))["id"]
+    buyer, seller, ad = await pair(cluster)
+    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller, ad))["id"]
     blocked = await json_of(
         await cluster.edge_b.post(f"{DIALOGS}/{dialog_id}/block", headers=seller.headers), 200
     )
@@ -175,9 +183,9 @@ async def test_a_block_refuses_messages_until_unblocked(cluster: Cluster) -> Non
 
 
 async def test_a_stranger_finds_nothing_of_anothers_dialog(cluster: Cluster) -> None:
-    buyer, seller = await pair(cluster)
+    buyer, seller, ad = await pair(cluster)
     stranger = await register(cluster.edge_a, "stranger@example.com")
-    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller, message="secret offer"))["id"]
+    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller, ad, message="secret offer"))["id"]
     message_id = (await messages(cluster.edge_a, buyer, dialog_id))["items"][0]["id"]
     base = f"{DIALOGS}/{dialog_id}"
     attempts = [
@@ -198,8 +206,8 @@ async def test_a_stranger_finds_nothing_of_anothers_dialog(cluster: Cluster) -> 
 
 
 async def test_requests_failing_their_schema_are_fastapis_422(cluster: Cluster) -> None:
-    buyer, seller = await pair(cluster)
-    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller))["id"]
+    buyer, seller, ad = await pair(cluster)
+    dialog_id = (await open_dialog(cluster.edge_a, buyer, seller, ad))["id"]
     url = f"{DIALOGS}/{dialog_id}/messages"
     refused = [
         ({"content": ""}, "string_too_short"), ({"content": "   "}, "string_too_short"),
@@ -223,14 +231,28 @@ async def test_requests_failing_their_schema_are_fastapis_422(cluster: Cluster) 
 
     no_ad = await cluster.edge_a.post(DIALOGS, json={"seller_id": seller.id}, headers=buyer.headers)
     assert (await json_of(no_ad, 422))["detail"][0]["loc"] == ["body", "ad_id"]
-    with_self = await cluster.edge_a.post(
-        DIALOGS, json={"ad_id": AD, "seller_id": buyer.id}, headers=buyer.headers
+    not_the_seller = await cluster.edge_a.post(
+        DIALOGS, json={"ad_id": ad, "seller_id": seller.id + 99}, headers=buyer.headers
     )
-    assert isinstance((await json_of(with_self, 400))["detail"], str)
-    nobody = await cluster.edge_a.post(
-        DIALOGS, json={"ad_id": AD, "seller_id": seller.id + 99}, headers=buyer.headers
-    )
-    assert isinstance((await json_of(nobody, 404))["detail"], str)
+    assert isinstance((await json_of(not_the_seller, 400))["detail"], str)
+
+
+async def test_a_dialog_is_about_an_active_ad_and_never_with_oneself(cluster: Cluster) -> None:
+    buyer, seller, ad = await pair(cluster)
+    own = await cluster.edge_b.post(DIALOGS, json={"ad_id": ad}, headers=seller.headers)
+    assert "own ad" in (await json_of(own, 400))["detail"]
+    missing = await cluster.edge_a.post(DIALOGS, json={"ad_id": ad + 1000}, headers=buyer.headers)
+    assert await json_of(missing, 404) == {"detail": "Ad not found"}
+    # Pending (not yet moderated) is not there for a buyer; once approved it is.
+    resp = await cluster.edge_b.post(ADS, json=CAR, headers=seller.headers)
+    pending = (await json_of(resp, 201))["id"]
+    refused = await cluster.edge_a.post(DIALOGS, json={"ad_id": pending}, headers=buyer.headers)
+    assert await json_of(refused, 404) == {"detail": "Ad not found"}
+    await approve(cluster.worker_bus, pending)
+    assert (await open_dialog(cluster.edge_a, buyer, seller, pending))["seller_id"] == seller.id
+    # Nothing was opened by the refused attempts.
+    listed = await json_of(await cluster.edge_b.get(DIALOGS, headers=seller.headers), 200)
+    assert [d["ad_id"] for d in listed["items"]] == [pending]
 
 
 async def test_every_chat_path_needs_a_token(cluster: Cluster) -> None:

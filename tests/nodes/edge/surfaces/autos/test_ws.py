@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from protocols.chat import ConversationKind, OpenConversation, SendMessage
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
+from tests.support.ads import active_ad
 from tests.support.http import User, bearer, json_of
+
+pytestmark = pytest.mark.domains("identity", "chat", "presence", "catalog", "market")
 
 PASSWORD = "SecurePass123!"
 DIALOGS = "/api/v1/chat/dialogs"
-AD = 501
 
 
 async def register(edge: Edge, email: str) -> tuple[User, str]:
@@ -23,8 +27,12 @@ async def register(edge: Edge, email: str) -> tuple[User, str]:
     return User(id=out["user"]["id"], headers=bearer(out["access_token"])), out["access_token"]
 
 
-async def open_dialog(edge: Edge, buyer: User, seller: User, ad: int = AD) -> int:
-    resp = await edge.post(DIALOGS, json={"ad_id": ad, "seller_id": seller.id}, headers=buyer.headers)
+async def open_dialog(cluster: Cluster, buyer: User, seller: User) -> int:
+    """A dialog about a new active ad of the seller's."""
+    ad = await active_ad(cluster.edge_b.post, cluster.worker_bus, seller.headers)
+    resp = await cluster.edge_a.post(
+        DIALOGS, json={"ad_id": ad, "seller_id": seller.id}, headers=buyer.headers
+    )
     return (await json_of(resp, 201))["id"]  # type: ignore[no-any-return]
 
 
@@ -48,7 +56,7 @@ async def test_two_users_on_different_edges_chat_live_and_rest_agrees(cluster: C
     (buyer, buyer_token), (seller, seller_token) = [
         await register(cluster.edge_a, "buyer@example.com"), await register(cluster.edge_b, "seller@example.com")
     ]  # fmt: skip
-    dialog_id = await open_dialog(cluster.edge_a, buyer, seller)
+    dialog_id = await open_dialog(cluster, buyer, seller)
     buyer_phone = await signed_in(cluster.edge_a, buyer_token)
     seller_phone = await signed_in(cluster.edge_b, seller_token)
     seller_laptop = await signed_in(cluster.edge_a, seller_token)
@@ -102,7 +110,7 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(cluster: Cl
     (buyer, buyer_token), (seller, seller_token) = [
         await register(cluster.edge_a, "buyer@example.com"), await register(cluster.edge_b, "seller@example.com")
     ]  # fmt: skip
-    dialog_id = await open_dialog(cluster.edge_a, buyer, seller)
+    dialog_id = await open_dialog(cluster, buyer, seller)
     phone = await signed_in(cluster.edge_b, buyer_token)
     seller_phone = await signed_in(cluster.edge_a, seller_token)
     send = {"type": "message", "dialog_id": dialog_id, "content": "hello", "client_msg_id": "c-1"}
@@ -125,7 +133,7 @@ async def test_strangers_and_other_contracts_conversations_stay_out(cluster: Clu
         await register(cluster.edge_a, "buyer@example.com"), await register(cluster.edge_b, "seller@example.com")
     ]  # fmt: skip
     stranger, stranger_token = await register(cluster.edge_a, "stranger@example.com")
-    dialog_id = await open_dialog(cluster.edge_a, buyer, seller)
+    dialog_id = await open_dialog(cluster, buyer, seller)
     sneak = await signed_in(cluster.edge_b, stranger_token)
     for frame in (
         {"type": "message", "dialog_id": dialog_id, "content": "me too"},
@@ -156,7 +164,7 @@ async def test_malformed_frames_are_answered_and_the_socket_keeps_working(cluste
     (buyer, buyer_token), (seller, _) = [
         await register(cluster.edge_a, "buyer@example.com"), await register(cluster.edge_b, "seller@example.com")
     ]  # fmt: skip
-    dialog_id = await open_dialog(cluster.edge_a, buyer, seller)
+    dialog_id = await open_dialog(cluster, buyer, seller)
     phone = await signed_in(cluster.edge_a, buyer_token)
     assert (await phone.ask("{not json", "error"))["detail"] == "Invalid JSON"
     assert (await phone.ask("[1, 2]", "error"))["detail"] == "A message must be a JSON object"
@@ -193,7 +201,7 @@ async def test_status_shows_dialog_partners_coming_online_and_going_offline(clus
         await register(cluster.edge_a, "ann@example.com"), await register(cluster.edge_b, "bob@example.com")
     ]  # fmt: skip
     carol, carol_token = await register(cluster.edge_a, "carol@example.com")
-    await open_dialog(cluster.edge_a, ann, bob)
+    await open_dialog(cluster, ann, bob)
     exchange = OpenConversation(kind=ConversationKind.EXCHANGE, topic_id="x-1", with_users=[bob.id])
     await cluster.worker_bus.request(exchange, actor=carol.actor)  # a contact, but not through a dialog
 
