@@ -234,3 +234,14 @@ ReportComment = Annotated[str, Field(max_length=2000)]
 SEARCH_IDS_MAX = 100  # ids one `*_ids` filter of an ad search names
 SearchIds = Annotated[list[Id], Field(min_length=1, max_length=SEARCH_IDS_MAX)]
 AdSearchText = Annotated[str, Field(max_length=200)]  # an ad search's words, in titles and descriptions
+
+# --- media -----------------------------------------------------------------------------------------
+
+# A stored file's key: a relative path the platform makes (`ads/12/<random hex>.jpg`), never a
+# client's file name; no `..`, no leading slash, so a store may map it onto a directory as it is.
+MEDIA_KEY_MAX = 200
+MEDIA_KEY_PATTERN = r"^(?:[A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.[a-z0-9]{1,5}$"
+MediaKey = Annotated[str, Field(min_length=3, max_length=MEDIA_KEY_MAX, pattern=MEDIA_KEY_PATTERN)]
+MediaType = Annotated[str, Field(min_length=3, max_length=64)]  # a stored file's content type
+MediaSize = Annotated[int, Field(ge=1, le=2**31 - 1)]  # bytes: an INTEGER column
+Pixels = Annotated[int, Field(ge=1, le=65_535)]  # an image's width or height

@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import ClassVar
 
+from pydantic import Field
+
 from . import subjects
 from .envelope import Command, Empty, Message
 from .fields import (
@@ -27,9 +29,13 @@ from .fields import (
     Id,
     Latitude,
     Longitude,
+    MediaKey,
+    MediaSize,
+    MediaType,
     Mileage,
     Offset,
     PageSize,
+    Pixels,
     Price,
     RejectionReason,
     SearchIds,
@@ -88,6 +94,28 @@ class SearchRadius(IntEnum):
     KM_1000 = 1000
 
 
+class AdImage(Message):
+    """An image of an ad, re-encoded by the edge that took it, with its thumbnail."""
+
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    size: int  # bytes, as stored
+    position: int  # its place among the ad's images, from 0 in upload order
+
+
+class AdVideo(Message):
+    """A video of an ad, stored as it was uploaded."""
+
+    id: int
+    url: str
+    content_type: str
+    size: int
+    position: int
+
+
 class Ad(Message):
     id: int
     owner_id: int
@@ -108,7 +136,7 @@ class Ad(Message):
     published_at: datetime | None  # when it last became active
     expires_at: datetime | None
     views_count: int
-    images_count: int  # 0 until image uploads come
+    images_count: int
     rejection_reason: str | None  # shown to the owner only
     # The vehicle's attributes.
     vehicle_type_id: int | None
@@ -128,6 +156,8 @@ class Ad(Message):
     condition: Condition | None
     vin: str | None
     is_dealer: bool  # the owner sells as a dealer
+    images: list[AdImage] = Field(default_factory=list)  # in upload order
+    videos: list[AdVideo] = Field(default_factory=list)
 
 
 class AdPage(Message):
@@ -221,7 +251,7 @@ class UpdateAd(VehicleFields, Command[Ad]):
 
 
 class DeleteAd(Command[Empty]):
-    """The owner's; anyone else's ad is `not_found`."""
+    """The owner's, with its media (rows and stored files); anyone else's ad is `not_found`."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "delete_ad")
     ad_id: Id
@@ -321,3 +351,46 @@ class ModerateAd(Command[Ad]):
     ad_id: Id
     decision: ModerationDecision
     reason: RejectionReason | None = None
+
+
+# --- media: an ad's images and videos -------------------------------------------------------------
+
+
+class MediaKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class CheckMediaUpload(Command[Empty]):
+    """Asked before an upload is stored: the actor's own ad (anyone else's is `not_found`) with room
+    for one more of `kind` (else `conflict`), so that no file is written for nothing."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "check_media_upload")
+    idempotent: ClassVar[bool] = True
+    ad_id: Id
+    kind: MediaKind
+
+
+class AttachImage(Command[AdImage]):
+    """Records an image the edge has stored under `key` (its thumbnail under `thumbnail_key`), both
+    under `ads/<ad_id>/`: the owner's, within the per-ad count (`conflict` past it). A rejected ad is
+    `pending` again, as when edited. On an error the edge deletes what it stored."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "attach_image")
+    ad_id: Id
+    key: MediaKey
+    thumbnail_key: MediaKey
+    content_type: MediaType
+    size: MediaSize
+    width: Pixels
+    height: Pixels
+
+
+class AttachVideo(Command[AdVideo]):
+    """As `AttachImage`, for a video stored as uploaded."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "attach_video")
+    ad_id: Id
+    key: MediaKey
+    content_type: MediaType
+    size: MediaSize

@@ -1,4 +1,6 @@
-"""Uploaded images: checked by their bytes, stored under a random name, served back as static files.
+"""Uploaded images: checked by their bytes, stored under a random name, served back as static files;
+and the edge's media store (nodes/runtime/media.py), whose local directory is served the same way
+(ads' images and videos: nodes/edge/kit/uploads.py).
 
 The media directory must be shared by every edge that serves the same URLs (a shared volume today,
 an object store later): an image stored through one edge is fetched through any other.
@@ -15,17 +17,19 @@ from typing import BinaryIO, Protocol
 
 from aiohttp import web
 
+from nodes.runtime.media import LocalMediaStore, open_media_store
 from nodes.runtime.settings import MediaSettings
 from protocols.envelope import DomainError, ErrorCode
 
-from .state import SETTINGS
+from .state import MEDIA_STORE, SETTINGS
 
 CHUNK_BYTES = 64 * 1024
 SNIFF_BYTES = 16
 # Names this module gives; anything else under the prefix was not stored by us.
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|webp|gif)$")
 # Served types come from here, not from the host's mime database (which may not know WebP).
-CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif"}
+CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif",
+                 ".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime"}  # fmt: skip
 
 
 class ChunkSource(Protocol):
@@ -114,9 +118,12 @@ async def _media_headers(request: web.Request, response: web.StreamResponse) -> 
 
 
 def setup_media(app: web.Application) -> None:
-    """Serve the media directory at its URL prefix: files only, no listing, no symlinks."""
+    """Open the media store, and serve a local one's directory at its URL prefix: files only (in
+    subdirectories too: an ad's media are under `ads/<id>/`), no listing, no symlinks."""
     media = app[SETTINGS].media
-    directory = Path(media.dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    app.router.add_static(media.url_prefix, directory, show_index=False, follow_symlinks=False)
+    app[MEDIA_STORE] = store = open_media_store(media)
+    if not isinstance(store, LocalMediaStore):
+        return  # another store serves its URLs itself
+    store.root.mkdir(parents=True, exist_ok=True)
+    app.router.add_static(media.url_prefix, store.root, show_index=False, follow_symlinks=False)
     app.on_response_prepare.append(_media_headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.media import MediaStore
 from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 from protocols.envelope import Actor
@@ -25,6 +26,8 @@ ROUTE_ENDPOINTS = web.AppKey("route_endpoints", dict[web.AbstractRoute, Endpoint
 NODE_NAME = web.AppKey("node_name", str)
 # Live connections by user on this edge, and its rt.user subscriptions.
 HUB = web.AppKey("delivery_hub", DeliveryHub)
+# Where uploads are stored (`[media]`), shared with every other edge and the market workers.
+MEDIA_STORE = web.AppKey("media_store", MediaStore)
 
 # Request-scoped values.
 ACTOR = web.RequestKey[Actor | None]("actor")

@@ -114,9 +114,15 @@ class SmsSettings:
 
 @dataclass(frozen=True)
 class MediaSettings:
-    dir: str = "var/media"
+    dir: str = "var/media"  # the local store's root (nodes/runtime/media.py)
     url_prefix: str = "/media/"
-    max_image_bytes: int = 5_242_880
+    max_image_bytes: int = field(default=5_242_880, metadata=at_least(1))
+    max_video_bytes: int = field(default=52_428_800, metadata=at_least(1))
+    # decoded size an image may have: a few compressed bytes can unpack to gigabytes
+    max_image_pixels: int = field(default=40_000_000, metadata=at_least(1))
+    thumbnail_px: int = field(default=320, metadata=at_least(16))  # a thumbnail's longer side
+    max_ad_images: int = field(default=20, metadata=at_least(1))
+    max_ad_videos: int = field(default=3, metadata=at_least(1))
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class Listing(Base):
     published_at: Mapped[datetime | None] = mapped_column()
     expires_at: Mapped[datetime | None] = mapped_column()
     views_count: Mapped[int] = mapped_column(Integer, default=0)
-    images_count: Mapped[int] = mapped_column(Integer, default=0)  # 0 until image uploads come
+    images_count: Mapped[int] = mapped_column(Integer, default=0)  # its `market_listing_media` images
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
 
 
@@ -120,3 +120,26 @@ class ListingView(Base):
     )
     viewer: Mapped[str] = mapped_column(String(80), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ListingMedia(Base):
+    """A listing's image or video: where the media store keeps it (`key`; an image's thumbnail too)
+    and what it is. The files are written by the edge that took the upload; the rows by the market
+    worker, which deletes the files when it deletes their listing."""
+
+    __tablename__ = "market_listing_media"
+    __table_args__ = (
+        Index("ix_market_listing_media_listing_id_kind_position", "listing_id", "kind", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("market_listings.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # image | video
+    key: Mapped[str] = mapped_column(String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)  # bytes
+    width: Mapped[int | None] = mapped_column(Integer)  # an image's, in pixels
+    height: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # among the listing's media of its kind, from 0
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

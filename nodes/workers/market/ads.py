@@ -3,6 +3,7 @@ by their owner in any status (anyone else's inactive ad is not there)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,9 @@ from .deps import MarketDeps
 from .handlers import handlers
 from .references import check_references
 from .search import SORTS
-from .shapes import VEHICLE_FIELDS, ad
+from .shapes import VEHICLE_FIELDS, ad, ads, one_ad
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "Ad not found"
 LISTING_FIELDS = ("category_id", "title", "description", "price", "currency", "city_id", "latitude",
@@ -73,11 +76,10 @@ async def create_ad(cmd: wire.CreateAd, actor: Actor, deps: MarketDeps) -> wire.
 async def get_ad(cmd: wire.GetAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
     async with deps.read_db() as db:
         row = await queries.listing(db, cmd.ad_id)
-    if row is None:
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    if row[0].status != wire.AdStatus.ACTIVE and not (actor.signed_in and row[0].owner_id == actor.user_id):
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    return ad(row)
+        mine = row is not None and actor.signed_in and row[0].owner_id == actor.user_id
+        if row is None or (row[0].status != wire.AdStatus.ACTIVE and not mine):
+            raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+        return await one_ad(db, row, deps.media)
 
 
 def next_status(current: wire.AdStatus, asked: wire.OwnerStatus | None, edited: bool) -> wire.AdStatus:
@@ -116,17 +118,25 @@ async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.
         await queries.update_listing(db, cmd.ad_id, listing, vehicle)
         await db.commit()
         row = await queries.listing(db, cmd.ad_id)
-    if row is None:  # deleted meanwhile
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    return ad(row)
+        if row is None:  # deleted meanwhile
+            raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+        return await one_ad(db, row, deps.media)
 
 
 @handlers.on(wire.DeleteAd)
 async def delete_ad(cmd: wire.DeleteAd, actor: Actor, deps: MarketDeps) -> Empty:
     await owned(deps, cmd.ad_id, actor)
     async with deps.db() as db:
+        await queries.locked_listing(db, cmd.ad_id)  # no media is added between reading keys and deleting
+        keys = await queries.media_keys(db, cmd.ad_id)
         await queries.delete_listing(db, cmd.ad_id)
         await db.commit()
+    # After the commit: a file whose row is gone is only litter, a row whose file is gone a broken ad.
+    for key in keys:
+        try:
+            await deps.media.delete(key)
+        except OSError:
+            log.warning("ad %s deleted, its media %s left in the store", cmd.ad_id, key, exc_info=True)
     return Empty()
 
 
@@ -137,4 +147,4 @@ async def list_my_ads(cmd: wire.ListMyAds, actor: Actor, deps: MarketDeps) -> wi
         where.append(Listing.status == cmd.status.value)
     async with deps.read_db() as db:
         rows, total = await queries.page(db, where, SORTS[wire.AdSort.CREATED_DESC], cmd.offset, cmd.limit)
-    return wire.AdPage(items=[ad(row) for row in rows], total=total)
+        return wire.AdPage(items=await ads(db, rows, deps.media), total=total)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.media import MediaStore, open_media_store
 from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
 
@@ -19,6 +20,7 @@ class MarketDeps:
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     bus: Bus  # an ad's references are checked with the catalog
+    media: MediaStore  # where an ad's images and videos are: their URLs, and deleted with the ad
 
 
 @asynccontextmanager
@@ -27,6 +29,9 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
         raise RuntimeError("market checks references with the catalog: it needs the bus")
     database = domain_database(settings)
     try:
-        yield MarketDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)
+        yield MarketDeps(
+            settings=settings, db=database.write, read_db=database.read, bus=bus,
+            media=open_media_store(settings.media),
+        )  # fmt: skip
     finally:
         await database.dispose()

@@ -13,7 +13,7 @@ from .ads import NOT_FOUND
 from .deps import MarketDeps
 from .handlers import handlers
 from .references import invalid
-from .shapes import ad
+from .shapes import one_ad
 
 MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
 LIFETIME = timedelta(days=30)  # until `[market]` settings configure it
@@ -43,5 +43,5 @@ async def moderate_ad(cmd: wire.ModerateAd, actor: Actor, deps: MarketDeps) -> w
         await queries.update_listing(db, cmd.ad_id, values | {"updated_at": now}, {})
         await db.commit()
         row = await queries.listing(db, cmd.ad_id)
-    assert row is not None  # just written
-    return ad(row)
+        assert row is not None  # just written
+        return await one_ad(db, row, deps.media)

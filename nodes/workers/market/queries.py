@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models.market import Listing, ListingView, SearchDocument, VehicleAttributes
+from storage.models.market import Listing, ListingMedia, ListingView, SearchDocument, VehicleAttributes
 
 Row = tuple[Listing, VehicleAttributes | None]
 
@@ -113,3 +113,49 @@ async def add_view(db: AsyncSession, listing_id: int, viewer: str, day: date) ->
 
 async def views_count(db: AsyncSession, listing_id: int) -> int:
     return await db.scalar(select(Listing.views_count).where(Listing.id == listing_id)) or 0
+
+
+async def locked_listing(db: AsyncSession, listing_id: int) -> Listing | None:
+    """The listing, locked until the transaction ends (PostgreSQL; SQLite's write transaction holds the
+    whole file): media are added and a listing deleted one after the other, never interleaved."""
+    query = select(Listing).where(Listing.id == listing_id).with_for_update()
+    return await db.scalar(query.execution_options(populate_existing=True))
+
+
+async def media_tally(db: AsyncSession, listing_id: int, kind: str) -> tuple[int, int]:
+    """How many media of `kind` the listing has, and the position the next one takes."""
+    query = select(func.count(), func.max(ListingMedia.position)).where(
+        ListingMedia.listing_id == listing_id, ListingMedia.kind == kind
+    )
+    count, last = (await db.execute(query)).one()
+    return count, 0 if last is None else last + 1
+
+
+async def insert_media(
+    db: AsyncSession, media: dict[str, Any], listing: dict[str, Any], *, image: bool
+) -> int:
+    """Records a listing's image or video and writes `listing` on the listing; an image is counted in
+    its `images_count` (which the search filters on)."""
+    media_id: int = (
+        await db.execute(insert(ListingMedia).values(**media).returning(ListingMedia.id))
+    ).scalar_one()
+    if image:
+        listing = listing | {"images_count": Listing.images_count + 1}
+    await db.execute(update(Listing).where(Listing.id == media["listing_id"]).values(**listing))
+    return media_id
+
+
+async def media_of(db: AsyncSession, listing_ids: Sequence[int]) -> list[ListingMedia]:
+    """The media of these listings, each listing's in upload order."""
+    if not listing_ids:
+        return []
+    query = select(ListingMedia).where(ListingMedia.listing_id.in_(listing_ids))
+    return list(await db.scalars(query.order_by(ListingMedia.listing_id, ListingMedia.position)))
+
+
+async def media_keys(db: AsyncSession, listing_id: int) -> list[str]:
+    """Every key the listing's media are stored under, thumbnails included."""
+    rows = await db.execute(
+        select(ListingMedia.key, ListingMedia.thumbnail_key).where(ListingMedia.listing_id == listing_id)
+    )
+    return [key for row in rows for key in row if key is not None]

@@ -1,13 +1,13 @@
 """MillionAvto (car classifieds), seeds/000: accounts (identity.py, with the `/api/v1/auth` paths
 shared with Car advisor), categories (categories.py), vehicle references (vehicles.py), locations
-(locations.py), ads (ads.py), ad dialogs over REST (chat.py) and over WebSockets (ws.py),
-moderation (moderation.py)."""
+(locations.py), ads (ads.py) and their media (ad_media.py), ad dialogs over REST (chat.py) and over
+WebSockets (ws.py), moderation (moderation.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import ads, categories, chat, identity, locations, moderation, vehicles, ws
+from . import ad_media, ads, categories, chat, identity, locations, moderation, vehicles, ws
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -17,6 +17,7 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     vehicles.routes,
     locations.routes,
     ads.routes,
+    ad_media.routes,
     chat.routes,
     moderation.routes,
     ws.routes,

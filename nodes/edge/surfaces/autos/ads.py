@@ -3,18 +3,19 @@
 - `GET /` searches active ads with every documented filter (section "Search & Filters": `q`, places,
   the nine comma-separated `*_ids`, the ranges, `condition`, `has_images`, `has_vin`, `from_dealers`,
   `latitude`+`longitude`+`radius_km` together, radius one of 50, 100, 200, 500, 1000), the eight
-  `sort_by`, `page` (from 1) and `size` (20, at most 100): `{items, total, page, size}`. No ad has
-  images yet (uploads come later), so `has_images=true` finds none.
+  `sort_by`, `page` (from 1) and `size` (20, at most 100): `{items, total, page, size}`;
+  `has_images=true` keeps the ads with an uploaded image (ad_media.py).
 - `GET /{id}`: an active ad for anyone; the owner reads his own in any status; anything else is 404.
 - `POST /` (signed in): a new ad, `pending`, or `draft` with `"draft": true`; 201.
 - `PUT /{id}` (the owner): the fields the body gives; `"status": "pending"` submits a draft (or
-  resubmits), `"archived"` archives; an edited rejected ad is `pending` again. `DELETE /{id}`: 204.
+  resubmits), `"archived"` archives; an edited rejected ad is `pending` again. `DELETE /{id}`: 204,
+  and its images and videos leave the media store.
   Another user's ad is 404 to both, and nothing changes.
 - `GET /my/ads?status=` (signed in): the user's ads, newest first, paged as the list.
 - `POST /{id}/view` (no auth): counted once per viewer per UTC day, the viewer being the token's user
   or else the client address; `{counted, views_count}`.
 
-An ad is the market's `Ad`, relayed as it comes. An unknown category or vehicle reference is 422 on
+An ad is the market's `Ad`, relayed as it comes, its `images` and `videos` with their URLs. An unknown category or vehicle reference is 422 on
 its field, as a schema error is.
 """
 

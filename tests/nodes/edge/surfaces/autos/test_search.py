@@ -127,7 +127,7 @@ async def test_each_filter_narrows_the_search(cluster: Cluster) -> None:
         "condition=used": [camry, bmw],
         "has_vin=true": [bmw],
         "has_vin=false": [lada, new_bmw, camry, bmw],  # only true narrows
-        "has_images=true": [],  # no ad has images until uploads come
+        "has_images=true": [],  # none of these has an image (test_ad_media.py uploads some)
         "from_dealers=true": [],  # the seller is a private one
     }
     for field in ("model_id", "generation_id", "modification_id", "body_type_id", "transmission_id",
