@@ -25,6 +25,8 @@ from tests.support.http import bearer, json_of
 from tests.support.polling import status_becomes
 from tests.support.smtp import SmtpSink, body, mail_through
 
+pytestmark = pytest.mark.domains("identity")
+
 Edge = TestClient[web.Request, web.Application]
 
 PASSWORD = "SecurePass123!"
