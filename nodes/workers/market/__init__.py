@@ -1,8 +1,9 @@
-"""The market domain: listings (vehicle ads for now) with their lifecycle, and their views.
+"""The market domain: listings (vehicle ads for now) with their lifecycle, their views, what users
+keep of them (favourites, comparison, browsing history), and banners.
 
-Command groups: `ads` (create, edit, delete, read, list), `views` and `moderation`; their SQL in
-`queries`, the checks of an ad's references with the catalog in `references`, the reply built from
-the rows in `shapes`.
+Command groups: `ads` (create, edit, delete, read, list), `views`, `moderation`, `saved` (favourites
+and comparison), `history` and `banners`; their SQL in `queries`, the checks of an ad's references
+with the catalog in `references`, the reply built from the rows in `shapes`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, moderation, views  # noqa: F401
+from . import ads, banners, history, moderation, saved, views  # noqa: F401
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 
