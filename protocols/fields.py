@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 # C0 controls except tab (09), line feed (0a) and carriage return (0d), and DEL.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -245,3 +246,21 @@ MediaKey = Annotated[str, Field(min_length=3, max_length=MEDIA_KEY_MAX, pattern=
 MediaType = Annotated[str, Field(min_length=3, max_length=64)]  # a stored file's content type
 MediaSize = Annotated[int, Field(ge=1, le=2**31 - 1)]  # bytes: an INTEGER column
 Pixels = Annotated[int, Field(ge=1, le=65_535)]  # an image's width or height
+
+# --- banners ---------------------------------------------------------------------------------------
+
+BannerTitle = Annotated[str, Field(min_length=1, max_length=200)]
+# Where a banner's image and link lead: a web address or a path of the site. Nothing else (no
+# `javascript:` or `data:`), as a client puts them in pages as they are.
+WEB_LINK_PATTERN = r"^(https?://|/)\S*$"
+WebLink = Annotated[str, Field(min_length=1, max_length=512, pattern=WEB_LINK_PATTERN)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # a zone that carries it past the calendar's first or last day
+        raise ValueError("out of range") from None
+
+
+Moment = Annotated[datetime, AfterValidator(_in_utc)]  # a time a client gives; without a zone, UTC's

@@ -23,16 +23,19 @@ from .fields import (
     AdDescription,
     AdSearchText,
     AdTitle,
+    BannerTitle,
     Currency,
     EnginePower,
     EngineVolume,
     Id,
+    Int32,
     Latitude,
     Longitude,
     MediaKey,
     MediaSize,
     MediaType,
     Mileage,
+    Moment,
     Offset,
     PageSize,
     Pixels,
@@ -41,6 +44,7 @@ from .fields import (
     SearchIds,
     Viewer,
     Vin,
+    WebLink,
     Year,
 )
 
@@ -330,7 +334,8 @@ class ViewRecorded(Message):
 
 
 class RecordView(Command[ViewRecorded]):
-    """A view of an active ad, counted once per viewer per (UTC) day; the owner's views never count."""
+    """A view of an active ad, counted once per viewer per (UTC) day; the owner's views never count.
+    A signed-in actor's view of another's ad also goes into his browsing history (`ListHistory`)."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "record_view")
     idempotent: ClassVar[bool] = True
@@ -394,3 +399,160 @@ class AttachVideo(Command[AdVideo]):
     key: MediaKey
     content_type: MediaType
     size: MediaSize
+
+
+# --- favourites, comparison, browsing history ------------------------------------------------------
+#
+# Each user's own: nobody reads or changes another's. Only an active ad is added, and the lists show
+# the ads that are active now: one that stops being active (archived, expired, sent back to moderation,
+# deleted) drops out of them, and comes back if it is active again (a deleted one is gone for good).
+
+
+class SavedList(StrEnum):
+    FAVORITES = "favorites"
+    COMPARISON = "comparison"  # holds at most `[market] comparison_max` ads
+
+
+class Saved(Message):
+    ad: Ad
+    added: bool  # False: it was in the list already, and nothing changed
+
+
+class SaveAd(Command[Saved]):
+    """Adds an active ad to one of the user's lists; an ad not there or not active is `not_found`;
+    adding it again changes nothing. A full comparison is a `conflict` (an ad in it that is no longer
+    active gives its place up to a new one first)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_ad")
+    idempotent: ClassVar[bool] = True
+    saved_list: SavedList
+    ad_id: Id
+
+
+class UnsaveAd(Command[Empty]):
+    """Takes an ad out of one of the user's lists (whatever its status now); `not_found` when it is
+    not in it."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "unsave_ad")
+    saved_list: SavedList
+    ad_id: Id
+
+
+class ListSaved(Command[AdPage]):
+    """The active ads of one of the user's lists, the latest added first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_saved")
+    idempotent: ClassVar[bool] = True
+    saved_list: SavedList
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class ListHistory(Command[AdPage]):
+    """The active ads the user viewed (`RecordView` signed in, another's ad), the latest viewed first;
+    an ad viewed again moves up, listed once."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_history")
+    idempotent: ClassVar[bool] = True
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+# --- banners ---------------------------------------------------------------------------------------
+
+
+class BannerLocation(StrEnum):
+    HOME_TOP = "home_top"
+    HOME_MIDDLE = "home_middle"
+    CATEGORY_TOP = "category_top"
+    AD_DETAIL_SIDEBAR = "ad_detail_sidebar"
+
+
+class Banner(Message):
+    id: int
+    title: str
+    image_url: str
+    link_url: str | None
+    location: BannerLocation
+    starts_at: datetime | None  # shown from then; None: from the start
+    ends_at: datetime | None  # shown until then (not at it); None: without end
+    is_active: bool
+    position: int  # banners of a location are shown by position, then id
+    created_at: datetime
+    updated_at: datetime
+
+
+class BannerPage(Message):
+    items: list[Banner]
+    total: int
+
+
+class BannerField(StrEnum):
+    """The fields an admin writes, as `UpdateBanner.changed` names them."""
+
+    TITLE = "title"
+    IMAGE_URL = "image_url"
+    LINK_URL = "link_url"
+    LOCATION = "location"
+    STARTS_AT = "starts_at"
+    ENDS_AT = "ends_at"
+    IS_ACTIVE = "is_active"
+    POSITION = "position"
+
+
+class ListBanners(Command[BannerPage]):
+    """The banners shown now (active, within their dates), of one location or all; an admin's
+    `include_inactive` lists every banner."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_banners")
+    idempotent: ClassVar[bool] = True
+    location: BannerLocation | None = None
+    include_inactive: bool = False
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class GetBanner(Command[Banner]):
+    """A banner shown now, for anyone; any banner for an admin; else `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_banner")
+    idempotent: ClassVar[bool] = True
+    banner_id: Id
+
+
+class CreateBanner(Command[Banner]):
+    """Admins'. `ends_at` must come after `starts_at` (a `validation` error on `ends_at`)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "create_banner")
+    title: BannerTitle
+    image_url: WebLink
+    link_url: WebLink | None = None
+    location: BannerLocation
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    is_active: bool = True
+    position: Int32 = 0
+
+
+class UpdateBanner(Command[Banner]):
+    """Admins': sets the fields `changed` names (None included: no link, no start, no end); the
+    required ones may not be None, and the dates must still be in order."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "update_banner")
+    banner_id: Id
+    changed: frozenset[BannerField]
+    title: BannerTitle | None = None
+    image_url: WebLink | None = None
+    link_url: WebLink | None = None
+    location: BannerLocation | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    is_active: bool | None = None
+    position: Int32 | None = None
+
+
+class DeleteBanner(Command[Empty]):
+    """Admins'."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "delete_banner")
+    banner_id: Id

@@ -136,6 +136,11 @@ class CatalogSettings:
 
 
 @dataclass(frozen=True)
+class MarketSettings:
+    comparison_max: int = field(default=4, metadata=at_least(1))  # ads one user compares at once
+
+
+@dataclass(frozen=True)
 class PresenceSettings:
     ttl_s: float = 30.0  # a (user, edge) key lives this long unless renewed; edges renew every third
 
@@ -189,6 +194,7 @@ class Settings:
     sms: SmsSettings = field(default_factory=SmsSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
+    market: MarketSettings = field(default_factory=MarketSettings)
     presence: PresenceSettings = field(default_factory=PresenceSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)

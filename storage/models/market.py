@@ -21,6 +21,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -143,3 +144,36 @@ class ListingMedia(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)  # among the listing's media of its kind, from 0
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedAd(Base):
+    """An ad in one of a user's lists (`favorites`, `comparison`), once per list. A comparison entry
+    holds one of the user's `slot`s, 0 up to the configured maximum: the unique slot is what keeps two
+    adds at once from overfilling it. A favourite has none (NULLs never clash)."""
+
+    __tablename__ = "market_saved_ads"
+    __table_args__ = (
+        UniqueConstraint("user_id", "list_name", "slot", name="uq_market_saved_ads_user_id_list_name_slot"),
+        Index("ix_market_saved_ads_user_id_list_name_added_at", "user_id", "list_name", "added_at"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("market_listings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    slot: Mapped[int | None] = mapped_column(SmallInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ViewedAd(Base):
+    """A user's browsing history: one row per ad he viewed, with the last time he did."""
+
+    __tablename__ = "market_view_history"
+    __table_args__ = (Index("ix_market_view_history_user_id_viewed_at", "user_id", "viewed_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("market_listings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    viewed_at: Mapped[datetime] = mapped_column(default=utcnow)

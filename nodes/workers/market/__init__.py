@@ -1,8 +1,10 @@
-"""The market domain: listings (vehicle ads for now) with their lifecycle, and their views.
+"""The market domain: listings (vehicle ads for now) with their lifecycle, their views, what users
+keep of them (favourites, comparison, browsing history), and banners.
 
-Command groups: `ads` (create, edit, delete, read, list), `media` (images and videos), `views` and
-`moderation`; their SQL in `queries`, the checks of an ad's references with the catalog in
-`references`, the reply built from the rows in `shapes`.
+Command groups: `ads` (create, edit, delete, read, list), `media` (images and videos), `views`,
+`moderation`, `saved` (favourites and comparison), `history` and `banners`; their SQL in `queries`,
+the checks of an ad's references with the catalog in `references`, the reply built from the rows in
+`shapes`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, media, moderation, views  # noqa: F401
+from . import ads, banners, history, media, moderation, saved, views  # noqa: F401
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 

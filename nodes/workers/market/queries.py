@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -20,10 +20,20 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models.market import Listing, ListingMedia, ListingView, SearchDocument, VehicleAttributes
+from storage.models.banners import Banner
+from storage.models.market import (
+    Listing,
+    ListingMedia,
+    ListingView,
+    SavedAd,
+    SearchDocument,
+    VehicleAttributes,
+    ViewedAd,
+)
 
 Row = tuple[Listing, VehicleAttributes | None]
 
@@ -159,3 +169,115 @@ async def media_keys(db: AsyncSession, listing_id: int) -> list[str]:
         select(ListingMedia.key, ListingMedia.thumbnail_key).where(ListingMedia.listing_id == listing_id)
     )
     return [key for row in rows for key in row if key is not None]
+
+
+# --- a user's lists and history --------------------------------------------------------------------
+
+
+async def page_through(
+    db: AsyncSession,
+    through: type[SavedAd | ViewedAd],
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+) -> tuple[list[Row], int]:
+    """The listings that `through`'s rows matching `where` name, in `order`, and how many in all."""
+    joined = Listing.id == through.listing_id
+    total = await db.scalar(select(func.count()).select_from(through).join(Listing, joined).where(*where))
+    rows = await db.execute(
+        _with_vehicle().join(through, joined).where(*where).order_by(*order).offset(offset).limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows], total or 0
+
+
+def _saved(user_id: int, list_name: str) -> tuple[ColumnElement[bool], ...]:
+    return SavedAd.user_id == user_id, SavedAd.list_name == list_name
+
+
+async def is_saved(db: AsyncSession, user_id: int, list_name: str, listing_id: int) -> bool:
+    found = await db.scalar(
+        select(SavedAd.listing_id).where(*_saved(user_id, list_name), SavedAd.listing_id == listing_id)
+    )
+    return found is not None
+
+
+async def saved_slots(db: AsyncSession, user_id: int, list_name: str) -> set[int]:
+    slots = await db.scalars(
+        select(SavedAd.slot).where(*_saved(user_id, list_name), SavedAd.slot.is_not(None))
+    )
+    return {slot for slot in slots if slot is not None}
+
+
+async def drop_saved_unless(db: AsyncSession, user_id: int, list_name: str, status: str) -> None:
+    """Takes out of the user's list every ad whose status is not `status`."""
+    other = select(Listing.id).where(Listing.status != status)
+    await db.execute(delete(SavedAd).where(*_saved(user_id, list_name), SavedAd.listing_id.in_(other)))
+
+
+async def insert_saved(db: AsyncSession, values: dict[str, Any]) -> bool:
+    """False when a key is taken (the ad is in the list, or the slot is), or the ad is gone; the session
+    goes on either way."""
+    try:
+        async with db.begin_nested():
+            await db.execute(insert(SavedAd).values(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def delete_saved(db: AsyncSession, user_id: int, list_name: str, listing_id: int) -> bool:
+    """False when the ad was not in the list."""
+    deleted = await db.scalar(
+        delete(SavedAd)
+        .where(*_saved(user_id, list_name), SavedAd.listing_id == listing_id)
+        .returning(SavedAd.listing_id)
+    )
+    return deleted is not None
+
+
+async def remember_view(db: AsyncSession, user_id: int, listing_id: int, at: datetime) -> None:
+    """The user's history holds the listing once, with the latest time he viewed it: one upsert, in
+    each database's own spelling."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(ViewedAd).values(user_id=user_id, listing_id=listing_id, viewed_at=at)
+    await db.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[ViewedAd.user_id, ViewedAd.listing_id],
+            set_={"viewed_at": upsert.excluded.viewed_at},
+        )
+    )
+
+
+# --- banners ---------------------------------------------------------------------------------------
+
+
+async def banner(db: AsyncSession, banner_id: int) -> Banner | None:
+    return await db.scalar(
+        select(Banner).where(Banner.id == banner_id).execution_options(populate_existing=True)
+    )
+
+
+async def banners(
+    db: AsyncSession, where: Sequence[ColumnElement[bool]], offset: int, limit: int
+) -> tuple[list[Banner], int]:
+    """The banners matching `where`, by position then id, and how many match in all."""
+    total = await db.scalar(select(func.count()).select_from(Banner).where(*where))
+    found = await db.scalars(
+        select(Banner).where(*where).order_by(Banner.position, Banner.id).offset(offset).limit(limit)
+    )
+    return list(found), total or 0
+
+
+async def insert_banner(db: AsyncSession, values: dict[str, Any]) -> int:
+    banner_id: int = (await db.execute(insert(Banner).values(**values).returning(Banner.id))).scalar_one()
+    return banner_id
+
+
+async def update_banner(db: AsyncSession, banner_id: int, values: dict[str, Any]) -> None:
+    await db.execute(update(Banner).where(Banner.id == banner_id).values(**values))
+
+
+async def delete_banner(db: AsyncSession, banner_id: int) -> bool:
+    """False when there was no such banner."""
+    return await db.scalar(delete(Banner).where(Banner.id == banner_id).returning(Banner.id)) is not None

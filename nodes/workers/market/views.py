@@ -1,4 +1,5 @@
-"""Views of an ad: one per viewer (a user, or a client address) per UTC day, the owner's never."""
+"""Views of an ad: one per viewer (a user, or a client address) per UTC day, the owner's never. A
+signed-in viewer's every view also puts the ad at the top of his browsing history (history.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ async def record_view(cmd: wire.RecordView, actor: Actor, deps: MarketDeps) -> w
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
         if actor.signed_in and row[0].owner_id == actor.user_id:
             return wire.ViewRecorded(counted=False, views_count=row[0].views_count)
-        counted = await queries.add_view(db, cmd.ad_id, cmd.viewer, datetime.now(UTC).date())
+        now = datetime.now(UTC)
+        if actor.signed_in:
+            await queries.remember_view(db, actor.user_id, cmd.ad_id, now)
+        counted = await queries.add_view(db, cmd.ad_id, cmd.viewer, now.date())
         await db.commit()
         return wire.ViewRecorded(counted=counted, views_count=await queries.views_count(db, cmd.ad_id))

@@ -1,13 +1,26 @@
 """MillionAvto (car classifieds), seeds/000: accounts (identity.py, with the `/api/v1/auth` paths
 shared with Car advisor), categories (categories.py), vehicle references (vehicles.py), locations
 (locations.py), ads (ads.py) and their media (ad_media.py), ad dialogs over REST (chat.py) and over
-WebSockets (ws.py), moderation (moderation.py)."""
+WebSockets (ws.py), favourites, comparison and browsing history (favorites.py), moderation
+(moderation.py), banners (banners.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import ad_media, ads, categories, chat, identity, locations, moderation, vehicles, ws
+from . import (
+    ad_media,
+    ads,
+    banners,
+    categories,
+    chat,
+    favorites,
+    identity,
+    locations,
+    moderation,
+    vehicles,
+    ws,
+)
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -19,7 +32,9 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     ads.routes,
     ad_media.routes,
     chat.routes,
+    favorites.routes,
     moderation.routes,
+    banners.routes,
     ws.routes,
 )
 

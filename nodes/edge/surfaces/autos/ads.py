@@ -13,7 +13,8 @@
   Another user's ad is 404 to both, and nothing changes.
 - `GET /my/ads?status=` (signed in): the user's ads, newest first, paged as the list.
 - `POST /{id}/view` (no auth): counted once per viewer per UTC day, the viewer being the token's user
-  or else the client address; `{counted, views_count}`.
+  or else the client address; `{counted, views_count}`. With a token, another's ad also goes to the
+  top of the user's browsing history (favorites.py).
 
 An ad is the market's `Ad`, relayed as it comes, its `images` and `videos` with their URLs. An unknown category or vehicle reference is 422 on
 its field, as a schema error is.
