@@ -45,9 +45,10 @@ class SearchDocument:
 class Listing(Base):
     __tablename__ = "market_listings"
     __table_args__ = (
-        # The public lists: active ads of a kind, newest first or by price, in a category or a city.
-        Index("ix_market_listings_status_kind_created_at", "status", "kind", "created_at"),
-        Index("ix_market_listings_status_kind_price", "status", "kind", "price"),
+        # The public lists: active ads of a kind, newest first or by price (then by id, as the search
+        # orders them, so that a page is read off the index), in a category or a city.
+        Index("ix_market_listings_status_kind_created_at_id", "status", "kind", "created_at", "id"),
+        Index("ix_market_listings_status_kind_price_id", "status", "kind", "price", "id"),
         Index("ix_market_listings_category_id_status", "category_id", "status"),
         Index("ix_market_listings_city_id_status", "city_id", "status"),
         Index("ix_market_listings_region_id_status", "region_id", "status"),
@@ -88,6 +89,17 @@ class VehicleAttributes(Base):
     """A vehicle listing's searchable attributes, one row per vehicle listing."""
 
     __tablename__ = "market_vehicle_attributes"
+    __table_args__ = (
+        # The search's orders by year and mileage (then by listing, as it orders them), read off the
+        # index. Descending with the unknown last is PostgreSQL's own index (migration 0013): a
+        # backward scan of the ascending one puts them first; SQLite's planner does without it.
+        Index("ix_market_vehicle_attributes_year_listing_id", "year", "listing_id"),
+        Index("ix_market_vehicle_attributes_mileage_listing_id", "mileage", "listing_id"),
+        Index("ix_market_vehicle_attributes_year_desc_listing_id", text("year DESC NULLS LAST"),
+              text("listing_id DESC")),
+        Index("ix_market_vehicle_attributes_mileage_desc_listing_id", text("mileage DESC NULLS LAST"),
+              text("listing_id DESC")),
+    )  # fmt: skip
 
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("market_listings.id", ondelete="CASCADE"), primary_key=True
@@ -102,8 +114,8 @@ class VehicleAttributes(Base):
     fuel_type_id: Mapped[int | None] = mapped_column(Integer, index=True)
     drive_type_id: Mapped[int | None] = mapped_column(Integer, index=True)
     color_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    year: Mapped[int | None] = mapped_column(SmallInteger, index=True)
-    mileage: Mapped[int | None] = mapped_column(Integer, index=True)
+    year: Mapped[int | None] = mapped_column(SmallInteger)
+    mileage: Mapped[int | None] = mapped_column(Integer)
     engine_volume: Mapped[float | None] = mapped_column(Float, index=True)
     engine_power: Mapped[int | None] = mapped_column(SmallInteger, index=True)
     condition: Mapped[str | None] = mapped_column(String(8), index=True)
