@@ -1,8 +1,9 @@
 """The market domain: listings (vehicle ads for now) with their lifecycle, and their views.
 
-Command groups: `ads` (create, edit, delete, read, list), `views` and `moderation`; their SQL in
-`queries`, the checks of an ad's references with the catalog in `references`, the reply built from
-the rows in `shapes`.
+Command groups: `ads` (create, edit, renew, delete, read, list), `search`, `views`, `moderation` and
+`expiry` (scheduled); their SQL in `queries`. Beside them: the checks of an ad's references with the
+catalog (`references`), the live-ad limits (`limits`), the view counters written in batches
+(`counters`), and the reply built from the rows (`shapes`, with the dealers' companies: `dealers`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, moderation, views  # noqa: F401
+from . import ads, expiry, moderation, search, views  # noqa: F401
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 

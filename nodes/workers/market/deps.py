@@ -12,13 +12,16 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
 
+from .counters import ViewCounter
+
 
 @dataclass(frozen=True)
 class MarketDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
-    bus: Bus  # an ad's references are checked with the catalog
+    bus: Bus  # an ad's references are checked with the catalog; its dealer asked of identity
+    views: ViewCounter  # views counted, their counters written in batches
 
 
 @asynccontextmanager
@@ -26,7 +29,14 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
     if bus is None:
         raise RuntimeError("market checks references with the catalog: it needs the bus")
     database = domain_database(settings)
+    market = settings.market
+    views = ViewCounter(
+        database.write, database.read, every_s=market.view_flush_interval_s, most=market.view_flush_max
+    )
+    views.start()
     try:
-        yield MarketDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)
+        yield MarketDeps(settings=settings, db=database.write, read_db=database.read, bus=bus, views=views)
     finally:
+        # The runtime has finished every request it took by now: the views they counted are all held.
+        await views.close()
         await database.dispose()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from protocols import market as wire
+from protocols.identity import DealerCompany
 
 from .queries import Row
 
 VEHICLE_FIELDS = tuple(wire.VehicleFields.model_fields)
 
 
-def ad(row: Row) -> wire.Ad:
+def ad(row: Row, dealer: DealerCompany | None = None) -> wire.Ad:
     listing, vehicle = row
     attributes = {name: getattr(vehicle, name) for name in VEHICLE_FIELDS} if vehicle else {}
     return wire.Ad(
@@ -20,6 +21,6 @@ def ad(row: Row) -> wire.Ad:
         country_id=listing.country_id, latitude=listing.latitude, longitude=listing.longitude,
         created_at=listing.created_at, updated_at=listing.updated_at, published_at=listing.published_at,
         expires_at=listing.expires_at, views_count=listing.views_count, images_count=listing.images_count,
-        rejection_reason=listing.rejection_reason, is_dealer=bool(vehicle and vehicle.is_dealer),
+        rejection_reason=listing.rejection_reason, is_dealer=bool(vehicle and vehicle.is_dealer), dealer=dealer,
         **{name: attributes.get(name) for name in VEHICLE_FIELDS},
     )  # fmt: skip

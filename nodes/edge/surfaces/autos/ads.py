@@ -10,9 +10,22 @@
 - `PUT /{id}` (the owner): the fields the body gives; `"status": "pending"` submits a draft (or
   resubmits), `"archived"` archives; an edited rejected ad is `pending` again. `DELETE /{id}`: 204.
   Another user's ad is 404 to both, and nothing changes.
+- Expiry and renewal (the document lists `expired` and no path to renew): an ad is active for
+  `[market] listing_lifetime_days` from its approval (`expires_at`); then the scheduler expires it and
+  its owner gets a notification of type `ad_expired` (payload `ad_id`, `expired_at`) on the one
+  notification stream. `PUT /{id}` with `"status": "active"` renews an expired ad (and only an
+  expired one: 409 otherwise): active at once, with a new `published_at` and `expires_at`, without
+  moderation even when the same request edits it (edits of an active ad are not moderated either).
+- Limits: a seller keeps at most `[market] private_active_limit` ads active or pending at once, a
+  dealer account `dealer_active_limit`; creating (not as a draft), submitting, resubmitting or
+  renewing past it is 409 with a `detail` saying so.
 - `GET /my/ads?status=` (signed in): the user's ads, newest first, paged as the list.
 - `POST /{id}/view` (no auth): counted once per viewer per UTC day, the viewer being the token's user
-  or else the client address; `{counted, views_count}`.
+  or else the client address; `{counted, views_count}`. Counters are written in batches (at most
+  `[market] view_flush_interval_s` apart): an ad's `views_count` may lag by one flush, the reply's
+  by the views other market workers hold unwritten.
+- A dealer's ad carries `dealer: {company_name, phone, logo_url}` once the dealer has set a company
+  profile (dealers.py); `null` otherwise.
 
 An ad is the market's `Ad`, relayed as it comes. An unknown category or vehicle reference is 422 on
 its field, as a schema error is.
@@ -213,7 +226,7 @@ async def get_ad(request: web.Request) -> web.Response:
     return json_response(await request.app[BUS].request_json(GetAd(ad_id=ad_id), actor=request.get(ACTOR)))
 
 
-@routes.post(PREFIX + "/", auth=True, body=AdBody, responses={201: Ad, 401: None, 422: None})
+@routes.post(PREFIX + "/", auth=True, body=AdBody, responses={201: Ad, 401: None, 409: None, 422: None})
 @answers_422
 async def create_ad(request: web.Request) -> web.Response:
     """Create new ad (pending, or a draft)."""
