@@ -226,6 +226,12 @@ Vin = Annotated[str, Field(min_length=17, max_length=17, pattern=VIN_PATTERN)]
 RejectionReason = Annotated[str, Field(min_length=1, max_length=500)]
 Viewer = Annotated[str, Field(min_length=1, max_length=80)]  # who viewed: a user id or a client address
 
+# --- dealers --------------------------------------------------------------------------------------
+
+CompanyName = Annotated[str, Field(min_length=1, max_length=200)]
+Address = Annotated[str, Field(max_length=300)]
+DealerIds = Annotated[list[Id], Field(max_length=PAGE_MAX)]  # the dealers of one page of ads
+
 # --- moderation ------------------------------------------------------------------------------------
 
 ReportComment = Annotated[str, Field(max_length=2000)]

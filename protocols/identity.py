@@ -16,8 +16,11 @@ from . import subjects
 from .envelope import Command, Empty, Message, Role
 from .fields import (
     About,
+    Address,
     City,
+    CompanyName,
     Contact,
+    DealerIds,
     Device,
     Email,
     Identifier,
@@ -360,6 +363,55 @@ class RequestEmailVerification(Command[Empty]):
 class VerifyEmail(Command[UserProfile]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "verify_email")
     token: Token
+
+
+# --- dealers --------------------------------------------------------------------------------------
+
+
+class DealerCompany(Message):
+    """What an ad shows of its dealer."""
+
+    company_name: str
+    phone: str | None
+    logo_url: str | None
+
+
+class DealerProfile(DealerCompany):
+    """A dealer account's company profile, as its dealer reads it."""
+
+    user_id: Int32
+    address: str | None
+    updated_at: datetime
+
+
+class GetDealerProfile(Command[DealerProfile]):
+    """The calling dealer's own profile; `not_found` until set, `forbidden` for any other role."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_dealer_profile")
+    idempotent: ClassVar[bool] = True
+
+
+class SetDealerProfile(Command[DealerProfile]):
+    """The calling dealer's profile, written whole; `forbidden` for any other role."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "set_dealer_profile")
+    idempotent: ClassVar[bool] = True
+    company_name: CompanyName
+    address: Address | None = None
+    phone: Phone | None = None
+    logo_url: Url | None = None
+
+
+class DealerProfiles(Message):
+    items: list[DealerProfile]  # a dealer without a profile is left out
+
+
+class ListDealerProfiles(Command[DealerProfiles]):
+    """The profiles of these dealers (for a page of their ads); anyone may ask."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_dealer_profiles")
+    idempotent: ClassVar[bool] = True
+    user_ids: DealerIds
 
 
 # --- scheduled work --------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ fields flat. Its references (category, vehicle references) are checked with the 
 
 Lifecycle: a new ad is `pending` (or `draft`, which its owner submits to `pending`); moderation makes
 it `active` or `rejected` (an edited rejected ad is `pending` again); its owner archives it; the
-scheduler expires it. Only an active ad is read or listed by anyone but its owner.
+scheduler expires it (`ExpireAds`) once its lifetime is over, and its owner is notified (a
+notification of type `AD_EXPIRED`); its owner renews it (`active` again, for a new lifetime). Only an
+active ad is read or listed by anyone but its owner. A seller keeps at most a configured number of
+ads active or pending at once, a dealer more than a private seller.
 """
 
 from __future__ import annotations
@@ -47,9 +50,11 @@ from .fields import (
     WebLink,
     Year,
 )
+from .identity import DealerCompany
 
 DOMAIN = "market"
 DEFAULT_CURRENCY = "RUB"
+AD_EXPIRED = "ad_expired"  # the notification an owner gets; its payload: `ad_id`, `expired_at`
 
 
 class AdStatus(StrEnum):
@@ -66,6 +71,7 @@ class OwnerStatus(StrEnum):
 
     PENDING = "pending"  # submit a draft, or resubmit
     ARCHIVED = "archived"
+    ACTIVE = "active"  # renew an expired ad
 
 
 class ListingKind(StrEnum):
@@ -162,6 +168,7 @@ class Ad(Message):
     is_dealer: bool  # the owner sells as a dealer
     images: list[AdImage] = Field(default_factory=list)  # in upload order
     videos: list[AdVideo] = Field(default_factory=list)
+    dealer: DealerCompany | None = None  # on a dealer's ad, once the dealer has a company profile
 
 
 class AdPage(Message):
@@ -238,7 +245,10 @@ class CreateAd(VehicleFields, Command[Ad]):
 
 class UpdateAd(VehicleFields, Command[Ad]):
     """The owner's: sets the fields `changed` names (None included), and moves the ad to `status` when
-    given. A rejected ad that is edited is `pending` again. Anyone else's ad is `not_found`."""
+    given. A rejected ad that is edited is `pending` again. `active` renews an expired ad (and only
+    that): active at once for a new lifetime, without moderation, edited or not (edits of a live ad
+    are not moderated either). Into `pending` or `active` past the seller's limit is a `conflict`.
+    Anyone else's ad is `not_found`."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "update_ad")
     ad_id: Id
@@ -556,3 +566,18 @@ class DeleteBanner(Command[Empty]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "delete_banner")
     banner_id: Id
+
+
+class AdsExpired(Message):
+    expired: int  # ads this run moved from active to expired
+    notified: int  # owners told (of this run's expiries, or of earlier ones still due)
+    more: bool  # a batch (of expiries or of notices) was full: more may be due at once
+
+
+class ExpireAds(Command[AdsExpired]):
+    """Scheduled (the system only): one batch of active ads past `expires_at` becomes `expired`, and
+    their owners are notified. Safe to run on several workers at once: each ad is expired, and its
+    owner notified, once."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "expire_ads")
+    idempotent: ClassVar[bool] = True

@@ -10,9 +10,13 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
 from protocols.envelope import Actor
 from protocols.identity import PurgeExpiredSessions
+from protocols.market import ExpireAds
 from protocols.presence import SweepPresence
 
 log = logging.getLogger(__name__)
+
+# Expiry batches one firing sends at most; what is left waits for the next firing.
+EXPIRY_ROUNDS = 100
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,19 @@ async def sweep_presence(bus: Bus) -> None:
     await bus.request(SweepPresence(), actor=Actor.system())
 
 
+async def expire_listings(bus: Bus) -> None:
+    """One batch per request (each request stays short), until the market finds none left due."""
+    expired = notified = 0
+    for _ in range(EXPIRY_ROUNDS):
+        result = await bus.request(ExpireAds(), actor=Actor.system())
+        expired, notified = expired + result.expired, notified + result.notified
+        if not result.more:
+            break
+    log.info("expired %d listings, notified %d owners", expired, notified)
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge_expired_sessions", lambda s: s.scheduler.session_purge_interval_s, purge_expired_sessions),
     Job("sweep_presence", lambda s: s.scheduler.presence_sweep_interval_s, sweep_presence),
+    Job("expire_listings", lambda s: s.scheduler.listing_expiry_interval_s, expire_listings),
 )

@@ -136,11 +136,6 @@ class CatalogSettings:
 
 
 @dataclass(frozen=True)
-class MarketSettings:
-    comparison_max: int = field(default=4, metadata=at_least(1))  # ads one user compares at once
-
-
-@dataclass(frozen=True)
 class PresenceSettings:
     ttl_s: float = 30.0  # a (user, edge) key lives this long unless renewed; edges renew every third
 
@@ -164,10 +159,24 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class MarketSettings:
+    listing_lifetime_days: int = field(default=30, metadata=at_least(1))  # active, then expired
+    # active and pending ads one seller may keep at once (drafts and the rest do not count)
+    private_active_limit: int = field(default=10, metadata=at_least(1))
+    dealer_active_limit: int = field(default=1000, metadata=at_least(1))
+    expiry_batch: int = field(default=500, metadata=at_least(1))  # ads expired per transaction
+    # views counted in a worker's memory are written every so often, or once there are this many
+    view_flush_interval_s: float = field(default=1.0, metadata=at_least(0.01))
+    view_flush_max: int = field(default=1000, metadata=at_least(1))
+    comparison_max: int = field(default=4, metadata=at_least(1))  # ads one user compares at once
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
     presence_sweep_interval_s: float = 5.0
+    listing_expiry_interval_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -194,9 +203,9 @@ class Settings:
     sms: SmsSettings = field(default_factory=SmsSettings)
     media: MediaSettings = field(default_factory=MediaSettings)
     catalog: CatalogSettings = field(default_factory=CatalogSettings)
-    market: MarketSettings = field(default_factory=MarketSettings)
     presence: PresenceSettings = field(default_factory=PresenceSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
+    market: MarketSettings = field(default_factory=MarketSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

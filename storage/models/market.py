@@ -189,3 +189,16 @@ class ViewedAd(Base):
         ForeignKey("market_listings.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExpiryNotice(Base):
+    """An owner still to be told that his ad expired: written in the transaction that expires the ad,
+    deleted by the worker that claims it to send the notification (so it is sent once)."""
+
+    __tablename__ = "market_expiry_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("market_listings.id", ondelete="CASCADE"), index=True)
+    owner_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))  # as it was when the ad expired
+    expired_at: Mapped[datetime] = mapped_column()

@@ -7,11 +7,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Role
 from protocols.identity import ClientInfo, CodePurpose, LoginKind
-from storage.models.identity import EmailLink, PhoneCode, RotatedRefreshToken, Session, SigningKey, User
+from storage.models.identity import (
+    DealerProfile,
+    EmailLink,
+    PhoneCode,
+    RotatedRefreshToken,
+    Session,
+    SigningKey,
+    User,
+)
 from storage.search import LIKE_ESCAPE, contains_pattern
 
 # Accounts
@@ -285,3 +294,23 @@ async def live_signing_keys(db: AsyncSession) -> list[SigningKey]:
         select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc())
     )
     return list(rows)
+
+
+# Dealers' company profiles
+
+
+async def dealer_profiles(db: AsyncSession, user_ids: Sequence[int]) -> list[DealerProfile]:
+    rows = await db.scalars(
+        select(DealerProfile)
+        .where(DealerProfile.user_id.in_(user_ids))
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def put_dealer_profile(db: AsyncSession, user_id: int, values: dict[str, object]) -> None:
+    """Writes the dealer's profile whole, whether or not he had one (one statement: two first writes
+    at once cannot clash)."""
+    upsert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(DealerProfile).values(user_id=user_id, **values)
+    await db.execute(statement.on_conflict_do_update(index_elements=[DealerProfile.user_id], set_=values))

@@ -1,10 +1,11 @@
 """The market domain: listings (vehicle ads for now) with their lifecycle, their views, what users
 keep of them (favourites, comparison, browsing history), and banners.
 
-Command groups: `ads` (create, edit, delete, read, list), `media` (images and videos), `views`,
-`moderation`, `saved` (favourites and comparison), `history` and `banners`; their SQL in `queries`,
-the checks of an ad's references with the catalog in `references`, the reply built from the rows in
-`shapes`.
+Command groups: `ads` (create, edit, renew, delete, read, list), `search`, `media` (images and
+videos), `views`, `moderation`, `expiry` (scheduled), `saved` (favourites and comparison), `history`
+and `banners`; their SQL in `queries`. Beside them: the checks of an ad's references with the catalog
+(`references`), the live-ad limits (`limits`), the view counters written in batches (`counters`), and
+the reply built from the rows (`shapes`, with the dealers' companies: `dealers`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, banners, history, media, moderation, saved, views  # noqa: F401
+from . import ads, banners, expiry, history, media, moderation, saved, search, views  # noqa: F401
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 

@@ -1,10 +1,10 @@
-"""Ads: created, edited, archived and deleted by their owner; read and listed by anyone while active,
-by their owner in any status (anyone else's inactive ad is not there)."""
+"""Ads: created, edited, archived, renewed and deleted by their owner; read and listed by anyone while
+active, by their owner in any status (anyone else's inactive ad is not there)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from protocols import catalog
@@ -13,11 +13,13 @@ from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from storage.models.market import Listing
 
 from . import queries
+from .dealers import ad_of, ads_of
 from .deps import MarketDeps
 from .handlers import handlers
+from .limits import LIVE, check_room
 from .references import check_references
 from .search import SORTS
-from .shapes import VEHICLE_FIELDS, ad, ads, one_ad
+from .shapes import VEHICLE_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,14 @@ OWNER_MOVES = {
     wire.OwnerStatus.PENDING: {wire.AdStatus.DRAFT, wire.AdStatus.REJECTED, wire.AdStatus.PENDING},
     wire.OwnerStatus.ARCHIVED: {wire.AdStatus.DRAFT, wire.AdStatus.PENDING, wire.AdStatus.ACTIVE,
                                 wire.AdStatus.REJECTED, wire.AdStatus.EXPIRED, wire.AdStatus.ARCHIVED},
+    wire.OwnerStatus.ACTIVE: {wire.AdStatus.EXPIRED},  # a renewal; only moderation activates otherwise
 }  # fmt: skip
+CHANGED_MEANWHILE = "The ad changed meanwhile (it may have expired); read it again"
+
+
+def lifetime(deps: MarketDeps) -> timedelta:
+    """How long an ad stays active once published or renewed."""
+    return timedelta(days=deps.settings.market.listing_lifetime_days)
 
 
 async def owned(deps: MarketDeps, ad_id: int, actor: Actor) -> queries.Row:
@@ -65,11 +74,13 @@ async def create_ad(cmd: wire.CreateAd, actor: Actor, deps: MarketDeps) -> wire.
     }  # fmt: skip
     vehicle = {field: values[field] for field in VEHICLE_FIELDS} | {"is_dealer": actor.role is Role.DEALER}
     async with deps.db() as db:
+        if not cmd.draft:
+            await check_room(db, actor, deps.settings.market, besides=None)
         ad_id = await queries.insert_listing(db, listing, vehicle)
         await db.commit()
         row = await queries.listing(db, ad_id)
-    assert row is not None  # just written
-    return ad(row)
+        assert row is not None  # just written
+        return await ad_of(deps, db, row)
 
 
 @handlers.on(wire.GetAd)
@@ -79,7 +90,7 @@ async def get_ad(cmd: wire.GetAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
         mine = row is not None and actor.signed_in and row[0].owner_id == actor.user_id
         if row is None or (row[0].status != wire.AdStatus.ACTIVE and not mine):
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-        return await one_ad(db, row, deps.media)
+        return await ad_of(deps, db, row)
 
 
 def next_status(current: wire.AdStatus, asked: wire.OwnerStatus | None, edited: bool) -> wire.AdStatus:
@@ -103,24 +114,34 @@ async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.
                 {"errors": [{"type": "value_error", "loc": [field.value], "msg": "may not be null"}]},
             )  # fmt: skip
     if changes:
-        current = {field: getattr(listing_row, field) for field in LISTING_FIELDS}
-        current |= {field: getattr(vehicle_row, field, None) for field in VEHICLE_FIELDS}
-        city = await check_references(deps.bus, current | changes)
+        written = {field: getattr(listing_row, field) for field in LISTING_FIELDS}
+        written |= {field: getattr(vehicle_row, field, None) for field in VEHICLE_FIELDS}
+        city = await check_references(deps.bus, written | changes)
         if "city_id" in changes:
             changes = placed(changes, city)
-    status = next_status(wire.AdStatus(listing_row.status), cmd.status, edited=bool(changes))
+    status_was = wire.AdStatus(listing_row.status)
+    status = next_status(status_was, cmd.status, edited=bool(changes))
+    now = datetime.now(UTC)
     listing = {field: changes[field] for field in (*LISTING_FIELDS, *PLACE_FIELDS) if field in changes}
-    listing |= {"status": status.value, "updated_at": datetime.now(UTC)}
+    listing |= {"status": status.value, "updated_at": now}
     if status is wire.AdStatus.PENDING:
         listing["rejection_reason"] = None
+    if status_was is wire.AdStatus.EXPIRED and status is wire.AdStatus.ACTIVE:  # renewed: a new lifetime
+        listing |= {"published_at": now, "expires_at": now + lifetime(deps)}
     vehicle = {field: changes[field] for field in VEHICLE_FIELDS if field in changes}
     async with deps.db() as db:
-        await queries.update_listing(db, cmd.ad_id, listing, vehicle)
+        if status in LIVE and status_was not in LIVE:
+            await check_room(db, actor, deps.settings.market, besides=cmd.ad_id)
+        if not await queries.update_listing(db, cmd.ad_id, listing, vehicle, status_was=status_was.value):
+            gone = await queries.listing(db, cmd.ad_id) is None
+            raise DomainError(
+                *((ErrorCode.NOT_FOUND, NOT_FOUND) if gone else (ErrorCode.CONFLICT, CHANGED_MEANWHILE))
+            )
         await db.commit()
         row = await queries.listing(db, cmd.ad_id)
         if row is None:  # deleted meanwhile
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-        return await one_ad(db, row, deps.media)
+        return await ad_of(deps, db, row)
 
 
 @handlers.on(wire.DeleteAd)
@@ -147,4 +168,4 @@ async def list_my_ads(cmd: wire.ListMyAds, actor: Actor, deps: MarketDeps) -> wi
         where.append(Listing.status == cmd.status.value)
     async with deps.read_db() as db:
         rows, total = await queries.page(db, where, SORTS[wire.AdSort.CREATED_DESC], cmd.offset, cmd.limit)
-        return wire.AdPage(items=await ads(db, rows, deps.media), total=total)
+        return wire.AdPage(items=await ads_of(deps, db, rows), total=total)

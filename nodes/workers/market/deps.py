@@ -13,14 +13,17 @@ from nodes.runtime.media import MediaStore, open_media_store
 from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
 
+from .counters import ViewCounter
+
 
 @dataclass(frozen=True)
 class MarketDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
-    bus: Bus  # an ad's references are checked with the catalog
+    bus: Bus  # an ad's references are checked with the catalog; its dealer asked of identity
     media: MediaStore  # where an ad's images and videos are: their URLs, and deleted with the ad
+    views: ViewCounter  # views counted, their counters written in batches
 
 
 @asynccontextmanager
@@ -28,10 +31,17 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
     if bus is None:
         raise RuntimeError("market checks references with the catalog: it needs the bus")
     database = domain_database(settings)
+    market = settings.market
+    views = ViewCounter(
+        database.write, database.read, every_s=market.view_flush_interval_s, most=market.view_flush_max
+    )
+    views.start()
     try:
         yield MarketDeps(
             settings=settings, db=database.write, read_db=database.read, bus=bus,
-            media=open_media_store(settings.media),
+            media=open_media_store(settings.media), views=views,
         )  # fmt: skip
     finally:
+        # The runtime has finished every request it took by now: the views they counted are all held.
+        await views.close()
         await database.dispose()

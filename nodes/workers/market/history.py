@@ -8,9 +8,9 @@ from protocols.envelope import Actor
 from storage.models.market import Listing, ViewedAd
 
 from . import queries
+from .dealers import ads_of
 from .deps import MarketDeps
 from .handlers import handlers
-from .shapes import ad
 
 
 @handlers.on(wire.ListHistory)
@@ -19,4 +19,4 @@ async def list_history(cmd: wire.ListHistory, actor: Actor, deps: MarketDeps) ->
     order = (ViewedAd.viewed_at.desc(), ViewedAd.listing_id.desc())
     async with deps.read_db() as db:
         rows, total = await queries.page_through(db, ViewedAd, where, order, cmd.offset, cmd.limit)
-    return wire.AdPage(items=[ad(row) for row in rows], total=total)
+        return wire.AdPage(items=await ads_of(deps, db, rows), total=total)

@@ -3,20 +3,19 @@ approved becomes active for a lifetime, or rejected with the reason its owner is
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from protocols import market as wire
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 
 from . import queries
-from .ads import NOT_FOUND
+from .ads import NOT_FOUND, lifetime
+from .dealers import ad_of
 from .deps import MarketDeps
 from .handlers import handlers
 from .references import invalid
-from .shapes import one_ad
 
 MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
-LIFETIME = timedelta(days=30)  # until `[market]` settings configure it
 
 
 @handlers.on(wire.ModerateAd)
@@ -36,7 +35,7 @@ async def moderate_ad(cmd: wire.ModerateAd, actor: Actor, deps: MarketDeps) -> w
                 ErrorCode.CONFLICT, f"Only a pending ad is moderated; this one is {row[0].status}"
             )
         if cmd.decision is wire.ModerationDecision.APPROVE:
-            values = {"status": wire.AdStatus.ACTIVE.value, "published_at": now, "expires_at": now + LIFETIME,
+            values = {"status": wire.AdStatus.ACTIVE.value, "published_at": now, "expires_at": now + lifetime(deps),
                       "rejection_reason": None}  # fmt: skip
         else:
             values = {"status": wire.AdStatus.REJECTED.value, "rejection_reason": cmd.reason}
@@ -44,4 +43,4 @@ async def moderate_ad(cmd: wire.ModerateAd, actor: Actor, deps: MarketDeps) -> w
         await db.commit()
         row = await queries.listing(db, cmd.ad_id)
         assert row is not None  # just written
-        return await one_ad(db, row, deps.media)
+        return await ad_of(deps, db, row)

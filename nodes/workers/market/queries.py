@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Table,
     bindparam,
     column,
     delete,
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.banners import Banner
 from storage.models.market import (
+    ExpiryNotice,
     Listing,
     ListingMedia,
     ListingView,
@@ -36,6 +38,8 @@ from storage.models.market import (
 )
 
 Row = tuple[Listing, VehicleAttributes | None]
+# The key of the advisory locks (PostgreSQL) that serialise one seller's moves into a counted status.
+OWNER_LOCK_CLASS = 0x6D6B7401
 
 
 def _with_vehicle() -> Select[Listing, VehicleAttributes]:
@@ -60,13 +64,42 @@ async def listing(db: AsyncSession, listing_id: int) -> Row | None:
 
 
 async def update_listing(
-    db: AsyncSession, listing_id: int, listing: dict[str, Any], vehicle: dict[str, Any]
-) -> None:
-    await db.execute(update(Listing).where(Listing.id == listing_id).values(**listing))
+    db: AsyncSession,
+    listing_id: int,
+    listing: dict[str, Any],
+    vehicle: dict[str, Any],
+    *,
+    status_was: str | None = None,
+) -> bool:
+    """Whether the listing was there (and, given `status_was`, still in that status) to be updated: a
+    status decided on what was read must not overwrite one that changed since (an expiry meanwhile)."""
+    where = [Listing.id == listing_id]
+    if status_was is not None:
+        where.append(Listing.status == status_was)
+    updated = await db.execute(update(Listing).where(*where).values(**listing))
+    if getattr(updated, "rowcount", 0) != 1:
+        return False
     if vehicle:
         await db.execute(
             update(VehicleAttributes).where(VehicleAttributes.listing_id == listing_id).values(**vehicle)
         )
+    return True
+
+
+async def lock_owner(db: AsyncSession, owner_id: int) -> None:
+    """Until the transaction ends, no other transaction counts or changes this owner's counted ads.
+    PostgreSQL: an advisory lock on the owner. SQLite: a write transaction holds the file's write lock
+    from its BEGIN IMMEDIATE already."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(select(func.pg_advisory_xact_lock(OWNER_LOCK_CLASS, owner_id)))
+
+
+async def count_owned(db: AsyncSession, owner_id: int, statuses: Collection[str], besides: int | None) -> int:
+    """How many of the owner's listings are in `statuses`, `besides` one left out."""
+    where = [Listing.owner_id == owner_id, Listing.status.in_(statuses)]
+    if besides is not None:
+        where.append(Listing.id != besides)
+    return await db.scalar(select(func.count()).select_from(Listing).where(*where)) or 0
 
 
 async def delete_listing(db: AsyncSession, listing_id: int) -> None:
@@ -108,17 +141,30 @@ def text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
 
 
 async def add_view(db: AsyncSession, listing_id: int, viewer: str, day: date) -> bool:
-    """Records the viewer's view of the day and counts it; False when it was recorded already (the
-    session then holds nothing to commit)."""
+    """Records the viewer's view of the day; False when it was recorded already (the session then
+    holds nothing to commit). The counter is the caller's to add to (in batches: `add_views`)."""
     try:
         async with db.begin_nested():
             await db.execute(insert(ListingView).values(listing_id=listing_id, viewer=viewer, day=day))
     except IntegrityError:
         return False
-    await db.execute(
-        update(Listing).where(Listing.id == listing_id).values(views_count=Listing.views_count + 1)
-    )
     return True
+
+
+LISTINGS = cast(Table, Listing.__table__)
+# A plain executemany (the table's, not the mapped class's update, which the ORM would take for a bulk
+# update by primary key), in listing order so that two workers' flushes lock rows in the same order.
+ADD_VIEWS = (
+    update(LISTINGS)
+    .where(LISTINGS.c.id == bindparam("listing"))
+    .values(views_count=LISTINGS.c.views_count + bindparam("added"))
+)
+
+
+async def add_views(db: AsyncSession, counts: Mapping[int, int]) -> None:
+    """Adds to each listing's `views_count`; a listing deleted meanwhile is skipped."""
+    if counts:
+        await db.execute(ADD_VIEWS, [{"listing": i, "added": counts[i]} for i in sorted(counts)])
 
 
 async def views_count(db: AsyncSession, listing_id: int) -> int:
@@ -236,17 +282,23 @@ async def delete_saved(db: AsyncSession, user_id: int, list_name: str, listing_i
     return deleted is not None
 
 
-async def remember_view(db: AsyncSession, user_id: int, listing_id: int, at: datetime) -> None:
+async def remember_view(db: AsyncSession, user_id: int, listing_id: int, at: datetime) -> bool:
     """The user's history holds the listing once, with the latest time he viewed it: one upsert, in
-    each database's own spelling."""
+    each database's own spelling. False when the user is gone (a deleted account's token still lives
+    until it expires): the view counts all the same, there is just no history to keep."""
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     upsert = dialect.insert(ViewedAd).values(user_id=user_id, listing_id=listing_id, viewed_at=at)
-    await db.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[ViewedAd.user_id, ViewedAd.listing_id],
-            set_={"viewed_at": upsert.excluded.viewed_at},
-        )
-    )
+    try:
+        async with db.begin_nested():
+            await db.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[ViewedAd.user_id, ViewedAd.listing_id],
+                    set_={"viewed_at": upsert.excluded.viewed_at},
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- banners ---------------------------------------------------------------------------------------
@@ -281,3 +333,53 @@ async def update_banner(db: AsyncSession, banner_id: int, values: dict[str, Any]
 async def delete_banner(db: AsyncSession, banner_id: int) -> bool:
     """False when there was no such banner."""
     return await db.scalar(delete(Banner).where(Banner.id == banner_id).returning(Banner.id)) is not None
+
+
+# --- expiry ----------------------------------------------------------------------------------------
+
+
+class Expired(NamedTuple):
+    listing_id: int
+    owner_id: int
+    title: str
+    expired_at: datetime
+
+
+async def expire_due(db: AsyncSession, now: datetime, active: str, expired: str, limit: int) -> list[Expired]:
+    """Moves up to `limit` listings in status `active` whose `expires_at` is past to `expired`, and
+    queues the notice of each. The status in the UPDATE's own WHERE makes it happen once per listing:
+    PostgreSQL re-checks it on a row another transaction changed meanwhile, and SKIP LOCKED sends
+    concurrent runs to different rows; on SQLite writers take turns."""
+    due = (
+        select(Listing.id)
+        .where(Listing.status == active, Listing.expires_at <= now)
+        .order_by(Listing.expires_at, Listing.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = await db.execute(
+        update(Listing)
+        .where(Listing.id.in_(due.scalar_subquery()), Listing.status == active)
+        .values(status=expired, updated_at=now)
+        .returning(Listing.id, Listing.owner_id, Listing.title, Listing.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+    found = [Expired(id_, owner, title, expires_at or now) for id_, owner, title, expires_at in rows]
+    if found:
+        await db.execute(insert(ExpiryNotice), [notice._asdict() for notice in found])
+    return found
+
+
+async def claim_notices(db: AsyncSession, limit: int) -> list[Expired]:
+    """Takes up to `limit` queued notices out of the queue (the oldest first), for the caller to send
+    once committed; concurrent claims take different ones."""
+    oldest = select(ExpiryNotice.id).order_by(ExpiryNotice.id).limit(limit).with_for_update(skip_locked=True)
+    rows = await db.execute(
+        delete(ExpiryNotice)
+        .where(ExpiryNotice.id.in_(oldest.scalar_subquery()))
+        .returning(
+            ExpiryNotice.listing_id, ExpiryNotice.owner_id, ExpiryNotice.title, ExpiryNotice.expired_at
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return [Expired(*row) for row in rows]

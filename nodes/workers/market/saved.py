@@ -19,9 +19,9 @@ from storage.models.market import Listing, SavedAd
 
 from . import queries
 from .ads import NOT_FOUND
+from .dealers import ad_of, ads_of
 from .deps import MarketDeps
 from .handlers import handlers
-from .shapes import ad
 
 ACTIVE = wire.AdStatus.ACTIVE.value
 COMPARISON = wire.SavedList.COMPARISON.value
@@ -56,13 +56,13 @@ async def save_ad(cmd: wire.SaveAd, actor: Actor, deps: MarketDeps) -> wire.Save
             if row is None or row[0].status != ACTIVE:
                 raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
             if await queries.is_saved(db, user_id, list_name, cmd.ad_id):
-                return wire.Saved(ad=ad(row), added=False)
+                return wire.Saved(ad=await ad_of(deps, db, row), added=False)
             slot = None if most is None else await free_slot(db, user_id, most)
             values = {"user_id": user_id, "list_name": list_name, "listing_id": cmd.ad_id, "slot": slot,
                       "added_at": datetime.now(UTC)}  # fmt: skip
             if await queries.insert_saved(db, values):
                 await db.commit()
-                return wire.Saved(ad=ad(row), added=True)
+                return wire.Saved(ad=await ad_of(deps, db, row), added=True)
     raise DomainError(ErrorCode.CONFLICT, "The list changed meanwhile: try again")
 
 
@@ -84,4 +84,4 @@ async def list_saved(cmd: wire.ListSaved, actor: Actor, deps: MarketDeps) -> wir
     order = (SavedAd.added_at.desc(), SavedAd.listing_id.desc())
     async with deps.read_db() as db:
         rows, total = await queries.page_through(db, SavedAd, where, order, cmd.offset, cmd.limit)
-    return wire.AdPage(items=[ad(row) for row in rows], total=total)
+        return wire.AdPage(items=await ads_of(deps, db, rows), total=total)

@@ -17,9 +17,9 @@ from storage.models.market import Listing, VehicleAttributes
 from storage.models.places import EARTH_RADIUS_KM
 
 from . import queries
+from .dealers import ads_of
 from .deps import MarketDeps
 from .handlers import handlers
-from .shapes import ads
 
 SORTS: dict[wire.AdSort, tuple[ColumnElement[Any], ...]] = {
     wire.AdSort.CREATED_DESC: (Listing.created_at.desc(), Listing.id.desc()),
@@ -106,4 +106,4 @@ async def list_ads(cmd: wire.ListAds, _actor: Actor, deps: MarketDeps) -> wire.A
     async with deps.read_db() as db:
         where = filters(cmd, db.get_bind().dialect.name)
         rows, total = await queries.page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
-        return wire.AdPage(items=await ads(db, rows, deps.media), total=total)
+        return wire.AdPage(items=await ads_of(deps, db, rows), total=total)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nodes.runtime.media import MediaStore
 from protocols import market as wire
+from protocols.identity import DealerCompany
 from storage.models.market import ListingMedia
 
 from . import queries
@@ -18,7 +19,7 @@ VEHICLE_FIELDS = tuple(wire.VehicleFields.model_fields)
 AdMedia = wire.AdImage | wire.AdVideo
 
 
-def ad(row: Row, media: Sequence[AdMedia] = ()) -> wire.Ad:
+def ad(row: Row, media: Sequence[AdMedia] = (), dealer: DealerCompany | None = None) -> wire.Ad:
     listing, vehicle = row
     attributes = {name: getattr(vehicle, name) for name in VEHICLE_FIELDS} if vehicle else {}
     return wire.Ad(
@@ -29,7 +30,7 @@ def ad(row: Row, media: Sequence[AdMedia] = ()) -> wire.Ad:
         country_id=listing.country_id, latitude=listing.latitude, longitude=listing.longitude,
         created_at=listing.created_at, updated_at=listing.updated_at, published_at=listing.published_at,
         expires_at=listing.expires_at, views_count=listing.views_count, images_count=listing.images_count,
-        rejection_reason=listing.rejection_reason, is_dealer=bool(vehicle and vehicle.is_dealer),
+        rejection_reason=listing.rejection_reason, is_dealer=bool(vehicle and vehicle.is_dealer), dealer=dealer,
         images=[item for item in media if isinstance(item, wire.AdImage)],
         videos=[item for item in media if isinstance(item, wire.AdVideo)],
         **{name: attributes.get(name) for name in VEHICLE_FIELDS},
@@ -54,13 +55,15 @@ def media_item(row: ListingMedia, store: MediaStore) -> AdMedia:
     return image(row, store) if row.kind == wire.MediaKind.IMAGE else video(row, store)
 
 
-async def ads(db: AsyncSession, rows: Sequence[Row], store: MediaStore) -> list[wire.Ad]:
-    """The ads of `rows` with their media (one query for them all)."""
+async def ads(
+    db: AsyncSession, rows: Sequence[Row], store: MediaStore, companies: Mapping[int, DealerCompany]
+) -> list[wire.Ad]:
+    """The ads of `rows` with their media (one query for them all) and, on a dealer's ad, the
+    dealer's company from `companies` (by owner)."""
     media: dict[int, list[AdMedia]] = defaultdict(list)
     for item in await queries.media_of(db, [listing.id for listing, _ in rows]):
         media[item.listing_id].append(media_item(item, store))
-    return [ad(row, media[row[0].id]) for row in rows]
-
-
-async def one_ad(db: AsyncSession, row: Row, store: MediaStore) -> wire.Ad:
-    return (await ads(db, [row], store))[0]
+    return [
+        ad(row, media[row[0].id], companies.get(row[0].owner_id) if row[1] and row[1].is_dealer else None)
+        for row in rows
+    ]

@@ -11,13 +11,26 @@
   resubmits), `"archived"` archives; an edited rejected ad is `pending` again. `DELETE /{id}`: 204,
   and its images and videos leave the media store.
   Another user's ad is 404 to both, and nothing changes.
+- Expiry and renewal (the document lists `expired` and no path to renew): an ad is active for
+  `[market] listing_lifetime_days` from its approval (`expires_at`); then the scheduler expires it and
+  its owner gets a notification of type `ad_expired` (payload `ad_id`, `expired_at`) on the one
+  notification stream. `PUT /{id}` with `"status": "active"` renews an expired ad (and only an
+  expired one: 409 otherwise): active at once, with a new `published_at` and `expires_at`, without
+  moderation even when the same request edits it (edits of an active ad are not moderated either).
+- Limits: a seller keeps at most `[market] private_active_limit` ads active or pending at once, a
+  dealer account `dealer_active_limit`; creating (not as a draft), submitting, resubmitting or
+  renewing past it is 409 with a `detail` saying so.
 - `GET /my/ads?status=` (signed in): the user's ads, newest first, paged as the list.
 - `POST /{id}/view` (no auth): counted once per viewer per UTC day, the viewer being the token's user
   or else the client address; `{counted, views_count}`. With a token, another's ad also goes to the
-  top of the user's browsing history (favorites.py).
+  top of the user's browsing history (favorites.py). Counters are written in batches (at most
+  `[market] view_flush_interval_s` apart): an ad's `views_count` may lag by one flush, the reply's
+  by the views other market workers hold unwritten.
+- A dealer's ad carries `dealer: {company_name, phone, logo_url}` once the dealer has set a company
+  profile (dealers.py); `null` otherwise.
 
-An ad is the market's `Ad`, relayed as it comes, its `images` and `videos` with their URLs. An unknown category or vehicle reference is 422 on
-its field, as a schema error is.
+An ad is the market's `Ad`, relayed as it comes, its `images` and `videos` with their URLs. An
+unknown category or vehicle reference is 422 on its field, as a schema error is.
 """
 
 from __future__ import annotations
@@ -215,7 +228,7 @@ async def get_ad(request: web.Request) -> web.Response:
     return json_response(await request.app[BUS].request_json(GetAd(ad_id=ad_id), actor=request.get(ACTOR)))
 
 
-@routes.post(PREFIX + "/", auth=True, body=AdBody, responses={201: Ad, 401: None, 422: None})
+@routes.post(PREFIX + "/", auth=True, body=AdBody, responses={201: Ad, 401: None, 409: None, 422: None})
 @answers_422
 async def create_ad(request: web.Request) -> web.Response:
     """Create new ad (pending, or a draft)."""

@@ -1,0 +1,39 @@
+"""Ads as the wire's `Ad`, with their media and the company of each dealer's ad: asked of identity
+(which owns the dealers' profiles) once per reply, and only when it holds a dealer's ad."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from protocols import identity
+from protocols import market as wire
+
+from .deps import MarketDeps
+from .queries import Row
+from .shapes import ads
+
+
+async def companies(deps: MarketDeps, rows: Sequence[Row]) -> dict[int, identity.DealerCompany]:
+    """The company of each dealer owning one of `rows`' dealer ads, by owner."""
+    dealers = sorted(
+        {listing.owner_id for listing, vehicle in rows if vehicle is not None and vehicle.is_dealer}
+    )
+    if not dealers:
+        return {}
+    found = await deps.bus.request(identity.ListDealerProfiles(user_ids=dealers))
+    return {
+        p.user_id: identity.DealerCompany(company_name=p.company_name, phone=p.phone, logo_url=p.logo_url)
+        for p in found.items
+    }
+
+
+async def ads_of(deps: MarketDeps, db: AsyncSession, rows: Sequence[Row]) -> list[wire.Ad]:
+    """The ads of `rows` as the wire gives them: with their media (read on `db`) and dealers' companies."""
+    return await ads(db, rows, deps.media, await companies(deps, rows))
+
+
+async def ad_of(deps: MarketDeps, db: AsyncSession, row: Row) -> wire.Ad:
+    [one] = await ads_of(deps, db, [row])
+    return one

@@ -1,0 +1,143 @@
+"""Listing expiry as the scheduler sends it (`ExpireAds` over NATS, as the system), on both databases:
+two market workers taking runs at once expire each ad and tell its owner once; a run expires one
+bounded batch and says whether more are due; notices wait while no notify worker answers; only the
+system may send it; one scheduled firing sends batch after batch until none is due."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from nodes.runtime.bus import Bus
+from nodes.runtime.settings import Settings
+from nodes.workers.serve import RunningWorkers
+from protocols import market as wire
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.identity import Register
+from protocols.notify import ListNotifications
+from scheduler.app import SchedulerApp
+from storage.engine import create_engine, session_factory
+from storage.models.market import Listing
+from tests.conftest import Cluster
+
+pytestmark = pytest.mark.domains("identity", "catalog", "market", "notify")
+
+BATCH = 3
+SYSTEM = Actor.system()
+
+
+@pytest.fixture
+def settings_override() -> Callable[[Settings], Settings]:
+    return lambda settings: replace(settings, market=replace(settings.market, expiry_batch=BATCH))
+
+
+async def seller(cluster: Cluster, email: str) -> Actor:
+    registered = await cluster.worker_bus.request(Register(email=email, password="SecurePass123!"))
+    return Actor(user_id=registered.user.id, role=Role.USER)
+
+
+async def active_ads(cluster: Cluster, owner: Actor, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        ad = await cluster.worker_bus.request(
+            wire.CreateAd(category_id=1, title=f"Lada Vesta {n}", price=900_000), actor=owner
+        )
+        await cluster.worker_bus.request(
+            wire.ModerateAd(ad_id=ad.id, decision=wire.ModerationDecision.APPROVE), actor=SYSTEM
+        )
+        ids.append(ad.id)
+    return ids
+
+
+async def time_passes(cluster: Cluster, ad_ids: list[int]) -> None:
+    engine = create_engine(cluster.settings.database.url)
+    try:
+        async with session_factory(engine)() as db:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            await db.execute(update(Listing).where(Listing.id.in_(ad_ids)).values(expires_at=past))
+            await db.commit()
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def more_workers(cluster: Cluster, *domains: str) -> AsyncIterator[None]:
+    """Another worker process's worth of these domains, on a connection of its own."""
+    bus = await Bus.connect(cluster.settings.nats.url, name="more-workers")
+    workers = RunningWorkers()
+    try:
+        await workers.start(bus, cluster.settings, domains)
+        yield
+    finally:
+        await workers.stop()
+        await bus.close()
+
+
+async def told(cluster: Cluster, owner: Actor) -> list[int]:
+    """The ids of the ads its owner was told expired, as often as he was told."""
+    page = await cluster.worker_bus.request(ListNotifications(limit=100), actor=owner)
+    return sorted(n.payload["ad_id"] for n in page.items if n.type == wire.AD_EXPIRED)
+
+
+async def test_two_market_workers_expire_and_notify_each_ad_once(cluster: Cluster) -> None:
+    owners = [await seller(cluster, f"seller{i}@example.com") for i in range(2)]
+    ads = {owner: await active_ads(cluster, owner, 5) for owner in owners}
+    due = {owner: ids[:4] for owner, ids in ads.items()}  # one of each stays within its lifetime
+    await time_passes(cluster, [i for ids in due.values() for i in ids])
+    expired = notified = 0
+    async with more_workers(cluster, "market"):
+        while True:  # rounds of runs at once, spread over both workers, until one finds nothing due
+            runs = await asyncio.gather(
+                *(cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM) for _ in range(4))
+            )
+            expired += sum(run.expired for run in runs)
+            notified += sum(run.notified for run in runs)
+            assert all(run.more for run in runs if run.expired == BATCH)  # a full batch: maybe more
+            if not any(run.expired for run in runs):
+                break
+    assert expired == notified == 8
+    for owner in owners:
+        assert await told(cluster, owner) == sorted(due[owner])
+        for ad_id in ads[owner]:
+            seen = await cluster.worker_bus.request(wire.GetAd(ad_id=ad_id), actor=owner)
+            assert seen.status == ("expired" if ad_id in due[owner] else "active")
+
+
+async def test_one_scheduled_firing_goes_on_batch_after_batch_until_none_is_due(cluster: Cluster) -> None:
+    owner = await seller(cluster, "seller@example.com")
+    ads = await active_ads(cluster, owner, 3 * BATCH)
+    due = ads[: 3 * BATCH - 1]  # more than two full batches, the last one not full
+    await time_passes(cluster, due)
+    assert await SchedulerApp(cluster.worker_bus, cluster.settings).run_job_now("expire_listings") == "ok"
+    assert await told(cluster, owner) == sorted(due)
+    seen = await cluster.worker_bus.request(wire.GetAd(ad_id=ads[-1]), actor=owner)
+    assert seen.status == "active"
+
+
+@pytest.mark.domains("identity", "catalog", "market")
+async def test_notices_wait_while_no_notify_worker_answers(cluster: Cluster) -> None:
+    owner = await seller(cluster, "seller@example.com")
+    ads = await active_ads(cluster, owner, 2)
+    await time_passes(cluster, ads)
+    run = await cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM)
+    assert (run.expired, run.notified, run.more) == (2, 0, False)
+    async with more_workers(cluster, "notify"):
+        later = await cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM)
+        assert (later.expired, later.notified) == (0, 2)
+        assert await told(cluster, owner) == sorted(ads)
+        again = await cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM)
+        assert (again.expired, again.notified) == (0, 0)
+
+
+async def test_only_the_system_expires_ads(cluster: Cluster) -> None:
+    owner = await seller(cluster, "seller@example.com")
+    for someone in (owner, Actor(user_id=owner.user_id, role=Role.ADMIN), None):
+        with pytest.raises(DomainError) as refused:
+            await cluster.worker_bus.request(wire.ExpireAds(), actor=someone)
+        assert refused.value.code is ErrorCode.FORBIDDEN
