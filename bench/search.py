@@ -12,7 +12,9 @@ bare SQL, in one run, on the same database and the same requests.
    and a deeper page (--deep-page). After a warm-up, --requests of them go through the full path
    (HTTP GET on the edge -> NATS -> market worker -> database) and the same ones as bare SQL: the
    `ListAds` the edge would send (built by the edge's own query model), its SQL built by the worker's
-   own `filters`/`SORTS` and run by `queries.page` on a plain SQLAlchemy async session. Both with
+   own `filters`/`SORTS` and run by `queries.vehicle_page` and `count_vehicles` on a plain SQLAlchemy
+   async session (the worker keeps a search's total a while, `--total-ttl`; the bare SQL counts every
+   time: `--total-ttl 0` makes the two the same work). Both with
    --concurrency clients, in alternating rounds, so that the only difference is HTTP + edge + NATS +
    worker. The warm-up checks that both paths find the same totals.
 4. Prints p50 / p95 / p99 per kind and overall for both, the ratio full / bare, the CPU each process
@@ -219,8 +221,8 @@ def bare_search(sessions: async_sessionmaker[AsyncSession]) -> Call:
         cmd = probe.command()
         async with sessions() as db:
             where = filters(cmd, db.get_bind().dialect.name)
-            _rows, total = await queries.page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
-        return total
+            await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+            return await queries.count_vehicles(db, where)
 
     return call
 
@@ -234,25 +236,27 @@ def cpu_seconds(pid: int) -> float:
 
 
 @asynccontextmanager
-async def platform(database: str, tmp: str) -> AsyncIterator[tuple[str, dict[str, int]]]:
-    """nats-server, one market worker and one edge, as separate processes; yields the edge's base URL
-    and the processes' pids."""
+async def platform(database: str, tmp: str, total_ttl_s: float) -> AsyncIterator[tuple[str, dict[str, int]]]:
+    """nats-server, one market worker, one identity worker (a dealer's ad carries its company) and
+    one edge, as separate processes; yields the edge's base URL and the processes' pids."""
     nats_server = EmbeddedNats(Path(tmp) / "nats")
     url = await nats_server.start()
     port = free_port()
     env = {
         **os.environ, "SOUK_NATS_URL": url, "SOUK_DATABASE_URL": database, "SOUK_EDGE_PORT": str(port),
         "SOUK_EDGE_METRICS_PORT": "0", "SOUK_LOG_LEVEL": "WARNING", "SOUK_PATHS_VAR_DIR": tmp,
-        "SOUK_WORKERS_DOMAINS": "market",  # the edge's /ready asks only for the domain that runs
+        "SOUK_WORKERS_DOMAINS": "market,identity",  # the edge's /ready asks only for the domains that run
+        "SOUK_MARKET_SEARCH_TOTAL_TTL_S": str(total_ttl_s),
     }  # fmt: skip
     souk = str(Path(sys.executable).parent / "souk")
     processes = []
     try:
-        for args in (("worker", "market"), ("edge",)):
+        for args in (("worker", "market"), ("worker", "identity"), ("edge",)):
             processes.append(await asyncio.create_subprocess_exec(souk, *args, env=env, cwd=REPO))
         pids = {
-            "edge": processes[1].pid,
+            "edge": processes[2].pid,
             "market worker": processes[0].pid,
+            "identity worker": processes[1].pid,
             "nats-server": nats_server.pid or 0,
         }
         yield f"http://127.0.0.1:{port}", pids
@@ -322,7 +326,7 @@ def report(timings: Timings, kinds: list[str], pages: list[str]) -> tuple[float,
 
 
 async def explain(database: Database, probes: list[Probe]) -> None:
-    """Each kind's plan for its first probe: the statements `queries.page` runs, caught as they go to
+    """Each kind's plan for its first probe: the statements the search runs, caught as they go to
     the driver, explained with the same parameters."""
     engine = database.engines[-1]  # the readers' engine on SQLite, the one engine on PostgreSQL
     caught: list[tuple[str, Any]] = []
@@ -416,7 +420,7 @@ async def measure(args: argparse.Namespace, url: str, mix: Mix) -> Measured:
     timings = measured.timings
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            async with platform(url, tmp) as (base, pids):
+            async with platform(url, tmp, args.total_ttl) as (base, pids):
                 pids = {**pids, "this process": os.getpid()}
                 measured.cpu = dict.fromkeys(pids, 0.0)
                 connector = aiohttp.TCPConnector(limit=args.concurrency)
@@ -484,6 +488,10 @@ def main() -> None:
     parser.add_argument("--database-url", default=ADMIN_URL, help="PostgreSQL admin database")
     parser.add_argument("--keep", action="store_true", help="keep the loaded database")
     parser.add_argument("--explain", action="store_true", help="print each kind's plan")
+    parser.add_argument(
+        "--total-ttl", type=float, default=30.0,
+        help="the market worker's [market] search_total_ttl_s (0: every search counts its matches, as the bare SQL does)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.rounds = max(1, args.rounds)
     if args.ads is None:

@@ -21,7 +21,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Empty, Message
+from .envelope import Command, Empty, Event, Message
 from .fields import (
     AdDescription,
     AdSearchText,
@@ -326,6 +326,13 @@ class ListAds(Command[AdPage]):
     sort_by: AdSort = AdSort.CREATED_DESC
     offset: Offset = 0
     limit: PageSize = 20
+
+
+class ListingsChanged(Event):
+    """Published after a write that may change what a search finds (an ad approved, edited, expired,
+    deleted, given images), so that every market worker forgets the search totals it keeps."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "listings_changed")
 
 
 class ListMyAds(Command[AdPage]):

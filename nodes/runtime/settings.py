@@ -169,6 +169,9 @@ class MarketSettings:
     view_flush_interval_s: float = field(default=1.0, metadata=at_least(0.01))
     view_flush_max: int = field(default=1000, metadata=at_least(1))
     comparison_max: int = field(default=4, metadata=at_least(1))  # ads one user compares at once
+    # a search's total is kept this long by each market worker (forgotten at once when listings
+    # change); 0: counted for every request
+    search_total_ttl_s: float = field(default=30.0, metadata=at_least(0.0))
 
 
 @dataclass(frozen=True)

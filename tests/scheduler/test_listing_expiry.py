@@ -6,17 +6,14 @@ system may send it; one scheduled firing sends batch after batch until none is d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
-from nodes.workers.serve import RunningWorkers
 from protocols import market as wire
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import Register
@@ -25,6 +22,7 @@ from scheduler.app import SchedulerApp
 from storage.engine import create_engine, session_factory
 from storage.models.market import Listing
 from tests.conftest import Cluster
+from tests.support.workers import more_workers
 
 pytestmark = pytest.mark.domains("identity", "catalog", "market", "notify")
 
@@ -66,19 +64,6 @@ async def time_passes(cluster: Cluster, ad_ids: list[int]) -> None:
         await engine.dispose()
 
 
-@asynccontextmanager
-async def more_workers(cluster: Cluster, *domains: str) -> AsyncIterator[None]:
-    """Another worker process's worth of these domains, on a connection of its own."""
-    bus = await Bus.connect(cluster.settings.nats.url, name="more-workers")
-    workers = RunningWorkers()
-    try:
-        await workers.start(bus, cluster.settings, domains)
-        yield
-    finally:
-        await workers.stop()
-        await bus.close()
-
-
 async def told(cluster: Cluster, owner: Actor) -> list[int]:
     """The ids of the ads its owner was told expired, as often as he was told."""
     page = await cluster.worker_bus.request(ListNotifications(limit=100), actor=owner)
@@ -91,7 +76,7 @@ async def test_two_market_workers_expire_and_notify_each_ad_once(cluster: Cluste
     due = {owner: ids[:4] for owner, ids in ads.items()}  # one of each stays within its lifetime
     await time_passes(cluster, [i for ids in due.values() for i in ids])
     expired = notified = 0
-    async with more_workers(cluster, "market"):
+    async with more_workers(cluster.settings, "market"):
         while True:  # rounds of runs at once, spread over both workers, until one finds nothing due
             runs = await asyncio.gather(
                 *(cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM) for _ in range(4))
@@ -127,7 +112,7 @@ async def test_notices_wait_while_no_notify_worker_answers(cluster: Cluster) -> 
     await time_passes(cluster, ads)
     run = await cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM)
     assert (run.expired, run.notified, run.more) == (2, 0, False)
-    async with more_workers(cluster, "notify"):
+    async with more_workers(cluster.settings, "notify"):
         later = await cluster.worker_bus.request(wire.ExpireAds(), actor=SYSTEM)
         assert (later.expired, later.notified) == (0, 2)
         assert await told(cluster, owner) == sorted(ads)

@@ -18,7 +18,7 @@ from .deps import MarketDeps
 from .handlers import handlers
 from .limits import LIVE, check_room
 from .references import check_references
-from .search import SORTS
+from .search import SORTS, listings_changed
 from .shapes import VEHICLE_FIELDS
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,7 @@ async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.
                 *((ErrorCode.NOT_FOUND, NOT_FOUND) if gone else (ErrorCode.CONFLICT, CHANGED_MEANWHILE))
             )
         await db.commit()
+        await listings_changed(deps)
         row = await queries.listing(db, cmd.ad_id)
         if row is None:  # deleted meanwhile
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
@@ -152,6 +153,7 @@ async def delete_ad(cmd: wire.DeleteAd, actor: Actor, deps: MarketDeps) -> Empty
         keys = await queries.media_keys(db, cmd.ad_id)
         await queries.delete_listing(db, cmd.ad_id)
         await db.commit()
+    await listings_changed(deps)
     # After the commit: a file whose row is gone is only litter, a row whose file is gone a broken ad.
     for key in keys:
         try:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
+from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.media import MediaStore, open_media_store
 from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
+from protocols.market import ListingsChanged
 
 from .counters import ViewCounter
+from .totals import SearchTotals
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class MarketDeps:
     bus: Bus  # an ad's references are checked with the catalog; its dealer asked of identity
     media: MediaStore  # where an ad's images and videos are: their URLs, and deleted with the ad
     views: ViewCounter  # views counted, their counters written in batches
+    totals: SearchTotals  # searches' totals, kept a while
 
 
 @asynccontextmanager
@@ -36,12 +41,21 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
         database.write, database.read, every_s=market.view_flush_interval_s, most=market.view_flush_max
     )
     views.start()
+    totals = SearchTotals(market.search_total_ttl_s)
+
+    async def changed(_msg: Msg) -> None:
+        totals.forget()
+
+    # Outside the queue group: every replica hears of a write made by any of them.
+    subscription = await bus.subscribe(ListingsChanged.subject, changed)
     try:
         yield MarketDeps(
             settings=settings, db=database.write, read_db=database.read, bus=bus,
-            media=open_media_store(settings.media), views=views,
+            media=open_media_store(settings.media), views=views, totals=totals,
         )  # fmt: skip
     finally:
+        with suppress(NatsError):  # the connection went first: the subscription went with it
+            await subscription.unsubscribe()
         # The runtime has finished every request it took by now: the views they counted are all held.
         await views.close()
         await database.dispose()

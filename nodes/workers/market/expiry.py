@@ -22,6 +22,7 @@ from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from . import queries
 from .deps import MarketDeps
 from .handlers import handlers
+from .search import listings_changed
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ async def expire_ads(_cmd: wire.ExpireAds, actor: Actor, deps: MarketDeps) -> wi
         await db.commit()
     if expired:
         log.info("expired %d ads", len(expired))
+        await listings_changed(deps)
     claimed, notified = await send_notices(deps, batch)
     return wire.AdsExpired(expired=len(expired), notified=notified, more=batch in (len(expired), claimed))
 

@@ -16,6 +16,7 @@ from .ads import NOT_FOUND, next_status
 from .deps import MarketDeps
 from .handlers import handlers
 from .references import invalid
+from .search import listings_changed
 from .shapes import image, video
 
 
@@ -68,6 +69,7 @@ async def attach(
             changes |= {"status": status.value, "rejection_reason": None}
         media_id = await queries.insert_media(db, media, changes, image=kind is wire.MediaKind.IMAGE)
         await db.commit()
+    await listings_changed(deps)
     return ListingMedia(id=media_id, **media)
 
 

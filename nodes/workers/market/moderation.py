@@ -14,6 +14,7 @@ from .dealers import ad_of
 from .deps import MarketDeps
 from .handlers import handlers
 from .references import invalid
+from .search import listings_changed
 
 MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
 
@@ -41,6 +42,7 @@ async def moderate_ad(cmd: wire.ModerateAd, actor: Actor, deps: MarketDeps) -> w
             values = {"status": wire.AdStatus.REJECTED.value, "rejection_reason": cmd.reason}
         await queries.update_listing(db, cmd.ad_id, values | {"updated_at": now}, {})
         await db.commit()
+        await listings_changed(deps)
         row = await queries.listing(db, cmd.ad_id)
         assert row is not None  # just written
         return await ad_of(deps, db, row)

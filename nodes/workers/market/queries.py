@@ -125,6 +125,34 @@ async def page(
     return [(row[0], row[1]) for row in rows], total or 0
 
 
+# The vehicle search joins every listing to its attributes (each vehicle listing has them): an inner
+# join lets the planner walk an index on either table for the order, the year's or mileage's too.
+
+
+async def vehicle_page(
+    db: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+) -> list[Row]:
+    """The vehicle listings matching `where` in `order` (then by id, so that pages never overlap)."""
+    joined = select(Listing, VehicleAttributes).join(
+        VehicleAttributes, VehicleAttributes.listing_id == Listing.id
+    )
+    rows = await db.execute(joined.where(*where).order_by(*order).offset(offset).limit(limit))
+    return [(row[0], row[1]) for row in rows]
+
+
+async def count_vehicles(db: AsyncSession, where: Sequence[ColumnElement[bool]]) -> int:
+    joined = (
+        select(func.count())
+        .select_from(Listing)
+        .join(VehicleAttributes, VehicleAttributes.listing_id == Listing.id)
+    )
+    return await db.scalar(joined.where(*where)) or 0
+
+
 def text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
     """Listings whose title or description holds every word, each also as a prefix: PostgreSQL's
     full-text search on the GIN index's own expression, else SQLite's FTS5 table. `words` are letters

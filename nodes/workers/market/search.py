@@ -4,6 +4,7 @@ a radius is a bounding box on the indexed coordinates, then the exact great-circ
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from typing import Any
@@ -20,6 +21,8 @@ from . import queries
 from .dealers import ads_of
 from .deps import MarketDeps
 from .handlers import handlers
+
+log = logging.getLogger(__name__)
 
 SORTS: dict[wire.AdSort, tuple[ColumnElement[Any], ...]] = {
     wire.AdSort.CREATED_DESC: (Listing.created_at.desc(), Listing.id.desc()),
@@ -73,7 +76,12 @@ def within(circle: wire.Circle) -> list[ColumnElement[bool]]:
 
 
 def filters(cmd: wire.ListAds, dialect: str) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Listing.status == wire.AdStatus.ACTIVE.value]
+    # The kind too: the listings table holds every vertical's, and the indexes the orders are read
+    # off begin with the status and the kind.
+    where: list[ColumnElement[bool]] = [
+        Listing.status == wire.AdStatus.ACTIVE.value,
+        Listing.kind == wire.ListingKind.VEHICLE.value,
+    ]
     for field, column in PLACES.items():
         if (value := getattr(cmd, field)) is not None:
             where.append(column == value)
@@ -101,9 +109,27 @@ def filters(cmd: wire.ListAds, dialect: str) -> list[ColumnElement[bool]]:
     return where
 
 
+def total_key(cmd: wire.ListAds) -> str:
+    """What a search's total depends on: its filters, not its order or page."""
+    return cmd.model_copy(
+        update={"sort_by": wire.AdSort.CREATED_DESC, "offset": 0, "limit": 1}
+    ).model_dump_json()
+
+
 @handlers.on(wire.ListAds)
 async def list_ads(cmd: wire.ListAds, _actor: Actor, deps: MarketDeps) -> wire.AdPage:
     async with deps.read_db() as db:
         where = filters(cmd, db.get_bind().dialect.name)
-        rows, total = await queries.page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+        rows = await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+        total = await deps.totals.total(total_key(cmd), lambda: queries.count_vehicles(db, where))
         return wire.AdPage(items=await ads_of(deps, db, rows), total=total)
+
+
+async def listings_changed(deps: MarketDeps) -> None:
+    """After a committed write that may change what a search finds: this worker forgets its kept
+    totals at once, the others when they hear of it (a lost event: within the totals' TTL)."""
+    deps.totals.forget()
+    try:
+        await deps.bus.publish(wire.ListingsChanged())
+    except Exception as exc:  # noqa: BLE001 - NATS away: the write stands; the others' totals expire
+        log.warning("could not announce a listings change: %r", exc)

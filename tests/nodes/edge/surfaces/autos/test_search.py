@@ -14,7 +14,9 @@ from aiohttp.test_utils import TestClient
 from protocols.envelope import Actor, Role
 from protocols.market import ModerateAd, ModerationDecision
 from tests.conftest import Cluster
+from tests.support.ads import active_ad
 from tests.support.http import bearer, json_of
+from tests.support.workers import more_workers
 
 pytestmark = pytest.mark.domains("identity", "catalog", "market")
 
@@ -244,3 +246,46 @@ async def test_pages_and_total(cluster: Cluster) -> None:
 async def test_bad_parameters_are_422_naming_the_field(cluster: Cluster, query: str, loc: list[Any]) -> None:
     detail = (await json_of(await cluster.edge_a.get(f"{ADS}?{query}"), 422))["detail"]
     assert detail[0]["loc"] == loc
+
+
+# --- totals ----------------------------------------------------------------------------------------
+
+ASKED = 12  # searches per step: with two market workers, each answers some (all to one: 2**-12)
+
+
+async def totals(edge: Edge, query: str) -> set[int]:
+    """The totals `ASKED` runs of the same search answer, on any page and in any order."""
+    found = set()
+    for i in range(ASKED):
+        order = ("created_desc", "price_asc", "year_desc")[i % 3]
+        found.add(
+            (await json_of(await edge.get(f"{ADS}?{query}&sort_by={order}&page={1 + i % 2}"), 200))["total"]
+        )
+    return found
+
+
+async def test_a_kept_total_is_forgotten_by_every_market_worker_when_listings_change(
+    cluster: Cluster,
+) -> None:
+    """Each market worker keeps a search's total (TTL 30 s by default); a change made through any of
+    them is heard by all, so no replica answers the total from before it."""
+    out = await json_of(
+        await cluster.edge_a.post(
+            "/api/v1/auth/register", json={"email": "seller@example.com", "password": "SecurePass123!"}
+        ),
+        201,
+    )
+    seller = bearer(out["access_token"])
+    query = "price_to=5000000"
+    async with more_workers(cluster.settings, "market"):
+        assert await totals(cluster.edge_a, query) == {0}  # kept by both workers now
+        first = await active_ad(cluster.edge_a.post, cluster.worker_bus, seller)
+        assert await totals(cluster.edge_b, query) == {1}
+        await active_ad(cluster.edge_a.post, cluster.worker_bus, seller, price=9_000_000)  # not matching
+        assert await totals(cluster.edge_b, query) == {1}
+        edited = await cluster.edge_a.put(f"{ADS}{first}", json={"price": 6_000_000}, headers=seller)
+        await json_of(edited, 200)
+        assert await totals(cluster.edge_a, query) == {0}
+        assert await totals(cluster.edge_b, "price_from=5000000") == {2}
+        assert (await cluster.edge_a.delete(f"{ADS}{first}", headers=seller)).status == 204
+        assert await totals(cluster.edge_b, "price_from=5000000") == {1}
