@@ -41,11 +41,29 @@ def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> d
 
 
 DOMAINS_MARKER = "domains"
+# Tests whose subject is not the database (sockets, HTTP plumbing, NATS faults) run on SQLite only:
+# their PostgreSQL copies are deselected, and pytest says how many.
+AGNOSTIC_MARKER = "database_agnostic"
+DATABASE_FIXTURES = ("migrated_database_url", "database_url")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(*patterns): log messages at ERROR this test expects")
     config.addinivalue_line("markers", f"{DOMAINS_MARKER}(*names): the only worker domains its cluster boots")
+    config.addinivalue_line(
+        "markers", f"{AGNOSTIC_MARKER}: the test's subject is not the database; it runs on SQLite only"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def on_postgres(item: pytest.Item) -> bool:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        return any(params.get(name) == "postgres" for name in DATABASE_FIXTURES)
+
+    dropped = [item for item in items if item.get_closest_marker(AGNOSTIC_MARKER) and on_postgres(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in set(dropped)]
 
 
 @pytest.fixture(autouse=True)

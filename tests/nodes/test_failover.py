@@ -27,6 +27,8 @@ from storage.migrate import upgrade
 from tests.conftest import cluster_settings
 from tests.support.edge_server import Edge
 
+pytestmark = pytest.mark.database_agnostic
+
 REPO = Path(__file__).resolve().parents[2]
 Workers = tuple[Edge, list[subprocess.Popen[bytes]], list[int]]
 

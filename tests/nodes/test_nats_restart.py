@@ -31,7 +31,7 @@ from tests.support.edge_server import Edge, edge_beside
 from tests.support.eventually import until
 from tests.support.polling import status_becomes
 
-pytestmark = pytest.mark.domains("identity", "chat", "notify", "presence")
+pytestmark = [pytest.mark.domains("identity", "chat", "notify", "presence"), pytest.mark.database_agnostic]
 
 TTL_S = 2.0
 SWEEP_S = 0.5

@@ -19,7 +19,7 @@ from tests.support.eventually import until
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
 # Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("processes")
+pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.database_agnostic]
 
 TTL = 10.0
 MARGIN_S = 1.0  # a renewal's round trip and the poll

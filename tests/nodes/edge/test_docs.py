@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from nodes.edge.app import endpoints
 from nodes.runtime.embedded_nats import EmbeddedNats
 from tests.conftest import Cluster
@@ -11,6 +13,8 @@ from tests.support.edge_server import edge_settings, lone_edge
 from tests.support.http import json_of
 from tests.support.openapi import refs
 from tests.support.sse import SseStream
+
+pytestmark = pytest.mark.database_agnostic
 
 # The contracts' Server-Sent Events: FreeMarket's events, CarAdvisor's answer (at both of its paths).
 EVENT_STREAMS = {"/api/events/stream", "/chats/{chat_id}/stream", "/api/v1/chats/{chat_id}/stream"}

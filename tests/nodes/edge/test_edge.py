@@ -14,6 +14,8 @@ from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
 from tests.conftest import Cluster
 
+pytestmark = pytest.mark.database_agnostic
+
 
 async def test_health_in_the_freemarket_shape(cluster: Cluster) -> None:
     for edge in cluster.edges:

@@ -17,6 +17,8 @@ from tests.support.edge_server import Edge, edge_settings, lone_edge, upgrade_he
 from tests.support.sse import SseStream
 from tests.support.tokens import Signer
 
+pytestmark = pytest.mark.database_agnostic
+
 
 @pytest.fixture
 def signer() -> Signer:

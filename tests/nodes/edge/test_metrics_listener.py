@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from nodes.edge.server import RunningEdge
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import free_ports
 from tests.conftest import Cluster
+
+pytestmark = pytest.mark.database_agnostic
 
 
 async def test_metrics_are_served_apart_from_the_public_port(cluster: Cluster) -> None:

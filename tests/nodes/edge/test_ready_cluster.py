@@ -21,7 +21,7 @@ from tests.support.eventually import until
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
 # Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("processes")
+pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.database_agnostic]
 
 RECOVERY_S = 20.0  # a node back: its JetStream answering, the probes' next round
 

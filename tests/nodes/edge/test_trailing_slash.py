@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
 
-pytestmark = pytest.mark.domains("identity", "catalog")
+pytestmark = [pytest.mark.domains("identity", "catalog"), pytest.mark.database_agnostic]
 
 PASSWORD = "SecurePass123!"
 

@@ -14,6 +14,8 @@ from nodes.runtime.settings import Settings
 from protocols.identity import GetMe
 from tests.conftest import Cluster
 
+pytestmark = pytest.mark.database_agnostic
+
 TIMEOUT_S = 1.0
 
 

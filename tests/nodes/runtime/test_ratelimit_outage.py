@@ -19,7 +19,7 @@ from tests.support.eventually import until
 from tests.support.nats_cluster import nats_cluster
 
 # Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("processes")
+pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.database_agnostic]
 
 # The longest window a limiter keeps: a test this short hardly ever crosses into the next one.
 RULE = Rule("test_outage", limit=3, window_s=subjects.RATE_LIMIT_MAX_WINDOW_S)

@@ -20,7 +20,7 @@ from tests.support.eventually import until
 from tests.support.nats_cluster import NatsCluster, nats_cluster
 
 # Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("processes")
+pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.database_agnostic]
 
 OpenBus = Callable[[int], Awaitable[Bus]]  # a bus with that many replicas
 REFUSED_WITHIN_S = 5.0  # a refusal is one API round trip; it must never hang on a retry loop

@@ -6,6 +6,7 @@ import asyncio
 
 import aiohttp
 import orjson
+import pytest
 import socketio
 
 from nodes.edge.realtime.hub import DeliveryHub
@@ -16,6 +17,8 @@ from protocols import subjects
 from protocols.chat import ConversationDelivery, ReadDelivery, ReadState, TypingDelivery
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient, eventually, listened, message_delivery, settled
+
+pytestmark = pytest.mark.database_agnostic
 
 
 def hubs(cluster: Cluster) -> tuple[DeliveryHub, DeliveryHub]:
