@@ -77,7 +77,7 @@ def passes(
     return [
         FuzzPass(
             SIGNED_IN,
-            max_examples=10,
+            max_examples=6,
             phases=ALL_PHASES,
             headers={op: bearer(token) for op, (_, token) in users.items()},
             streams=sse,
