@@ -186,6 +186,9 @@ Positions = Annotated[dict[Int32, Int32], Field(max_length=CATCH_UP_POSITIONS_MA
 Recipients = Annotated[list[Int32], Field(min_length=1, max_length=1000)]
 NotificationType = Annotated[str, Field(min_length=1, max_length=64)]
 NotificationText = Annotated[str, Field(max_length=2000)]
+DEDUPE_KEY_MAX = 100
+# What makes a notification the same one when its sender sends it again (after a crash, say).
+DedupeKey = Annotated[str, Field(min_length=1, max_length=DEDUPE_KEY_MAX)]
 PRESENCE_ASKED_MAX = 500  # users one presence question names
 AskedUsers = Annotated[list[Int32], Field(max_length=PRESENCE_ASKED_MAX)]
 EdgeId = Annotated[str, Field(max_length=128)]

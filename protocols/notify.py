@@ -14,7 +14,16 @@ from pydantic import Field
 
 from . import subjects
 from .envelope import Command, Message
-from .fields import Int32, NotificationText, NotificationType, Offset, PageSize, Recipients, Title
+from .fields import (
+    DedupeKey,
+    Int32,
+    NotificationText,
+    NotificationType,
+    Offset,
+    PageSize,
+    Recipients,
+    Title,
+)
 
 DOMAIN = "notify"
 
@@ -43,10 +52,13 @@ class NotificationPage(Message):
 
 class Notified(Message):
     items: list[Notification]
+    given_before: int = 0  # of `items`, those a `dedupe_key` found given already (not pushed again)
 
 
 class Notify(Command[Notified]):
-    """Store one notification for each of `user_ids` and push it to their live connections."""
+    """Store one notification for each of `user_ids` and push it to their live connections. With a
+    `dedupe_key`, a user who has the notification of that key already is not given it again (nor
+    pushed it): a sender may send until it hears an answer, and the user is told once."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "notify")
     user_ids: Recipients
@@ -54,6 +66,7 @@ class Notify(Command[Notified]):
     title: Title = ""
     message: NotificationText = ""
     payload: dict[str, Any] = Field(default_factory=dict)
+    dedupe_key: DedupeKey | None = None
 
 
 class ListNotifications(Command[NotificationPage]):

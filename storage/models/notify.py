@@ -13,7 +13,11 @@ from .base import Base, utcnow
 
 class Notification(Base):
     __tablename__ = "notify_notifications"
-    __table_args__ = (Index("ix_notify_notifications_user_id_id", "user_id", "id"),)
+    __table_args__ = (
+        Index("ix_notify_notifications_user_id_id", "user_id", "id"),
+        # A user is given the notification of a key once (keys are optional: NULLs never clash).
+        Index("ux_notify_notifications_user_id_dedupe_key", "user_id", "dedupe_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -23,3 +27,4 @@ class Notification(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     read_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dedupe_key: Mapped[str | None] = mapped_column(String(100))

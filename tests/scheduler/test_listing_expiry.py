@@ -84,9 +84,11 @@ async def test_two_market_workers_expire_and_notify_each_ad_once(cluster: Cluste
             expired += sum(run.expired for run in runs)
             notified += sum(run.notified for run in runs)
             assert all(run.more for run in runs if run.expired == BATCH)  # a full batch: maybe more
-            if not any(run.expired for run in runs):
+            if not any(run.more for run in runs):  # nothing due, no notice left (as a firing goes on)
                 break
-    assert expired == notified == 8
+    # Runs at once send the same queued notices; notify gives each owner one notification of a key.
+    # A run counts the ones it gave first, so a reply that came too late counts for none: at most 8.
+    assert expired == 8 and 0 < notified <= 8
     for owner in owners:
         assert await told(cluster, owner) == sorted(due[owner])
         for ad_id in ads[owner]:

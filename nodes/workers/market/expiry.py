@@ -2,10 +2,11 @@
 command, and their owners are told through the notify domain.
 
 Each ad is expired once and its owner told once, however many workers run at once: the expiry and
-the queueing of its notice are one transaction (`queries.expire_due`), and a notice is taken out of
-the queue (`queries.claim_notices`, committed) before it is sent. Notices wait in the queue while no
-notify worker answers, and go out with a later run. What can still be lost, never sent twice: a
-notice claimed by a worker that dies before sending it, or one whose request to notify fails.
+the queueing of its notice are one transaction (`queries.expire_due`), and a notice leaves the queue
+only once notify has answered for it. Until then it is sent again by every run (a worker died while
+sending, notify did not answer), and notify gives the owner the notification of its key
+(`dedupe_key`) once: at least once on the wire, once to the owner, nothing lost. A notice notify
+refuses for good (its owner is gone) is dropped with a warning.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .search import listings_changed
 log = logging.getLogger(__name__)
 
 SENT_AT_ONCE = 32  # notify requests in flight together
+REFUSED_FOR_GOOD = (ErrorCode.NOT_FOUND, ErrorCode.VALIDATION, ErrorCode.FORBIDDEN)
 NOTIFY_PING_S = 1.0
 
 
@@ -43,34 +45,41 @@ async def expire_ads(_cmd: wire.ExpireAds, actor: Actor, deps: MarketDeps) -> wi
     if expired:
         log.info("expired %d ads", len(expired))
         await listings_changed(deps)
-    claimed, notified = await send_notices(deps, batch)
-    return wire.AdsExpired(expired=len(expired), notified=notified, more=batch in (len(expired), claimed))
+    settled, notified = await send_notices(deps, batch)
+    return wire.AdsExpired(expired=len(expired), notified=notified, more=batch in (len(expired), settled))
 
 
 async def send_notices(deps: MarketDeps, most: int) -> tuple[int, int]:
-    """Sends up to `most` queued notices; how many were taken from the queue, and how many went out."""
+    """Sends up to `most` queued notices; how many left the queue, and how many of those went out (the
+    rest were refused for good). A notice that notify did not answer for stays for a later run."""
     if not await notify_answers(deps.bus):
         return 0, 0  # left queued for a later run
-    async with deps.db() as db:
-        notices = await queries.claim_notices(db, most)
-        await db.commit()
+    async with deps.read_db() as db:
+        notices = await queries.queued_notices(db, most)
+    done: list[int] = []
     sent = 0
     for start in range(0, len(notices), SENT_AT_ONCE):
+        chunk = notices[start : start + SENT_AT_ONCE]
         results = await asyncio.gather(
-            *(
-                deps.bus.request(notice_of(n), actor=Actor.system())
-                for n in notices[start : start + SENT_AT_ONCE]
-            ),
+            *(deps.bus.request(notice_of(n.expired), actor=Actor.system()) for n in chunk),
             return_exceptions=True,
         )
-        for notice, result in zip(notices[start : start + SENT_AT_ONCE], results, strict=True):
-            if isinstance(result, BaseException):
-                log.warning(
-                    "owner %d not told that ad %d expired: %r", notice.owner_id, notice.listing_id, result
-                )
+        for notice, result in zip(chunk, results, strict=True):
+            expired = notice.expired
+            if not isinstance(result, BaseException):
+                done.append(notice.id)
+                sent += result.given_before == 0  # else another run told the owner already
+            elif isinstance(result, DomainError) and result.code in REFUSED_FOR_GOOD:
+                done.append(notice.id)
+                log.warning("owner %d of expired ad %d cannot be told: %s", expired.owner_id, expired.listing_id,
+                            result.message)  # fmt: skip
             else:
-                sent += 1
-    return len(notices), sent
+                log.warning("owner %d not told yet that ad %d expired (a later run tries again): %r",
+                            expired.owner_id, expired.listing_id, result)  # fmt: skip
+    async with deps.db() as db:
+        await queries.drop_notices(db, done)
+        await db.commit()
+    return len(done), sent
 
 
 async def notify_answers(bus: Bus) -> bool:
@@ -89,4 +98,5 @@ def notice_of(expired: queries.Expired) -> notify.Notify:
         title="Your ad has expired",
         message=f"«{expired.title}» is no longer shown. Renew it to publish it again.",
         payload={"ad_id": expired.listing_id, "expired_at": expired.expired_at.isoformat()},
+        dedupe_key=f"{wire.AD_EXPIRED}:{expired.listing_id}:{expired.expired_at.isoformat()}",
     )

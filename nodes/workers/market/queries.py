@@ -398,16 +398,28 @@ async def expire_due(db: AsyncSession, now: datetime, active: str, expired: str,
     return found
 
 
-async def claim_notices(db: AsyncSession, limit: int) -> list[Expired]:
-    """Takes up to `limit` queued notices out of the queue (the oldest first), for the caller to send
-    once committed; concurrent claims take different ones."""
-    oldest = select(ExpiryNotice.id).order_by(ExpiryNotice.id).limit(limit).with_for_update(skip_locked=True)
-    rows = await db.execute(
-        delete(ExpiryNotice)
-        .where(ExpiryNotice.id.in_(oldest.scalar_subquery()))
-        .returning(
-            ExpiryNotice.listing_id, ExpiryNotice.owner_id, ExpiryNotice.title, ExpiryNotice.expired_at
-        )
-        .execution_options(synchronize_session=False)
+class QueuedNotice(NamedTuple):
+    id: int
+    expired: Expired
+
+
+async def queued_notices(db: AsyncSession, limit: int) -> list[QueuedNotice]:
+    """Up to `limit` notices still to send, the oldest first. They stay queued until `drop_notices`:
+    a worker that dies while sending them leaves them to the next run."""
+    query = select(
+        ExpiryNotice.id,
+        ExpiryNotice.listing_id,
+        ExpiryNotice.owner_id,
+        ExpiryNotice.title,
+        ExpiryNotice.expired_at,
     )
-    return [Expired(*row) for row in rows]
+    rows = await db.execute(query.order_by(ExpiryNotice.id).limit(limit))
+    return [
+        QueuedNotice(id_, Expired(listing_id, owner_id, title, expired_at))
+        for id_, listing_id, owner_id, title, expired_at in rows
+    ]
+
+
+async def drop_notices(db: AsyncSession, notice_ids: Collection[int]) -> None:
+    if notice_ids:
+        await db.execute(delete(ExpiryNotice).where(ExpiryNotice.id.in_(notice_ids)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from nodes.runtime.deliveries import deliver
 from protocols import notify as wire
@@ -29,18 +30,35 @@ async def notify(cmd: wire.Notify, actor: Actor, deps: NotifyDeps) -> wire.Notif
         raise DomainError(ErrorCode.FORBIDDEN, "workers only")
     user_ids = list(dict.fromkeys(cmd.user_ids))
     async with deps.db() as db:
+        had = await _given(db, user_ids, cmd.dedupe_key)
         try:
             stored = await queries.insert_notifications(
-                db, user_ids, cmd.type, cmd.title, cmd.message, cmd.payload, datetime.now(UTC)
-            )
+                db, [u for u in user_ids if u not in had], cmd.type, cmd.title, cmd.message, cmd.payload,
+                datetime.now(UTC), cmd.dedupe_key,
+            )  # fmt: skip
             items = [view(row) for row in stored]
             await db.commit()
         except IntegrityError:
-            raise DomainError(ErrorCode.NOT_FOUND, "User not found") from None
+            await db.rollback()
+            # The same notification, sent again at once, was given meanwhile; else a user is missing.
+            had = await _given(db, user_ids, cmd.dedupe_key)
+            if len(had) < len(user_ids):
+                raise DomainError(ErrorCode.NOT_FOUND, "User not found") from None
+            items = []
     if deps.bus is not None:
-        for item in items:
+        for item in items:  # only the new ones: a user is pushed a notification once
             await deliver(deps.bus, [item.user_id], wire.NotificationDelivery(notification=item))
-    return wire.Notified(items=items)
+    everyone = sorted([*items, *had.values()], key=lambda n: user_ids.index(n.user_id))
+    return wire.Notified(items=everyone, given_before=len(had))
+
+
+async def _given(
+    db: AsyncSession, user_ids: list[int], dedupe_key: str | None
+) -> dict[int, wire.Notification]:
+    """By user, the notifications of `dedupe_key` they have already (none without a key)."""
+    if dedupe_key is None:
+        return {}
+    return {row.user_id: view(row) for row in await queries.given(db, user_ids, dedupe_key)}
 
 
 @handlers.on(wire.ListNotifications)

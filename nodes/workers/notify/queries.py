@@ -21,6 +21,7 @@ async def insert_notifications(
     message: str,
     payload: dict[str, Any],
     now: datetime,
+    dedupe_key: str | None = None,
 ) -> list[Notification]:
     """One notification for each user, in the order of `user_ids`."""
     rows = [
@@ -31,6 +32,7 @@ async def insert_notifications(
             "message": message,
             "payload": payload,
             "created_at": now,
+            "dedupe_key": dedupe_key,
         }
         for user_id in user_ids
     ]
@@ -38,6 +40,14 @@ async def insert_notifications(
         insert(Notification).returning(Notification, sort_by_parameter_order=True), rows
     )
     return list(stored)
+
+
+async def given(db: AsyncSession, user_ids: Sequence[int], dedupe_key: str) -> list[Notification]:
+    """The notifications of `dedupe_key` these users have already."""
+    query = select(Notification).where(
+        Notification.user_id.in_(user_ids), Notification.dedupe_key == dedupe_key
+    )
+    return list(await db.scalars(query.execution_options(populate_existing=True)))
 
 
 async def notification_page(

@@ -79,3 +79,37 @@ async def test_only_workers_notify(cluster: Cluster) -> None:
     with pytest.raises(DomainError) as ghost:
         await cluster.worker_bus.request(wire.Notify(user_ids=[99_999], type="x"), actor=Actor.system())
     assert ghost.value.code is ErrorCode.NOT_FOUND
+
+
+async def test_a_notification_sent_again_with_its_key_is_given_and_pushed_once(cluster: Cluster) -> None:
+    """A sender that did not hear the answer (its worker died, the reply was late) sends again; the
+    same key gives each user the notification once, even when the copies arrive at once."""
+    ann, bob = await new_user(cluster, "ann"), await new_user(cluster, "bob")
+    pushed: list[dict[str, Any]] = []
+
+    async def on(msg: Msg) -> None:
+        pushed.append(orjson.loads(msg.data))
+
+    sub = await cluster.worker_bus.subscribe(subjects.rt_user(ann.user_id), on)
+    await cluster.worker_bus.synced()
+    expired = wire.Notify(
+        user_ids=[ann.user_id], type="ad_expired", payload={"ad_id": 7}, dedupe_key="ad_expired:7:1"
+    )
+    copies = await asyncio.gather(
+        *(cluster.worker_bus.request(expired, actor=Actor.system()) for _ in range(5))
+    )
+    assert sorted(c.given_before for c in copies) == [0, 1, 1, 1, 1]
+    assert len({c.items[0].id for c in copies}) == 1
+    # Ann had it already; bob gets it now: one reply names both, only bob's is new.
+    both = await cluster.worker_bus.request(
+        expired.model_copy(update={"user_ids": [bob.user_id, ann.user_id]}), actor=Actor.system()
+    )
+    assert [n.user_id for n in both.items] == [bob.user_id, ann.user_id] and both.given_before == 1
+    # Another key is another notification.
+    again = expired.model_copy(update={"dedupe_key": "ad_expired:7:2"})
+    assert (await cluster.worker_bus.request(again, actor=Actor.system())).given_before == 0
+    await cluster.worker_bus.synced()
+    await sub.unsubscribe()
+    listed = await cluster.worker_bus.request(wire.ListNotifications(), actor=ann)
+    assert listed.total == 2 and len([p for p in pushed if p["type"] == "notification"]) == 2
+    assert (await cluster.worker_bus.request(wire.ListNotifications(), actor=bob)).total == 1
