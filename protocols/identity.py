@@ -13,7 +13,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Empty, Message, Role
+from .envelope import Command, Empty, Event, Message, Role
 from .fields import (
     About,
     Address,
@@ -400,6 +400,14 @@ class SetDealerProfile(Command[DealerProfile]):
     address: Address | None = None
     phone: Phone | None = None
     logo_url: Url | None = None
+
+
+class DealerProfileChanged(Event):
+    """Published after a dealer's profile is written, so that whoever keeps dealers' companies (the
+    market, for the dealer's ads) forgets this one."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "dealer_profile_changed")
+    user_id: Int32
 
 
 class DealerProfiles(Message):

@@ -3,11 +3,13 @@ show them (the market asks for a page's dealers at once)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import (
     DealerProfile,
+    DealerProfileChanged,
     DealerProfiles,
     GetDealerProfile,
     ListDealerProfiles,
@@ -19,6 +21,8 @@ from . import queries
 from .accounts import current_user
 from .deps import IdentityDeps
 from .handlers import handlers
+
+log = logging.getLogger(__name__)
 
 
 def dealer_of(actor: Actor) -> int:
@@ -54,6 +58,11 @@ async def set_dealer_profile(cmd: SetDealerProfile, actor: Actor, deps: Identity
         await queries.put_dealer_profile(db, user_id, cmd.model_dump() | {"updated_at": datetime.now(UTC)})
         await db.commit()
         [row] = await queries.dealer_profiles(db, [user_id])
+    if deps.bus is not None:
+        try:
+            await deps.bus.publish(DealerProfileChanged(user_id=user_id))
+        except Exception as exc:  # noqa: BLE001 - NATS away: the write stands; kept copies expire
+            log.warning("could not announce dealer %s's new profile: %r", user_id, exc)
     return view(row)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -14,10 +15,15 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.media import MediaStore, open_media_store
 from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
+from protocols.envelope import DomainError, decode_data, decode_request
+from protocols.identity import DealerProfileChanged
 from protocols.market import ListingsChanged
 
+from .companies import DealerCompanies
 from .counters import ViewCounter
 from .totals import SearchTotals
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class MarketDeps:
     media: MediaStore  # where an ad's images and videos are: their URLs, and deleted with the ad
     views: ViewCounter  # views counted, their counters written in batches
     totals: SearchTotals  # searches' totals, kept a while
+    companies: DealerCompanies  # dealers' companies, kept a while
 
 
 @asynccontextmanager
@@ -43,19 +50,34 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
     views.start()
     totals = SearchTotals(market.search_total_ttl_s)
 
+    companies = DealerCompanies(market.dealer_company_ttl_s)
+
     async def changed(_msg: Msg) -> None:
         totals.forget()
 
+    async def profile_changed(msg: Msg) -> None:
+        try:
+            changed = decode_data(DealerProfileChanged, decode_request(msg.data).data)
+        except DomainError:
+            log.warning("a malformed dealer profile announcement was dropped")
+            return
+        companies.forget(changed.user_id)
+
     # Outside the queue group: every replica hears of a write made by any of them.
-    subscription = await bus.subscribe(ListingsChanged.subject, changed)
+    subscriptions = [
+        await bus.subscribe(ListingsChanged.subject, changed),
+        await bus.subscribe(DealerProfileChanged.subject, profile_changed),
+    ]
     try:
         yield MarketDeps(
             settings=settings, db=database.write, read_db=database.read, bus=bus,
             media=open_media_store(settings.media), views=views, totals=totals,
+            companies=companies,
         )  # fmt: skip
     finally:
-        with suppress(NatsError):  # the connection went first: the subscription went with it
-            await subscription.unsubscribe()
+        for subscription in subscriptions:
+            with suppress(NatsError):  # the connection went first: the subscription went with it
+                await subscription.unsubscribe()
         # The runtime has finished every request it took by now: the views they counted are all held.
         await views.close()
         await database.dispose()

@@ -120,4 +120,4 @@ async def test_a_dealers_ads_show_his_company_wherever_they_are_answered(cluster
         PROFILE, json={**COMPANY, "company_name": "АвтоМир Плюс"}, headers=dealer.headers
     )
     renamed = await json_of(await cluster.edge_b.get(f"{ADS}{ad['id']}"), 200)
-    assert renamed["dealer"]["company_name"] == "АвтоМир Плюс"  # read at each answer, never stale
+    assert renamed["dealer"]["company_name"] == "АвтоМир Плюс"  # the market forgot the kept company
