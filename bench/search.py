@@ -215,13 +215,15 @@ def http_search(http: aiohttp.ClientSession, base: str) -> Call:
 
 
 def bare_search(sessions: async_sessionmaker[AsyncSession]) -> Call:
-    """What the worker's `list_ads` does with the command, but the reply's shaping."""
+    """The SQL the worker's `list_ads` runs for the command (the page, its media, the count), without
+    the reply's shaping, the dealers' companies or the kept totals."""
 
     async def call(probe: Probe) -> int:
         cmd = probe.command()
         async with sessions() as db:
             where = filters(cmd, db.get_bind().dialect.name)
-            await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+            rows = await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+            await queries.media_of(db, [listing.id for listing, _ in rows])  # as the reply is shaped
             return await queries.count_vehicles(db, where)
 
     return call
