@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
 
 from nodes.runtime.settings import Settings
 from protocols import market as wire
@@ -19,9 +17,8 @@ from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import Register
 from protocols.notify import ListNotifications
 from scheduler.app import SchedulerApp
-from storage.engine import create_engine, session_factory
-from storage.models.market import Listing
 from tests.conftest import Cluster
+from tests.support.ads import lifetime_over
 from tests.support.workers import more_workers
 
 pytestmark = pytest.mark.domains("identity", "catalog", "market", "notify")
@@ -54,14 +51,7 @@ async def active_ads(cluster: Cluster, owner: Actor, count: int) -> list[int]:
 
 
 async def time_passes(cluster: Cluster, ad_ids: list[int]) -> None:
-    engine = create_engine(cluster.settings.database.url)
-    try:
-        async with session_factory(engine)() as db:
-            past = datetime.now(UTC) - timedelta(seconds=1)
-            await db.execute(update(Listing).where(Listing.id.in_(ad_ids)).values(expires_at=past))
-            await db.commit()
-    finally:
-        await engine.dispose()
+    await lifetime_over(cluster.settings.database.url, ad_ids)
 
 
 async def told(cluster: Cluster, owner: Actor) -> list[int]:

@@ -8,21 +8,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import update
 
 from nodes.runtime.settings import Settings
 from protocols.envelope import Actor, Role
 from protocols.market import ModerateAd, ModerationDecision
 from scheduler.app import SchedulerApp
-from storage.engine import create_engine, session_factory
-from storage.models.market import Listing
 from tests.conftest import Cluster
+from tests.support.ads import lifetime_over
 from tests.support.http import User, bearer, json_of
 
 pytestmark = pytest.mark.domains("identity", "catalog", "market", "notify")
@@ -68,15 +66,7 @@ async def approve(cluster: Cluster, ad_id: int) -> None:
 
 
 async def time_passes(cluster: Cluster, *ad_ids: int) -> None:
-    """Their lifetime is over: `expires_at` moved into the past, as the clock would move."""
-    engine = create_engine(cluster.settings.database.url)
-    try:
-        async with session_factory(engine)() as db:
-            past = datetime.now(UTC) - timedelta(seconds=1)
-            await db.execute(update(Listing).where(Listing.id.in_(ad_ids)).values(expires_at=past))
-            await db.commit()
-    finally:
-        await engine.dispose()
+    await lifetime_over(cluster.settings.database.url, ad_ids)
 
 
 async def run_expiry(cluster: Cluster) -> None:
