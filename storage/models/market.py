@@ -54,7 +54,11 @@ class Listing(Base):
         Index("ix_market_listings_region_id_status", "region_id", "status"),
         Index("ix_market_listings_country_id_status", "country_id", "status"),
         Index("ix_market_listings_owner_id_status", "owner_id", "status"),
+        # A radius is a box on both: a database combines the two ranges (PostgreSQL's bitmaps), or
+        # takes the narrower one; one index alone scans a whole band of the globe (the 55th
+        # parallel runs through Moscow, Kazan, Chelyabinsk, Omsk and Novosibirsk).
         Index("ix_market_listings_latitude_longitude", "latitude", "longitude"),
+        Index("ix_market_listings_longitude_latitude", "longitude", "latitude"),
         Index("ix_market_listings_status_expires_at", "status", "expires_at"),
         # PostgreSQL's only (migration 0010); SQLite's text index is its FTS5 table.
         Index("ix_market_listings_text", text(SearchDocument.TSVECTOR), postgresql_using="gin"),
