@@ -67,6 +67,7 @@ from bench.search_data import (
 )
 from nodes.edge.surfaces.autos.ads import CIRCLE, AdsQuery, circle_of, offset_of
 from nodes.runtime.embedded_nats import EmbeddedNats, free_port
+from nodes.runtime.settings import MarketSettings
 from nodes.workers.market import queries
 from nodes.workers.market.search import SORTS, filters
 from protocols.market import AdSort, ListAds
@@ -224,7 +225,7 @@ def bare_search(sessions: async_sessionmaker[AsyncSession]) -> Call:
             where = filters(cmd, db.get_bind().dialect.name)
             rows = await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
             await queries.media_of(db, [listing.id for listing, _ in rows])  # as the reply is shaped
-            return await queries.count_vehicles(db, where)
+            return await queries.count_vehicles(db, where, exact_up_to=MarketSettings().exact_total_max)
 
     return call
 

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -144,13 +145,34 @@ async def vehicle_page(
     return [(row[0], row[1]) for row in rows]
 
 
-async def count_vehicles(db: AsyncSession, where: Sequence[ColumnElement[bool]]) -> int:
-    joined = (
-        select(func.count())
-        .select_from(Listing)
-        .join(VehicleAttributes, VehicleAttributes.listing_id == Listing.id)
+async def count_vehicles(
+    db: AsyncSession, where: Sequence[ColumnElement[bool]], *, exact_up_to: int | None = None
+) -> int:
+    """How many vehicle listings match `where`. With `exact_up_to` on PostgreSQL: exactly, up to that
+    many; past it, the planner's estimate (never below it), for a count visits every match, and a broad
+    search matches most of a million ads. SQLite counts them all (an embedded database is small)."""
+    matching = (
+        select(Listing.id).join(VehicleAttributes, VehicleAttributes.listing_id == Listing.id).where(*where)
     )
-    return await db.scalar(joined.where(*where)) or 0
+    if exact_up_to is None or db.get_bind().dialect.name != "postgresql":
+        return await db.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    capped = (
+        await db.scalar(select(func.count()).select_from(matching.limit(exact_up_to + 1).subquery())) or 0
+    )
+    if capped <= exact_up_to:
+        return capped
+    return max(capped, await _estimated_rows(db, matching))
+
+
+async def _estimated_rows(db: AsyncSession, query: Select[Any]) -> int:
+    """The rows PostgreSQL's planner expects `query` to give (it plans, runs nothing)."""
+    connection = await db.connection()
+    compiled = query.compile(dialect=connection.dialect)
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    found = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", params)
+    plan = found.scalar_one()
+    plan = orjson.loads(plan) if isinstance(plan, (str, bytes)) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:

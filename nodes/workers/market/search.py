@@ -1,6 +1,8 @@
 """The ad search: active listings filtered by every field the command gives, in one of the documented
 orders, a page at a time with the total. Text goes to each database's own engine (queries.text_match);
-a radius is a bounding box on the indexed coordinates, then the exact great-circle distance."""
+a radius is a bounding box on the indexed coordinates, then the exact great-circle distance. The total
+is exact up to `[market] exact_total_max`, estimated past it on PostgreSQL (`queries.count_vehicles`),
+and kept a while by each worker (`totals`)."""
 
 from __future__ import annotations
 
@@ -121,7 +123,10 @@ async def list_ads(cmd: wire.ListAds, _actor: Actor, deps: MarketDeps) -> wire.A
     async with deps.read_db() as db:
         where = filters(cmd, db.get_bind().dialect.name)
         rows = await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
-        total = await deps.totals.total(total_key(cmd), lambda: queries.count_vehicles(db, where))
+        most = deps.settings.market.exact_total_max
+        total = await deps.totals.total(
+            total_key(cmd), lambda: queries.count_vehicles(db, where, exact_up_to=most)
+        )
         return wire.AdPage(items=await ads_of(deps, db, rows), total=total)
 
 
