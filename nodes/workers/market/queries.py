@@ -167,7 +167,8 @@ async def count_vehicles(
 async def _estimated_rows(db: AsyncSession, query: Select[Any]) -> int:
     """The rows PostgreSQL's planner expects `query` to give (it plans, runs nothing)."""
     connection = await db.connection()
-    compiled = query.compile(dialect=connection.dialect)
+    # IN lists are expanded at execution: rendered here, each item a parameter of its own.
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = tuple(compiled.params[name] for name in compiled.positiontup or ())
     found = await connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", params)
     plan = found.scalar_one()
