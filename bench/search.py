@@ -65,7 +65,8 @@ from bench.search_data import (
     rate,
     reference,
 )
-from nodes.edge.surfaces.autos.ads import CIRCLE, AdsQuery, circle_of, offset_of
+from nodes.edge.surfaces.autos.ads import CIRCLE, AdsQuery, circle_of
+from nodes.edge.surfaces.autos.shapes import offset_of
 from nodes.runtime.embedded_nats import EmbeddedNats, free_port
 from nodes.runtime.settings import MarketSettings
 from nodes.workers.market import queries

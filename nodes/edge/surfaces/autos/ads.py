@@ -35,10 +35,10 @@ unknown category or vehicle reference is 422 on its field, as a schema error is.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, BeforeValidator
+from pydantic import BeforeValidator
 
 from nodes.edge.http import SurfaceRoutes, json_response
 from nodes.edge.kit.fastapi import answers_422, body_of, located, path_id, query_of, unprocessable
@@ -56,7 +56,6 @@ from protocols.fields import (
     Latitude,
     Longitude,
     Mileage,
-    PageSize,
     Price,
     SearchIds,
     Year,
@@ -83,11 +82,11 @@ from protocols.market import (
 )
 
 from .errors import SURFACE
+from .shapes import AdPageOut, Paging, offset_of, paged
 
 routes = SurfaceRoutes(SURFACE)
 
 PREFIX = "/api/v1/ads"
-PAGE_LAST = 10**6  # pages past this are never asked for; it keeps the offset a 32-bit integer
 
 
 class AdBody(VehicleFields):
@@ -114,11 +113,6 @@ class AdChanges(VehicleFields):
     city_id: Id | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-
-
-class Paging(BaseModel):
-    page: int = 1
-    size: PageSize = 20
 
 
 def _comma_separated(value: object) -> object:
@@ -179,25 +173,6 @@ def circle_of(query: AdsQuery) -> Circle | None:
 
 class MyAdsQuery(Paging):
     status: AdStatus | None = None
-
-
-class AdPageOut(BaseModel):
-    items: list[Ad]
-    total: int
-    page: int
-    size: int
-
-
-def offset_of(query: Paging) -> int:
-    if not 1 <= query.page <= PAGE_LAST:
-        message = f"page: from 1 to {PAGE_LAST}"
-        raise unprocessable("query", [{"type": "value_error", "loc": ["page"], "msg": message}], message)
-    return (query.page - 1) * query.size
-
-
-def paged(found: dict[str, Any], query: Paging) -> web.Response:
-    return json_response({"items": found["items"], "total": found["total"], "page": query.page,
-                          "size": query.size})  # fmt: skip
 
 
 @routes.get(PREFIX + "/", query=AdsQuery, responses={200: AdPageOut, 422: None})

@@ -38,15 +38,14 @@ from protocols.market import (
     UpdateBanner,
 )
 
-from .ads import Paging, offset_of
-from .categories import require_admin
+from .categories import ADMIN_ONLY, require_admin
 from .errors import SURFACE
+from .shapes import Paging, offset_of
 
 routes = SurfaceRoutes(SURFACE)
 
 PREFIX = "/api/v1/banners"
 MAX_AGE_S = 60
-ADMIN_ONLY = {401: None, 403: None}
 
 
 class BannersQuery(Paging):

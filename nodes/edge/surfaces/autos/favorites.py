@@ -28,8 +28,8 @@ from nodes.edge.state import BUS
 from protocols.fields import Id
 from protocols.market import Ad, ListHistory, ListSaved, SaveAd, SavedList, UnsaveAd
 
-from .ads import AdPageOut, Paging, offset_of, paged
 from .errors import SURFACE
+from .shapes import AdPageOut, Paging, offset_of, paged
 
 routes = SurfaceRoutes(SURFACE)
 

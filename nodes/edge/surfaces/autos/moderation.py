@@ -48,8 +48,8 @@ from protocols.moderation import (
     Stats,
 )
 
-from .ads import Paging, offset_of, paged
 from .errors import SURFACE
+from .shapes import Paging, offset_of, paged
 
 routes = SurfaceRoutes(SURFACE)
 

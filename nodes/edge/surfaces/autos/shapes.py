@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from aiohttp import web
 from pydantic import BaseModel, Field
 
+from nodes.edge.http import json_response
 from nodes.edge.kit.chat import buyer_of, other_participant, read_by_other, topic_number
+from nodes.edge.kit.fastapi import unprocessable
 from nodes.edge.kit.names import display_name
 from protocols.chat import ChatMessage, Conversation
+from protocols.fields import PageSize
 from protocols.identity import SessionInfo, TokenPair, UserProfile
+from protocols.market import Ad
 
 # --- accounts --------------------------------------------------------------------------------------
 
@@ -181,3 +186,32 @@ def dialog_out(conversation: Conversation) -> DialogOut:
 
 def page_out(page: int, size: int, total: int) -> PageOut:
     return PageOut(total=total, page=page, size=size, pages=math.ceil(total / size))
+
+
+# --- pages of ads, banners and reports (FastAPI's page, without `pages`) ---------------------------
+
+PAGE_LAST = 10**6  # pages past this are never asked for; it keeps the offset a 32-bit integer
+
+
+class Paging(BaseModel):
+    page: int = 1
+    size: PageSize = 20
+
+
+class AdPageOut(BaseModel):
+    items: list[Ad]
+    total: int
+    page: int
+    size: int
+
+
+def offset_of(query: Paging) -> int:
+    if not 1 <= query.page <= PAGE_LAST:
+        message = f"page: from 1 to {PAGE_LAST}"
+        raise unprocessable("query", [{"type": "value_error", "loc": ["page"], "msg": message}], message)
+    return (query.page - 1) * query.size
+
+
+def paged(found: dict[str, Any], query: Paging) -> web.Response:
+    return json_response({"items": found["items"], "total": found["total"], "page": query.page,
+                          "size": query.size})  # fmt: skip
