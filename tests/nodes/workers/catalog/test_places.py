@@ -47,8 +47,13 @@ def settings_override(geoip_db: str, default_city: str) -> Callable[[Settings], 
     return override
 
 
+# A worker's first question about places loads them all (a few seconds of a busy core); the tests
+# here are about the answer, not that one-time wait.
+FIRST_LOAD_S = 30.0
+
+
 async def detect(cluster: Cluster, ip: str | None) -> tuple[int | None, bool]:
-    found = await cluster.worker_bus.request(wire.DetectLocation(ip=ip))
+    found = await cluster.worker_bus.request(wire.DetectLocation(ip=ip), timeout=FIRST_LOAD_S)
     return (found.city.id if found.city is not None else None), found.detected
 
 
