@@ -11,9 +11,9 @@ bare SQL, in one run, on the same database and the same requests.
    radii of 50, 100 and 500 km around a big city, and each of the eight `sort_by`; alternately page 1
    and a deeper page (--deep-page). After a warm-up, --requests of them go through the full path
    (HTTP GET on the edge -> NATS -> market worker -> database) and the same ones as bare SQL: the
-   `ListAds` the edge would send (built by the edge's own query model), its SQL built by the worker's
-   own `filters`/`SORTS` and run by `queries.vehicle_page` and `count_vehicles` on a plain SQLAlchemy
-   async session (the worker keeps a search's total a while, `--total-ttl`; the bare SQL counts every
+   `ListAds` the edge would send (built by the edge's own query model), found by the worker's own
+   `search.find` (the same SQL, the page's media read too) on a plain SQLAlchemy async session, without
+   the reply's shaping and the dealers' companies (the worker keeps a search's total a while, `--total-ttl`; the bare SQL counts every
    time: `--total-ttl 0` makes the two the same work). Both with
    --concurrency clients, in alternating rounds, so that the only difference is HTTP + edge + NATS +
    worker. The warm-up checks that both paths find the same totals.
@@ -70,7 +70,8 @@ from nodes.edge.surfaces.autos.shapes import offset_of
 from nodes.runtime.embedded_nats import EmbeddedNats, free_port
 from nodes.runtime.settings import MarketSettings
 from nodes.workers.market import queries
-from nodes.workers.market.search import SORTS, filters
+from nodes.workers.market.search import find
+from nodes.workers.market.totals import SearchTotals
 from protocols.market import AdSort, ListAds
 from storage.engine import Database, open_database
 from storage.migrate import upgrade
@@ -223,10 +224,9 @@ def bare_search(sessions: async_sessionmaker[AsyncSession]) -> Call:
     async def call(probe: Probe) -> int:
         cmd = probe.command()
         async with sessions() as db:
-            where = filters(cmd, db.get_bind().dialect.name)
-            rows = await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
+            rows, total = await find(db, cmd, MarketSettings(), SearchTotals(0))
             await queries.media_of(db, [listing.id for listing, _ in rows])  # as the reply is shaped
-            return await queries.count_vehicles(db, where, exact_up_to=MarketSettings().exact_total_max)
+            return total
 
     return call
 

@@ -173,7 +173,9 @@ class MarketSettings:
     # change); 0: counted for every request
     search_total_ttl_s: float = field(default=30.0, metadata=at_least(0.0))
     # a search's total is exact up to this many ads; past it (PostgreSQL) the planner's estimate
-    exact_total_max: int = field(default=10_000, metadata=at_least(1))
+    exact_total_max: int = field(default=1000, metadata=at_least(1))
+    # a search walks its order's index for at least this many ads before it gathers every match
+    search_walk_rows: int = field(default=2000, metadata=at_least(1))
     # a dealer's company (from identity) is kept this long by each market worker; 0: asked every time
     dealer_company_ttl_s: float = field(default=60.0, metadata=at_least(0.0))
 

@@ -2,9 +2,10 @@
 typed table per vertical's searchable attributes (`market_vehicle_attributes`), each column that a
 search filters or sorts on indexed. The market worker is their only writer.
 
-Text search is each database's own, made by migration 0010 beside these models: on PostgreSQL a GIN
-index over `SearchDocument.TSVECTOR`; on SQLite the FTS5 table `market_listings_fts` (external
-content: the listings' title and description), kept in sync by triggers."""
+Text search is each database's own, made by migrations beside these models (`SearchDocument`): on
+PostgreSQL a stored generated column of the listings, their text vector, with a GIN index (0017); on
+SQLite the FTS5 table `market_listings_fts` (external content: the listings' title and description),
+kept in step by triggers (0010)."""
 
 from __future__ import annotations
 
@@ -30,16 +31,13 @@ from .base import Base, utcnow
 
 
 class SearchDocument:
-    """The SQL both the text index and a search spell the same way (PostgreSQL uses the index only for
-    the very expression it was built on). 'simple': words lower-cased, not stemmed, as SQLite's FTS5
-    `unicode61` does, so a search finds the same ads on either database, in Russian and English alike."""
+    """Where each database keeps the listings' words. 'simple': words lower-cased, not stemmed, as
+    SQLite's FTS5 `unicode61` does, so a search finds the same ads on either database, in Russian and
+    English alike."""
 
     CONFIG = "simple"
-    # As PostgreSQL itself prints the index's expression, so that the migration test compares it equal.
-    TSVECTOR = (
-        "to_tsvector('simple'::regconfig, (title::text || ' '::text) || COALESCE(description, ''::text))"
-    )
-    FTS_TABLE = "market_listings_fts"
+    VECTOR = "market_listings.search_vector"  # PostgreSQL: computed by the database, never mapped
+    FTS_TABLE = "market_listings_fts"  # SQLite
 
 
 class Listing(Base):
@@ -60,8 +58,6 @@ class Listing(Base):
         Index("ix_market_listings_latitude_longitude", "latitude", "longitude"),
         Index("ix_market_listings_longitude_latitude", "longitude", "latitude"),
         Index("ix_market_listings_status_expires_at", "status", "expires_at"),
-        # PostgreSQL's only (migration 0010); SQLite's text index is its FTS5 table.
-        Index("ix_market_listings_text", text(SearchDocument.TSVECTOR), postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -169,5 +169,5 @@ async def list_my_ads(cmd: wire.ListMyAds, actor: Actor, deps: MarketDeps) -> wi
     if cmd.status is not None:
         where.append(Listing.status == cmd.status.value)
     async with deps.read_db() as db:
-        rows, total = await queries.page(db, where, SORTS[wire.AdSort.CREATED_DESC], cmd.offset, cmd.limit)
+        rows, total = await queries.page(db, where, SORTS[wire.AdSort.CREATED_DESC].by, cmd.offset, cmd.limit)
         return wire.AdPage(items=await ads_of(deps, db, rows), total=total)

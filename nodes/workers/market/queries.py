@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple, cast
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models.banners import Banner
 from storage.models.market import (
@@ -39,6 +41,7 @@ from storage.models.market import (
 )
 
 Row = tuple[Listing, VehicleAttributes | None]
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 # The key of the advisory locks (PostgreSQL) that serialise one seller's moves into a counted status.
 OWNER_LOCK_CLASS = 0x6D6B7401
 
@@ -126,34 +129,150 @@ async def page(
     return [(row[0], row[1]) for row in rows], total or 0
 
 
-# The vehicle search joins every listing to its attributes (each vehicle listing has them): an inner
-# join lets the planner walk an index on either table for the order, the year's or mileage's too.
+# --- the vehicle search ----------------------------------------------------------------------------
 
 
-async def vehicle_page(
+@dataclass(frozen=True)
+class SearchOrder:
+    """An order of the search: by one column of the listing or of its vehicle, then by the listing's id
+    the same way (so that pages never overlap); unknown values last when the column may lack them."""
+
+    key: InstrumentedAttribute[Any]
+    descending: bool = False
+    unknown_last: bool = False
+
+    @property
+    def listing_id(self) -> Column:
+        """The listing's id on the key's own table: its index holds (key, id)."""
+        return VehicleAttributes.listing_id if self.key.class_ is VehicleAttributes else Listing.id
+
+    @property
+    def by(self) -> tuple[ColumnElement[Any], ...]:
+        """The ORDER BY on the key itself (a query of the listings joined to their vehicles)."""
+        return self.of(self.key, self.listing_id)
+
+    def of(self, key: Column, listing_id: Column) -> tuple[ColumnElement[Any], ...]:
+        """The ORDER BY on these stand-ins for the key and the id (a subquery's columns)."""
+        ordered_key, ordered_id = (
+            (key.desc(), listing_id.desc()) if self.descending else (key.asc(), listing_id.asc())
+        )
+        return (ordered_key.nulls_last() if self.unknown_last else ordered_key), ordered_id
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """A search's conditions on each table: a search that asks nothing of the vehicles never reads
+    their table (a vehicle listing always has its row there)."""
+
+    listing: Sequence[ColumnElement[bool]]
+    vehicle: Sequence[ColumnElement[bool]]
+
+
+def _matching(filters: SearchFilters, *, with_vehicle: bool = False) -> Select[int]:
+    query = select(Listing.id).where(*filters.listing)
+    if filters.vehicle or with_vehicle:
+        joined = VehicleAttributes.listing_id == Listing.id
+        query = query.join(VehicleAttributes, joined).where(*filters.vehicle)
+    return query
+
+
+# A page is found one of two ways, so that no plan depends on how well the database guesses how many
+# ads match (text, brand and price go together: PostgreSQL's planner guessed 151 matches where 3,853
+# were, and walked a third of the price index to find them).
+#  - Gather: every match (through the filters' own indexes; MATERIALIZED keeps the database from
+#    walking the order's index instead), sorted, counted on the way. For a search known to match few.
+#  - Walk: the order's index from its start, at most `rows` listings, each checked on its own (an
+#    EXISTS that may not become a join: its OFFSET 0 keeps it per row). For a search that matches
+#    many: its page is near the start of any order, unless the matches cluster at the far end of it
+#    (the expensive cars of a price order) or the page is deep; then the walk gives up and gathers.
+
+
+async def walked_page(
     db: AsyncSession,
-    where: Sequence[ColumnElement[bool]],
-    order: Sequence[ColumnElement[Any]],
+    filters: SearchFilters,
+    order: SearchOrder,
+    head_where: Sequence[ColumnElement[bool]],
     offset: int,
     limit: int,
-) -> list[Row]:
-    """The vehicle listings matching `where` in `order` (then by id, so that pages never overlap)."""
-    joined = select(Listing, VehicleAttributes).join(
-        VehicleAttributes, VehicleAttributes.listing_id == Listing.id
+    rows: int,
+) -> list[int] | None:
+    """The ids of the page in `order`, when the order's first `rows` listings hold it whole; else None.
+    `head_where` narrows the walk's start on the order's own table (its range; status and kind)."""
+    head = (
+        select(order.listing_id.label("id"), order.key.label("key"))
+        .where(*head_where)
+        .order_by(*order.of(order.key, order.listing_id))
+        .limit(max(rows, offset + limit))
+        .subquery("head")
     )
-    rows = await db.execute(joined.where(*where).order_by(*order).offset(offset).limit(limit))
-    return [(row[0], row[1]) for row in rows]
+    matches = _matching(filters).where(Listing.id == head.c.id).offset(0)
+    found = await db.scalars(
+        select(head.c.id)
+        .where(matches.exists())
+        .order_by(*order.of(head.c.key, head.c.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    page = list(found)
+    return page if len(page) == limit else None
 
 
-async def count_vehicles(
-    db: AsyncSession, where: Sequence[ColumnElement[bool]], *, exact_up_to: int | None = None
-) -> int:
-    """How many vehicle listings match `where`. With `exact_up_to` on PostgreSQL: exactly, up to that
+async def gathered_page(
+    db: AsyncSession, filters: SearchFilters, order: SearchOrder, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """The ids of the page in `order`, and how many match in all."""
+    with_vehicle = order.key.class_ is VehicleAttributes
+    matches = (
+        _matching(filters, with_vehicle=with_vehicle)
+        .add_columns(order.key.label("key"))
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    rows = (
+        await db.execute(
+            select(matches.c.id, func.count().over())
+            .order_by(*order.of(matches.c.key, matches.c.id))
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    if rows:
+        return [row[0] for row in rows], rows[0][1]
+    if offset == 0:
+        return [], 0
+    return [], await db.scalar(select(func.count()).select_from(matches)) or 0  # past the end
+
+
+async def listings_in_order(db: AsyncSession, ids: Sequence[int]) -> list[Row]:
+    """The listings with their vehicles, in the order of `ids` (a search's page)."""
+    if not ids:
+        return []
+    rows = {
+        row[0].id: (row[0], row[1]) for row in await db.execute(_with_vehicle().where(Listing.id.in_(ids)))
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
+async def few_matches(
+    db: AsyncSession, filters: SearchFilters, order: SearchOrder, most: int
+) -> list[int] | None:
+    """Every match's id in `order` when at most `most` match, else None: a search that matches few is
+    read whole in one statement (that counts them too) and sorted here, never walking an order."""
+    with_vehicle = order.key.class_ is VehicleAttributes
+    query = _matching(filters, with_vehicle=with_vehicle).add_columns(order.key).limit(most + 1)
+    rows = (await db.execute(query)).all()
+    if len(rows) > most:
+        return None
+    known = sorted(((key, id_) for id_, key in rows if key is not None), reverse=order.descending)
+    unknown = sorted((id_ for id_, key in rows if key is None), reverse=order.descending)
+    return [id_ for _, id_ in known] + unknown  # as the SQL orders them: key, then id; unknown last
+
+
+async def count_vehicles(db: AsyncSession, filters: SearchFilters, *, exact_up_to: int | None = None) -> int:
+    """How many vehicle listings match `filters`. With `exact_up_to` on PostgreSQL: exactly, up to that
     many; past it, the planner's estimate (never below it), for a count visits every match, and a broad
     search matches most of a million ads. SQLite counts them all (an embedded database is small)."""
-    matching = (
-        select(Listing.id).join(VehicleAttributes, VehicleAttributes.listing_id == Listing.id).where(*where)
-    )
+    matching = _matching(filters)
     if exact_up_to is None or db.get_bind().dialect.name != "postgresql":
         return await db.scalar(select(func.count()).select_from(matching.subquery())) or 0
     capped = (
@@ -162,6 +281,15 @@ async def count_vehicles(
     if capped <= exact_up_to:
         return capped
     return max(capped, await _estimated_rows(db, matching))
+
+
+async def count_beyond(db: AsyncSession, filters: SearchFilters, most: int) -> int:
+    """How many vehicle listings match `filters`, known to be more than `most`: PostgreSQL's planner's
+    estimate (never `most` or below), SQLite's count."""
+    matching = _matching(filters)
+    if db.get_bind().dialect.name != "postgresql":
+        return await db.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    return max(most + 1, await _estimated_rows(db, matching))
 
 
 async def _estimated_rows(db: AsyncSession, query: Select[Any]) -> int:
@@ -178,12 +306,12 @@ async def _estimated_rows(db: AsyncSession, query: Select[Any]) -> int:
 
 def text_match(dialect: str, words: Sequence[str]) -> ColumnElement[bool]:
     """Listings whose title or description holds every word, each also as a prefix: PostgreSQL's
-    full-text search on the GIN index's own expression, else SQLite's FTS5 table. `words` are letters
+    full-text search on the listings' stored vectors, else SQLite's FTS5 table. `words` are letters
     and digits only, so quoting them is enough to keep them plain words in either query language."""
     if dialect == "postgresql":
         query = " & ".join(f"'{word}':*" for word in words)
-        document: ColumnElement[Any] = literal_column(SearchDocument.TSVECTOR)
-        return document.op("@@")(func.to_tsquery(SearchDocument.CONFIG, bindparam("tsquery", query)))
+        vector: ColumnElement[Any] = literal_column(SearchDocument.VECTOR)
+        return vector.op("@@")(func.to_tsquery(SearchDocument.CONFIG, bindparam("tsquery", query)))
     query = " ".join(f'"{word}"*' for word in words)
     matching = text(
         f"SELECT rowid FROM {SearchDocument.FTS_TABLE} WHERE {SearchDocument.FTS_TABLE} MATCH :fts"

@@ -1,19 +1,23 @@
 """The ad search: active listings filtered by every field the command gives, in one of the documented
 orders, a page at a time with the total. Text goes to each database's own engine (queries.text_match);
-a radius is a bounding box on the indexed coordinates, then the exact great-circle distance. The total
-is exact up to `[market] exact_total_max`, estimated past it on PostgreSQL (`queries.count_vehicles`),
-and kept a while by each worker (`totals`)."""
+a radius is a bounding box on the indexed coordinates, then the exact great-circle distance. A page is
+found by walking its order's index or by gathering every match (`queries.search_page` says when each).
+The total is exact up to `[market] exact_total_max`, estimated past it on PostgreSQL
+(`queries.count_vehicles`), and kept a while by each worker (`totals`)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from nodes.runtime.settings import MarketSettings
 from protocols import market as wire
 from protocols.envelope import Actor
 from storage.models.market import Listing, VehicleAttributes
@@ -23,19 +27,22 @@ from . import queries
 from .dealers import ads_of
 from .deps import MarketDeps
 from .handlers import handlers
+from .totals import SearchTotals
 
 log = logging.getLogger(__name__)
 
-SORTS: dict[wire.AdSort, tuple[ColumnElement[Any], ...]] = {
-    wire.AdSort.CREATED_DESC: (Listing.created_at.desc(), Listing.id.desc()),
-    wire.AdSort.CREATED_ASC: (Listing.created_at.asc(), Listing.id.asc()),
-    wire.AdSort.PRICE_ASC: (Listing.price.asc(), Listing.id.asc()),
-    wire.AdSort.PRICE_DESC: (Listing.price.desc(), Listing.id.desc()),
+SORTS: dict[wire.AdSort, queries.SearchOrder] = {
+    wire.AdSort.CREATED_DESC: queries.SearchOrder(Listing.created_at, descending=True),
+    wire.AdSort.CREATED_ASC: queries.SearchOrder(Listing.created_at),
+    wire.AdSort.PRICE_ASC: queries.SearchOrder(Listing.price),
+    wire.AdSort.PRICE_DESC: queries.SearchOrder(Listing.price, descending=True),
     # An ad that does not give its mileage or year comes last either way, on both databases.
-    wire.AdSort.MILEAGE_ASC: (VehicleAttributes.mileage.asc().nulls_last(), Listing.id.asc()),
-    wire.AdSort.MILEAGE_DESC: (VehicleAttributes.mileage.desc().nulls_last(), Listing.id.desc()),
-    wire.AdSort.YEAR_ASC: (VehicleAttributes.year.asc().nulls_last(), Listing.id.asc()),
-    wire.AdSort.YEAR_DESC: (VehicleAttributes.year.desc().nulls_last(), Listing.id.desc()),
+    wire.AdSort.MILEAGE_ASC: queries.SearchOrder(VehicleAttributes.mileage, unknown_last=True),
+    wire.AdSort.MILEAGE_DESC: queries.SearchOrder(
+        VehicleAttributes.mileage, descending=True, unknown_last=True
+    ),
+    wire.AdSort.YEAR_ASC: queries.SearchOrder(VehicleAttributes.year, unknown_last=True),
+    wire.AdSort.YEAR_DESC: queries.SearchOrder(VehicleAttributes.year, descending=True, unknown_last=True),
 }
 ID_LISTS: dict[str, InstrumentedAttribute[Any]] = {
     "brand_ids": VehicleAttributes.brand_id, "model_ids": VehicleAttributes.model_id,
@@ -52,6 +59,11 @@ PLACES: dict[str, InstrumentedAttribute[Any]] = {"category_id": Listing.category
           "country_id": Listing.country_id}  # fmt: skip
 WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: what both engines index as a word
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # along a meridian
+# A search that matches many walks its order's index for up to this many listings per listing its page
+# reaches down to (and at least `[market] search_walk_rows`): a deep page of a filter that one ad in
+# twenty passes is still found by walking. It walks only when its page should be found within that
+# many (its total against every ad's), and gathers every match when the walk falls short.
+WALK_PER_ROW = 20
 
 
 def words(text: str | None) -> list[str]:
@@ -77,38 +89,92 @@ def within(circle: wire.Circle) -> list[ColumnElement[bool]]:
     return where
 
 
-def filters(cmd: wire.ListAds, dialect: str) -> list[ColumnElement[bool]]:
-    # The kind too: the listings table holds every vertical's, and the indexes the orders are read
-    # off begin with the status and the kind.
-    where: list[ColumnElement[bool]] = [
-        Listing.status == wire.AdStatus.ACTIVE.value,
-        Listing.kind == wire.ListingKind.VEHICLE.value,
-    ]
+def listed() -> list[ColumnElement[bool]]:
+    """What every search starts from. The kind too: the listings table holds every vertical's, and the
+    indexes the orders are read off begin with the status and the kind."""
+    return [Listing.status == wire.AdStatus.ACTIVE.value, Listing.kind == wire.ListingKind.VEHICLE.value]
+
+
+def filters(cmd: wire.ListAds, dialect: str) -> queries.SearchFilters:
+    listing, vehicle = listed(), list[ColumnElement[bool]]()
     for field, column in PLACES.items():
         if (value := getattr(cmd, field)) is not None:
-            where.append(column == value)
+            listing.append(column == value)
     for field, column in ID_LISTS.items():
         if ids := getattr(cmd, field):
-            where.append(column.in_(ids))
+            vehicle.append(column.in_(ids))
     for field, column in RANGES.items():
-        low, high = getattr(cmd, f"{field}_from"), getattr(cmd, f"{field}_to")
-        if low is not None:
-            where.append(column >= low)
-        if high is not None:
-            where.append(column <= high)
+        (vehicle if column.class_ is VehicleAttributes else listing).extend(_range(cmd, field, column))
     if cmd.condition is not None:
-        where.append(VehicleAttributes.condition == cmd.condition.value)
+        vehicle.append(VehicleAttributes.condition == cmd.condition.value)
     if cmd.has_images:
-        where.append(Listing.images_count > 0)
+        listing.append(Listing.images_count > 0)
     if cmd.has_vin:
-        where.append(VehicleAttributes.vin.is_not(None))
+        vehicle.append(VehicleAttributes.vin.is_not(None))
     if cmd.from_dealers:
-        where.append(VehicleAttributes.is_dealer.is_(True))
+        vehicle.append(VehicleAttributes.is_dealer.is_(True))
     if found := words(cmd.q):
-        where.append(queries.text_match(dialect, found))
+        listing.append(queries.text_match(dialect, found))
     if cmd.near is not None:
-        where.append(and_(*within(cmd.near)))
-    return where
+        listing.append(and_(*within(cmd.near)))
+    return queries.SearchFilters(listing, vehicle)
+
+
+def _range(cmd: wire.ListAds, field: str, column: InstrumentedAttribute[Any]) -> list[ColumnElement[bool]]:
+    low, high = getattr(cmd, f"{field}_from"), getattr(cmd, f"{field}_to")
+    bounds = []
+    if low is not None:
+        bounds.append(column >= low)
+    if high is not None:
+        bounds.append(column <= high)
+    return bounds
+
+
+def head_filters(cmd: wire.ListAds) -> list[ColumnElement[bool]]:
+    """What narrows the walk of the order's index from its start: its own range, and on the listings
+    (whose order indexes begin with them) the status and the kind."""
+    order = SORTS[cmd.sort_by]
+    narrowing = listed() if order.key.class_ is Listing else []
+    for field, column in RANGES.items():
+        if column is order.key:
+            narrowing.extend(_range(cmd, field, column))
+    return narrowing
+
+
+EVERY_AD = wire.ListAds()
+
+
+async def find(
+    db: AsyncSession, cmd: wire.ListAds, market: MarketSettings, totals: SearchTotals
+) -> tuple[list[queries.Row], int]:
+    """The page of listings the search asks for, and how many match in all (`totals` keeps them a
+    while). A search that matches few reads them all; one that matches many walks its order's index
+    when its page should be found within `walk` listings of its start, else gathers every match."""
+    dialect = db.get_bind().dialect.name
+    where, order = filters(cmd, dialect), SORTS[cmd.sort_by]
+    most = market.exact_total_max
+    key = total_key(cmd)
+    total = totals.kept(key)
+    if total is None or total <= most:
+        generation = totals.generation
+        few = await queries.few_matches(db, where, order, most)
+        if few is not None:
+            totals.keep(key, len(few), generation)
+            return await queries.listings_in_order(db, few[cmd.offset : cmd.offset + cmd.limit]), len(few)
+        total = await queries.count_beyond(db, where, most)
+        totals.keep(key, total, generation)
+    ids = None
+    reach = cmd.offset + cmd.limit
+    walk = max(market.search_walk_rows, WALK_PER_ROW * reach)
+    every = await totals.total(
+        total_key(EVERY_AD),
+        functools.partial(queries.count_vehicles, db, filters(EVERY_AD, dialect), exact_up_to=most),
+    )
+    if reach * every <= walk * total:  # one ad in every/total matches: the page is within the walk
+        ids = await queries.walked_page(db, where, order, head_filters(cmd), cmd.offset, cmd.limit, walk)
+    if ids is None:
+        ids, total = await queries.gathered_page(db, where, order, cmd.offset, cmd.limit)
+    return await queries.listings_in_order(db, ids), total
 
 
 def total_key(cmd: wire.ListAds) -> str:
@@ -121,12 +187,7 @@ def total_key(cmd: wire.ListAds) -> str:
 @handlers.on(wire.ListAds)
 async def list_ads(cmd: wire.ListAds, _actor: Actor, deps: MarketDeps) -> wire.AdPage:
     async with deps.read_db() as db:
-        where = filters(cmd, db.get_bind().dialect.name)
-        rows = await queries.vehicle_page(db, where, SORTS[cmd.sort_by], cmd.offset, cmd.limit)
-        most = deps.settings.market.exact_total_max
-        total = await deps.totals.total(
-            total_key(cmd), lambda: queries.count_vehicles(db, where, exact_up_to=most)
-        )
+        rows, total = await find(db, cmd, deps.settings.market, deps.totals)
         return wire.AdPage(items=await ads_of(deps, db, rows), total=total)
 
 

@@ -24,20 +24,35 @@ class SearchTotals:
         self._kept: OrderedDict[str, tuple[float, int]] = OrderedDict()  # key -> (counted at, total)
         self._generation = 0
 
-    async def total(self, key: str, count: Callable[[], Awaitable[int]]) -> int:
-        """The kept total of the search `key` names, else `count()`'s (kept if nothing changed meanwhile)."""
-        now = time.monotonic()
+    def kept(self, key: str) -> int | None:
+        """The kept total of the search `key` names, if it is still fresh."""
         kept = self._kept.get(key)
-        if kept is not None and now - kept[0] < self.ttl_s:
-            self._kept.move_to_end(key)
-            return kept[1]
-        generation = self._generation
-        counted = await count()
+        if kept is None or time.monotonic() - kept[0] >= self.ttl_s:
+            return None
+        self._kept.move_to_end(key)
+        return kept[1]
+
+    @property
+    def generation(self) -> int:
+        """Moves on with every change heard: take it before counting, give it to `keep`."""
+        return self._generation
+
+    def keep(self, key: str, total: int, generation: int) -> None:
+        """Keeps a total counted since `generation`, unless listings changed meanwhile."""
         if self.ttl_s > 0 and generation == self._generation:
-            self._kept[key] = (now, counted)
+            self._kept[key] = (time.monotonic(), total)
             self._kept.move_to_end(key)
             while len(self._kept) > self.most:
                 self._kept.popitem(last=False)
+
+    async def total(self, key: str, count: Callable[[], Awaitable[int]]) -> int:
+        """The kept total of the search `key` names, else `count()`'s (kept if nothing changed meanwhile)."""
+        kept = self.kept(key)
+        if kept is not None:
+            return kept
+        generation = self._generation
+        counted = await count()
+        self.keep(key, counted, generation)
         return counted
 
     def forget(self) -> None:
