@@ -359,7 +359,7 @@ LOGGING_BACKENDS = {"mail": ("console", "smtp"), "sms": ("console", "http")}
 def checked(settings: Settings) -> Settings:
     """Refuse settings that would start but be unsafe, naming the setting to change (each value on
     its own was checked as it was read)."""
-    _check_media(settings.media, production=settings.app.environment == "production")
+    _check_media(settings.media)
     if settings.app.environment != "production":
         return settings
     for section, (logging_backend, delivering) in LOGGING_BACKENDS.items():
@@ -369,23 +369,22 @@ def checked(settings: Settings) -> Settings:
                 f'codes included: refused with app.environment = "production". Set [{section}] backend = '
                 f'"{delivering}" (or SOUK_{section.upper()}_BACKEND={delivering}) and configure it.'
             )
-    return settings
-
-
-def _check_media(media: MediaSettings, *, production: bool) -> None:
-    """A signing key too short to keep its URLs unguessable, a bucket not named, and in production a
-    local store without a key of its own (each host would make up another: no URL signed by one edge
-    would be taken by the next)."""
-    if media.signing_secret and len(media.signing_secret) < SIGNING_SECRET_MIN:
-        raise SettingsError(f"media.signing_secret must be at least {SIGNING_SECRET_MIN} characters long")
-    if media.backend == "s3" and not media.s3_bucket:
-        raise SettingsError('media.backend = "s3" needs media.s3_bucket (SOUK_MEDIA_S3_BUCKET)')
-    if production and media.backend == "local" and not media.signing_secret:
+    # Each host would make up a key of its own: no upload URL signed by one edge would do on the next.
+    if settings.media.backend == "local" and not settings.media.signing_secret:
         raise SettingsError(
             'media.backend = "local" signs upload URLs with media.signing_secret, which is not set: refused '
             'with app.environment = "production". Set SOUK_MEDIA_SIGNING_SECRET (the same on every edge), '
             f'at least {SIGNING_SECRET_MIN} random characters, or use media.backend = "s3".'
         )
+    return settings
+
+
+def _check_media(media: MediaSettings) -> None:
+    """A signing key too short to keep its URLs unguessable; an S3 store without its bucket."""
+    if media.signing_secret and len(media.signing_secret) < SIGNING_SECRET_MIN:
+        raise SettingsError(f"media.signing_secret must be at least {SIGNING_SECRET_MIN} characters long")
+    if media.backend == "s3" and not media.s3_bucket:
+        raise SettingsError('media.backend = "s3" needs media.s3_bucket (SOUK_MEDIA_S3_BUCKET)')
 
 
 def as_dict(settings: Settings) -> dict[str, Any]:

@@ -14,16 +14,20 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import aiohttp
 import boto3
 
 from nodes.runtime.embedded_nats import free_port
 from nodes.runtime.settings import Settings
-from tests.support.polling import until
+from tests.support.eventually import until
+
+if TYPE_CHECKING:
+    from types_boto3_s3 import S3Client
 
 BUCKET = "souk-media"
-KEYS = {"aws_access_key_id": "souk-test", "aws_secret_access_key": "souk-test-secret"}
+ACCESS_KEY_ID, SECRET_ACCESS_KEY = "souk-test", "souk-test-secret"  # moto takes any
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,22 @@ class S3Server:
         """`settings` with the media store on this server's bucket."""
         media = replace(
             settings.media, backend="s3", s3_bucket=self.bucket, s3_endpoint_url=self.endpoint,
-            s3_access_key_id=KEYS["aws_access_key_id"], s3_secret_access_key=KEYS["aws_secret_access_key"],
+            s3_access_key_id=ACCESS_KEY_ID, s3_secret_access_key=SECRET_ACCESS_KEY,
         )  # fmt: skip
         return replace(settings, media=media)
 
     def object_keys(self) -> list[str]:
-        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1", **KEYS)
-        listed = client.list_objects_v2(Bucket=self.bucket)
-        return sorted(item["Key"] for item in listed.get("Contents", []))
+        listed = _client(self.endpoint).list_objects_v2(Bucket=self.bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []) if "Key" in item)
+
+
+def _client(endpoint: str) -> S3Client:
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=ACCESS_KEY_ID,
+                        aws_secret_access_key=SECRET_ACCESS_KEY)  # fmt: skip
 
 
 def _public_bucket(endpoint: str) -> None:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **KEYS)
+    client = _client(endpoint)
     client.create_bucket(Bucket=BUCKET)
     read_by_anyone = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                       "Resource": f"arn:aws:s3:::{BUCKET}/*"}  # fmt: skip

@@ -31,6 +31,7 @@ SECRET = "a test's own signing secret, long enough"
 MAX_BYTES = 1024
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
 PDF = b"%PDF-1.7\n" + b"x" * 100
+RECEIPT = {"filename": "receipt.jpg", "contentType": "image/jpeg"}
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def settings_override() -> Callable[[Settings], Settings]:
     return override
 
 
-async def presign(edge: Edge, member: str | None, status: int = 200, **body: Any) -> Any:
+async def presign(edge: Edge, member: str | None, body: dict[str, Any], status: int = 200) -> Any:
     headers = bearer(member) if member else {}
     return await json_of(await edge.post(PRESIGN, json=body, headers=headers), status)
 
@@ -59,8 +60,7 @@ def stored_files(cluster: Cluster) -> list[Path]:
 
 async def test_a_member_uploads_on_the_presigned_url_and_anyone_reads_the_file(cluster: Cluster) -> None:
     member = 41
-    out = await presign(cluster.edge_a, cluster.signer.token(member), filename="receipt.jpg",
-                        contentType="image/jpeg")  # fmt: skip
+    out = await presign(cluster.edge_a, cluster.signer.token(member), RECEIPT)
     assert set(out) == {"url", "method", "publicUrl", "fileId", "headers"} and out["method"] == "PUT"
     assert out["headers"] == {"Content-Type": "image/jpeg"}
     key = f"files/{member}/{uuid.UUID(out['fileId'])}.jpg"
@@ -77,8 +77,8 @@ async def test_a_member_uploads_on_the_presigned_url_and_anyone_reads_the_file(c
     assert served.headers["X-Content-Type-Options"] == "nosniff"
 
     # With its size given, the URL takes exactly that many bytes.
-    sized = await presign(cluster.edge_b, cluster.signer.token(member), filename="invoice.pdf",
-                          contentType="application/pdf", size=len(PDF))  # fmt: skip
+    invoice = {"filename": "invoice.pdf", "contentType": "application/pdf", "size": len(PDF)}
+    sized = await presign(cluster.edge_b, cluster.signer.token(member), invoice)
     assert URL(sized["url"]).query["size"] == str(len(PDF))
     await json_of(await cluster.edge_a.put(on_edge(sized["url"]), data=PDF, headers=sized["headers"]), 200)
     served = await cluster.edge_b.get(on_edge(sized["publicUrl"]))
@@ -102,17 +102,15 @@ async def chunks(total: int) -> AsyncIterator[bytes]:
 async def test_what_a_presign_or_an_upload_refuses_stores_nothing(cluster: Cluster) -> None:
     edge = cluster.edge_a
     member, other = cluster.signer.token(41), cluster.signer.token(42)
-    receipt = {"filename": "receipt.jpg", "contentType": "image/jpeg"}
-
-    assert (await presign(edge, None, 401, **receipt))["error"]
-    refused = await presign(edge, member, 400, filename="page.html", contentType="text/html")
+    assert (await presign(edge, None, RECEIPT, 401))["error"]
+    refused = await presign(edge, member, {"filename": "page.html", "contentType": "text/html"}, 400)
     assert refused["contentType"] == [refused["error"]] and "text/html" in refused["error"]
-    refused = await presign(edge, member, 400, **receipt, size=MAX_BYTES + 1)
+    refused = await presign(edge, member, {**RECEIPT, "size": MAX_BYTES + 1}, 400)
     assert refused["size"] == [f"File is too large: at most {MAX_BYTES} bytes"]
-    unnamed = await presign(edge, member, 400, contentType="image/jpeg")
+    unnamed = await presign(edge, member, {"contentType": "image/jpeg"}, 400)
     assert unnamed["filename"] == ["This field is required."]
 
-    out = await presign(edge, member, **receipt)
+    out = await presign(edge, member, RECEIPT)
     put_url, headers = out["url"], out["headers"]
     wrong_type = await edge.put(on_edge(put_url), data=JPEG, headers={"Content-Type": "text/html"})
     assert (await json_of(wrong_type, 400))["detail"] == "Content-Type must be image/jpeg"
@@ -120,12 +118,12 @@ async def test_what_a_presign_or_an_upload_refuses_stores_nothing(cluster: Clust
     assert (await json_of(too_large, 413))["detail"] == f"File is too large: at most {MAX_BYTES} bytes"
     streamed = await edge.put(on_edge(put_url), data=chunks(MAX_BYTES * 4), headers=headers)
     await json_of(streamed, 413)
-    sized = await presign(edge, member, **receipt, size=100)
+    sized = await presign(edge, member, {**RECEIPT, "size": 100})
     short = await edge.put(on_edge(sized["url"]), data=bytes(99), headers=headers)
     assert (await json_of(short, 400))["detail"] == "The file must be 100 bytes long, as presigned"
 
     # Another member's presign signs their own key; neither URL takes the other's key.
-    theirs = URL((await presign(edge, other, **receipt))["url"])
+    theirs = URL((await presign(edge, other, RECEIPT))["url"])
     mine = URL(put_url)
     expired_grant = UploadGrant(key=mine.path.removeprefix("/uploads/"), content_type="image/jpeg",
                                 max_bytes=MAX_BYTES, exact=False, expires=int(time.time()) - 1)  # fmt: skip
