@@ -73,8 +73,8 @@ class MediaStore(Protocol):
 
     async def presign_put(self, key: str, content_type: str, *, size: int | None, max_bytes: int,
                           ttl_s: int) -> PresignedPut:  # fmt: skip
-        """A URL that takes one PUT of `content_type` under `key` for `ttl_s` seconds: exactly `size`
-        bytes when given, else at most `max_bytes`."""
+        """A URL that takes a PUT of `content_type` under `key` (again, replacing it) for `ttl_s`
+        seconds: exactly `size` bytes when given (at most `max_bytes`), else at most `max_bytes`."""
 
 
 def checked_key(key: str) -> str:
@@ -128,6 +128,8 @@ class LocalMediaStore:
 
     async def presign_put(self, key: str, content_type: str, *, size: int | None, max_bytes: int,
                           ttl_s: int) -> PresignedPut:  # fmt: skip
+        if size is not None and size > max_bytes:
+            raise ValueError(f"an upload of {size} bytes is over the limit of {max_bytes}")
         grant = UploadGrant(key=checked_key(key), content_type=content_type, max_bytes=size or max_bytes,
                             exact=size is not None, expires=int(time.time()) + ttl_s)  # fmt: skip
         url = URL(self.UPLOAD_PREFIX + key).with_query(self.signer.signed_query(grant))

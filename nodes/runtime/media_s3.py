@@ -49,7 +49,10 @@ class S3MediaStore:
             region_name=settings.s3_region,
             aws_access_key_id=settings.s3_access_key_id or None,
             aws_secret_access_key=settings.s3_secret_access_key or None,
-            config=Config(signature_version="s3v4", retries={"mode": "standard"}),
+            # An edge waits on it for an ad's image: not botocore's minute.
+            config=Config(
+                signature_version="s3v4", retries={"mode": "standard"}, connect_timeout=5, read_timeout=30
+            ),
         )
         self.public_url = (
             settings.s3_public_url.rstrip("/") + "/" if settings.s3_public_url else bucket_url(settings)
@@ -84,7 +87,7 @@ class S3MediaStore:
     async def presign_put(self, key: str, content_type: str, *, size: int | None, max_bytes: int,
                           ttl_s: int) -> PresignedPut:  # fmt: skip
         if size is None or size > max_bytes:
-            raise ValueError("an S3 upload is signed for its exact size, at most max_bytes")
+            raise ValueError(f"an S3 upload is signed for its exact size, at most {max_bytes} bytes: {size}")
         params = {
             "Bucket": self.bucket,
             "Key": checked_key(key),

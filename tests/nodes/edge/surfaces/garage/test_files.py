@@ -38,7 +38,7 @@ RECEIPT = {"filename": "receipt.jpg", "contentType": "image/jpeg"}
 def settings_override() -> Callable[[Settings], Settings]:
     def override(settings: Settings) -> Settings:
         media = replace(settings.media, signing_secret=SECRET, max_upload_bytes=MAX_BYTES)
-        return replace(settings, media=media)
+        return replace(settings, media=media, edge=replace(settings.edge, trust_forwarded_for=True))
 
     return override
 
@@ -84,6 +84,11 @@ async def test_a_member_uploads_on_the_presigned_url_and_anyone_reads_the_file(c
     served = await cluster.edge_b.get(on_edge(sized["publicUrl"]))
     assert served.content_type == "application/pdf" and await served.read() == PDF
     assert len(stored_files(cluster)) == 2
+
+    # Behind a trusted proxy that took HTTPS, the URLs say so.
+    headers = {"X-Forwarded-Proto": "https", **bearer(cluster.signer.token(member))}
+    proxied = await json_of(await cluster.edge_a.post(PRESIGN, json=RECEIPT, headers=headers), 200)
+    assert URL(proxied["url"]).scheme == URL(proxied["publicUrl"]).scheme == "https"
     # What `souk edge` logs of an upload (nodes/edge/server.py) leaves the signature out.
     logged = loggable_target(make_mocked_request("PUT", str(on_edge(out["url"]))))
     assert logged.startswith(f"/uploads/{key}?") and logged.endswith("&signature=***")
