@@ -48,8 +48,10 @@ class StoredUpload(BaseModel):
     size: int
 
 
-@routes.put("/uploads/{key:.+}", query=UploadQuery, body=UploadBody, content_type="application/octet-stream",
-            responses={200: StoredUpload, 400: None, 403: None, 404: None, 413: None})  # fmt: skip
+@routes.put(
+    LocalMediaStore.UPLOAD_PREFIX + "{key:.+}", query=UploadQuery, body=UploadBody,
+    content_type="application/octet-stream", responses={200: StoredUpload, 400: None, 403: None, 404: None, 413: None},
+)  # fmt: skip
 async def put_upload(request: web.Request) -> web.Response:
     """Upload a file on a URL from a presign (local media store only)."""
     store = request.app[MEDIA_STORE]

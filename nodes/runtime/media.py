@@ -86,7 +86,7 @@ def checked_key(key: str) -> str:
 class LocalMediaStore:
     """A directory on the local file system, served by the edges at `url_prefix` (nodes/edge/media.py).
     The content type is not kept: a file's is told by the extension its key ends with. Its upload URLs
-    lead to `upload_prefix` on the edges, signed by `signer`."""
+    lead to `UPLOAD_PREFIX` on the edges (nodes/edge/signed_uploads.py), signed by `signer`."""
 
     UPLOAD_PREFIX = "/uploads/"
     exact_sizes_only = False
