@@ -24,6 +24,7 @@ from nodes.workers.serve import RunningWorkers
 from storage.testing import create_scratch_database, drop_scratch_database, postgres_available
 from tests.support.databases import MigratedTemplates
 from tests.support.edge_server import Edge, served
+from tests.support.s3_server import S3Server, s3_server
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.tokens import Signer
 from tests.support.tracebacks import MARKER, watching
@@ -187,6 +188,13 @@ async def smtp() -> AsyncIterator[SmtpSink]:
     """A real SMTP server receiving what the cluster mails (with `mail_through` in `settings_override`)."""
     async with smtp_sink() as sink:
         yield sink
+
+
+@pytest.fixture
+async def s3() -> AsyncIterator[S3Server]:
+    """A real S3 server (moto's) with a public bucket, for the S3 media store (`s3.store_settings`)."""
+    async with s3_server() as server:
+        yield server
 
 
 @pytest.fixture

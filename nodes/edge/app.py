@@ -10,7 +10,7 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.ratelimit import RateLimiter
 from nodes.runtime.settings import Settings
 
-from . import ops
+from . import ops, signed_uploads
 from .auth import KeyRing, TokenVerifier
 from .cors import cors_middleware
 from .docs import setup_docs
@@ -78,7 +78,7 @@ def create_app(
     app[NODE_NAME] = node_name or f"edge@{socket.gethostname()}:{settings.edge.port}"
     app[ENDPOINTS] = []
     app[ROUTE_ENDPOINTS] = {}
-    mount(app, (ops.routes, *SURFACES))
+    mount(app, (ops.routes, signed_uploads.routes, *SURFACES))
     setup_media(app)
     setup_docs(app)
     beacon = PresenceBeacon(bus, app[NODE_NAME], settings.presence)

@@ -17,7 +17,7 @@ from typing import BinaryIO, Protocol
 
 from aiohttp import web
 
-from nodes.runtime.media import LocalMediaStore, open_media_store
+from nodes.runtime.media import CONTENT_TYPES, LocalMediaStore, open_media_store
 from nodes.runtime.settings import MediaSettings
 from protocols.envelope import DomainError, ErrorCode
 
@@ -27,9 +27,6 @@ CHUNK_BYTES = 64 * 1024
 SNIFF_BYTES = 16
 # Names this module gives; anything else under the prefix was not stored by us.
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|webp|gif)$")
-# Served types come from here, not from the host's mime database (which may not know WebP).
-CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif",
-                 ".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime"}  # fmt: skip
 
 
 class ChunkSource(Protocol):
@@ -114,14 +111,16 @@ async def _media_headers(request: web.Request, response: web.StreamResponse) -> 
         return
     response.headers["X-Content-Type-Options"] = "nosniff"
     if response.status in (200, 206):
-        response.content_type = CONTENT_TYPES.get(Path(request.path).suffix, "application/octet-stream")
+        # from the key's extension, not the host's mime database (which may not know WebP)
+        extension = Path(request.path).suffix.removeprefix(".")
+        response.content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
 
 
 def setup_media(app: web.Application) -> None:
     """Open the media store, and serve a local one's directory at its URL prefix: files only (in
     subdirectories too: an ad's media are under `ads/<id>/`), no listing, no symlinks."""
     media = app[SETTINGS].media
-    app[MEDIA_STORE] = store = open_media_store(media)
+    app[MEDIA_STORE] = store = open_media_store(app[SETTINGS])
     if not isinstance(store, LocalMediaStore):
         return  # another store serves its URLs itself
     store.root.mkdir(parents=True, exist_ok=True)

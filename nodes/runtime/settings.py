@@ -112,8 +112,15 @@ class SmsSettings:
     sender: str = "Souk"
 
 
+# Content types a member may upload through a presigned URL (Membership Auto's files).
+UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf")
+SIGNING_SECRET_MIN = 32  # characters of `[media] signing_secret`: as many bits as the HMAC's key needs
+
+
 @dataclass(frozen=True)
 class MediaSettings:
+    # local: a directory the edges serve (`dir`, `url_prefix`); s3: an S3-compatible bucket
+    backend: str = field(default="local", metadata=one_of("local", "s3"))
     dir: str = "var/media"  # the local store's root (nodes/runtime/media.py)
     url_prefix: str = "/media/"
     max_image_bytes: int = field(default=5_242_880, metadata=at_least(1))
@@ -123,6 +130,19 @@ class MediaSettings:
     thumbnail_px: int = field(default=320, metadata=at_least(16))  # a thumbnail's longer side
     max_ad_images: int = field(default=20, metadata=at_least(1))
     max_ad_videos: int = field(default=3, metadata=at_least(1))
+    # presigned uploads: what may be sent, how large, and how long a signed URL lives
+    upload_content_types: tuple[str, ...] = UPLOAD_CONTENT_TYPES
+    max_upload_bytes: int = field(default=10_485_760, metadata=at_least(1))
+    upload_url_ttl_s: int = field(default=900, metadata=at_least(1))
+    # the local store's key for its upload URLs; empty: one made once under var/ (development only)
+    signing_secret: str = field(default="", repr=False)
+    # the s3 store: empty endpoint, AWS itself; empty keys, boto3's own chain (environment, IAM role)
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    s3_public_url: str = ""  # where the bucket's objects are read; empty: the endpoint's own URL
 
 
 @dataclass(frozen=True)
@@ -341,6 +361,7 @@ LOGGING_BACKENDS = {"mail": ("console", "smtp"), "sms": ("console", "http")}
 def checked(settings: Settings) -> Settings:
     """Refuse settings that would start but be unsafe, naming the setting to change (each value on
     its own was checked as it was read)."""
+    _check_media(settings.media)
     if settings.app.environment != "production":
         return settings
     for section, (logging_backend, delivering) in LOGGING_BACKENDS.items():
@@ -350,7 +371,22 @@ def checked(settings: Settings) -> Settings:
                 f'codes included: refused with app.environment = "production". Set [{section}] backend = '
                 f'"{delivering}" (or SOUK_{section.upper()}_BACKEND={delivering}) and configure it.'
             )
+    # Each host would make up a key of its own: no upload URL signed by one edge would do on the next.
+    if settings.media.backend == "local" and not settings.media.signing_secret:
+        raise SettingsError(
+            'media.backend = "local" signs upload URLs with media.signing_secret, which is not set: refused '
+            'with app.environment = "production". Set SOUK_MEDIA_SIGNING_SECRET (the same on every edge), '
+            f'at least {SIGNING_SECRET_MIN} random characters, or use media.backend = "s3".'
+        )
     return settings
+
+
+def _check_media(media: MediaSettings) -> None:
+    """A signing key too short to keep its URLs unguessable; an S3 store without its bucket."""
+    if media.signing_secret and len(media.signing_secret) < SIGNING_SECRET_MIN:
+        raise SettingsError(f"media.signing_secret must be at least {SIGNING_SECRET_MIN} characters long")
+    if media.backend == "s3" and not media.s3_bucket:
+        raise SettingsError('media.backend = "s3" needs media.s3_bucket (SOUK_MEDIA_S3_BUCKET)')
 
 
 def as_dict(settings: Settings) -> dict[str, Any]:

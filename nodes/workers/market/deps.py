@@ -71,7 +71,7 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
     try:
         yield MarketDeps(
             settings=settings, db=database.write, read_db=database.read, bus=bus,
-            media=open_media_store(settings.media), views=views, totals=totals,
+            media=open_media_store(settings), views=views, totals=totals,
             companies=companies,
         )  # fmt: skip
     finally:

@@ -25,7 +25,11 @@ async def test_openapi_describes_every_declared_route(cluster: Cluster) -> None:
     assert resp.status == 200
     spec = await resp.json()
     assert spec["openapi"] == "3.1.0"
-    declared = {(ep.path, ep.method.lower()) for ep in endpoints(cluster.edge_a.app)}
+    # a path parameter's pattern (`{key:.+}`) is aiohttp's, not OpenAPI's
+    declared = {
+        (re.sub(r"{(\w+):[^}]*}", r"{\1}", ep.path), ep.method.lower())
+        for ep in endpoints(cluster.edge_a.app)
+    }
     described = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     assert declared == described and ("/health", "get") in described
 

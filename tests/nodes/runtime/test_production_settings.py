@@ -36,6 +36,7 @@ def test_real_backends_in_production_are_accepted() -> None:
             "SOUK_APP_ENVIRONMENT": "production",
             "SOUK_MAIL_BACKEND": "smtp",
             "SOUK_SMS_BACKEND": "http",
+            "SOUK_MEDIA_SIGNING_SECRET": "a production edge's own signing secret",
         }
     )
     assert (settings.mail.backend, settings.sms.backend) == ("smtp", "http")

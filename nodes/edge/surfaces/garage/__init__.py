@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chat, identity, ws
+from . import chat, files, identity, ws
 from .errors import SURFACE
 
-ROUTES: tuple[SurfaceRoutes, ...] = (identity.routes, chat.routes, ws.routes)
+ROUTES: tuple[SurfaceRoutes, ...] = (identity.routes, chat.routes, ws.routes, files.routes)
 
 __all__ = ["ROUTES", "SURFACE"]
