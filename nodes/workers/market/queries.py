@@ -268,21 +268,6 @@ async def few_matches(
     return [id_ for _, id_ in known] + unknown  # as the SQL orders them: key, then id; unknown last
 
 
-async def count_vehicles(db: AsyncSession, filters: SearchFilters, *, exact_up_to: int | None = None) -> int:
-    """How many vehicle listings match `filters`. With `exact_up_to` on PostgreSQL: exactly, up to that
-    many; past it, the planner's estimate (never below it), for a count visits every match, and a broad
-    search matches most of a million ads. SQLite counts them all (an embedded database is small)."""
-    matching = _matching(filters)
-    if exact_up_to is None or db.get_bind().dialect.name != "postgresql":
-        return await db.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    capped = (
-        await db.scalar(select(func.count()).select_from(matching.limit(exact_up_to + 1).subquery())) or 0
-    )
-    if capped <= exact_up_to:
-        return capped
-    return max(capped, await _estimated_rows(db, matching))
-
-
 async def count_beyond(db: AsyncSession, filters: SearchFilters, most: int) -> int:
     """How many vehicle listings match `filters`, known to be more than `most`: PostgreSQL's planner's
     estimate (never `most` or below), SQLite's count."""

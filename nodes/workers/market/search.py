@@ -1,13 +1,14 @@
 """The ad search: active listings filtered by every field the command gives, in one of the documented
 orders, a page at a time with the total. Text goes to each database's own engine (queries.text_match);
-a radius is a bounding box on the indexed coordinates, then the exact great-circle distance. A page is
-found by walking its order's index or by gathering every match (`queries.search_page` says when each).
-The total is exact up to `[market] exact_total_max`, estimated past it on PostgreSQL
-(`queries.count_vehicles`), and kept a while by each worker (`totals`)."""
+a radius is a bounding box on the indexed coordinates, then the exact great-circle distance.
+
+A search that matches at most `[market] exact_total_max` ads reads them all (and so counts them
+exactly); one that matches more walks its order's index, or gathers every match (`queries` says
+why), and its total is PostgreSQL's estimate (SQLite counts). Each worker keeps totals a while
+(`totals`)."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import re
@@ -61,8 +62,7 @@ WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: what both eng
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # along a meridian
 # A search that matches many walks its order's index for up to this many listings per listing its page
 # reaches down to (and at least `[market] search_walk_rows`): a deep page of a filter that one ad in
-# twenty passes is still found by walking. It walks only when its page should be found within that
-# many (its total against every ad's), and gathers every match when the walk falls short.
+# twenty passes is still found by walking.
 WALK_PER_ROW = 20
 
 
@@ -141,15 +141,12 @@ def head_filters(cmd: wire.ListAds) -> list[ColumnElement[bool]]:
     return narrowing
 
 
-EVERY_AD = wire.ListAds()
-
-
 async def find(
     db: AsyncSession, cmd: wire.ListAds, market: MarketSettings, totals: SearchTotals
 ) -> tuple[list[queries.Row], int]:
     """The page of listings the search asks for, and how many match in all (`totals` keeps them a
-    while). A search that matches few reads them all; one that matches many walks its order's index
-    when its page should be found within `walk` listings of its start, else gathers every match."""
+    while). A search that matches few reads them all; one that matches many walks its order's index,
+    and gathers every match when the walk falls short."""
     dialect = db.get_bind().dialect.name
     where, order = filters(cmd, dialect), SORTS[cmd.sort_by]
     most = market.exact_total_max
@@ -163,15 +160,11 @@ async def find(
             return await queries.listings_in_order(db, few[cmd.offset : cmd.offset + cmd.limit]), len(few)
         total = await queries.count_beyond(db, where, most)
         totals.keep(key, total, generation)
-    ids = None
-    reach = cmd.offset + cmd.limit
-    walk = max(market.search_walk_rows, WALK_PER_ROW * reach)
-    every = await totals.total(
-        total_key(EVERY_AD),
-        functools.partial(queries.count_vehicles, db, filters(EVERY_AD, dialect), exact_up_to=most),
-    )
-    if reach * every <= walk * total:  # one ad in every/total matches: the page is within the walk
-        ids = await queries.walked_page(db, where, order, head_filters(cmd), cmd.offset, cmd.limit, walk)
+    # Many match: most pages are near the start of the order. The walk is bounded, and tried even
+    # where the total says the matches are sparse: that total is the planner's guess, which a radius
+    # (a box, then the distance) leads astray by a factor of ten.
+    walk = max(market.search_walk_rows, WALK_PER_ROW * (cmd.offset + cmd.limit))
+    ids = await queries.walked_page(db, where, order, head_filters(cmd), cmd.offset, cmd.limit, walk)
     if ids is None:
         ids, total = await queries.gathered_page(db, where, order, cmd.offset, cmd.limit)
     return await queries.listings_in_order(db, ids), total
