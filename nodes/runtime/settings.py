@@ -152,7 +152,16 @@ class PresenceSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    domains: tuple[str, ...] = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation")
+    domains: tuple[str, ...] = (
+        "identity",
+        "chat",
+        "notify",
+        "presence",
+        "catalog",
+        "market",
+        "moderation",
+        "garage",
+    )
     max_inflight: int = 256
     # 0: no metrics listener (in `souk run` the edge's listener serves them)
     metrics_port: int = field(default=0, metadata=PORT)

@@ -1,13 +1,14 @@
 """Membership Auto (car service membership), seeds/004, in DRF's conventions: authentication
-(identity.py), support threads over REST (chat.py) and a WebSocket (ws.py)."""
+(identity.py), support threads over REST (chat.py) and a WebSocket (ws.py), vehicles
+(vehicles.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chat, identity, ws
+from . import chat, identity, vehicles, ws
 from .errors import SURFACE
 
-ROUTES: tuple[SurfaceRoutes, ...] = (identity.routes, chat.routes, ws.routes)
+ROUTES: tuple[SurfaceRoutes, ...] = (identity.routes, chat.routes, ws.routes, vehicles.routes)
 
 __all__ = ["ROUTES", "SURFACE"]
