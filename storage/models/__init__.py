@@ -1,6 +1,6 @@
 """Every model module, imported so that `Base.metadata` is complete."""
 
-from . import banners, catalog, chat, garage, identity, market, moderation, notify, places
+from . import banners, catalog, chat, garage, identity, market, moderation, notify, places, telemetry
 from .base import Base
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "moderation",
     "notify",
     "places",
+    "telemetry",
 ]

@@ -1,14 +1,20 @@
 """Membership Auto (car service membership), seeds/004, in DRF's conventions: authentication
 (identity.py), support threads over REST (chat.py) and a WebSocket (ws.py), vehicles
-(vehicles.py)."""
+(vehicles.py) and their telemetry (telemetry.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chat, identity, vehicles, ws
+from . import chat, identity, telemetry, vehicles, ws
 from .errors import SURFACE
 
-ROUTES: tuple[SurfaceRoutes, ...] = (identity.routes, chat.routes, ws.routes, vehicles.routes)
+ROUTES: tuple[SurfaceRoutes, ...] = (
+    identity.routes,
+    chat.routes,
+    ws.routes,
+    vehicles.routes,
+    telemetry.routes,
+)
 
 __all__ = ["ROUTES", "SURFACE"]

@@ -49,6 +49,7 @@ from protocols.garage import (
     VehicleField,
     VehicleFields,
 )
+from protocols.telemetry import LatestOdometers, OdometerReading
 
 from .errors import SURFACE
 from .shapes import CamelModel, camel
@@ -98,14 +99,36 @@ class DongleBody(CamelModel):
     connection_type: ConnectionType
 
 
-def vehicle_out(vehicle: Vehicle, odometer: float | None = None) -> VehicleOut:
+def vehicle_out(vehicle: Vehicle, reading: OdometerReading | None = None) -> VehicleOut:
+    """The vehicle; its odometer the dongle's `reading` when that is newer than the member's."""
+    newer = reading is not None and reading.t > vehicle.odometer_at.timestamp() * 1000
     return VehicleOut(
         id=vehicle.id, user=vehicle.owner_public_id, vin=vehicle.vin, make=vehicle.make, model=vehicle.model,
         trim=vehicle.trim, year=vehicle.year, license_plate=vehicle.license_plate,
-        odometer=vehicle.odometer if odometer is None else odometer, dongle_id=vehicle.dongle_id,
+        odometer=reading.odometer if reading is not None and newer else vehicle.odometer, dongle_id=vehicle.dongle_id,
         dongle_connection_type=vehicle.dongle_connection_type, fuel_type=vehicle.fuel_type,
         created_at=vehicle.created_at,
     )  # fmt: skip
+
+
+async def shown(request: web.Request, vehicles: list[Vehicle]) -> list[VehicleOut]:
+    """The vehicles with the latest odometer known: the telemetry's, where it is newer. Without an
+    answer from telemetry, the member's readings are shown."""
+    if not vehicles:
+        return []
+    cmd = LatestOdometers(vehicle_ids=[v.id for v in vehicles])
+    try:
+        readings = await request.app[BUS].request(cmd, actor=require_actor(request))
+    except DomainError as exc:
+        if exc.code is not ErrorCode.UNAVAILABLE:
+            raise
+        return [vehicle_out(v) for v in vehicles]
+    by_vehicle = {r.vehicle_id: r for r in readings.items}
+    return [vehicle_out(v, by_vehicle.get(v.id)) for v in vehicles]
+
+
+async def one_shown(request: web.Request, vehicle: Vehicle) -> web.Response:
+    return camel((await shown(request, [vehicle]))[0])
 
 
 def vehicle_id_of(request: web.Request) -> str:
@@ -126,7 +149,7 @@ async def owned_vehicle(request: web.Request) -> Vehicle:
 async def list_vehicles(request: web.Request) -> web.Response:
     """List the member's vehicles."""
     listed = await request.app[BUS].request(ListVehicles(), actor=require_actor(request))
-    return camel(VehicleListOut([vehicle_out(v) for v in listed.items]))
+    return camel(VehicleListOut(await shown(request, listed.items)))
 
 
 @routes.post(PREFIX, auth=True, body=VehicleBody, responses={201: VehicleOut, 400: None, 401: None})
@@ -141,14 +164,14 @@ async def add_vehicle(request: web.Request) -> web.Response:
 @routes.get(ONE, auth=True, responses={200: VehicleOut, 401: None, 404: None})
 async def get_vehicle(request: web.Request) -> web.Response:
     """Get one of the member's vehicles."""
-    return camel(vehicle_out(await owned_vehicle(request)))
+    return await one_shown(request, await owned_vehicle(request))
 
 
 async def update(
     request: web.Request, values: dict[str, Any], changed: frozenset[VehicleField]
 ) -> web.Response:
     cmd = UpdateVehicle(vehicle_id=vehicle_id_of(request), changed=changed, **values)
-    return camel(vehicle_out(await request.app[BUS].request(cmd, actor=require_actor(request))))
+    return await one_shown(request, await request.app[BUS].request(cmd, actor=require_actor(request)))
 
 
 @routes.put(ONE, auth=True, body=VehicleBody, responses={200: VehicleOut, 400: None, 401: None, 404: None})
@@ -184,11 +207,11 @@ async def link_dongle(request: web.Request) -> web.Response:
     actor = require_actor(request)
     body = await read_body(request, DongleBody)
     cmd = LinkDongle(vehicle_id=vehicle_id_of(request), **body.model_dump())
-    return camel(vehicle_out(await request.app[BUS].request(cmd, actor=actor)))
+    return await one_shown(request, await request.app[BUS].request(cmd, actor=actor))
 
 
 @routes.delete(ONE + "link-dongle/", auth=True, responses={200: VehicleOut, 401: None, 404: None})
 async def unlink_dongle(request: web.Request) -> web.Response:
     """Unlink the vehicle's dongle."""
     cmd = UnlinkDongle(vehicle_id=vehicle_id_of(request))
-    return camel(vehicle_out(await request.app[BUS].request(cmd, actor=require_actor(request))))
+    return await one_shown(request, await request.app[BUS].request(cmd, actor=require_actor(request)))

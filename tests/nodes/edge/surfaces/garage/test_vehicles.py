@@ -14,7 +14,7 @@ from tests.support.http import bearer, json_of
 
 Edge = TestClient[web.Request, web.Application]
 
-pytestmark = pytest.mark.domains("identity", "garage")
+pytestmark = pytest.mark.domains("identity", "garage", "telemetry")
 
 PASSWORD = "securepassword123"
 VEHICLES = "/api/vehicles/"
