@@ -29,19 +29,23 @@ MS_PER_HOUR = 3_600_000
 
 
 async def derive(
-    db: AsyncSession, vehicle_id: str, owner_id: int, samples: Sequence[Sample], trip_gap_ms: int
+    db: AsyncSession,
+    state: VehicleState,
+    trip: Trip | None,
+    owner_id: int,
+    samples: Sequence[Sample],
+    trip_gap_ms: int,
 ) -> list[Fault]:
-    """Update the vehicle's state from its newly stored `samples` (in time order); the fault
-    occurrences they opened."""
-    state = await queries.locked_state(db, vehicle_id, samples[0].t)
+    """Update the vehicle's `state` (locked) and its open `trip` from its newly stored `samples` (in
+    time order); the fault occurrences they opened."""
     for sample in samples:
         if sample.odometer is not None and (state.odometer_t is None or sample.t > state.odometer_t):
             state.odometer, state.odometer_t = sample.odometer, sample.t
     fresh = [s for s in samples if s.t > state.last_t]
     if not fresh:
         return []
-    await follow_trips(db, state, fresh, trip_gap_ms)
-    opened = await follow_faults(db, vehicle_id, owner_id, fresh)
+    await follow_trips(db, state, trip, fresh, trip_gap_ms)
+    opened = await follow_faults(db, state.vehicle_id, owner_id, fresh)
     state.last_t = fresh[-1].t
     return opened
 
@@ -56,8 +60,9 @@ def trip_over(trip: Trip, sample: Sample, gap_ms: int) -> bool:
     return sample.ignition is None and not sample.speed and sample.t - trip.last_moving_at > gap_ms
 
 
-async def follow_trips(db: AsyncSession, state: VehicleState, samples: Sequence[Sample], gap_ms: int) -> None:
-    trip = await queries.trip(db, state.trip_id) if state.trip_id is not None else None
+async def follow_trips(
+    db: AsyncSession, state: VehicleState, trip: Trip | None, samples: Sequence[Sample], gap_ms: int
+) -> None:
     for sample in samples:
         if trip is not None and trip_over(trip, sample, gap_ms):
             trip.open, trip = False, None

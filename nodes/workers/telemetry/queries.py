@@ -39,17 +39,29 @@ async def insert_samples(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> se
     return stored
 
 
-async def locked_state(db: AsyncSession, vehicle_id: str, first_t: int) -> VehicleState:
-    """The vehicle's derivation state, made if missing, locked until the transaction ends (PostgreSQL:
-    two workers deriving one vehicle's batches take turns; SQLite has one writer anyway)."""
-    fresh = {"vehicle_id": vehicle_id, "last_t": first_t - 1}
-    await db.execute(_insert(db, VehicleState).values(fresh).on_conflict_do_nothing())
-    query = select(VehicleState).where(VehicleState.vehicle_id == vehicle_id).with_for_update()
-    return (await db.scalars(query.execution_options(populate_existing=True))).one()
+async def locked_states(db: AsyncSession, first_t: dict[str, int]) -> dict[str, VehicleState]:
+    """The vehicles' derivation states, made where missing (starting before `first_t`), locked until the
+    transaction ends, in one order (PostgreSQL: two workers deriving one vehicle's batches take turns,
+    and never wait on each other crosswise; SQLite has one writer anyway)."""
+    fresh = [{"vehicle_id": vehicle_id, "last_t": t - 1} for vehicle_id, t in sorted(first_t.items())]
+    for start in range(0, len(fresh), ROWS_PER_INSERT):
+        chunk = fresh[start : start + ROWS_PER_INSERT]
+        await db.execute(_insert(db, VehicleState).values(chunk).on_conflict_do_nothing())
+    query = (
+        select(VehicleState).where(VehicleState.vehicle_id.in_(sorted(first_t)))
+        .order_by(VehicleState.vehicle_id).with_for_update()
+    )  # fmt: skip
+    rows = await db.scalars(query.execution_options(populate_existing=True))
+    return {row.vehicle_id: row for row in rows}
 
 
-async def trip(db: AsyncSession, trip_id: int) -> Trip | None:
-    return await db.get(Trip, trip_id, populate_existing=True)
+async def trips_by_id(db: AsyncSession, trip_ids: Sequence[int]) -> dict[int, Trip]:
+    if not trip_ids:
+        return {}
+    rows = await db.scalars(
+        select(Trip).where(Trip.id.in_(trip_ids)).execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
 
 
 async def active_faults(db: AsyncSession, vehicle_id: str) -> list[Fault]:

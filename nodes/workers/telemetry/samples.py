@@ -34,8 +34,14 @@ async def store(db: AsyncSession, batches: Sequence[TelemetryBatch], trip_gap_ms
         for sample in batch.samples:
             if (batch.vehicle_id, sample.t) in stored:
                 new[(batch.vehicle_id, batch.owner_id)].append(sample)
+    for samples in new.values():
+        samples.sort(key=lambda s: s.t)
+    # Every vehicle's state and open trip in two queries, not two per vehicle.
+    states = await queries.locked_states(db, {vehicle_id: s[0].t for (vehicle_id, _), s in new.items()})
+    trips = await queries.trips_by_id(db, [s.trip_id for s in states.values() if s.trip_id is not None])
     opened: list[Fault] = []
     for (vehicle_id, owner_id), samples in new.items():
-        samples.sort(key=lambda s: s.t)
-        opened += await derive(db, vehicle_id, owner_id, samples, trip_gap_ms)
+        state = states[vehicle_id]
+        trip = trips.get(state.trip_id) if state.trip_id is not None else None
+        opened += await derive(db, state, trip, owner_id, samples, trip_gap_ms)
     return opened
