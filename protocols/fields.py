@@ -265,6 +265,30 @@ WEB_LINK_PATTERN = r"^(https?://|/)\S*$"
 WebLink = Annotated[str, Field(min_length=1, max_length=512, pattern=WEB_LINK_PATTERN)]
 
 
+# --- garage (Membership Auto's vehicles) -----------------------------------------------------------
+
+UUID_TEXT_LENGTH = 36  # a UUID as text, with its hyphens: how the garage names its vehicles
+UuidText = Annotated[str, Field(min_length=UUID_TEXT_LENGTH, max_length=UUID_TEXT_LENGTH)]
+VehicleName = Annotated[str, Field(min_length=1, max_length=64)]  # a make, a model or a trim
+LicensePlate = Annotated[str, Field(min_length=1, max_length=16)]
+DONGLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"  # a serial, a MAC address, "dongle-123"
+DongleId = Annotated[str, Field(min_length=1, max_length=64, pattern=DONGLE_ID_PATTERN)]
+Odometer = Annotated[float, Field(ge=0, le=10_000_000, allow_inf_nan=False)]  # km or miles, as entered
+VEHICLES_MAX = 100  # vehicles one member keeps
+UuidTexts = Annotated[list[UuidText], Field(max_length=VEHICLES_MAX)]
+
+
+# --- telemetry (OBD dongles' batches) --------------------------------------------------------------
+
+SAMPLES_MAX = 3600  # one batch's samples at most, whatever `[telemetry] max_samples` narrows it to
+FAULT_CODES_MAX = 32  # diagnostic trouble codes one sample reports
+DTC_PATTERN = r"^[PCBU][0-3][0-9A-F]{3}$"  # SAE J2012: P0301, U0100
+FaultCode = Annotated[str, Field(min_length=5, max_length=5, pattern=DTC_PATTERN)]
+FaultCodes = Annotated[list[FaultCode], Field(max_length=FAULT_CODES_MAX)]
+SAMPLE_PAGE_MAX = 500  # samples one read-back answers
+SAMPLES_LENGTH = Field(min_length=1, max_length=SAMPLES_MAX)  # `Annotated[list[Sample], SAMPLES_LENGTH]`
+
+
 def _in_utc(value: datetime) -> datetime:
     try:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

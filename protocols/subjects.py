@@ -36,6 +36,34 @@ RATE_LIMITS = BucketConfig(RATE_LIMIT_BUCKET, ttl_s=RATE_LIMIT_MAX_WINDOW_S)
 PRESENCE_STATE = BucketConfig(PRESENCE_STATE_BUCKET)
 
 
+@dataclass(frozen=True)
+class StreamDeclaration:
+    """How a JetStream stream is made; like a bucket's config, whoever finds it missing re-creates it."""
+
+    name: str
+    subjects: tuple[str, ...]
+    max_msgs: int  # past either limit the stream refuses new messages: the publisher is told to wait
+    max_bytes: int
+    duplicate_window_s: float  # a message id seen within it is a duplicate: stored once
+
+
+# Telemetry batches, on a few shard subjects (a vehicle's batches always on the same one), taken by the
+# telemetry workers through one durable pull consumer.
+TELEMETRY_STREAM = "TELEMETRY"
+TELEMETRY_BATCH_PREFIX = "telemetry.batch"
+TELEMETRY_CONSUMER = "telemetry"
+
+
+def telemetry_stream(max_msgs: int, max_bytes: int, duplicate_window_s: float) -> StreamDeclaration:
+    return StreamDeclaration(
+        TELEMETRY_STREAM, (f"{TELEMETRY_BATCH_PREFIX}.*",), max_msgs, max_bytes, duplicate_window_s
+    )
+
+
+def telemetry_batch(shard: int) -> str:
+    return f"{TELEMETRY_BATCH_PREFIX}.{shard}"
+
+
 def scheduler_lease_bucket(ttl_s: float) -> BucketConfig:
     return BucketConfig(SCHEDULER_LEASE_BUCKET, ttl_s=ttl_s)
 

@@ -12,10 +12,11 @@ from protocols.envelope import Actor
 from protocols.identity import PurgeExpiredSessions
 from protocols.market import ExpireAds
 from protocols.presence import SweepPresence
+from protocols.telemetry import RollUpSamples
 
 log = logging.getLogger(__name__)
 
-# Expiry batches one firing sends at most; what is left waits for the next firing.
+# Batches one firing sends at most (expiry, telemetry roll-up); what is left waits for the next firing.
 EXPIRY_ROUNDS = 100
 
 
@@ -46,8 +47,20 @@ async def expire_listings(bus: Bus) -> None:
     log.info("expired %d listings, notified %d owners", expired, notified)
 
 
+async def roll_up_telemetry(bus: Bus) -> None:
+    """Raw samples past their retention into per-minute summaries, batch after batch (bounded)."""
+    samples = minutes = 0
+    for _ in range(EXPIRY_ROUNDS):
+        result = await bus.request(RollUpSamples(), actor=Actor.system())
+        samples, minutes = samples + result.samples, minutes + result.minutes
+        if not result.more:
+            break
+    log.info("rolled %d raw telemetry samples into %d minutes", samples, minutes)
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge_expired_sessions", lambda s: s.scheduler.session_purge_interval_s, purge_expired_sessions),
     Job("sweep_presence", lambda s: s.scheduler.presence_sweep_interval_s, sweep_presence),
     Job("expire_listings", lambda s: s.scheduler.listing_expiry_interval_s, expire_listings),
+    Job("roll_up_telemetry", lambda s: s.scheduler.telemetry_rollup_interval_s, roll_up_telemetry),
 )

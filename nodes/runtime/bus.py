@@ -31,11 +31,12 @@ from protocols.envelope import (
     decode_reply_json,
     encode_request,
 )
-from protocols.subjects import BucketConfig
+from protocols.subjects import BucketConfig, StreamDeclaration
 
 from . import metrics
 from .buckets import Bucket
 from .context import current_request_id, new_request_id
+from .streams import Stream
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class Bus:
         self._js: JetStreamContext | None = None
         self._metrics: dict[str, metrics.SubjectMetrics] = {}
         self._buckets: dict[BucketConfig, Bucket] = {}
+        self._streams: dict[StreamDeclaration, Stream] = {}
         self._on_reconnect: list[OnReconnect] = []
         self._reconnect_tasks: set[asyncio.Task[None]] = set()
         self.closing = False
@@ -348,6 +350,13 @@ class Bus:
         if bucket is None:
             bucket = self._buckets[config] = Bucket(self.jetstream, config, replicas=self.replicas)
         return bucket
+
+    def stream(self, declaration: StreamDeclaration) -> Stream:
+        """The JetStream stream `declaration` makes, re-created by a publish that finds it missing."""
+        stream = self._streams.get(declaration)
+        if stream is None:
+            stream = self._streams[declaration] = Stream(self.jetstream, declaration, replicas=self.replicas)
+        return stream
 
     async def kv(
         self, bucket: str, *, ttl: float | None = None, history: int = 1, in_memory: bool = False

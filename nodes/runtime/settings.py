@@ -172,7 +172,17 @@ class PresenceSettings:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    domains: tuple[str, ...] = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation")
+    domains: tuple[str, ...] = (
+        "identity",
+        "chat",
+        "notify",
+        "presence",
+        "catalog",
+        "market",
+        "moderation",
+        "garage",
+        "telemetry",
+    )
     max_inflight: int = 256
     # 0: no metrics listener (in `souk run` the edge's listener serves them)
     metrics_port: int = field(default=0, metadata=PORT)
@@ -201,11 +211,31 @@ class MarketSettings:
 
 
 @dataclass(frozen=True)
+class TelemetrySettings:
+    shards: int = field(default=8, metadata=at_least(1))  # subjects telemetry.batch.<0..shards-1>
+    # batches the TELEMETRY stream holds for the workers; past either limit an upload is told 429
+    stream_max_msgs: int = field(default=200_000, metadata=at_least(1))
+    stream_max_bytes: int = field(default=1_073_741_824, metadata=at_least(1024))
+    duplicate_window_s: float = field(default=600.0, metadata=at_least(1.0))  # a batch sent again is one
+    max_samples: int = field(default=600, metadata=at_least(1))  # per batch
+    max_batch_bytes: int = field(default=262_144, metadata=at_least(1024))  # a batch's JSON body
+    max_window_s: float = field(default=3600.0, metadata=at_least(1.0))  # endTimestamp - startTimestamp
+    max_skew_s: float = field(default=300.0, metadata=at_least(0.0))  # how far ahead a dongle's clock may be
+    max_age_s: float = field(default=30 * 86400.0, metadata=at_least(60.0))  # oldest batch taken
+    fetch_batch: int = field(default=128, metadata=at_least(1))  # batches a worker takes per transaction
+    ack_wait_s: float = field(default=30.0, metadata=at_least(1.0))  # then JetStream delivers again
+    trip_gap_s: float = field(default=300.0, metadata=at_least(1.0))  # a trip ends after this long stopped
+    raw_retention_s: float = field(default=7 * 86400.0, metadata=at_least(60.0))  # then per-minute rows
+    rollup_batch: int = field(default=20_000, metadata=at_least(1))  # raw samples rolled per transaction
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
     presence_sweep_interval_s: float = 5.0
     listing_expiry_interval_s: float = 300.0
+    telemetry_rollup_interval_s: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -235,6 +265,7 @@ class Settings:
     presence: PresenceSettings = field(default_factory=PresenceSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     market: MarketSettings = field(default_factory=MarketSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

@@ -14,7 +14,17 @@ from typing import Any
 
 from nodes.runtime.worker import Domain
 
-KNOWN_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation")
+KNOWN_DOMAINS = (
+    "identity",
+    "chat",
+    "notify",
+    "presence",
+    "catalog",
+    "market",
+    "moderation",
+    "garage",
+    "telemetry",
+)
 
 
 def load_domain(name: str) -> Domain[Any]:

@@ -1,6 +1,18 @@
 """Every model module, imported so that `Base.metadata` is complete."""
 
-from . import banners, catalog, chat, identity, market, moderation, notify, places
+from . import banners, catalog, chat, garage, identity, market, moderation, notify, places, telemetry
 from .base import Base
 
-__all__ = ["Base", "banners", "catalog", "chat", "identity", "market", "moderation", "notify", "places"]
+__all__ = [
+    "Base",
+    "banners",
+    "catalog",
+    "chat",
+    "garage",
+    "identity",
+    "market",
+    "moderation",
+    "notify",
+    "places",
+    "telemetry",
+]

@@ -3,7 +3,7 @@ typed table per vertical's searchable attributes (`market_vehicle_attributes`), 
 search filters or sorts on indexed. The market worker is their only writer.
 
 Text search is each database's own, made by migrations beside these models (`SearchDocument`): on
-PostgreSQL a stored generated column of the listings, their text vector, with a GIN index (0017); on
+PostgreSQL a stored generated column of the listings, their text vector, with a GIN index (0019); on
 SQLite the FTS5 table `market_listings_fts` (external content: the listings' title and description),
 kept in step by triggers (0010)."""
 

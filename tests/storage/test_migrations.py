@@ -41,7 +41,7 @@ async def test_migrations_run_up_from_empty_and_match_the_models(database_url: s
 
 # The ads' text index is each database's own machinery, which no model describes: SQLite's FTS5 table
 # (migration 0010) with the shadow tables FTS5 makes for it, PostgreSQL's stored vector column and its
-# GIN index (0017).
+# GIN index (0019).
 VECTOR_TABLE, VECTOR_COLUMN = SearchDocument.VECTOR.split(".")
 
 

@@ -7,8 +7,8 @@ of every ad walked; a stored vector is read as it is. Stored in the listing's ro
 listing's other columns (price, category, status) on the same page the index's match points to.
 PostgreSQL computes it (a generated column); SQLite changes nothing here (its FTS5 table is its own).
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-05
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

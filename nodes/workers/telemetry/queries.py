@@ -1,0 +1,128 @@
+"""The telemetry tables' SQL. Each function runs on the caller's session; the caller commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.telemetry import Fault, MinuteSummary, Sample, Trip, VehicleState
+
+# Rows per multi-row INSERT: 13 parameters each stays far under both databases' limits (32,767).
+ROWS_PER_INSERT = 2000
+KEYS_PER_DELETE = 500
+
+
+def _insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """Each database's INSERT, for its ON CONFLICT DO NOTHING (the same SQL on both)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def insert_samples(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[tuple[str, int]]:
+    """Every row not stored yet, in multi-row statements; the (vehicle, t) of those this stored. A
+    row stored before (a batch delivered again) is left as it is."""
+    stored: set[tuple[str, int]] = set()
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        statement = (
+            _insert(db, Sample)
+            .values(list(rows[start : start + ROWS_PER_INSERT]))
+            .on_conflict_do_nothing(index_elements=["vehicle_id", "t"])
+            .returning(Sample.vehicle_id, Sample.t)
+        )
+        stored.update((vehicle_id, t) for vehicle_id, t in await db.execute(statement))
+    return stored
+
+
+async def locked_states(db: AsyncSession, first_t: dict[str, int]) -> dict[str, VehicleState]:
+    """The vehicles' derivation states, made where missing (starting before `first_t`), locked until the
+    transaction ends, in one order (PostgreSQL: two workers deriving one vehicle's batches take turns,
+    and never wait on each other crosswise; SQLite has one writer anyway)."""
+    fresh = [{"vehicle_id": vehicle_id, "last_t": t - 1} for vehicle_id, t in sorted(first_t.items())]
+    for start in range(0, len(fresh), ROWS_PER_INSERT):
+        chunk = fresh[start : start + ROWS_PER_INSERT]
+        await db.execute(_insert(db, VehicleState).values(chunk).on_conflict_do_nothing())
+    query = (
+        select(VehicleState).where(VehicleState.vehicle_id.in_(sorted(first_t)))
+        .order_by(VehicleState.vehicle_id).with_for_update()
+    )  # fmt: skip
+    rows = await db.scalars(query.execution_options(populate_existing=True))
+    return {row.vehicle_id: row for row in rows}
+
+
+async def trips_by_id(db: AsyncSession, trip_ids: Sequence[int]) -> dict[int, Trip]:
+    if not trip_ids:
+        return {}
+    rows = await db.scalars(
+        select(Trip).where(Trip.id.in_(trip_ids)).execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
+
+
+async def active_faults(db: AsyncSession, vehicle_id: str) -> list[Fault]:
+    query = select(Fault).where(Fault.vehicle_id == vehicle_id, Fault.cleared_at.is_(None))
+    return list(await db.scalars(query.order_by(Fault.first_seen, Fault.id)))
+
+
+async def recent_samples(db: AsyncSession, vehicle_id: str, before: int | None, limit: int) -> list[Sample]:
+    query = select(Sample).where(Sample.vehicle_id == vehicle_id)
+    if before is not None:
+        query = query.where(Sample.t < before)
+    return list(await db.scalars(query.order_by(Sample.t.desc()).limit(limit)))
+
+
+async def trips(db: AsyncSession, vehicle_id: str, limit: int) -> list[Trip]:
+    query = select(Trip).where(Trip.vehicle_id == vehicle_id).order_by(Trip.started_at.desc(), Trip.id.desc())
+    return list(await db.scalars(query.limit(limit)))
+
+
+async def trip_totals(db: AsyncSession, vehicle_id: str) -> tuple[float, float]:
+    """Distance (km) and fuel used (L) over every trip of the vehicle."""
+    query = select(
+        func.coalesce(func.sum(Trip.distance_km), 0.0), func.coalesce(func.sum(Trip.fuel_used_l), 0.0)
+    )
+    distance, fuel = (await db.execute(query.where(Trip.vehicle_id == vehicle_id))).one()
+    return float(distance), float(fuel)
+
+
+async def odometers(db: AsyncSession, vehicle_ids: Sequence[str]) -> list[VehicleState]:
+    query = select(VehicleState).where(
+        VehicleState.vehicle_id.in_(vehicle_ids), VehicleState.odometer.is_not(None)
+    )
+    return list(await db.scalars(query))
+
+
+async def unnotified_faults(db: AsyncSession, most: int) -> list[Fault]:
+    query = select(Fault).where(Fault.notified_at.is_(None)).order_by(Fault.id).limit(most)
+    return list(await db.scalars(query))
+
+
+async def mark_notified(db: AsyncSession, fault_ids: Sequence[int], now: datetime) -> None:
+    if fault_ids:
+        await db.execute(update(Fault).where(Fault.id.in_(fault_ids)).values(notified_at=now))
+
+
+async def samples_before(db: AsyncSession, cutoff: int, most: int) -> list[Sample]:
+    """The oldest raw samples before `cutoff`, by vehicle and time."""
+    query = select(Sample).where(Sample.t < cutoff).order_by(Sample.vehicle_id, Sample.t).limit(most)
+    return list(await db.scalars(query))
+
+
+async def minutes(db: AsyncSession, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], MinuteSummary]:
+    found: dict[tuple[str, int], MinuteSummary] = {}
+    for start in range(0, len(keys), KEYS_PER_DELETE):
+        chunk = keys[start : start + KEYS_PER_DELETE]
+        query = select(MinuteSummary).where(tuple_(MinuteSummary.vehicle_id, MinuteSummary.minute).in_(chunk))
+        found.update({(row.vehicle_id, row.minute): row for row in await db.scalars(query)})
+    return found
+
+
+async def delete_samples(db: AsyncSession, keys: Sequence[tuple[str, int]]) -> None:
+    for start in range(0, len(keys), KEYS_PER_DELETE):
+        chunk = keys[start : start + KEYS_PER_DELETE]
+        await db.execute(delete(Sample).where(tuple_(Sample.vehicle_id, Sample.t).in_(chunk)))
