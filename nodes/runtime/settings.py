@@ -204,8 +204,10 @@ class MarketSettings:
     search_total_ttl_s: float = field(default=30.0, metadata=at_least(0.0))
     # a search's total is exact up to this many ads; past it (PostgreSQL) the planner's estimate
     exact_total_max: int = field(default=1000, metadata=at_least(1))
-    # a search walks its order's index for at least this many ads before it gathers every match
+    # a search that matches many walks its order's index for at least this many ads, or this many per
+    # ad down to its page's last, before it gathers every match
     search_walk_rows: int = field(default=2000, metadata=at_least(1))
+    search_walk_per_ad: int = field(default=50, metadata=at_least(1))
     # a dealer's company (from identity) is kept this long by each market worker; 0: asked every time
     dealer_company_ttl_s: float = field(default=60.0, metadata=at_least(0.0))
 

@@ -197,7 +197,8 @@ async def walked_page(
     rows: int,
 ) -> list[int] | None:
     """The ids of the page in `order`, when the order's first `rows` listings hold it whole; else None.
-    `head_where` narrows the walk's start on the order's own table (its range; status and kind)."""
+    `head_where` are filters of `filters` on the order's own table that its index narrows the walk
+    with (its range; the status and kind): each walked listing is checked only for the rest."""
     head = (
         select(order.listing_id.label("id"), order.key.label("key"))
         .where(*head_where)
@@ -205,16 +206,30 @@ async def walked_page(
         .limit(max(rows, offset + limit))
         .subquery("head")
     )
-    matches = _matching(filters).where(Listing.id == head.c.id).offset(0)
-    found = await db.scalars(
-        select(head.c.id)
-        .where(matches.exists())
-        .order_by(*order.of(head.c.key, head.c.id))
-        .offset(offset)
-        .limit(limit)
-    )
-    page = list(found)
+    walked = select(head.c.id).order_by(*order.of(head.c.key, head.c.id)).offset(offset).limit(limit)
+    check = _each_checked(_besides(filters, head_where), head.c.id)
+    page = list(await db.scalars(walked if check is None else walked.where(check)))
     return page if len(page) == limit else None
+
+
+def _besides(filters: SearchFilters, met: Sequence[ColumnElement[bool]]) -> SearchFilters:
+    """The filters that `met` (the same conditions, however built) leaves to check."""
+
+    def unmet(clauses: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+        return [clause for clause in clauses if not any(clause.compare(done) for done in met)]
+
+    return SearchFilters(unmet(filters.listing), unmet(filters.vehicle))
+
+
+def _each_checked(filters: SearchFilters, listing_id: ColumnElement[int]) -> ColumnElement[bool] | None:
+    """Whether the listing `listing_id` passes `filters`, read by its key on the tables they need (a
+    plain order needs none). OFFSET 0 keeps the EXISTS from becoming a join: it runs per listing."""
+    if filters.listing:
+        return _matching(filters).where(Listing.id == listing_id).offset(0).exists()
+    if filters.vehicle:
+        vehicle = VehicleAttributes.listing_id == listing_id
+        return select(VehicleAttributes.listing_id).where(vehicle, *filters.vehicle).offset(0).exists()
+    return None
 
 
 async def gathered_page(

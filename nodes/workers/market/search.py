@@ -60,10 +60,6 @@ PLACES: dict[str, InstrumentedAttribute[Any]] = {"category_id": Listing.category
           "country_id": Listing.country_id}  # fmt: skip
 WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: what both engines index as a word
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # along a meridian
-# A search that matches many walks its order's index for up to this many listings per listing its page
-# reaches down to (and at least `[market] search_walk_rows`): a deep page of a filter that one ad in
-# twenty passes is still found by walking.
-WALK_PER_ROW = 20
 
 
 def words(text: str | None) -> list[str]:
@@ -163,7 +159,7 @@ async def find(
     # Many match: most pages are near the start of the order. The walk is bounded, and tried even
     # where the total says the matches are sparse: that total is the planner's guess, which a radius
     # (a box, then the distance) leads astray by a factor of ten.
-    walk = max(market.search_walk_rows, WALK_PER_ROW * (cmd.offset + cmd.limit))
+    walk = max(market.search_walk_rows, market.search_walk_per_ad * (cmd.offset + cmd.limit))
     ids = await queries.walked_page(db, where, order, head_filters(cmd), cmd.offset, cmd.limit, walk)
     if ids is None:
         ids, total = await queries.gathered_page(db, where, order, cmd.offset, cmd.limit)
