@@ -135,6 +135,9 @@ City = Annotated[str, Field(max_length=64)]
 Contact = Annotated[str, Field(max_length=64)]  # a messenger handle or number: Telegram, WhatsApp, Viber
 About = Annotated[str, Field(max_length=2000)]  # what someone writes about themselves
 Url = Annotated[str, Field(max_length=512)]
+FileName = Annotated[
+    str, Field(min_length=1, max_length=255)
+]  # as a client names an upload (most file systems' limit)
 ReferralCode = Annotated[str, Field(max_length=32)]
 # One to three, as FreeMarket's document says.
 Locations = Annotated[list[str], Field(min_length=1, max_length=3)]

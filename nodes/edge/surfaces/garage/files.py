@@ -24,7 +24,7 @@ Choices where the document is silent:
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import Field
@@ -34,19 +34,18 @@ from nodes.edge.session_http import require_actor
 from nodes.edge.state import MEDIA_STORE, SETTINGS
 from nodes.runtime.media import extension_for
 from protocols.envelope import DomainError, ErrorCode
-from protocols.fields import MediaSize, MediaType
+from protocols.fields import FileName, MediaSize, MediaType
 
 from .errors import SURFACE
 from .shapes import CamelModel, camel
 
 routes = SurfaceRoutes(SURFACE)
 
-FILENAME_MAX = 255
 FORWARDED_SCHEMES = ("http", "https")
 
 
 class PresignBody(CamelModel):
-    filename: Annotated[str, Field(min_length=1, max_length=FILENAME_MAX)]
+    filename: FileName
     content_type: MediaType
     size: MediaSize | None = Field(default=None, description="The file's length in bytes.")
 

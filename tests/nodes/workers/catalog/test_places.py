@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from nodes.runtime.settings import Settings
 from protocols import catalog as wire
 from tests.conftest import Cluster
+from tests.support.places import FIRST_LOAD_S
 
 from .tiny_mmdb import Value, write
 
@@ -45,11 +46,6 @@ def settings_override(geoip_db: str, default_city: str) -> Callable[[Settings], 
         )
 
     return override
-
-
-# A worker's first question about places loads them all (a few seconds of a busy core); the tests
-# here are about the answer, not that one-time wait.
-FIRST_LOAD_S = 30.0
 
 
 async def detect(cluster: Cluster, ip: str | None) -> tuple[int | None, bool]:

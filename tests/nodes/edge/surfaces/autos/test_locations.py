@@ -16,6 +16,7 @@ from protocols.fields import INT32_MAX
 from tests.conftest import Cluster
 from tests.nodes.workers.catalog.tiny_mmdb import write
 from tests.support.http import json_of
+from tests.support.places import places_loaded
 
 pytestmark = pytest.mark.domains("catalog")
 
@@ -36,6 +37,11 @@ def settings_override(tmp_path: Path) -> Callable[[Settings], Settings]:
         )
 
     return override
+
+
+@pytest.fixture(autouse=True)
+async def loaded(cluster: Cluster) -> None:
+    await places_loaded(cluster.worker_bus)
 
 
 async def get(cluster: Cluster, path: str, status: int = 200) -> Any:

@@ -137,6 +137,7 @@ async def test_what_a_presign_or_an_upload_refuses_stores_nothing(cluster: Clust
         "another type": tampered(put_url, type="text/html"),
         "a later expiry": tampered(put_url, expires=str(int(time.time()) + 86_400)),
         "a changed signature": tampered(put_url, signature="0" * 64),
+        "a signature not in hex": tampered(put_url, signature="ж" * 64),
         "no signature": mine.without_query_params("signature").relative(),
         "a size besides the limit": tampered(put_url, size="10"),
         "the other's key": theirs.with_query(mine.query).relative(),
