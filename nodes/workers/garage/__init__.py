@@ -1,10 +1,9 @@
 """The garage domain: Membership Auto's vehicles and the dongles linked to them, and its service side:
 locations, appointments, memberships, offers and referral rewards.
 
-Command groups: `vehicles` (their SQL in `queries`; the owners' public ids, asked of identity once
-each, in `owners`), `locations`, `appointments` (a location's day cut into slots: `slots`),
-`reminders` (scheduled), `memberships`, `offers` and `referrals`, their SQL in `service_queries`;
-who counts as staff in `staff`.
+Command groups: `vehicles` (the owners' public ids, asked of identity once each, in `owners`),
+`locations`, `appointments` (a location's day cut into slots: `slots`), `reminders` (scheduled),
+`memberships`, `offers` and `referrals`; their SQL in `queries`; who counts as staff in `staff`.
 """
 
 from __future__ import annotations

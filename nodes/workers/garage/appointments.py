@@ -19,8 +19,7 @@ from protocols import garage_service as wire
 from protocols.envelope import Actor, DomainError, ErrorCode
 from storage.models.garage_service import Appointment, ServiceLocation
 
-from . import queries as vehicle_queries
-from . import service_queries as queries
+from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 from .locations import NOT_FOUND as LOCATION_NOT_FOUND
@@ -120,7 +119,7 @@ async def book(cmd: wire.BookAppointment, actor: Actor, deps: GarageDeps) -> wir
         "services": [code.value for code in cmd.services], "status": BOOKED, "created_at": now, "updated_at": now,
     }  # fmt: skip
     async with deps.db() as db:
-        if await vehicle_queries.owned_vehicle(db, owner_id, cmd.vehicle_id) is None:
+        if await queries.owned_vehicle(db, owner_id, cmd.vehicle_id) is None:
             raise DomainError(ErrorCode.NOT_FOUND, VEHICLE_NOT_FOUND)
         location = await bookable(db, cmd.location_id)
         check_start(location, cmd.start_time, slots, now, deps.settings.garage.booking_horizon_days)

@@ -11,7 +11,7 @@ from protocols import garage_service as wire
 from protocols.envelope import Actor, DomainError, ErrorCode
 from storage.models.garage_service import ServiceLocation
 
-from . import service_queries as queries
+from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 from .staff import require_staff

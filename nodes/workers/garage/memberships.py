@@ -20,7 +20,7 @@ from protocols.garage_service import new_id
 from protocols.identity import GetUser, UserProfile
 from storage.models.garage_service import Membership
 
-from . import service_queries as queries
+from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 from .staff import require_staff

@@ -16,8 +16,7 @@ from protocols.garage_service import new_id
 from storage.models.garage_service import Offer
 from storage.models.places import distance_km
 
-from . import queries as vehicle_queries
-from . import service_queries as queries
+from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 from .staff import require_staff
@@ -44,10 +43,7 @@ async def offers_near(cmd: wire.OffersNear, actor: Actor, deps: GarageDeps) -> w
     user_id = actor.require_user()
     now = datetime.now(UTC)
     async with deps.read_db() as db:
-        if (
-            cmd.vehicle_id is not None
-            and await vehicle_queries.owned_vehicle(db, user_id, cmd.vehicle_id) is None
-        ):
+        if cmd.vehicle_id is not None and await queries.owned_vehicle(db, user_id, cmd.vehicle_id) is None:
             raise DomainError(ErrorCode.NOT_FOUND, VEHICLE_NOT_FOUND)
         membership = await queries.membership_of(db, user_id)
         tier = membership.tier if membership else None

@@ -22,7 +22,7 @@ from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.identity import GetUser, ListReferred, ReferredAccount
 from storage.models.garage_service import ReferralCredit
 
-from . import service_queries as queries
+from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 

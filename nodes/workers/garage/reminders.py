@@ -18,7 +18,7 @@ from protocols import notify
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from storage.models.garage_service import Appointment, ServiceLocation
 
-from . import service_queries as queries
+from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 from .locations import zone_of
