@@ -35,6 +35,7 @@ from .fields import (
     Longitude,
     Moment,
     Phone,
+    ServiceDate,
     StreetAddress,
     TimeZoneName,
     UuidText,
@@ -244,7 +245,7 @@ class GetAvailability(Command[SlotList]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_availability")
     idempotent: ClassVar[bool] = True
     location_id: Ident
-    day: date  # on the location's clock
+    day: ServiceDate  # on the location's clock
 
 
 class AppointmentStatus(StrEnum):
@@ -302,7 +303,7 @@ class ListAppointments(Command[AppointmentList]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_appointments")
     idempotent: ClassVar[bool] = True
     location_id: Ident
-    day: date  # on the location's clock
+    day: ServiceDate  # on the location's clock
 
 
 class CompleteAppointment(Command[Appointment]):

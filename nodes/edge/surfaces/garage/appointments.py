@@ -26,7 +26,7 @@ notification (`appointment_reminder`) on every transport.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from aiohttp import web
 from pydantic import Field, RootModel
@@ -34,7 +34,7 @@ from pydantic import Field, RootModel
 from nodes.edge.http import SurfaceRoutes, read_body, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
-from protocols.fields import Moment
+from protocols.fields import Moment, ServiceDate
 from protocols.garage_service import (
     SERVICES,
     Appointment,
@@ -71,7 +71,7 @@ class ServiceListOut(RootModel[list[ServiceOut]]):
 
 class DayQuery(CamelModel):
     location_id: str = Field(max_length=64)
-    date: date
+    date: ServiceDate
 
 
 class SlotOut(CamelModel):

@@ -65,6 +65,7 @@ async def test_a_member_books_sees_and_cancels_and_staff_complete(cluster: Clust
     assert free[-1]["end"] == zulu(local(day, "18:00"))  # the day's end, on the location's clock
     sunday = weekday_after(tomorrow, sunday=True)
     assert await json_of(await edge_a.get(slots_of(sunday), headers=john), 200) == {"availableSlots": []}
+    assert "date" in await json_of(await edge_a.get(slots_of(date(1, 1, 1)), headers=john), 400)
     services = await json_of(await edge_a.get("/api/appointments/services/", headers=john), 200)
     assert {"code": "oil_change", "name": "Oil and filter change", "durationMinutes": 30} in services
 
