@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -300,3 +300,20 @@ def _in_utc(value: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_in_utc)]  # a time a client gives; without a zone, UTC's
+
+
+# --- garage service (Membership Auto's locations, appointments, offers) ----------------------------
+
+LocationName = Annotated[str, Field(min_length=1, max_length=120)]
+StreetAddress = Annotated[str, Field(min_length=1, max_length=300)]
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64)]  # an IANA name: America/New_York
+BAYS_MAX = 100  # cars one location serves at once
+Bays = Annotated[int, Field(ge=1, le=BAYS_MAX)]
+# A time of day on a location's clock, "08:00"; "24:00" closes at midnight.
+CLOCK_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+ClockTime = Annotated[str, Field(min_length=5, max_length=5, pattern=CLOCK_PATTERN)]
+# A date a client asks about (a location's day): one whose midnight on any clock is a time Python keeps.
+ServiceDate = Annotated[date, Field(ge=date(1970, 1, 2), le=date(9999, 12, 30))]
+OfferTitle = Annotated[str, Field(min_length=1, max_length=200)]
+OfferText = Annotated[str, Field(max_length=2000)]  # an offer's description or terms
+OFFER_LOCATIONS_MAX = 50  # locations one offer names

@@ -40,6 +40,7 @@ from .fields import (
     Url,
     UserAgent,
     Username,
+    UuidText,
 )
 
 DOMAIN = "identity"
@@ -96,6 +97,7 @@ class UserProfile(Message):
     membership_id: str | None = None
     referral_code: str | None = None
     rewards_balance: int = 0
+    referred_by_id: Int32 | None = None  # the account whose referral code this one registered with
 
 
 class ClientInfo(Message):
@@ -161,12 +163,35 @@ class Register(Command[Registered]):
 
 
 class GetUser(Command[UserProfile]):
-    """One account by id or by username (case-insensitive); exactly one of the two."""
+    """One account by id, by username (case-insensitive) or by public id; exactly one of the three."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_user")
     idempotent: ClassVar[bool] = True
     user_id: Int32 | None = None
     username: str | None = None
+    public_id: UuidText | None = None
+
+
+class ReferredAccount(Message):
+    user_id: Int32
+    public_id: str
+    created_at: datetime
+
+
+class ReferredAccounts(Message):
+    referral_code: str | None  # the referrer's own
+    items: list[ReferredAccount]  # newest first, at most REFERRALS_SHOWN
+
+
+REFERRALS_SHOWN = 1000
+
+
+class ListReferred(Command[ReferredAccounts]):
+    """The accounts registered with the actor's referral code (the system may ask for anyone's)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_referred")
+    idempotent: ClassVar[bool] = True
+    referrer_id: Int32
 
 
 class GetMe(Command[UserProfile]):

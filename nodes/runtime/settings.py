@@ -232,12 +232,23 @@ class TelemetrySettings:
 
 
 @dataclass(frozen=True)
+class GarageSettings:
+    booking_horizon_days: int = field(default=90, metadata=at_least(1))  # how far ahead a member books
+    reminder_lead_s: float = field(default=86_400.0, metadata=at_least(60.0))  # reminded this long before
+    reminder_batch: int = field(default=200, metadata=at_least(1))  # reminders sent per command
+    offers_radius_km: float = field(default=100.0, metadata=at_least(0.1))  # offers at locations this near
+    referral_reward: int = field(default=25, metadata=at_least(0))  # added to a referrer's rewardsBalance
+    referral_link_base: str = "https://membershipauto.com/r/"  # a member's link: this, then his code
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
     presence_sweep_interval_s: float = 5.0
     listing_expiry_interval_s: float = 300.0
     telemetry_rollup_interval_s: float = 3600.0
+    appointment_reminder_interval_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -268,6 +279,7 @@ class Settings:
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     market: MarketSettings = field(default_factory=MarketSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    garage: GarageSettings = field(default_factory=GarageSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

@@ -1,6 +1,18 @@
 """Every model module, imported so that `Base.metadata` is complete."""
 
-from . import banners, catalog, chat, garage, identity, market, moderation, notify, places, telemetry
+from . import (
+    banners,
+    catalog,
+    chat,
+    garage,
+    garage_service,
+    identity,
+    market,
+    moderation,
+    notify,
+    places,
+    telemetry,
+)
 from .base import Base
 
 __all__ = [
@@ -9,6 +21,7 @@ __all__ = [
     "catalog",
     "chat",
     "garage",
+    "garage_service",
     "identity",
     "market",
     "moderation",

@@ -49,7 +49,9 @@ class User(Base):
     # Membership Auto.
     membership_id: Mapped[str | None] = mapped_column(String(32))
     referral_code: Mapped[str | None] = mapped_column(String(32), unique=True)
-    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    referred_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     rewards_balance: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -1,7 +1,9 @@
-"""The garage domain: Membership Auto's vehicles and the dongles linked to them.
+"""The garage domain: Membership Auto's vehicles and the dongles linked to them, and its service side:
+locations, appointments, memberships, offers and referral rewards.
 
-One group of commands (`vehicles`), its SQL in `queries`; the owners' public ids, asked of identity
-once each, in `owners`.
+Command groups: `vehicles` (the owners' public ids, asked of identity once each, in `owners`),
+`locations`, `appointments` (a location's day cut into slots: `slots`), `reminders` (scheduled),
+`memberships`, `offers` and `referrals`; their SQL in `queries`; who counts as staff in `staff`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import vehicles  # noqa: F401
+from . import appointments, locations, memberships, offers, referrals, reminders, vehicles  # noqa: F401
 from .deps import GarageDeps, open_deps
 from .handlers import handlers
 

@@ -1,6 +1,6 @@
 """The garage domain's handler registry; the modules beside it register on it.
 
-Garage handlers are the only writers of the vehicles table.
+Garage handlers are the only writers of the garage tables.
 """
 
 from __future__ import annotations

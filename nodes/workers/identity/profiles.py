@@ -6,12 +6,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import (
     REALTY_PROFILE_FIELDS,
+    REFERRALS_SHOWN,
     GetMe,
     GetUser,
+    ListReferred,
     LoginKind,
+    ReferredAccount,
+    ReferredAccounts,
     SetLocations,
     UpdateProfile,
     UserProfile,
@@ -34,16 +38,31 @@ async def get_me(_cmd: GetMe, actor: Actor, deps: IdentityDeps) -> UserProfile:
 @handlers.on(GetUser)
 async def get_user(cmd: GetUser, _actor: Actor, deps: IdentityDeps) -> UserProfile:
     """Public profiles: any caller may read one (each surface shows only its contract's fields)."""
-    if (cmd.user_id is None) == (cmd.username is None):
-        raise DomainError(ErrorCode.VALIDATION, "give exactly one of user_id and username")
+    if [cmd.user_id, cmd.username, cmd.public_id].count(None) != 2:
+        raise DomainError(ErrorCode.VALIDATION, "give exactly one of user_id, username and public_id")
     async with deps.read_db() as db:
         if cmd.user_id is not None:
             user = await queries.active_user_by_id(db, cmd.user_id)
+        elif cmd.public_id is not None:
+            user = await queries.active_user_by_public_id(db, cmd.public_id)
         else:
             user = await queries.active_user(db, LoginKind.USERNAME, username_key(cmd.username or ""))
     if user is None:
         raise DomainError(ErrorCode.NOT_FOUND, "User not found")
     return profile(user)
+
+
+@handlers.on(ListReferred)
+async def list_referred(cmd: ListReferred, actor: Actor, deps: IdentityDeps) -> ReferredAccounts:
+    if actor.role is not Role.SYSTEM and actor.require_user() != cmd.referrer_id:
+        raise DomainError(ErrorCode.FORBIDDEN, "one's own referrals only")
+    async with deps.read_db() as db:
+        referrer = await queries.active_user_by_id(db, cmd.referrer_id)
+        if referrer is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "User not found")
+        referred = await queries.referred_by(db, referrer.id, REFERRALS_SHOWN)
+    items = [ReferredAccount(user_id=u.id, public_id=u.public_id, created_at=u.created_at) for u in referred]
+    return ReferredAccounts(referral_code=referrer.referral_code, items=items)
 
 
 @handlers.on(UpdateProfile)

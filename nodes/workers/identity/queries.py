@@ -42,6 +42,16 @@ async def active_user_by_id(db: AsyncSession, user_id: int) -> User | None:
     return await db.scalar(select(User).where(User.id == user_id, User.is_active.is_(True)))
 
 
+async def active_user_by_public_id(db: AsyncSession, public_id: str) -> User | None:
+    return await db.scalar(select(User).where(User.public_id == public_id, User.is_active.is_(True)))
+
+
+async def referred_by(db: AsyncSession, referrer_id: int, limit: int) -> list[User]:
+    """The accounts registered with this account's referral code, newest first."""
+    query = select(User).where(User.referred_by_id == referrer_id)
+    return list(await db.scalars(query.order_by(User.created_at.desc(), User.id.desc()).limit(limit)))
+
+
 async def user_by_phone(db: AsyncSession, phone: str) -> User | None:
     return await db.scalar(select(User).where(User.phone == phone))
 

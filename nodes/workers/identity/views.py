@@ -16,7 +16,7 @@ def profile(user: User) -> UserProfile:
         created_at=user.created_at, updated_at=user.updated_at, last_login_at=user.last_login_at,
         locations=list(user.locations or []), attributes=dict(user.attributes or {}), avatar_url=user.avatar_url,
         licenses_url=user.licenses_url, membership_id=user.membership_id, referral_code=user.referral_code,
-        rewards_balance=user.rewards_balance,
+        rewards_balance=user.rewards_balance, referred_by_id=user.referred_by_id,
     )  # fmt: skip
 
 

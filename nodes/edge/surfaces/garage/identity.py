@@ -6,7 +6,9 @@ documented statuses are 200, 201, 202, 400, 401, 404 and 500: an email or phone 
 therefore 400 on that field (as DRF's unique validator answers), not 409.
 
 The user object's `id` is the account's public id (the document shows a UUID); `name` is the full
-name; `membershipId`, `referralCode` and `rewardsBalance` come from the account.
+name; `referralCode` comes from the account, `membershipId` and `rewardsBalance` from the garage, which
+keeps memberships and rewards (nodes/workers/garage/memberships.py): login asks it for them, and a
+registration has none yet.
 
 Choices where the document is silent:
 
@@ -29,7 +31,7 @@ from nodes.edge.kit.identity import registration_tokens
 from nodes.edge.kit.rewording import reworded, when
 from nodes.edge.session_http import client_info
 from nodes.edge.state import BUS
-from protocols.envelope import ErrorCode
+from protocols.envelope import Actor, ErrorCode
 from protocols.fields import (
     NON_EMPTY,
     Device,
@@ -41,6 +43,7 @@ from protocols.fields import (
     ReferralCode,
     Token,
 )
+from protocols.garage_members import GetStanding, Standing
 from protocols.identity import (
     Login,
     LoginKind,
@@ -79,10 +82,18 @@ class RefreshBody(CamelModel):
     refresh_token: Annotated[Token, NON_EMPTY]
 
 
-def signed_in(user: UserProfile, tokens: TokenPair, status: int) -> web.Response:
+def signed_in(
+    user: UserProfile, tokens: TokenPair, status: int, standing: Standing | None = None
+) -> web.Response:
     out = GarageSignedIn(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                         user=garage_user(user))  # fmt: skip
+                         user=garage_user(user, standing))  # fmt: skip
     return camel(out, status)
+
+
+async def standing_of(request: web.Request, user: UserProfile, tokens: TokenPair) -> Standing:
+    """The member's membership and rewards, asked of the garage as the session just started."""
+    member = Actor(user_id=user.id, role=user.role, session_id=tokens.session_id)
+    return await request.app[BUS].request(GetStanding(), actor=member)
 
 
 @routes.post("/api/auth/register/", body=RegisterBody, responses={201: GarageSignedIn, 400: None, 429: None})
@@ -112,7 +123,7 @@ async def login(request: web.Request) -> web.Response:
                 client=client_info(request, device=body.device_id or None))  # fmt: skip
     with reworded(BAD_CREDENTIALS):
         result = await request.app[BUS].request(cmd)
-    return signed_in(result.user, result.tokens, 200)
+    return signed_in(result.user, result.tokens, 200, await standing_of(request, result.user, result.tokens))
 
 
 @routes.post(

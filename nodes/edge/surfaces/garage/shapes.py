@@ -1,8 +1,10 @@
 """Membership Auto's reply shapes, in DRF's camelCase: members and their tokens, support threads and
-their messages (a message as the document's WebSocket `MESSAGE` shows one, over REST too)."""
+their messages (a message as the document's WebSocket `MESSAGE` shows one, over REST too); and the
+garage's ids in paths."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -13,6 +15,8 @@ from pydantic.alias_generators import to_camel
 from nodes.edge.http import json_response
 from nodes.edge.kit.names import display_name
 from protocols.chat import Author, ChatMessage, Conversation
+from protocols.envelope import DomainError, ErrorCode
+from protocols.garage_members import Standing
 from protocols.identity import UserProfile
 
 
@@ -49,12 +53,26 @@ class GarageRefreshed(CamelModel):
     refresh_token: str = Field(description="The rotated refresh token: the one sent no longer works.")
 
 
-def garage_user(user: UserProfile) -> GarageUser:
+def garage_user(user: UserProfile, standing: Standing | None = None) -> GarageUser:
+    """The account, with its membership and rewards as the garage keeps them (a new account has none)."""
+    standing = standing or Standing()
     return GarageUser(
         id=user.public_id, name=display_name(user), email=user.email, phone=user.phone,
-        membership_id=user.membership_id, referral_code=user.referral_code,
-        rewards_balance=user.rewards_balance, created_at=user.created_at,
+        membership_id=standing.membership_id, referral_code=user.referral_code,
+        rewards_balance=standing.rewards_balance, created_at=user.created_at,
     )  # fmt: skip
+
+
+def garage_id(value: str, not_found: str) -> str:
+    """An id as the garage writes it; anything that is no UUID names nothing there (`not_found`)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, not_found) from None
+
+
+def path_uuid(request: web.Request, name: str, not_found: str) -> str:
+    return garage_id(request.match_info[name], not_found)
 
 
 # --- support threads -------------------------------------------------------------------------------
