@@ -21,6 +21,7 @@ class GarageDeps:
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     public_ids: PublicIds  # the owners' public ids, asked of identity
+    bus: Bus  # announces deleted vehicles
 
 
 @asynccontextmanager
@@ -30,7 +31,11 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Garage
     database = domain_database(settings)
     try:
         yield GarageDeps(
-            settings=settings, db=database.write, read_db=database.read, public_ids=PublicIds(bus)
+            settings=settings,
+            db=database.write,
+            read_db=database.read,
+            public_ids=PublicIds(bus),
+            bus=bus,
         )
     finally:
         await database.dispose()

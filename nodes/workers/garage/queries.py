@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -14,6 +15,12 @@ async def owned_vehicle(db: AsyncSession, owner_id: int, vehicle_id: str) -> Veh
     """The member's vehicle; None when there is none of that id, or it is someone else's."""
     query = select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.owner_id == owner_id)
     return await db.scalar(query.execution_options(populate_existing=True))
+
+
+async def owners_of(db: AsyncSession, vehicle_ids: Sequence[str]) -> list[tuple[str, int]]:
+    """(vehicle, owner) of those of `vehicle_ids` that are there."""
+    rows = await db.execute(select(Vehicle.id, Vehicle.owner_id).where(Vehicle.id.in_(vehicle_ids)))
+    return [(vehicle_id, owner_id) for vehicle_id, owner_id in rows]
 
 
 async def vehicles_of(db: AsyncSession, owner_id: int) -> list[Vehicle]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +19,33 @@ KEYS_PER_DELETE = 500
 
 def _insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     """Each database's INSERT, for its ON CONFLICT DO NOTHING (the same SQL on both)."""
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db):
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# PostgreSQL takes a fetch's samples as one array per column: one statement of constant text, planned
+# once per connection, where a multi-row VALUES is a new statement to build and plan for every row count.
+SAMPLE_ARRAYS = {
+    "vehicle_id": "varchar", "t": "bigint", "speed": "float8", "fuel_rate": "float8", "odometer": "float8",
+    "rpm": "float8", "coolant_temp": "float8", "fuel_level": "float8", "battery_voltage": "float8",
+    "latitude": "float8", "longitude": "float8", "ignition": "boolean", "fault_codes": "varchar",
+}  # fmt: skip
+INSERT_SAMPLE_ARRAYS = text(
+    f"INSERT INTO {Sample.__tablename__} ({', '.join(SAMPLE_ARRAYS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in SAMPLE_ARRAYS.items())}) "
+    "ON CONFLICT (vehicle_id, t) DO NOTHING RETURNING vehicle_id, t"
+)
+
+
+def is_postgresql(db: AsyncSession) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+async def insert_sample_columns(db: AsyncSession, columns: dict[str, list[Any]]) -> set[tuple[str, int]]:
+    """PostgreSQL: every row (one list per column of `SAMPLE_ARRAYS`) not stored yet, in one statement;
+    the (vehicle, t) of those this stored."""
+    return {(vehicle_id, t) for vehicle_id, t in await db.execute(INSERT_SAMPLE_ARRAYS, columns)}
 
 
 async def insert_samples(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[tuple[str, int]]:
