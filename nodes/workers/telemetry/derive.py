@@ -40,9 +40,9 @@ async def derive(
     """Update the vehicle's `state` (locked) and its open `trip` from its newly stored `samples` (in
     time order); the trip open after them (one just added has no id yet: the caller flushes every
     vehicle's at once, then sets `state.trip_id`) and the fault occurrences they opened."""
-    for sample in samples:
-        if sample.odometer is not None and (state.odometer_t is None or sample.t > state.odometer_t):
-            state.odometer, state.odometer_t = sample.odometer, sample.t
+    read = [s for s in samples if s.odometer is not None]
+    if read and (state.odometer_t is None or read[-1].t > state.odometer_t):
+        state.odometer, state.odometer_t = read[-1].odometer, read[-1].t
     fresh = [s for s in samples if s.t > state.last_t]
     if not fresh:
         return trip, []

@@ -104,20 +104,32 @@ class Intake:
             await self._ensure()
 
     async def _run(self) -> None:
-        assert self._subscription is not None
-        batch = self.deps.settings.telemetry.fetch_batch
-        while not self._stopping:
-            try:
-                msgs = await self._subscription.fetch(batch, timeout=FETCH_WAIT_S)
-            except nats.errors.TimeoutError:
-                continue  # nothing waiting
-            except (nats.errors.Error, OSError) as exc:
-                log.warning("could not fetch telemetry batches: %r", exc)
-                await asyncio.sleep(RETRY_S)
-                continue
+        # The next fetch is under way while one is stored: the database's round trips and NATS's overlap.
+        fetching = asyncio.create_task(self._fetch())
+        while True:
+            msgs = await fetching
+            if self._stopping:
+                await self._take(msgs)  # taken already: stored and acknowledged before the worker goes
+                return
+            fetching = asyncio.create_task(self._fetch())
             await self._take(msgs)
 
+    async def _fetch(self) -> list[Msg]:
+        assert self._subscription is not None
+        try:
+            return await self._subscription.fetch(
+                self.deps.settings.telemetry.fetch_batch, timeout=FETCH_WAIT_S
+            )
+        except nats.errors.TimeoutError:
+            return []  # nothing waiting
+        except (nats.errors.Error, OSError) as exc:
+            log.warning("could not fetch telemetry batches: %r", exc)
+            await asyncio.sleep(RETRY_S)
+            return []
+
     async def _take(self, msgs: list[Msg]) -> None:
+        if not msgs:
+            return
         taken: list[Taken] = []
         for msg in msgs:
             try:
