@@ -4,6 +4,8 @@ by every edge, so its uploads answer 404 without waiting for the memory to run o
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 
 from tests.conftest import Cluster
@@ -29,8 +31,11 @@ async def test_an_edge_remembers_owners_and_forgets_a_deleted_vehicle(cluster: C
 
     assert (await edge_a.delete(f"/api/vehicles/{vehicle_id}/", headers=john)).status == 204
 
-    async def refused_by(edge: Edge) -> bool:
-        return (await upload(edge, john, bodies[3])).status == 404
+    def refused_by(edge: Edge) -> Callable[[], Awaitable[bool]]:
+        async def refused() -> bool:
+            return (await upload(edge, john, bodies[3])).status == 404
+
+        return refused
 
     for edge in (edge_a, edge_b):  # well before the minute an edge remembers an owner
-        await until(lambda edge=edge: refused_by(edge), within_s=10, what="the deleted vehicle forgotten")
+        await until(refused_by(edge), within_s=10, what="the deleted vehicle forgotten")
