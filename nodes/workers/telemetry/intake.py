@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FETCH_WAIT_S = 1.0  # a fetch returns this soon when nothing waits, so a stop is never held longer
+GATHER_S = 0.05  # then how long it gathers more before they are stored together
 RETRY_S = 1.0  # after NATS failed the fetch (a reconnection, the consumer lost)
 REDELIVER_AFTER_S = 2.0  # a batch whose store failed (not its own fault) is tried again this soon
 
@@ -115,17 +116,24 @@ class Intake:
             await self._take(msgs)
 
     async def _fetch(self) -> list[Msg]:
+        """Up to `fetch_batch` batches: what waits, and what comes within `GATHER_S` of the first."""
         assert self._subscription is not None
+        most = self.deps.settings.telemetry.fetch_batch
+        msgs: list[Msg] = []
         try:
-            return await self._subscription.fetch(
-                self.deps.settings.telemetry.fetch_batch, timeout=FETCH_WAIT_S
-            )
+            msgs = await self._subscription.fetch(most, timeout=FETCH_WAIT_S)
+            # A fetch answers with what waits, one batch or two while they trickle in; a transaction
+            # for so few costs the database as much as one for many.
+            deadline = asyncio.get_running_loop().time() + GATHER_S
+            while len(msgs) < most and (left := deadline - asyncio.get_running_loop().time()) > 0:
+                msgs += await self._subscription.fetch(most - len(msgs), timeout=left)
         except nats.errors.TimeoutError:
-            return []  # nothing waiting
+            pass  # nothing (more) waiting
         except (nats.errors.Error, OSError) as exc:
             log.warning("could not fetch telemetry batches: %r", exc)
-            await asyncio.sleep(RETRY_S)
-            return []
+            if not msgs:
+                await asyncio.sleep(RETRY_S)
+        return msgs
 
     async def _take(self, msgs: list[Msg]) -> None:
         if not msgs:

@@ -56,7 +56,9 @@ async def store(db: AsyncSession, batches: Sequence[TelemetryBatch], trip_gap_ms
     new: dict[tuple[str, int], list[Sample]] = defaultdict(list)
     for batch in batches:
         for sample in batch.samples:
-            if (batch.vehicle_id, sample.t) in stored:
+            key = (batch.vehicle_id, sample.t)
+            if key in stored:  # the row this sample stored; two overlapping batches of a fetch store it once
+                stored.discard(key)
                 new[(batch.vehicle_id, batch.owner_id)].append(sample)
     for samples in new.values():
         samples.sort(key=lambda s: s.t)
