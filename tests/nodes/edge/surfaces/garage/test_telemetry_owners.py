@@ -8,11 +8,13 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.garage import OwnersOfVehicles
 from tests.conftest import Cluster
 from tests.support.eventually import until
 from tests.support.http import json_of
 
-from .telemetry_client import Edge, batch, member_with_vehicle, now_ms, upload
+from .telemetry_client import Edge, account_of, batch, member_with_vehicle, now_ms, upload
 
 pytestmark = [pytest.mark.domains("identity", "garage"), pytest.mark.database_agnostic]
 
@@ -28,6 +30,11 @@ async def test_an_edge_remembers_owners_and_forgets_a_deleted_vehicle(cluster: C
     for edge in (edge_a, edge_b):
         refused = await json_of(await upload(edge, mary, bodies[2]), 404)
         assert refused == {"error": refused["error"]} and refused["error"]
+    # Whose a vehicle is, the edges ask as the system; a member may not.
+    ask = OwnersOfVehicles(vehicle_ids=[vehicle_id])
+    with pytest.raises(DomainError) as refusal:
+        await cluster.worker_bus.request(ask, actor=Actor(user_id=account_of(mary), role=Role.USER))
+    assert refusal.value.code is ErrorCode.FORBIDDEN
 
     assert (await edge_a.delete(f"/api/vehicles/{vehicle_id}/", headers=john)).status == 204
 
