@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,9 +45,16 @@ async def derive(
     if read and (state.odometer_t is None or read[-1].t > state.odometer_t):
         state.odometer, state.odometer_t = read[-1].odometer, read[-1].t
     fresh = [s for s in samples if s.t > state.last_t]
+    if (
+        trip is not None
+        and len(fresh) < len(samples)
+        and await open_trip_takes(db, trip, samples[0].t, trip_gap_ms)
+    ):
+        trip = await follow_again(db, state, trip, min(samples[0].t, trip.started_at), trip_gap_ms)
+    elif fresh:
+        trip = follow_trips(db, state, trip, fresh, trip_gap_ms)
     if not fresh:
         return trip, []
-    trip = follow_trips(db, state, trip, fresh, trip_gap_ms)
     opened = await follow_faults(db, state.vehicle_id, owner_id, fresh)
     state.last_t = fresh[-1].t
     return trip, opened
@@ -115,6 +123,48 @@ def follow_trips(
             leg.written(still_open=False)
             leg = None
     return leg.written(still_open=True) if leg is not None else None
+
+
+async def open_trip_takes(db: AsyncSession, trip: Trip, late: int, gap_ms: int) -> bool:
+    """Whether a sample at `late` (before the last derived) belongs to the open `trip`: within it, or
+    before it by less than the gap and after every other trip of the vehicle."""
+    if late >= trip.started_at:
+        return True
+    return (
+        late >= trip.started_at - gap_ms and await queries.last_trip_end(db, trip.vehicle_id, trip.id) < late
+    )
+
+
+async def follow_again(
+    db: AsyncSession, state: VehicleState, trip: Trip, since: int, gap_ms: int
+) -> Trip | None:
+    """The open `trip` followed again over every stored sample of the vehicle from `since` on (the
+    late ones among them, and those just stored), started afresh at the first that is active.
+
+    Samples came late: a dongle's retry that took longer than its next batch, or two workers that
+    took consecutive batches of one vehicle and stored the later first. Those within or just before
+    the open trip count for it as if they had come in order; one before a trip that has ended counts
+    for the odometer only."""
+    stored = [reading_of(row) for row in await queries.samples_since(db, state.vehicle_id, since)]
+    first = next((i for i, sample in enumerate(stored) if active(sample)), None)
+    if first is None:
+        return trip
+    begun = stored[first]
+    trip.started_at = begun.t
+    for name, value in zip(LEG_FIELDS, fresh_leg(begun), strict=True):
+        setattr(trip, name, value)
+    return follow_trips(db, state, trip, stored[first + 1 :], gap_ms)
+
+
+def reading_of(row: Sequence[Any]) -> Sample:
+    """A stored sample, as far as trips read it (the columns of `queries.samples_since`, in order)."""
+    t, speed, fuel_rate, odometer, ignition = row
+    return Sample.model_construct(t=t, speed=speed, fuel_rate=fuel_rate, odometer=odometer, ignition=ignition)
+
+
+def fresh_leg(sample: Sample) -> tuple[int, int, float, float, float | None, int, float | None]:
+    """A trip's figures at its first sample, in `LEG_FIELDS` order."""
+    return sample.t, sample.t, 0.0, 0.0, sample.speed, 1, sample.odometer
 
 
 def open_trip(vehicle_id: str, sample: Sample) -> Trip:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, tuple_, update
+from sqlalchemy import Row, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +91,21 @@ async def trips_by_id(db: AsyncSession, trip_ids: Sequence[int]) -> dict[int, Tr
 async def active_faults(db: AsyncSession, vehicle_id: str) -> list[Fault]:
     query = select(Fault).where(Fault.vehicle_id == vehicle_id, Fault.cleared_at.is_(None))
     return list(await db.scalars(query.order_by(Fault.first_seen, Fault.id)))
+
+
+async def samples_since(db: AsyncSession, vehicle_id: str, since: int) -> list[Row[Any]]:
+    """What trips read of the vehicle's samples from `since` on, oldest first."""
+    query = select(Sample.t, Sample.speed, Sample.fuel_rate, Sample.odometer, Sample.ignition)
+    return list(
+        await db.execute(query.where(Sample.vehicle_id == vehicle_id, Sample.t >= since).order_by(Sample.t))
+    )
+
+
+async def last_trip_end(db: AsyncSession, vehicle_id: str, besides: int) -> int:
+    """When the vehicle's latest trip but `besides` ended (-1: it has none)."""
+    query = select(func.max(Trip.ended_at)).where(Trip.vehicle_id == vehicle_id, Trip.id != besides)
+    found = await db.scalar(query)
+    return -1 if found is None else int(found)
 
 
 async def recent_samples(db: AsyncSession, vehicle_id: str, before: int | None, limit: int) -> list[Sample]:
