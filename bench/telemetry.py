@@ -158,6 +158,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def database_pids(pg: asyncpg.Connection) -> list[int]:
+    """The PostgreSQL backends serving the bench's database (the workers' pools), but this one."""
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    return [int(row["pid"]) for row in await pg.fetch(query)]
+
+
+def spent_since(marked: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds of `pids` since `marked` (a pid not marked then: all of it)."""
+    return sum(max(0.0, cpu_seconds(pid) - marked.get(pid, 0.0)) for pid in pids)
+
+
 class Processes:
     """The souk processes, by kind, and the CPU each kind spent since `mark`."""
 
@@ -242,6 +253,8 @@ async def main(args: argparse.Namespace) -> None:
                 cars = await vehicles(http, edges[0], args.dongles)
                 load = Load()
                 souks.mark()
+                servers = [nats_server.pid or 0, *await database_pids(pg)]
+                servers_marked = {pid: cpu_seconds(pid) for pid in servers}
                 client_cpu = time.process_time()
                 began = time.monotonic()
                 until = began + args.seconds
@@ -262,7 +275,11 @@ async def main(args: argparse.Namespace) -> None:
                 while await count(pg) < expected and time.monotonic() - began < args.seconds + 120:
                     await asyncio.sleep(0.5)
                 elapsed = time.monotonic() - began
-                spent = souks.spent() | {"bench's dongles": time.process_time() - client_cpu}
+                spent = souks.spent() | {
+                    "nats-server": spent_since(servers_marked, [nats_server.pid or 0]),
+                    "PostgreSQL": spent_since(servers_marked, await database_pids(pg)),
+                    "bench's dongles": time.process_time() - client_cpu,
+                }
                 total, distinct = await stored(pg)
             bare = await ceiling(pg, min(expected, 600_000))
         finally:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, text, tuple_, update
+from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,9 +31,10 @@ SAMPLE_ARRAYS = {
     "rpm": "float8", "coolant_temp": "float8", "fuel_level": "float8", "battery_voltage": "float8",
     "latitude": "float8", "longitude": "float8", "ignition": "boolean", "fault_codes": "varchar",
 }  # fmt: skip
-INSERT_SAMPLE_ARRAYS = text(
+# asyncpg's own placeholders: the statement goes to the driver's connection as it is (see below).
+INSERT_SAMPLE_ARRAYS = (
     f"INSERT INTO {Sample.__tablename__} ({', '.join(SAMPLE_ARRAYS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in SAMPLE_ARRAYS.items())}) "
+    f"SELECT * FROM unnest({', '.join(f'${n}::{t}[]' for n, t in enumerate(SAMPLE_ARRAYS.values(), 1))}) "
     "ON CONFLICT (vehicle_id, t) DO NOTHING RETURNING vehicle_id, t"
 )
 
@@ -45,7 +46,16 @@ def is_postgresql(db: AsyncSession) -> bool:
 async def insert_sample_columns(db: AsyncSession, columns: dict[str, list[Any]]) -> set[tuple[str, int]]:
     """PostgreSQL: every row (one list per column of `SAMPLE_ARRAYS`) not stored yet, in one statement;
     the (vehicle, t) of those this stored."""
-    return {(vehicle_id, t) for vehicle_id, t in await db.execute(INSERT_SAMPLE_ARRAYS, columns)}
+    # On the session's connection, in its transaction, but straight through asyncpg: a fetch returns
+    # thousands of keys, and SQLAlchemy's result rows cost more than the statement.
+    connection = await (await db.connection()).get_raw_connection()
+    driver = connection.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        await db.execute(select(1))  # SQLAlchemy begins the transaction with its first statement
+    assert driver.is_in_transaction()
+    rows = await driver.fetch(INSERT_SAMPLE_ARRAYS, *(columns[name] for name in SAMPLE_ARRAYS))
+    return {(row[0], row[1]) for row in rows}
 
 
 async def insert_samples(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[tuple[str, int]]:
