@@ -81,8 +81,10 @@ async def dongle(
     due = time.monotonic() + random.uniform(0, interval)  # paced dongles spread over the interval
     while time.monotonic() < until:
         if interval:
-            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            await asyncio.sleep(max(0.0, min(due, until) - time.monotonic()))
             due += interval
+            if time.monotonic() >= until:
+                break
         body = {"vehicleId": vehicle_id, "startTimestamp": start, "endTimestamp": start + (SAMPLES - 1) * 1000,
                 "samples": samples_of(start)}  # fmt: skip
         sends = 2 if random.random() < RESENT else 1
