@@ -123,10 +123,11 @@ class Intake:
         try:
             msgs = await self._subscription.fetch(most, timeout=FETCH_WAIT_S)
             # A fetch answers with what waits, one batch or two while they trickle in; a transaction
-            # for so few costs the database as much as one for many.
-            deadline = asyncio.get_running_loop().time() + GATHER_S
-            while len(msgs) < most and (left := deadline - asyncio.get_running_loop().time()) > 0:
-                msgs += await self._subscription.fetch(most - len(msgs), timeout=left)
+            # for so few costs the database as much as one for many. One more fetch after a pause
+            # takes what came meanwhile (fetching again at once would ask NATS for each as it comes).
+            if len(msgs) < most:
+                await asyncio.sleep(GATHER_S)
+                msgs += await self._subscription.fetch(most - len(msgs), timeout=GATHER_S)
         except nats.errors.TimeoutError:
             pass  # nothing (more) waiting
         except (nats.errors.Error, OSError) as exc:
