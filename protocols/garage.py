@@ -20,7 +20,7 @@ from vininfo import Vin as VinInfo
 from vininfo.exceptions import ValidationError as VinInfoError
 
 from . import subjects
-from .envelope import Command, Empty, Message
+from .envelope import Command, Empty, Event, Message
 from .fields import DongleId, LicensePlate, Odometer, UuidText, UuidTexts, VehicleName, Vin, Year
 
 DOMAIN = "garage"
@@ -159,6 +159,24 @@ class GetVehicle(Command[Vehicle]):
     vehicle_id: VehicleId
 
 
+class VehicleOwner(Message):
+    vehicle_id: str
+    owner_id: int
+
+
+class VehicleOwners(Message):
+    items: list[VehicleOwner]  # the vehicles that are there; a missing one is not listed
+
+
+class OwnersOfVehicles(Command[VehicleOwners]):
+    """Whose vehicles these are: the edges ask for many uploads at once, and tell each member's
+    apart themselves. The system only (a member learns of his own vehicles through `GetVehicle`)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "owners_of_vehicles")
+    idempotent: ClassVar[bool] = True
+    vehicle_ids: VehicleIds
+
+
 class AddVehicle(VehicleFields, Command[Vehicle]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "add_vehicle")
 
@@ -187,6 +205,14 @@ class UpdateVehicle(VehicleChanges, Command[Vehicle]):
 class DeleteVehicle(Command[Empty]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "delete_vehicle")
     idempotent: ClassVar[bool] = True
+    vehicle_id: VehicleId
+
+
+class VehicleDeleted(Event):
+    """Published once a vehicle is deleted, so that whoever remembers its owner forgets it (the
+    edges' telemetry uploads)."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "vehicle_deleted")
     vehicle_id: VehicleId
 
 

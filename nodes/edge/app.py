@@ -25,6 +25,7 @@ from .realtime.sse import setup_sse
 from .realtime.ws import close_websockets
 from .state import BUS, ENDPOINTS, HUB, KEYRING, LIMITER, NODE_NAME, ROUTE_ENDPOINTS, SETTINGS, VERIFIER
 from .surfaces import ALL as SURFACES
+from .surfaces.garage.owners import setup_vehicle_owners
 
 
 def mount(app: web.Application, groups: tuple[SurfaceRoutes, ...]) -> None:
@@ -81,6 +82,7 @@ def create_app(
     mount(app, (ops.routes, signed_uploads.routes, *SURFACES))
     setup_media(app)
     setup_docs(app)
+    setup_vehicle_owners(app)
     beacon = PresenceBeacon(bus, app[NODE_NAME], settings.presence)
     app[HUB] = hub = DeliveryHub(bus, beacon)
 

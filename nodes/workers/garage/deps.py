@@ -21,7 +21,7 @@ class GarageDeps:
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     public_ids: PublicIds  # the owners' public ids, asked of identity
-    bus: Bus  # identity asked who referred a member, notify told of reminders
+    bus: Bus  # identity asked who referred a member, notify told of reminders, deleted vehicles announced
 
 
 @asynccontextmanager

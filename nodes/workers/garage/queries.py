@@ -33,6 +33,12 @@ async def owned_vehicle(db: AsyncSession, owner_id: int, vehicle_id: str) -> Veh
     return await db.scalar(query.execution_options(populate_existing=True))
 
 
+async def owners_of(db: AsyncSession, vehicle_ids: Sequence[str]) -> list[tuple[str, int]]:
+    """(vehicle, owner) of those of `vehicle_ids` that are there."""
+    rows = await db.execute(select(Vehicle.id, Vehicle.owner_id).where(Vehicle.id.in_(vehicle_ids)))
+    return [(vehicle_id, owner_id) for vehicle_id, owner_id in rows]
+
+
 async def vehicles_of(db: AsyncSession, owner_id: int) -> list[Vehicle]:
     query = select(Vehicle).where(Vehicle.owner_id == owner_id).order_by(Vehicle.created_at, Vehicle.id)
     return list(await db.scalars(query))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import garage as wire
-from protocols.envelope import Actor, DomainError, Empty, ErrorCode
+from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from protocols.fields import VEHICLES_MAX
 from storage.models.garage import Vehicle
 
@@ -64,6 +64,17 @@ async def list_vehicles(_cmd: wire.ListVehicles, actor: Actor, deps: GarageDeps)
 async def get_vehicle(cmd: wire.GetVehicle, actor: Actor, deps: GarageDeps) -> wire.Vehicle:
     async with deps.read_db() as db:
         return view(await owned(db, actor, cmd.vehicle_id))
+
+
+@handlers.on(wire.OwnersOfVehicles)
+async def owners_of_vehicles(
+    cmd: wire.OwnersOfVehicles, actor: Actor, deps: GarageDeps
+) -> wire.VehicleOwners:
+    if actor.role is not Role.SYSTEM:
+        raise DomainError(ErrorCode.FORBIDDEN, "The system only")
+    async with deps.read_db() as db:
+        owners = await queries.owners_of(db, cmd.vehicle_ids)
+    return wire.VehicleOwners(items=[wire.VehicleOwner(vehicle_id=v, owner_id=o) for v, o in owners])
 
 
 @handlers.on(wire.AddVehicle)
@@ -120,6 +131,7 @@ async def delete_vehicle(cmd: wire.DeleteVehicle, actor: Actor, deps: GarageDeps
         if not await queries.delete_vehicle(db, actor.require_user(), cmd.vehicle_id):
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
         await db.commit()
+    await deps.bus.publish(wire.VehicleDeleted(vehicle_id=cmd.vehicle_id))
     return Empty()
 
 

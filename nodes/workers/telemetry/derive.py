@@ -17,6 +17,8 @@ retry that took longer than later batches) is stored, and counts for the odomete
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,47 +37,134 @@ async def derive(
     owner_id: int,
     samples: Sequence[Sample],
     trip_gap_ms: int,
-) -> list[Fault]:
+) -> tuple[Trip | None, list[Fault]]:
     """Update the vehicle's `state` (locked) and its open `trip` from its newly stored `samples` (in
-    time order); the fault occurrences they opened."""
-    for sample in samples:
-        if sample.odometer is not None and (state.odometer_t is None or sample.t > state.odometer_t):
-            state.odometer, state.odometer_t = sample.odometer, sample.t
+    time order); the trip open after them (one just added has no id yet: the caller flushes every
+    vehicle's at once, then sets `state.trip_id`) and the fault occurrences they opened."""
+    read = [s for s in samples if s.odometer is not None]
+    if read and (state.odometer_t is None or read[-1].t > state.odometer_t):
+        state.odometer, state.odometer_t = read[-1].odometer, read[-1].t
     fresh = [s for s in samples if s.t > state.last_t]
+    if (
+        trip is not None
+        and len(fresh) < len(samples)
+        and await open_trip_takes(db, trip, samples[0].t, trip_gap_ms)
+    ):
+        trip = await follow_again(db, state, trip, min(samples[0].t, trip.started_at), trip_gap_ms)
+    elif fresh:
+        trip = follow_trips(db, state, trip, fresh, trip_gap_ms)
     if not fresh:
-        return []
-    await follow_trips(db, state, trip, fresh, trip_gap_ms)
+        return trip, []
     opened = await follow_faults(db, state.vehicle_id, owner_id, fresh)
     state.last_t = fresh[-1].t
-    return opened
+    return trip, opened
 
 
 def active(sample: Sample) -> bool:
     return sample.ignition is True or (sample.ignition is None and bool(sample.speed))
 
 
-def trip_over(trip: Trip, sample: Sample, gap_ms: int) -> bool:
-    if sample.t - trip.ended_at > gap_ms:
+@dataclass
+class Leg:
+    """An open trip's running figures while samples are followed: plain attributes, written to the
+    trip's row once per batch rather than each an ORM attribute event per sample."""
+
+    trip: Trip
+    ended_at: int
+    last_moving_at: int
+    distance_km: float
+    fuel_used_l: float
+    max_speed: float | None
+    samples: int
+    last_odometer: float | None
+
+    @classmethod
+    def of(cls, trip: Trip) -> Leg:
+        return cls(trip, *(getattr(trip, name) for name in LEG_FIELDS))
+
+    def written(self, *, still_open: bool) -> Trip:
+        for name in LEG_FIELDS:
+            setattr(self.trip, name, getattr(self, name))
+        self.trip.open = still_open
+        return self.trip
+
+
+LEG_FIELDS = (
+    "ended_at",
+    "last_moving_at",
+    "distance_km",
+    "fuel_used_l",
+    "max_speed",
+    "samples",
+    "last_odometer",
+)
+
+
+def trip_over(leg: Leg, sample: Sample, gap_ms: int) -> bool:
+    if sample.t - leg.ended_at > gap_ms:
         return True
-    return sample.ignition is None and not sample.speed and sample.t - trip.last_moving_at > gap_ms
+    return sample.ignition is None and not sample.speed and sample.t - leg.last_moving_at > gap_ms
 
 
-async def follow_trips(
+def follow_trips(
     db: AsyncSession, state: VehicleState, trip: Trip | None, samples: Sequence[Sample], gap_ms: int
-) -> None:
+) -> Trip | None:
+    leg = Leg.of(trip) if trip is not None else None
     for sample in samples:
-        if trip is not None and trip_over(trip, sample, gap_ms):
-            trip.open, trip = False, None
-        if trip is None and active(sample):
-            trip = open_trip(state.vehicle_id, sample)
-            db.add(trip)
-        elif trip is not None:
-            extend(trip, sample)
-        if trip is not None and sample.ignition is False:
-            trip.open, trip = False, None
-    if trip is not None and trip.id is None:
-        await db.flush([trip])
-    state.trip_id = trip.id if trip is not None else None
+        if leg is not None and trip_over(leg, sample, gap_ms):
+            leg.written(still_open=False)
+            leg = None
+        if leg is None and active(sample):
+            leg = Leg.of(open_trip(state.vehicle_id, sample))
+            db.add(leg.trip)
+        elif leg is not None:
+            extend(leg, sample)
+        if leg is not None and sample.ignition is False:
+            leg.written(still_open=False)
+            leg = None
+    return leg.written(still_open=True) if leg is not None else None
+
+
+async def open_trip_takes(db: AsyncSession, trip: Trip, late: int, gap_ms: int) -> bool:
+    """Whether a sample at `late` (before the last derived) belongs to the open `trip`: within it, or
+    before it by less than the gap and after every other trip of the vehicle."""
+    if late >= trip.started_at:
+        return True
+    return (
+        late >= trip.started_at - gap_ms and await queries.last_trip_end(db, trip.vehicle_id, trip.id) < late
+    )
+
+
+async def follow_again(
+    db: AsyncSession, state: VehicleState, trip: Trip, since: int, gap_ms: int
+) -> Trip | None:
+    """The open `trip` followed again over every stored sample of the vehicle from `since` on (the
+    late ones among them, and those just stored), started afresh at the first that is active.
+
+    Samples came late: a dongle's retry that took longer than its next batch, or two workers that
+    took consecutive batches of one vehicle and stored the later first. Those within or just before
+    the open trip count for it as if they had come in order; one before a trip that has ended counts
+    for the odometer only."""
+    stored = [reading_of(row) for row in await queries.samples_since(db, state.vehicle_id, since)]
+    first = next((i for i, sample in enumerate(stored) if active(sample)), None)
+    if first is None:
+        return trip
+    begun = stored[first]
+    trip.started_at = begun.t
+    for name, value in zip(LEG_FIELDS, fresh_leg(begun), strict=True):
+        setattr(trip, name, value)
+    return follow_trips(db, state, trip, stored[first + 1 :], gap_ms)
+
+
+def reading_of(row: Sequence[Any]) -> Sample:
+    """A stored sample, as far as trips read it (the columns of `queries.samples_since`, in order)."""
+    t, speed, fuel_rate, odometer, ignition = row
+    return Sample.model_construct(t=t, speed=speed, fuel_rate=fuel_rate, odometer=odometer, ignition=ignition)
+
+
+def fresh_leg(sample: Sample) -> tuple[int, int, float, float, float | None, int, float | None]:
+    """A trip's figures at its first sample, in `LEG_FIELDS` order."""
+    return sample.t, sample.t, 0.0, 0.0, sample.speed, 1, sample.odometer
 
 
 def open_trip(vehicle_id: str, sample: Sample) -> Trip:
@@ -85,20 +174,20 @@ def open_trip(vehicle_id: str, sample: Sample) -> Trip:
     )  # fmt: skip
 
 
-def extend(trip: Trip, sample: Sample) -> None:
-    hours = (sample.t - trip.ended_at) / MS_PER_HOUR
-    if sample.odometer is not None and trip.last_odometer is not None:
-        trip.distance_km += max(0.0, sample.odometer - trip.last_odometer)
+def extend(leg: Leg, sample: Sample) -> None:
+    hours = (sample.t - leg.ended_at) / MS_PER_HOUR
+    if sample.odometer is not None and leg.last_odometer is not None:
+        leg.distance_km += max(0.0, sample.odometer - leg.last_odometer)
     else:
-        trip.distance_km += (sample.speed or 0.0) * hours
-    trip.fuel_used_l += (sample.fuel_rate or 0.0) * hours
+        leg.distance_km += (sample.speed or 0.0) * hours
+    leg.fuel_used_l += (sample.fuel_rate or 0.0) * hours
     if sample.odometer is not None:
-        trip.last_odometer = sample.odometer
+        leg.last_odometer = sample.odometer
     if sample.speed:
-        trip.last_moving_at = sample.t
-        trip.max_speed = max(trip.max_speed or 0.0, sample.speed)
-    trip.ended_at = sample.t
-    trip.samples += 1
+        leg.last_moving_at = sample.t
+        leg.max_speed = max(leg.max_speed or 0.0, sample.speed)
+    leg.ended_at = sample.t
+    leg.samples += 1
 
 
 async def follow_faults(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FETCH_WAIT_S = 1.0  # a fetch returns this soon when nothing waits, so a stop is never held longer
+GATHER_S = 0.05  # then how long it gathers more before they are stored together
 RETRY_S = 1.0  # after NATS failed the fetch (a reconnection, the consumer lost)
 REDELIVER_AFTER_S = 2.0  # a batch whose store failed (not its own fault) is tried again this soon
 
@@ -104,20 +105,40 @@ class Intake:
             await self._ensure()
 
     async def _run(self) -> None:
-        assert self._subscription is not None
-        batch = self.deps.settings.telemetry.fetch_batch
-        while not self._stopping:
-            try:
-                msgs = await self._subscription.fetch(batch, timeout=FETCH_WAIT_S)
-            except nats.errors.TimeoutError:
-                continue  # nothing waiting
-            except (nats.errors.Error, OSError) as exc:
-                log.warning("could not fetch telemetry batches: %r", exc)
-                await asyncio.sleep(RETRY_S)
-                continue
+        # The next fetch is under way while one is stored: the database's round trips and NATS's overlap.
+        fetching = asyncio.create_task(self._fetch())
+        while True:
+            msgs = await fetching
+            if self._stopping:
+                await self._take(msgs)  # taken already: stored and acknowledged before the worker goes
+                return
+            fetching = asyncio.create_task(self._fetch())
             await self._take(msgs)
 
+    async def _fetch(self) -> list[Msg]:
+        """Up to `fetch_batch` batches: what waits, and what comes within `GATHER_S` of the first."""
+        assert self._subscription is not None
+        most = self.deps.settings.telemetry.fetch_batch
+        msgs: list[Msg] = []
+        try:
+            msgs = await self._subscription.fetch(most, timeout=FETCH_WAIT_S)
+            # A fetch answers with what waits, one batch or two while they trickle in; a transaction
+            # for so few costs the database as much as one for many. One more fetch after a pause
+            # takes what came meanwhile (fetching again at once would ask NATS for each as it comes).
+            if len(msgs) < most:
+                await asyncio.sleep(GATHER_S)
+                msgs += await self._subscription.fetch(most - len(msgs), timeout=GATHER_S)
+        except TimeoutError:  # nats-py's own, or asyncio's from inside a fetch: the same silence
+            pass  # nothing (more) waiting
+        except (nats.errors.Error, OSError) as exc:
+            log.warning("could not fetch telemetry batches: %r", exc)
+            if not msgs:
+                await asyncio.sleep(RETRY_S)
+        return msgs
+
     async def _take(self, msgs: list[Msg]) -> None:
+        if not msgs:
+            return
         taken: list[Taken] = []
         for msg in msgs:
             try:

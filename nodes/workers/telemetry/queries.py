@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +19,43 @@ KEYS_PER_DELETE = 500
 
 def _insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     """Each database's INSERT, for its ON CONFLICT DO NOTHING (the same SQL on both)."""
-    if db.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db):
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# PostgreSQL takes a fetch's samples as one array per column: one statement of constant text, planned
+# once per connection, where a multi-row VALUES is a new statement to build and plan for every row count.
+SAMPLE_ARRAYS = {
+    "vehicle_id": "varchar", "t": "bigint", "speed": "float8", "fuel_rate": "float8", "odometer": "float8",
+    "rpm": "float8", "coolant_temp": "float8", "fuel_level": "float8", "battery_voltage": "float8",
+    "latitude": "float8", "longitude": "float8", "ignition": "boolean", "fault_codes": "varchar",
+}  # fmt: skip
+# asyncpg's own placeholders: the statement goes to the driver's connection as it is (see below).
+INSERT_SAMPLE_ARRAYS = (
+    f"INSERT INTO {Sample.__tablename__} ({', '.join(SAMPLE_ARRAYS)}) "
+    f"SELECT * FROM unnest({', '.join(f'${n}::{t}[]' for n, t in enumerate(SAMPLE_ARRAYS.values(), 1))}) "
+    "ON CONFLICT (vehicle_id, t) DO NOTHING RETURNING vehicle_id, t"
+)
+
+
+def is_postgresql(db: AsyncSession) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+async def insert_sample_columns(db: AsyncSession, columns: dict[str, list[Any]]) -> set[tuple[str, int]]:
+    """PostgreSQL: every row (one list per column of `SAMPLE_ARRAYS`) not stored yet, in one statement;
+    the (vehicle, t) of those this stored."""
+    # On the session's connection, in its transaction, but straight through asyncpg: a fetch returns
+    # thousands of keys, and SQLAlchemy's result rows cost more than the statement.
+    connection = await (await db.connection()).get_raw_connection()
+    driver = connection.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        await db.execute(select(1))  # SQLAlchemy begins the transaction with its first statement
+    assert driver.is_in_transaction()
+    rows = await driver.fetch(INSERT_SAMPLE_ARRAYS, *(columns[name] for name in SAMPLE_ARRAYS))
+    return {(row[0], row[1]) for row in rows}
 
 
 async def insert_samples(db: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[tuple[str, int]]:
@@ -67,6 +101,21 @@ async def trips_by_id(db: AsyncSession, trip_ids: Sequence[int]) -> dict[int, Tr
 async def active_faults(db: AsyncSession, vehicle_id: str) -> list[Fault]:
     query = select(Fault).where(Fault.vehicle_id == vehicle_id, Fault.cleared_at.is_(None))
     return list(await db.scalars(query.order_by(Fault.first_seen, Fault.id)))
+
+
+async def samples_since(db: AsyncSession, vehicle_id: str, since: int) -> list[Row[Any]]:
+    """What trips read of the vehicle's samples from `since` on, oldest first."""
+    query = select(Sample.t, Sample.speed, Sample.fuel_rate, Sample.odometer, Sample.ignition)
+    return list(
+        await db.execute(query.where(Sample.vehicle_id == vehicle_id, Sample.t >= since).order_by(Sample.t))
+    )
+
+
+async def last_trip_end(db: AsyncSession, vehicle_id: str, besides: int) -> int:
+    """When the vehicle's latest trip but `besides` ended (-1: it has none)."""
+    query = select(func.max(Trip.ended_at)).where(Trip.vehicle_id == vehicle_id, Trip.id != besides)
+    found = await db.scalar(query)
+    return -1 if found is None else int(found)
 
 
 async def recent_samples(db: AsyncSession, vehicle_id: str, before: int | None, limit: int) -> list[Sample]:

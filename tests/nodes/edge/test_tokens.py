@@ -95,3 +95,28 @@ def test_tampered_and_unknown_key_tokens_are_refused(signer: Signer, verifier: T
         verifier.verify_access(Signer.generate().token(5))
     with pytest.raises(InvalidToken):
         verifier.verify_access("not.a.jwt")
+
+
+def test_a_token_verified_before_is_still_refused_once_revoked_expired_or_its_key_withdrawn(
+    signer: Signer,
+) -> None:
+    """The verifier remembers verified tokens; each refusal here is of a remembered one."""
+    ring = KeyRing()
+    ring.add(PublicKeyRecord(kid=signer.kid, alg="EdDSA", public_key_pem=signer.public_pem()))
+    verifier = TokenVerifier(ring, AuthSettings(leeway_s=0))
+    revoked, withdrawn = signer.token(5, sid="sess-0"), signer.token(5, sid="sess-1")
+    expiring = signer.token(5, sid="sess-2", ttl=1)
+    for token in (revoked, withdrawn, expiring):
+        assert verifier.verify_access(token).user_id == 5
+        assert verifier.verify_access(token).user_id == 5  # the remembered one
+    ring.revoked.put("sess-0", b"")
+    with pytest.raises(InvalidToken):
+        verifier.verify_access(revoked)
+    deadline = time.monotonic() + 5
+    with pytest.raises(InvalidToken):  # within a second or two, as the token's exp passes
+        while time.monotonic() < deadline:
+            verifier.verify_access(expiring)
+            time.sleep(0.05)
+    ring.delete(signer.kid)
+    with pytest.raises(InvalidToken):
+        verifier.verify_access(withdrawn)

@@ -52,6 +52,7 @@ from protocols.telemetry import (
 )
 
 from .errors import SURFACE
+from .owners import OWNERS
 from .shapes import CamelModel, camel
 from .vehicles import CAMEL_BODY, owned_vehicle
 
@@ -160,13 +161,15 @@ async def read_batch(request: web.Request) -> BatchBody:
              responses={202: Accepted, 400: None, 401: None, 404: None, 429: None, 503: None})  # fmt: skip
 async def upload_batch(request: web.Request) -> web.Response:
     """Upload a telemetry batch: 202 once stored in JetStream."""
-    vehicle = await owned_vehicle(request)  # 404 first: another's vehicle says nothing of its batches
+    # 404 first: another's vehicle says nothing of its batches
+    vehicle_id, owner_id = await request.app[OWNERS].owned(request)
     body = await read_batch(request)
-    if body.vehicle_id.lower() != vehicle.id:  # the garage writes its ids in lower case
+    if body.vehicle_id.lower() != vehicle_id:  # the garage writes its ids in lower case
         raise bad("vehicleId", "does not match the vehicle of the path")
-    batch = TelemetryBatch(
-        vehicle_id=vehicle.id, owner_id=vehicle.owner_id, start_timestamp=body.start_timestamp,
-        end_timestamp=body.end_timestamp, samples=[Sample(**s.model_dump()) for s in body.samples],
+    # Built from what read_batch validated, without validating every sample a second time.
+    batch = TelemetryBatch.model_construct(
+        vehicle_id=vehicle_id, owner_id=owner_id, start_timestamp=body.start_timestamp,
+        end_timestamp=body.end_timestamp, samples=list(body.samples),
     )  # fmt: skip
     settings = request.app[SETTINGS]
     telemetry = settings.telemetry
@@ -175,7 +178,7 @@ async def upload_batch(request: web.Request) -> web.Response:
             telemetry.stream_max_msgs, telemetry.stream_max_bytes, telemetry.duplicate_window_s
         )
     )
-    subject = subjects.telemetry_batch(shard_of(vehicle.id, telemetry.shards))
+    subject = subjects.telemetry_batch(shard_of(vehicle_id, telemetry.shards))
     await stream.publish(
         subject, batch.model_dump_json().encode(), batch.msg_id, settings.nats.request_timeout
     )

@@ -176,3 +176,21 @@ async def test_old_samples_are_rolled_into_minutes_by_the_scheduler(cluster: Clu
     # The trip they made is still there: derived state outlives the raw samples.
     trips = await json_of(await edge.get(url(vehicle_id, "trips/"), headers=headers), 200)
     assert sum(t["samples"] for t in trips["trips"]) == 130
+
+
+async def test_a_batch_that_comes_after_a_later_one_counts_for_its_trip(cluster: Cluster) -> None:
+    """As a dongle's slow retry does, or two workers that took consecutive batches of one vehicle and
+    stored the later one first."""
+    edge = cluster.edge_a
+    headers, vehicle_id = await member_with_vehicle(edge, "john@example.com")
+    start = now_ms() - 600_000
+    assert await json_of(await upload(edge, headers, batch(vehicle_id, start + 30_000, 30)), 202) == ACCEPTED
+    await until(lambda: count_is(edge, headers, vehicle_id, 30), within_s=15, what="the later batch stored")
+    assert await json_of(await upload(edge, headers, batch(vehicle_id, start, 30)), 202) == ACCEPTED
+    await until(lambda: count_is(edge, headers, vehicle_id, 60), within_s=15, what="the earlier batch stored")
+
+    trips = await json_of(await edge.get(url(vehicle_id, "trips/"), headers=headers), 200)
+    (trip,) = trips["trips"]
+    assert (trip["startTimestamp"], trip["endTimestamp"], trip["samples"]) == (start, start + 59_000, 60)
+    assert trip["distanceKm"] == pytest.approx(59 / 60, abs=1e-3)
+    assert trip["fuelUsedL"] == pytest.approx(6.0 * 59 / 3600, abs=1e-3)
