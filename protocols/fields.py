@@ -317,3 +317,11 @@ ServiceDate = Annotated[date, Field(ge=date(1970, 1, 2), le=date(9999, 12, 30))]
 OfferTitle = Annotated[str, Field(min_length=1, max_length=200)]
 OfferText = Annotated[str, Field(max_length=2000)]  # an offer's description or terms
 OFFER_LOCATIONS_MAX = 50  # locations one offer names
+# Lengths of lists, for lists of another module's items (`Annotated[list[X], OfferLocationCount]`).
+OfferLocationCount = Field(min_length=1, max_length=OFFER_LOCATIONS_MAX)
+CHOICES_MAX = 32  # distinct values of a small enumeration (service codes, membership tiers) in one list
+ChoiceCount = Field(max_length=CHOICES_MAX)
+SomeChoiceCount = Field(min_length=1, max_length=CHOICES_MAX)
+WeekdayCount = Field(max_length=7)  # a week's days, each once: opening hours
+# An id as a client writes it in a query, checked by the domain that owns it (unknown: not found).
+QueryId = Annotated[str, Field(max_length=64)]

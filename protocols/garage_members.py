@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from . import subjects
 from .envelope import Command, Empty, Message
-from .fields import OFFER_LOCATIONS_MAX, Latitude, Longitude, Moment, OfferText, OfferTitle
+from .fields import ChoiceCount, Latitude, Longitude, Moment, OfferLocationCount, OfferText, OfferTitle
 from .garage import DOMAIN
 from .garage_service import Ident
 
@@ -98,10 +98,8 @@ def _stripped(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-Tiers = Annotated[list[MembershipTier], Field(max_length=len(MembershipTier)), AfterValidator(_distinct)]
-OfferLocations = Annotated[
-    list[Ident], Field(min_length=1, max_length=OFFER_LOCATIONS_MAX), AfterValidator(_distinct)
-]
+Tiers = Annotated[list[MembershipTier], ChoiceCount, AfterValidator(_distinct)]
+OfferLocations = Annotated[list[Ident], OfferLocationCount, AfterValidator(_distinct)]
 
 
 class OfferFields(Message):

@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from . import subjects
 from .envelope import Command, Message
@@ -36,9 +36,11 @@ from .fields import (
     Moment,
     Phone,
     ServiceDate,
+    SomeChoiceCount,
     StreetAddress,
     TimeZoneName,
     UuidText,
+    WeekdayCount,
 )
 from .garage import DOMAIN
 
@@ -120,9 +122,7 @@ def _distinct(codes: list[ServiceCode]) -> list[ServiceCode]:
     return codes
 
 
-ServiceCodes = Annotated[
-    list[ServiceCode], Field(min_length=1, max_length=len(ServiceCode)), AfterValidator(_distinct)
-]
+ServiceCodes = Annotated[list[ServiceCode], SomeChoiceCount, AfterValidator(_distinct)]
 
 
 # --- locations -------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _known_zone(name: str) -> str:
     return name
 
 
-OpeningHours = Annotated[list[DayHours], Field(max_length=len(Weekday)), AfterValidator(_once_a_day)]
+OpeningHours = Annotated[list[DayHours], WeekdayCount, AfterValidator(_once_a_day)]
 Zone = Annotated[TimeZoneName, AfterValidator(_known_zone)]
 
 

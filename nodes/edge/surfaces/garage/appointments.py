@@ -29,12 +29,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import Field, RootModel
+from pydantic import RootModel
 
 from nodes.edge.http import SurfaceRoutes, read_body, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
-from protocols.fields import Moment, ServiceDate
+from protocols.fields import Moment, QueryId, ServiceDate
 from protocols.garage_service import (
     SERVICES,
     Appointment,
@@ -70,7 +70,7 @@ class ServiceListOut(RootModel[list[ServiceOut]]):
 
 
 class DayQuery(CamelModel):
-    location_id: str = Field(max_length=64)
+    location_id: QueryId
     date: ServiceDate
 
 

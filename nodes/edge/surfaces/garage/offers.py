@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Self
 
 from aiohttp import web
-from pydantic import Field, RootModel, model_validator
+from pydantic import RootModel, model_validator
 
 from nodes.edge.http import SurfaceRoutes, read_query
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
-from protocols.fields import Latitude, Longitude
+from protocols.fields import Latitude, Longitude, QueryId
 from protocols.garage_members import MembershipTier, Offer, OffersNear
 
 from .errors import SURFACE
@@ -32,7 +32,7 @@ VEHICLE_NOT_FOUND = "Vehicle not found"
 
 
 class OffersQuery(CamelModel):
-    vehicle_id: str | None = Field(default=None, max_length=64)
+    vehicle_id: QueryId | None = None
     lat: Latitude | None = None
     lng: Longitude | None = None
 
