@@ -145,6 +145,7 @@ async def find(
     and gathers every match when the walk falls short."""
     dialect = db.get_bind().dialect.name
     where, order = filters(cmd, dialect), SORTS[cmd.sort_by]
+    await queries.plan_each_search(db)
     most = market.exact_total_max
     key = total_key(cmd)
     total = totals.kept(key)
