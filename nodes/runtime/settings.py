@@ -170,19 +170,15 @@ class PresenceSettings:
         return self.renew_every_s * 1.5
 
 
+# Every worker domain there is (nodes/workers/<name>/), in the order a process starts them: the
+# default of what `souk run` and `souk worker` serve.
+WORKER_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation", "garage",
+                  "telemetry")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class WorkerSettings:
-    domains: tuple[str, ...] = (
-        "identity",
-        "chat",
-        "notify",
-        "presence",
-        "catalog",
-        "market",
-        "moderation",
-        "garage",
-        "telemetry",
-    )
+    domains: tuple[str, ...] = WORKER_DOMAINS
     max_inflight: int = 256
     # 0: no metrics listener (in `souk run` the edge's listener serves them)
     metrics_port: int = field(default=0, metadata=PORT)

@@ -12,19 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from nodes.runtime.settings import WORKER_DOMAINS
 from nodes.runtime.worker import Domain
 
-KNOWN_DOMAINS = (
-    "identity",
-    "chat",
-    "notify",
-    "presence",
-    "catalog",
-    "market",
-    "moderation",
-    "garage",
-    "telemetry",
-)
+KNOWN_DOMAINS = WORKER_DOMAINS
 
 
 def load_domain(name: str) -> Domain[Any]:
