@@ -29,6 +29,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.processes import until_ready
 from nodes.runtime.embedded_nats import EmbeddedNats, free_port
 from storage.migrate import upgrade
 
@@ -66,18 +67,6 @@ def report(name: str, latencies: list[float], elapsed: float, failures: int) -> 
 async def start(env: dict[str, str], *args: str) -> asyncio.subprocess.Process:
     souk = Path(sys.executable).parent / "souk"
     return await asyncio.create_subprocess_exec(str(souk), *args, env=env, cwd=REPO)
-
-
-async def until_ready(http: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(200):
-        try:
-            async with http.get(url) as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} never became ready")
 
 
 async def main(total: int, concurrency: int, database_url: str | None) -> None:

@@ -40,6 +40,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.processes import cpu_seconds
 from bench.sio_wire import WireClient
 from nodes.runtime import event_loop
 from nodes.runtime.bus import Bus
@@ -107,12 +108,6 @@ async def until_up(http: aiohttp.ClientSession, url: str) -> None:
             pass
         await asyncio.sleep(0.1)
     raise RuntimeError(f"{url} never came up")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_report(pids: dict[str, int], before: dict[str, float], delivered: int) -> str:

@@ -55,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.processes import cpu_seconds, until_ready
 from bench.search_data import (
     Generator,
     Loaded,
@@ -234,11 +235,6 @@ def bare_search(sessions: async_sessionmaker[AsyncSession]) -> Call:
 # --- processes -------------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @asynccontextmanager
 async def platform(database: str, tmp: str, total_ttl_s: float) -> AsyncIterator[tuple[str, dict[str, int]]]:
     """nats-server, one market worker, one identity worker (a dealer's ad carries its company) and
@@ -270,18 +266,6 @@ async def platform(database: str, tmp: str, total_ttl_s: float) -> AsyncIterator
                 process.terminate()
                 await process.wait()
         await nats_server.stop()
-
-
-async def until_ready(http: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(300):
-        try:
-            async with http.get(url) as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} never became ready")
 
 
 # --- figures ---------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.processes import cpu_seconds, until_ready
 from nodes.runtime.embedded_nats import EmbeddedNats, free_ports
 from storage.engine import normalize_url
 from storage.migrate import upgrade
@@ -157,16 +158,6 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
-def cpu_seconds(pid: int) -> float:
-    """The process's user and system CPU time so far (Linux); 0 once it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def database_pids(pg: asyncpg.Connection) -> list[int]:
     """The PostgreSQL backends serving the bench's database (the workers' pools), but this one."""
     query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -217,18 +208,6 @@ class Processes:
             + sum(cpu_seconds(p.pid) - self.marked.get(p.pid, 0.0) for p in procs if p.returncode is None)
             for kind, procs in self.kinds.items()
         }
-
-
-async def until_ready(http: aiohttp.ClientSession, url: str) -> None:
-    for _ in range(300):
-        try:
-            async with http.get(url) as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} never became ready")
 
 
 async def main(args: argparse.Namespace) -> None:
