@@ -61,6 +61,12 @@ class Empty(Message):
     """A reply that carries nothing but success."""
 
 
+class Batched(Message):
+    """The reply to a scheduled command that does its work a batch at a time."""
+
+    more: bool  # the batch was full: more may be due at once, so the scheduler sends it again
+
+
 class Role(StrEnum):
     USER = "user"
     DEALER = "dealer"

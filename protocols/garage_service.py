@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, model_validator
 
 from . import subjects
-from .envelope import Command, Message
+from .envelope import Batched, Command, Message
 from .fields import (
     Bays,
     ClockTime,
@@ -315,9 +315,8 @@ class CompleteAppointment(Command[Appointment]):
     appointment_id: Ident
 
 
-class RemindersSent(Message):
+class RemindersSent(Batched):
     sent: int  # members told now (not those told before by another run)
-    more: bool  # a whole batch was due: run again
 
 
 class RemindAppointments(Command[RemindersSent]):

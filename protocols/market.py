@@ -21,7 +21,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Empty, Event, Message
+from .envelope import Batched, Command, Empty, Event, Message
 from .fields import (
     AdDescription,
     AdSearchText,
@@ -575,10 +575,11 @@ class DeleteBanner(Command[Empty]):
     banner_id: Id
 
 
-class AdsExpired(Message):
+class AdsExpired(Batched):
+    """`more`: a batch of expiries or of notices was full."""
+
     expired: int  # ads this run moved from active to expired
     notified: int  # owners told (of this run's expiries, or of earlier ones still due)
-    more: bool  # a batch (of expiries or of notices) was full: more may be due at once
 
 
 class ExpireAds(Command[AdsExpired]):

@@ -20,7 +20,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Message
+from .envelope import Batched, Command, Message
 from .fields import (
     SAMPLE_PAGE_MAX,
     SAMPLES_LENGTH,
@@ -173,10 +173,9 @@ class LatestOdometers(Command[Odometers]):
 # --- retention (scheduled) -------------------------------------------------------------------------
 
 
-class RolledUp(Message):
+class RolledUp(Batched):
     samples: int  # raw samples rolled into minutes and deleted
     minutes: int  # per-minute rows written or updated
-    more: bool  # a full batch: more may be due
 
 
 class RollUpSamples(Command[RolledUp]):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
-from protocols.envelope import Actor
+from protocols.envelope import Actor, Batched, Command
 from protocols.garage_service import RemindAppointments
 from protocols.identity import PurgeExpiredSessions
 from protocols.market import ExpireAds
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Batches one firing sends at most (expiry, telemetry roll-up, reminders); what is left waits for the next firing.
 EXPIRY_ROUNDS = 100
+
+B = TypeVar("B", bound=Batched)
 
 
 @dataclass(frozen=True)
@@ -37,37 +40,35 @@ async def sweep_presence(bus: Bus) -> None:
     await bus.request(SweepPresence(), actor=Actor.system())
 
 
-async def expire_listings(bus: Bus) -> None:
-    """One batch per request (each request stays short), until the market finds none left due."""
-    expired = notified = 0
+async def batch_after_batch(bus: Bus, command: Command[B]) -> list[B]:
+    """Each batch's result: `command` is sent again while the worker says there is more, at most
+    EXPIRY_ROUNDS times (each request stays short; what is left waits for the next firing)."""
+    results = []
     for _ in range(EXPIRY_ROUNDS):
-        result = await bus.request(ExpireAds(), actor=Actor.system())
-        expired, notified = expired + result.expired, notified + result.notified
+        result = await bus.request(command, actor=Actor.system())
+        results.append(result)
         if not result.more:
             break
+    return results
+
+
+async def expire_listings(bus: Bus) -> None:
+    results = await batch_after_batch(bus, ExpireAds())
+    expired, notified = sum(r.expired for r in results), sum(r.notified for r in results)
     log.info("expired %d listings, notified %d owners", expired, notified)
 
 
 async def roll_up_telemetry(bus: Bus) -> None:
-    """Raw samples past their retention into per-minute summaries, batch after batch (bounded)."""
-    samples = minutes = 0
-    for _ in range(EXPIRY_ROUNDS):
-        result = await bus.request(RollUpSamples(), actor=Actor.system())
-        samples, minutes = samples + result.samples, minutes + result.minutes
-        if not result.more:
-            break
+    """Raw samples past their retention into per-minute summaries."""
+    results = await batch_after_batch(bus, RollUpSamples())
+    samples, minutes = sum(r.samples for r in results), sum(r.minutes for r in results)
     log.info("rolled %d raw telemetry samples into %d minutes", samples, minutes)
 
 
 async def remind_appointments(bus: Bus) -> None:
-    """Members of appointments a day away reminded, batch after batch (bounded)."""
-    sent = 0
-    for _ in range(EXPIRY_ROUNDS):
-        result = await bus.request(RemindAppointments(), actor=Actor.system())
-        sent += result.sent
-        if not result.more:
-            break
-    log.info("reminded %d members of their appointments", sent)
+    """Members of appointments a day away reminded."""
+    results = await batch_after_batch(bus, RemindAppointments())
+    log.info("reminded %d members of their appointments", sum(r.sent for r in results))
 
 
 JOBS: tuple[Job, ...] = (
