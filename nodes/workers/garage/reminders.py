@@ -9,10 +9,9 @@ One notify refuses for good (the member is gone) is marked too, with a warning.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import UTC, datetime, timedelta
 
+from nodes.runtime.notices import tell
 from protocols import garage_service as wire
 from protocols import notify
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
@@ -22,11 +21,6 @@ from . import queries
 from .deps import GarageDeps
 from .handlers import handlers
 from .locations import zone_of
-
-log = logging.getLogger(__name__)
-
-SENT_AT_ONCE = 32
-REFUSED_FOR_GOOD = (ErrorCode.NOT_FOUND, ErrorCode.VALIDATION, ErrorCode.FORBIDDEN)
 
 
 def notice_of(appointment: Appointment, location: ServiceLocation) -> notify.Notify:
@@ -59,30 +53,15 @@ async def remind(_cmd: wire.RemindAppointments, actor: Actor, deps: GarageDeps) 
             db, now, now + timedelta(seconds=garage.reminder_lead_s), garage.reminder_batch
         )
         places = {row.id: row for row in await queries.locations(db, include_inactive=True)} if due else {}
-    done: list[str] = []
-    sent = 0
-    for start in range(0, len(due), SENT_AT_ONCE):
-        chunk = due[start : start + SENT_AT_ONCE]
-        results = await asyncio.gather(
-            *(deps.bus.request(notice_of(a, places[a.location_id]), actor=Actor.system()) for a in chunk),
-            return_exceptions=True,
-        )
-        for appointment, result in zip(chunk, results, strict=True):
-            if not isinstance(result, BaseException):
-                done.append(appointment.id)
-                sent += result.given_before == 0  # else another run told the member already
-            elif isinstance(result, DomainError) and result.code in REFUSED_FOR_GOOD:
-                done.append(appointment.id)
-                log.warning(
-                    "the member of appointment %s cannot be reminded: %s", appointment.id, result.message
-                )
-            else:
-                log.warning(
-                    "appointment %s not reminded yet (a later run tries again): %r", appointment.id, result
-                )
-    if done:
+    told = await tell(
+        deps.bus,
+        [(a.id, notice_of(a, places[a.location_id])) for a in due],
+        lambda appointment_id: f"the member of appointment {appointment_id}",
+    )
+    if told.done:
         async with deps.db() as db:
-            await queries.mark_reminded(db, done, now)
+            await queries.mark_reminded(db, told.done, now)
             await db.commit()
     # More may be due only when a whole batch was, and went out: with notify silent, wait for a later run.
-    return wire.RemindersSent(sent=sent, more=len(due) == garage.reminder_batch and len(done) == len(due))
+    whole = len(due) == garage.reminder_batch and len(told.done) == len(due)
+    return wire.RemindersSent(sent=told.sent, more=whole)

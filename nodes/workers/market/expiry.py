@@ -11,11 +11,11 @@ refuses for good (its owner is gone) is dropped with a warning.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
 from nodes.runtime.bus import Bus
+from nodes.runtime.notices import tell
 from protocols import market as wire
 from protocols import notify, subjects
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
@@ -27,8 +27,6 @@ from .search import listings_changed
 
 log = logging.getLogger(__name__)
 
-SENT_AT_ONCE = 32  # notify requests in flight together
-REFUSED_FOR_GOOD = (ErrorCode.NOT_FOUND, ErrorCode.VALIDATION, ErrorCode.FORBIDDEN)
 NOTIFY_PING_S = 1.0
 
 
@@ -56,30 +54,15 @@ async def send_notices(deps: MarketDeps, most: int) -> tuple[int, int]:
         return 0, 0  # left queued for a later run
     async with deps.read_db() as db:
         notices = await queries.queued_notices(db, most)
-    done: list[int] = []
-    sent = 0
-    for start in range(0, len(notices), SENT_AT_ONCE):
-        chunk = notices[start : start + SENT_AT_ONCE]
-        results = await asyncio.gather(
-            *(deps.bus.request(notice_of(n.expired), actor=Actor.system()) for n in chunk),
-            return_exceptions=True,
-        )
-        for notice, result in zip(chunk, results, strict=True):
-            expired = notice.expired
-            if not isinstance(result, BaseException):
-                done.append(notice.id)
-                sent += result.given_before == 0  # else another run told the owner already
-            elif isinstance(result, DomainError) and result.code in REFUSED_FOR_GOOD:
-                done.append(notice.id)
-                log.warning("owner %d of expired ad %d cannot be told: %s", expired.owner_id, expired.listing_id,
-                            result.message)  # fmt: skip
-            else:
-                log.warning("owner %d not told yet that ad %d expired (a later run tries again): %r",
-                            expired.owner_id, expired.listing_id, result)  # fmt: skip
+    told = await tell(
+        deps.bus,
+        [(notice, notice_of(notice.expired)) for notice in notices],
+        lambda n: f"owner {n.expired.owner_id} of expired ad {n.expired.listing_id}",
+    )
     async with deps.db() as db:
-        await queries.drop_notices(db, done)
+        await queries.drop_notices(db, [notice.id for notice in told.done])
         await db.commit()
-    return len(done), sent
+    return len(told.done), told.sent
 
 
 async def notify_answers(bus: Bus) -> bool:
