@@ -142,9 +142,14 @@ class SearchOrder:
     unknown_last: bool = False
 
     @property
+    def on_vehicle(self) -> bool:
+        """Whether the key is the vehicle's (year, mileage), not the listing's."""
+        return self.key.class_ is VehicleAttributes
+
+    @property
     def listing_id(self) -> Column:
         """The listing's id on the key's own table: its index holds (key, id)."""
-        return VehicleAttributes.listing_id if self.key.class_ is VehicleAttributes else Listing.id
+        return VehicleAttributes.listing_id if self.on_vehicle else Listing.id
 
     @property
     def by(self) -> tuple[ColumnElement[Any], ...]:
@@ -205,14 +210,14 @@ async def walked_page(
     limit: int,
     rows: int,
 ) -> list[int] | None:
-    """The ids of the page in `order`, when the order's first `rows` listings hold it whole; else None.
-    `head_where` are filters of `filters` on the order's own table that its index narrows the walk
+    """The ids of the page in `order`, when the order's first `rows` listings (at least down to the
+    page's last) hold it whole; else None. `head_where` are filters of `filters` on the order's own table that its index narrows the walk
     with (its range; the status and kind): each walked listing is checked only for the rest."""
     head = (
         select(order.listing_id.label("id"), order.key.label("key"))
         .where(*head_where)
         .order_by(*order.of(order.key, order.listing_id))
-        .limit(max(rows, offset + limit))
+        .limit(rows)
         .subquery("head")
     )
     walked = select(head.c.id).order_by(*order.of(head.c.key, head.c.id)).offset(offset).limit(limit)
@@ -245,9 +250,8 @@ async def gathered_page(
     db: AsyncSession, filters: SearchFilters, order: SearchOrder, offset: int, limit: int
 ) -> tuple[list[int], int]:
     """The ids of the page in `order`, and how many match in all."""
-    with_vehicle = order.key.class_ is VehicleAttributes
     matches = (
-        _matching(filters, with_vehicle=with_vehicle)
+        _matching(filters, with_vehicle=order.on_vehicle)
         .add_columns(order.key.label("key"))
         .cte("matches")
         .prefix_with("MATERIALIZED")
@@ -282,8 +286,7 @@ async def few_matches(
 ) -> list[int] | None:
     """Every match's id in `order` when at most `most` match, else None: a search that matches few is
     read whole in one statement (that counts them too) and sorted here, never walking an order."""
-    with_vehicle = order.key.class_ is VehicleAttributes
-    query = _matching(filters, with_vehicle=with_vehicle).add_columns(order.key).limit(most + 1)
+    query = _matching(filters, with_vehicle=order.on_vehicle).add_columns(order.key).limit(most + 1)
     rows = (await db.execute(query)).all()
     if len(rows) > most:
         return None

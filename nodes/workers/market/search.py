@@ -130,7 +130,7 @@ def head_filters(cmd: wire.ListAds) -> list[ColumnElement[bool]]:
     """What narrows the walk of the order's index from its start: its own range, and on the listings
     (whose order indexes begin with them) the status and the kind."""
     order = SORTS[cmd.sort_by]
-    narrowing = listed() if order.key.class_ is Listing else []
+    narrowing = [] if order.on_vehicle else listed()
     for field, column in RANGES.items():
         if column is order.key:
             narrowing.extend(_range(cmd, field, column))
