@@ -325,3 +325,20 @@ SomeChoiceCount = Field(min_length=1, max_length=CHOICES_MAX)
 WeekdayCount = Field(max_length=7)  # a week's days, each once: opening hours
 # An id as a client writes it in a query, checked by the domain that owns it (unknown: not found).
 QueryId = Annotated[str, Field(max_length=64)]
+
+# --- barter (FreeMarket's wants and offers) ----------------------------------------------------------
+
+BARTER_SLUG_PATTERN = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"  # the contract's slugs: personal_transport
+BarterSlug = Annotated[str, Field(min_length=1, max_length=64, pattern=BARTER_SLUG_PATTERN)]
+CategoryVersion = Annotated[str, Field(min_length=1, max_length=16)]  # "v6.0"
+ItemName = Annotated[str, Field(min_length=1, max_length=AD_TITLE_MAX)]
+ItemDescription = Annotated[str, Field(max_length=2000)]
+DURATION_DAYS_MAX = 365  # a temporary exchange (a loan, a rental) lasts at most a year
+DurationDays = Annotated[int, Field(ge=1, le=DURATION_DAYS_MAX)]
+BARTER_ITEMS_MAX = 50  # items one request adds or removes
+BarterItemCount = Field(max_length=BARTER_ITEMS_MAX)
+BARTER_POOL_PAGE_MAX = 5000  # items the matching domain reads from the market at once
+BarterPoolSize = Annotated[int, Field(ge=1, le=BARTER_POOL_PAGE_MAX)]
+BarterItemIds = Annotated[list[Id], Field(max_length=BARTER_POOL_PAGE_MAX)]
+SomeBarterItemCount = Field(min_length=1, max_length=BARTER_ITEMS_MAX)
+ExchangeKey = Annotated[str, Field(min_length=1, max_length=120)]  # an exchange's public id
