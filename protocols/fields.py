@@ -342,3 +342,9 @@ BarterPoolSize = Annotated[int, Field(ge=1, le=BARTER_POOL_PAGE_MAX)]
 BarterItemIds = Annotated[list[Id], Field(max_length=BARTER_POOL_PAGE_MAX)]
 SomeBarterItemCount = Field(min_length=1, max_length=BARTER_ITEMS_MAX)
 ExchangeKey = Annotated[str, Field(min_length=1, max_length=120)]  # an exchange's public id
+
+# --- matching (FreeMarket's exchanges and chains) ----------------------------------------------------
+
+CHAIN_PARTICIPANTS_MAX = 10  # people one exchange chain may have (the contract's max_participants)
+ChainSize = Annotated[int, Field(ge=2, le=CHAIN_PARTICIPANTS_MAX)]
+DeclineReason = Annotated[str, Field(max_length=500)]

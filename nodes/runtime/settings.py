@@ -173,7 +173,7 @@ class PresenceSettings:
 # Every worker domain there is (nodes/workers/<name>/), in the order a process starts them: the
 # default of what `souk run` and `souk worker` serve.
 WORKER_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation", "garage",
-                  "telemetry")  # fmt: skip
+                  "telemetry", "matching")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,19 @@ class GarageSettings:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    # a want and an offer match when their values differ by at most this share of the larger one
+    value_tolerance: float = field(default=0.3, metadata=at_least(0.0))
+    max_distance_km: float = field(default=50.0, metadata=at_least(0.0))  # beside the same city
+    default_max_participants: int = field(default=10, metadata=at_least(2))  # people in one chain
+    max_participants: int = field(default=10, metadata=at_least(2))  # the most a request may ask for
+    solver_time_limit_s: float = field(default=10.0, metadata=at_least(0.1))  # then the best found
+    change_time_limit_s: float = field(default=0.5, metadata=at_least(0.05))  # a listing change's re-match
+    pool_page: int = field(default=1000, metadata=at_least(1))  # items read from the market at once
+    run_interval_s: float = field(default=600.0, metadata=at_least(1.0))  # the scheduler's full run
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
@@ -276,6 +289,7 @@ class Settings:
     market: MarketSettings = field(default_factory=MarketSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     garage: GarageSettings = field(default_factory=GarageSettings)
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

@@ -1,0 +1,20 @@
+"""The matching domain: FreeMarket's exchanges, found by the engine over the market's barter pool.
+
+Command groups: `runs` (run-pipeline, chain discovery, the scheduled run, the last run's status; one
+run is `pipeline`), `chains` (a chain's participants accept or decline), `exchanges` (one exchange,
+a page of them, confirming one), `changes` (a listing change dissolves what lost its items and
+re-matches around it) and `scenarios` (the test flow, on scratch data). The pool is read in `pool`,
+the engine (`engine/`, a pure library) is called in `solve`, people are told in `notices`; the SQL
+is in `queries`.
+"""
+
+from __future__ import annotations
+
+from nodes.runtime.worker import Domain
+
+# Importing a module registers its handlers.
+from . import chains, changes, exchanges, runs, scenarios  # noqa: F401
+from .deps import MatchingDeps, open_deps
+from .handlers import handlers
+
+DOMAIN: Domain[MatchingDeps] = Domain(handlers=handlers, open_deps=open_deps)
