@@ -238,6 +238,14 @@ class GarageSettings:
 
 
 @dataclass(frozen=True)
+class BarterSettings:
+    # writes of one user's barter items (create-by-categories, create, PATCH) per window, every edge's
+    write_limit: int = field(default=30, metadata=at_least(1))
+    write_window_s: int = field(default=60, metadata=at_least(1))
+    categories_max_age_s: int = field(default=3600, metadata=at_least(0))  # clients keep the categories
+
+
+@dataclass(frozen=True)
 class MatchingSettings:
     # a want and an offer match when their values differ by at most this share of the larger one
     value_tolerance: float = field(default=0.3, metadata=at_least(0.0))
@@ -289,6 +297,7 @@ class Settings:
     market: MarketSettings = field(default_factory=MarketSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     garage: GarageSettings = field(default_factory=GarageSettings)
+    barter: BarterSettings = field(default_factory=BarterSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)

@@ -1,13 +1,26 @@
 """FreeMarket (barter exchange), seeds/001: health (health.py), users, authentication and the user
 cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py), notifications
-(notifications.py), the Server-Sent Events of both (events.py), the matching runs (matching.py),
-exchange chains (chains.py) and the confirmation of exchanges (exchanges.py)."""
+(notifications.py), the Server-Sent Events of both (events.py); the category system
+(categories.py) and the wants and offers (listings.py); the matching runs (matching.py), exchange
+chains (chains.py) and the confirmation of exchanges (exchanges.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chains, chat, events, exchanges, health, identity, matching, notifications, ws
+from . import (
+    categories,
+    chains,
+    chat,
+    events,
+    exchanges,
+    health,
+    identity,
+    listings,
+    matching,
+    notifications,
+    ws,
+)
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -17,6 +30,8 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     notifications.routes,
     ws.routes,
     events.routes,
+    categories.routes,
+    listings.routes,
     matching.routes,
     chains.routes,
     exchanges.routes,

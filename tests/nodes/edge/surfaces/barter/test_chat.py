@@ -214,9 +214,7 @@ async def test_bad_paging_and_missing_token(cluster: Cluster) -> None:
     for query in ({"limit": "101"}, {"limit": "0"}, {"skip": "-1"}, {"limit": "many"}):
         resp = await cluster.edge_b.get(f"{url}/history", params=query, headers=bearer(token))
         assert await error_of(resp, 400, "validation_error"), query
-    assert (
-        len((await history(cluster.edge_a, token, exchange, limit=100))["messages"]) == 0
-    )
+    assert len((await history(cluster.edge_a, token, exchange, limit=100))["messages"]) == 0
 
     for edge in cluster.edges:
         await error_of(await edge.get(f"{url}/history"), 401, "authentication_error")
