@@ -27,8 +27,8 @@ from protocols.chat import (
 from protocols.envelope import Actor, Role
 from protocols.notify import Notify
 from tests.conftest import Cluster
-from tests.support.exchanges import mutual_exchange
 from tests.nodes.edge.realtime.live import eventually
+from tests.support.exchanges import mutual_exchange
 from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from tests.conftest import Cluster
-from tests.support.exchanges import mutual_exchange
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
+from tests.support.exchanges import mutual_exchange
 from tests.support.http import bearer, json_of
 
 PASSWORD = "StrongPassword123!"
