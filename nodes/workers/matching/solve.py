@@ -59,10 +59,10 @@ def choose(
     """Disjoint rings of at most `most` items over the pool (around the `focus` users only, when given)."""
     graph = build_graph((entry(item) for item in items), rules(settings))
     if focus is None:
-        found = solve(graph, max_length=most, time_limit=time_limit_s)
+        found = solve(graph, most, time_limit_s)  # (positional: `max_length` reads as a length limit)
     else:
         people = set(focus)
         seeds = [item.id for item in items if item.owner_id in people]
-        nothing = Solution(cycles=(), bound=None, seconds=0.0, optimal=False, max_length=most)
+        nothing = Solution((), None, 0.0, False, most)
         found = resolve_after_change(nothing, graph, seeds, most, time_limit=time_limit_s)
     return [planned(cycle) for cycle in found.cycles]
