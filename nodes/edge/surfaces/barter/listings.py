@@ -327,7 +327,7 @@ async def offers(request: web.Request) -> web.Response:
     return await listed(request, ItemSide.OFFER, None)
 
 
-@routes.get("/api/listings/user/{user_id}", query=ListQuery, responses=LISTS)
+@routes.get("/api/listings/user/{user_id}", query=ListQuery, responses={**LISTS, 404: None})
 async def users_items(request: web.Request) -> web.Response:
     """A user's active wants and offers (all of yours, when it is you)."""
     user_id = path_int(request, "user_id")
