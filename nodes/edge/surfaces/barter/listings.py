@@ -30,7 +30,7 @@ Choices where the document is silent:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -42,6 +42,7 @@ from nodes.runtime.ratelimit import Rule
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import (
     BARTER_ITEMS_MAX,
+    BarterItemCount,
     BarterSlug,
     DurationDays,
     Id,
@@ -108,7 +109,7 @@ class PatchItemBody(Strict):
 class PatchBody(Strict):
     wants: dict[BarterSlug, list[PatchItemBody]] = Field(default_factory=dict)
     offers: dict[BarterSlug, list[PatchItemBody]] = Field(default_factory=dict)
-    remove_items: list[Id] = Field(default_factory=list, max_length=BARTER_ITEMS_MAX)
+    remove_items: Annotated[list[Id], BarterItemCount] = Field(default_factory=list)
 
 
 class UserQuery(BaseModel):
