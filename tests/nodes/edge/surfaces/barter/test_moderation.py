@@ -8,15 +8,16 @@ non-admins are 403, bad bodies 400 in the contract's error format."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import update
 
-from protocols.envelope import Actor
-from protocols.identity import CreateAdmin, LiftEndedBans
-from protocols.moderation import CountReportsReceived
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, Role
+from protocols.identity import BanAccount, CountActiveBans, CreateAdmin, LiftEndedBans
+from protocols.moderation import BanUser, CountReportsReceived
 from scheduler.app import SchedulerApp
 from storage.engine import create_engine, session_factory
 from storage.models.identity import User as Account
@@ -244,3 +245,15 @@ async def test_a_ban_ends_sessions_at_once_refuses_sign_in_until_it_ends_and_is_
     await error_of(await login(b, "spammer"), 403, "permission_denied")  # his ban has not ended
     stats = (await json_of(await a.get(f"{ADMIN}/dashboard", headers=staff.headers), 200))["stats"]
     assert stats["active_bans"] == 1
+
+    # Over NATS too: bans are given by admins, counted by staff, lifted by the scheduler only.
+    someone, moderator = Actor(user_id=cheat.id, role=Role.USER), Actor(user_id=cheat.id, role=Role.MODERATOR)
+    forever = BanAccount(user_id=spammer.id, until=datetime.now(UTC) + timedelta(days=1), reason="x")
+    staff_only: list[tuple[Command[Any], Actor]] = [
+        (forever, moderator), (LiftEndedBans(), moderator), (CountActiveBans(), someone),
+        (BanUser(user_id=spammer.id, reason="x"), moderator),
+    ]  # fmt: skip
+    for command, actor in staff_only:
+        with pytest.raises(DomainError) as caught:
+            await cluster.worker_bus.request(command, actor=actor)
+        assert caught.value.code is ErrorCode.FORBIDDEN, command
