@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chat, events, health, identity, notifications, ws
+from . import chat, events, health, identity, moderation, notifications, ws
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -16,6 +16,7 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     notifications.routes,
     ws.routes,
     events.routes,
+    moderation.routes,
 )
 
 __all__ = ["ROUTES", "SURFACE"]
