@@ -210,6 +210,8 @@ Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 NEARBY_RADIUS_MAX_KM = 1000  # the document's largest search radius
 RadiusKm = Annotated[float, Field(gt=0, le=NEARBY_RADIUS_MAX_KM, allow_inf_nan=False)]
+PlaceName = Annotated[str, Field(min_length=1, max_length=200)]  # a city as someone wrote it
+CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 IP_ADDRESS_MAX = 64  # as the edge cuts a forwarded address
 IpAddress = Annotated[str, Field(max_length=IP_ADDRESS_MAX)]
 
@@ -241,11 +243,25 @@ DealerIds = Annotated[list[Id], Field(max_length=PAGE_MAX)]  # the dealers of on
 # --- moderation ------------------------------------------------------------------------------------
 
 ReportComment = Annotated[str, Field(max_length=2000)]
+# What a report shows: links to pictures or pages, web addresses only.
+EVIDENCE_URLS_MAX = 10
+EVIDENCE_URL_PATTERN = r"^https?://\S+$"
+EvidenceUrl = Annotated[str, Field(min_length=1, max_length=512, pattern=EVIDENCE_URL_PATTERN)]
+EvidenceUrls = Annotated[list[EvidenceUrl], Field(max_length=EVIDENCE_URLS_MAX)]
+ContractName = Annotated[str, Field(min_length=1, max_length=16)]  # a surface's name: "barter"
+ContractReason = Annotated[str, Field(min_length=1, max_length=32)]  # a reason in a contract's words
+AdminNotes = Annotated[str, Field(max_length=2000)]
+BAN_DAYS_MAX = 3650  # ten years; a ban always ends
+BanDays = Annotated[int, Field(ge=1, le=BAN_DAYS_MAX)]
+BanReason = Annotated[str, Field(min_length=1, max_length=100)]
+COUNTED_USERS_MAX = 1000  # users one count of reports received names
+CountedUsers = Annotated[list[Int32], Field(max_length=COUNTED_USERS_MAX)]
 
 # --- market search ---------------------------------------------------------------------------------
 
 SEARCH_IDS_MAX = 100  # ids one `*_ids` filter of an ad search names
 SearchIds = Annotated[list[Id], Field(min_length=1, max_length=SEARCH_IDS_MAX)]
+DescribedIds = Annotated[list[Id], Field(min_length=1, max_length=PAGE_MAX)]  # listings of a page of reports
 AdSearchText = Annotated[str, Field(max_length=200)]  # an ad search's words, in titles and descriptions
 
 # --- media -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
 from protocols.envelope import Actor, Batched, Command
 from protocols.garage_service import RemindAppointments
-from protocols.identity import PurgeExpiredSessions
+from protocols.identity import LiftEndedBans, PurgeExpiredSessions
 from protocols.market import ExpireAds
 from protocols.matching import RunPipeline
 from protocols.presence import SweepPresence
@@ -19,7 +19,7 @@ from protocols.telemetry import RollUpSamples
 
 log = logging.getLogger(__name__)
 
-# Batches one firing sends at most (expiry, telemetry roll-up, reminders); what is left waits for the next firing.
+# Batches one firing sends at most (expiry, telemetry roll-up, reminders, bans lifted); what is left waits for the next firing.
 EXPIRY_ROUNDS = 100
 
 # How long the scheduled matching run is waited for: well past any sensible solver time limit.
@@ -75,6 +75,12 @@ async def remind_appointments(bus: Bus) -> None:
     log.info("reminded %d members of their appointments", sum(r.sent for r in results))
 
 
+async def lift_ended_bans(bus: Bus) -> None:
+    """Bans whose end has passed, cleared (signing in already works from the moment one ends)."""
+    results = await batch_after_batch(bus, LiftEndedBans())
+    log.info("lifted %d ended bans", sum(r.lifted for r in results))
+
+
 async def run_matching(bus: Bus) -> None:
     """Everyone's matching: the pool into bilateral swaps and chains (one request, which may take the
     solver's whole `[matching] solver_time_limit_s`)."""
@@ -90,5 +96,6 @@ JOBS: tuple[Job, ...] = (
     Job("expire_listings", lambda s: s.scheduler.listing_expiry_interval_s, expire_listings),
     Job("roll_up_telemetry", lambda s: s.scheduler.telemetry_rollup_interval_s, roll_up_telemetry),
     Job("remind_appointments", lambda s: s.scheduler.appointment_reminder_interval_s, remind_appointments),
+    Job("lift_ended_bans", lambda s: s.scheduler.ban_lift_interval_s, lift_ended_bans),
     Job("run_matching", lambda s: s.matching.run_interval_s, run_matching),
 )

@@ -246,6 +246,12 @@ class BarterSettings:
 
 
 @dataclass(frozen=True)
+class ModerationSettings:
+    report_resolution_hours: float = field(default=72.0, metadata=at_least(1.0))  # a report's promised answer
+    default_ban_days: int = field(default=30, metadata=at_least(1))  # a ban whose length nobody gave
+
+
+@dataclass(frozen=True)
 class MatchingSettings:
     # a want and an offer match when their values differ by at most this share of the larger one
     value_tolerance: float = field(default=0.3, metadata=at_least(0.0))
@@ -266,6 +272,7 @@ class SchedulerSettings:
     listing_expiry_interval_s: float = 300.0
     telemetry_rollup_interval_s: float = 3600.0
     appointment_reminder_interval_s: float = 300.0
+    ban_lift_interval_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -298,6 +305,7 @@ class Settings:
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     garage: GarageSettings = field(default_factory=GarageSettings)
     barter: BarterSettings = field(default_factory=BarterSettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)

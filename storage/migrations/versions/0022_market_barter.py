@@ -2,7 +2,7 @@
 `barter` (inactive: MillionAvto's category lists never show it) that every barter listing is filed under
 
 Revision ID: 0022
-Revises: 0021
+Revises: 0024
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0021"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
@@ -59,7 +59,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("listing_id", name="pk_market_barter_items"),
     )
     op.create_index("ix_market_barter_items_list_id", "market_barter_items", ["list_id"])
-    op.create_index("ix_market_barter_items_side_listing_id", "market_barter_items", ["side", "listing_id"])
     categories = sa.table(
         "catalog_categories",
         sa.column("name", sa.String),

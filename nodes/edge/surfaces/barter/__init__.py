@@ -1,8 +1,9 @@
 """FreeMarket (barter exchange), seeds/001: health (health.py), users, authentication and the user
 cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py), notifications
 (notifications.py), the Server-Sent Events of both (events.py); the category system
-(categories.py) and the wants and offers (listings.py); the matching runs (matching.py), exchange
-chains (chains.py) and the confirmation of exchanges (exchanges.py)."""
+(categories.py), the wants and offers (listings.py), reports and moderation (moderation.py); the
+matching runs (matching.py), exchange chains (chains.py) and the confirmation of exchanges
+(exchanges.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from . import (
     identity,
     listings,
     matching,
+    moderation,
     notifications,
     ws,
 )
@@ -32,6 +34,7 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     events.routes,
     categories.routes,
     listings.routes,
+    moderation.routes,
     matching.routes,
     chains.routes,
     exchanges.routes,
