@@ -25,6 +25,10 @@ tagged with its name and answer in that contract's error format.
 
 **Socket.IO** at `/socket.io/` (websocket transport preferred): connect with
 `auth={"token": "<access token>"}`; a missing, expired or non-access token is refused.
+
+**FreeMarket exchange ids**: `mutual_{user_a}_{user_b}_{item_a}_{item_b}` for a swap of two people
+(the contract's form), `chain_{id}` for a chain of three or more (`id` is its number in `/api/chains`).
+Who takes part is the matching domain's record, never read from the id.
 """
 
 # The Server-Sent Events routes (each contract's path), documented as `text/event-stream`. Their

@@ -75,7 +75,7 @@ RESPONSES = {200: ConfirmedOut, 400: None, 401: None, 403: None, 404: None, 409:
 
 @routes.post("/api/exchanges/{exchange_id}/confirm", query=ConfirmQuery, auth=True, responses=RESPONSES)
 async def confirm_exchange(request: web.Request) -> web.Response:
-    """Confirm that an exchange took place; the last confirmation archives its items."""
+    """Confirm that an exchange (`mutual_{a}_{b}_{item_a}_{item_b}`, or a chain's `chain_{id}`) took place."""
     return await confirm(request)
 
 
