@@ -1,7 +1,8 @@
 """A listing change (`BarterItemsChanged`, taken by one matching worker of the queue group):
 exchanges whose items left the pool are dissolved (their participants told), and the part of the pool
 around the owner, and around the partners who lost their exchange, is matched again at once with the
-short time limit (`[matching] change_time_limit_s`).
+short time limit (`[matching] change_time_limit_s`). Changes that arrive while a re-match runs wait
+and are matched together in the next one (`deps.Coalesced`); a worker solves one run at a time.
 
 An item that changed but is still active keeps its exchange: the participants agreed on it. An
 exchange every participant confirmed is being completed (its items are archived for it): it is
@@ -27,8 +28,10 @@ from .pipeline import run
 @handlers.on(BarterItemsChanged)
 async def items_changed(event: BarterItemsChanged, _actor: Actor, deps: MatchingDeps) -> None:
     partners = await dissolve_gone(deps, event.item_ids) if event.item_ids else set()
-    focus = sorted({event.owner_id, *partners})
-    await run(deps, wire.RunTrigger.CHANGE, focus, 2, deps.settings.matching.default_max_participants)
+    most = deps.settings.matching.default_max_participants
+    await deps.rematch.run(
+        {event.owner_id, *partners}, lambda focus: run(deps, wire.RunTrigger.CHANGE, focus, 2, most)
+    )
 
 
 async def dissolve_gone(deps: MatchingDeps, item_ids: list[int]) -> set[int]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,12 +14,32 @@ from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
 
 
+class Coalesced:
+    """Re-matches asked for while one runs wait, and run as one: a burst of listing changes (a user
+    writing many items, an import) costs a few runs around all their owners, not one run each."""
+
+    def __init__(self) -> None:
+        self._waiting: set[int] = set()
+        self._lock = asyncio.Lock()
+
+    async def run(self, users: Iterable[int], work: Callable[[list[int]], Awaitable[object]]) -> None:
+        self._waiting.update(users)
+        async with self._lock:
+            if not self._waiting:
+                return  # an earlier turn took these users along
+            focus, self._waiting = sorted(self._waiting), set()
+            await work(focus)
+
+
 @dataclass(frozen=True)
 class MatchingDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
     bus: Bus  # the pool is the market's; participants are told through notify
+    # One solve at a time in a process: the engine takes a core (and its memory) while it works.
+    solving: asyncio.Lock = field(default_factory=asyncio.Lock)
+    rematch: Coalesced = field(default_factory=Coalesced)
 
 
 @asynccontextmanager

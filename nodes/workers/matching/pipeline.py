@@ -49,8 +49,11 @@ async def run(
     errors: list[str] = []
     created: list[wire.Exchange] = []
     try:
-        pool = await read_pool(deps)
-        chosen = await asyncio.to_thread(choose, pool, settings, most=most, focus=focus, time_limit_s=limit_s)
+        async with deps.solving:
+            pool = await read_pool(deps)
+            chosen = await asyncio.to_thread(
+                choose, pool, settings, most=most, focus=focus, time_limit_s=limit_s
+            )
         chosen = [planned for planned in chosen if len({leg.user_id for leg in planned.legs}) >= fewest]
         created = await _store(deps, run_id, chosen, now)
     except DomainError as exc:  # the market did not answer, or refused
