@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .cycle import make_cycle
-from .cycles import CyclePool, components, cycle_pools
+from .cycles import CyclePool, TooManyCycles, components, cycle_pools
 from .model import NO_WANT, Cycle, ItemGraph
 from .neighbourhood import improve
 
@@ -432,13 +432,23 @@ def solve_capped(
     time_limit: float,
     nodes: NDArray[np.int32] | None = None,
     filled: Mapping[int, int] | None = None,
-) -> tuple[list[Cycle], int, bool]:
+) -> tuple[list[Cycle], int | None, bool]:
     """(cycles, bound, optimal) for cycles of at most `max_length` items among `nodes` (default all);
     `filled` says how many wants of a class (graph.py) are taken already. The cycles' wants name
-    classes; `assign_wants` turns them into wants."""
+    classes; `assign_wants` turns them into wants.
+
+    Where the cycles of that length would not fit in memory (cycles.MOST_CYCLES), the longest cap that
+    fits is solved instead, and no bound is given (None)."""
     deadline = time.monotonic() + time_limit
     groups = components(graph) if nodes is None else [np.sort(nodes).astype(np.int32)]
-    pools = [pool for pool in cycle_pools(graph, max_length, groups) if pool.count]
+    cap = max_length
+    while True:
+        try:
+            pools = [pool for pool in cycle_pools(graph, cap, groups) if pool.count]
+            break
+        except TooManyCycles as too_many:
+            log.warning("%s: solving with cycles of at most %d items", too_many, cap - 1)
+            cap -= 1
     total = sum(pool.count for pool in pools)
     cycles: list[Cycle] = []
     bound, optimal = 0, True
@@ -449,4 +459,6 @@ def solve_capped(
         cycles.extend(part.cycles())
         bound += part.bound
         optimal &= part.optimal
+    if cap < max_length:
+        return cycles, None, False
     return cycles, bound, optimal
