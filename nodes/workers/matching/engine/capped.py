@@ -8,19 +8,22 @@ Choices:
   to HiGHS' MIP whole, which proves its optimum; then, in the time left (`TIE_BREAK_MAX_S` at most),
   a second MIP keeps that count and breaks ties: shorter cycles (the square of a cycle's length) and
   edges of better fit.
-- A larger one: column generation on the LP, from a greedy packing; the whole pool is priced in numpy
-  against the duals (reduced cost = items - the duals of its rows) and the best `ADD_COLUMNS` join,
-  until none prices out: that LP value is the bound. A dive on the LP (fix the columns above one half,
-  solve again, price again) gives a first packing. If few columns have a reduced cost above minus the
-  gap (bound - packing), the only ones that can be in a better solution, the MIP takes them all and
-  its answer is optimal over every cycle. Otherwise the MIP runs on the generated columns for
-  `MIP_SHARE` of the time left, and the neighbourhood search (neighbourhood.py) the rest.
+- A larger one: column generation on the LP (`CG_SHARE` of the time at most), from the best columns
+  alone; the whole pool is priced in numpy against the duals (reduced cost = items - the duals of its
+  rows) and the best `ADD_COLUMNS` join, until none prices out. Every round's duals give a bound
+  (Lagrangian: the duals times the rows' capacities plus the positive reduced costs), the LP's value
+  once none prices out. A dive on the LP (fix the columns above one half, solve again warm, price
+  again) gives a first packing. If few columns have a reduced cost above minus the gap (bound -
+  packing), the only ones that can be in a better solution, the MIP takes them all and its answer is
+  optimal over every cycle. Otherwise the MIP runs on the generated columns for `MIP_SHARE` of the
+  time left, and the neighbourhood search (neighbourhood.py) the rest.
 - `time_limit` covers the whole solve, shared among the components by their number of cycles; HiGHS
   stops at it with the best solution found so far.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -31,15 +34,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .cycle import make_cycle
-from .cycles import CyclePool, components, cycle_pools
+from .cycles import CyclePool, TooManyCycles, components, cycle_pools
 from .model import NO_WANT, Cycle, ItemGraph
 from .neighbourhood import improve
+
+log = logging.getLogger(__name__)
 
 DIRECT_COLUMNS = 20_000
 ADD_COLUMNS = 20_000
 MOST_MIP_COLUMNS = 30_000
 TIE_BREAK_MIN_S = 0.2  # left before the deadline for the tie-break to be tried
 TIE_BREAK_MAX_S = 2.0
+CG_SHARE = 0.6  # of the time, for column generation at most
+DIVE_SHARE = 0.3  # of the time left after it, for the dive
 MIP_SHARE = 0.3  # of the time left after column generation, for HiGHS' MIP before the neighbourhood search
 EPS = 1e-7
 
@@ -201,7 +208,8 @@ class _Model:
         self.in_model.extend(int(c) for c in chosen)
 
     def run(self, seconds: float) -> None:
-        self.highs.setOptionValue("time_limit", max(0.05, seconds))
+        # HiGHS' time limit counts the instance's run time so far, all runs together
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + max(0.05, seconds))
         self.highs.run()
 
     def values(self) -> NDArray[np.float64]:
@@ -239,6 +247,12 @@ def _solve_component(graph: ItemGraph, pool: CyclePool, deadline: float, filled:
         everything = np.arange(columns.count, dtype=np.int64)
         return _finish(graph, columns, everything, None, deadline, complete=True, tie_break=True)
     bound, generated, reduced, start = _generate(columns, deadline)
+    log.debug(
+        "dive: %d items, LP bound %s, %.1f s left",
+        columns.length[start].sum(),
+        bound,
+        deadline - time.monotonic(),
+    )
     if bound is None:
         return _finish(graph, columns, generated, None, deadline, complete=False, start=start)
     ceiling = math.floor(bound + EPS)
@@ -248,10 +262,11 @@ def _solve_component(graph: ItemGraph, pool: CyclePool, deadline: float, filled:
     if gap <= 0 or near.size <= MOST_MIP_COLUMNS:
         chosen = np.union1d(near, start)
         return _finish(graph, columns, chosen, bound, deadline, complete=True, start=start)
-    share = deadline - MIP_SHARE * (deadline - time.monotonic())
+    share = time.monotonic() + MIP_SHARE * (deadline - time.monotonic())
     part = _finish(graph, columns, np.union1d(generated, start), bound, share, complete=False, start=start)
     if columns.row_count > columns.node_rows:
         return part  # the neighbourhood search knows rows of one unit only
+    log.debug("MIP: %d items, %.1f s left", part.traded, deadline - time.monotonic())
     better = improve(columns, part.chosen, ceiling, deadline)
     return Part(graph, columns, better, part.bound)
 
@@ -259,27 +274,44 @@ def _solve_component(graph: ItemGraph, pool: CyclePool, deadline: float, filled:
 def _generate(
     columns: Columns, deadline: float
 ) -> tuple[float | None, NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
-    """Column generation: (the LP bound, None if the time ran out first; the generated columns; the
-    reduced costs of all at the last duals; a packing found by diving on the LP)."""
+    """Column generation for `CG_SHARE` of the time: (a bound, the generated columns, the reduced costs
+    of all at the last duals, a packing found by diving on the LP).
+
+    Any duals give a bound (Lagrangian: the duals times the rows' capacities, plus every positive
+    reduced cost); when no column prices out it is the LP's value."""
+    until = time.monotonic() + CG_SHARE * (deadline - time.monotonic())
     lp = _Model(columns)
     lp.highs.setOptionValue("solver", "ipm")  # faster than simplex on the growing LP
-    lp.add(_greedy(columns, np.argsort(columns.penalty / columns.length, kind="stable")), _counts(columns))
+    lp.add(_best(columns.length - columns.penalty), _counts(columns))  # any start will do: 0 is feasible
     bound: float | None = None
-    reduced = np.zeros(columns.count)
-    while time.monotonic() < deadline:
-        lp.run(deadline - time.monotonic())
+    at_bound = np.zeros(columns.count)  # the reduced costs at the duals that gave the bound
+    while time.monotonic() < until:
+        lp.run(until - time.monotonic())
         if lp.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
-        reduced = _reduced_costs(columns, np.asarray(lp.highs.getSolution().row_dual, dtype=np.float64))
+        duals = np.maximum(np.asarray(lp.highs.getSolution().row_dual, dtype=np.float64), 0.0)
+        reduced = _reduced_costs(columns, duals)
+        lagrangian = float(duals @ columns.row_upper + np.maximum(reduced, 0.0).sum())
+        if bound is None or lagrangian < bound:
+            bound, at_bound = lagrangian, reduced
+        log.debug(
+            "LP over %d of %d columns: %.1f (bound %.1f), %.1f s left",
+            len(lp.in_model),
+            columns.count,
+            lp.highs.getInfo().objective_function_value,
+            bound,
+            deadline - time.monotonic(),
+        )
         best = _best(np.where(lp.member, -np.inf, reduced))
         if not best.size:
-            bound = float(lp.highs.getInfo().objective_function_value)
             break
         lp.add(best, _counts(columns))
     generated = np.asarray(lp.in_model, dtype=np.int64)
-    if bound is None:
-        return None, generated, reduced, _greedy(columns, generated[np.argsort(-lp.values(), kind="stable")])
-    return bound, generated, reduced, _dive(lp, deadline)
+    if lp.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        lp.highs.setOptionValue("solver", "simplex")
+        lp.run(0.25 * (deadline - time.monotonic()))  # the last columns' LP, for the dive to start from
+    dive_until = time.monotonic() + DIVE_SHARE * (deadline - time.monotonic())
+    return bound, generated, at_bound, _dive(lp, dive_until)
 
 
 def _counts(columns: Columns) -> NDArray[np.float64]:
@@ -288,7 +320,10 @@ def _counts(columns: Columns) -> NDArray[np.float64]:
 
 def _best(reduced: NDArray[np.float64]) -> NDArray[np.int64]:
     """The columns that price out best, at most ADD_COLUMNS."""
-    best = np.argsort(-reduced)[:ADD_COLUMNS]
+    if reduced.size > ADD_COLUMNS:
+        best = np.argpartition(-reduced, ADD_COLUMNS)[:ADD_COLUMNS]
+    else:
+        best = np.arange(reduced.size)
     return best[reduced[best] > EPS]
 
 
@@ -397,13 +432,23 @@ def solve_capped(
     time_limit: float,
     nodes: NDArray[np.int32] | None = None,
     filled: Mapping[int, int] | None = None,
-) -> tuple[list[Cycle], int, bool]:
+) -> tuple[list[Cycle], int | None, bool]:
     """(cycles, bound, optimal) for cycles of at most `max_length` items among `nodes` (default all);
     `filled` says how many wants of a class (graph.py) are taken already. The cycles' wants name
-    classes; `assign_wants` turns them into wants."""
+    classes; `assign_wants` turns them into wants.
+
+    Where the cycles of that length would not fit in memory (cycles.MOST_CYCLES), the longest cap that
+    fits is solved instead, and no bound is given (None)."""
     deadline = time.monotonic() + time_limit
     groups = components(graph) if nodes is None else [np.sort(nodes).astype(np.int32)]
-    pools = [pool for pool in cycle_pools(graph, max_length, groups) if pool.count]
+    cap = max_length
+    while True:
+        try:
+            pools = [pool for pool in cycle_pools(graph, cap, groups) if pool.count]
+            break
+        except TooManyCycles as too_many:
+            log.warning("%s: solving with cycles of at most %d items", too_many, cap - 1)
+            cap -= 1
     total = sum(pool.count for pool in pools)
     cycles: list[Cycle] = []
     bound, optimal = 0, True
@@ -414,4 +459,6 @@ def solve_capped(
         cycles.extend(part.cycles())
         bound += part.bound
         optimal &= part.optimal
+    if cap < max_length:
+        return cycles, None, False
     return cycles, bound, optimal

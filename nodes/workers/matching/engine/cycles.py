@@ -21,6 +21,12 @@ from .model import ItemGraph
 
 FAR = np.int8(127)
 BLOCK = 256  # start nodes grown together: bounds the paths held at once
+MOST_CYCLES = 4_000_000  # about 1 GB with the model built on them (medium_n20000 at cap 10: 3.07 M)
+MOST_PATHS = 8_000_000  # open paths of one block at one level
+
+
+class TooManyCycles(Exception):
+    """The cycles of this length would not fit in memory: the caller tries a shorter cap."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,9 @@ def _expand(
     return owner, position
 
 
-def _cycles_in(sub: csr_matrix, max_length: int) -> dict[int, tuple[list[np.ndarray], list[np.ndarray]]]:
+def _cycles_in(
+    sub: csr_matrix, max_length: int, most: int
+) -> dict[int, tuple[list[np.ndarray], list[np.ndarray]]]:
     """The cycles of one component (local node numbers), from their lowest node."""
     indptr = sub.indptr.astype(np.int64)
     local = sub.indices.astype(np.int32)
@@ -90,6 +98,7 @@ def _cycles_in(sub: csr_matrix, max_length: int) -> dict[int, tuple[list[np.ndar
     pattern = csr_matrix((np.ones(local.size, np.float32), local, indptr), shape=sub.shape)
     m = sub.shape[0]
     found: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    total = 0
     for s0 in range(0, m, BLOCK):
         starts = np.arange(s0, min(m, s0 + BLOCK), dtype=np.int64)
         dist = _distances_to(pattern, starts, max_length - 1)
@@ -106,11 +115,16 @@ def _cycles_in(sub: csr_matrix, max_length: int) -> dict[int, tuple[list[np.ndar
                 nodes, edges = found.setdefault(k, ([], []))
                 nodes.append(paths[owner[close]])
                 edges.append(np.hstack([path_edges[owner[close]], edge_of[position[close]][:, None]]))
+                total += int(close.sum())
+                if total > most:
+                    raise TooManyCycles(f"more than {most} cycles of at most {max_length} items")
             if k == max_length:
                 break
             keep = (nxt > start) & (dist[nxt, start - s0] <= max_length - k)
             for column in range(1, k):
                 keep &= paths[owner, column] != nxt
+            if int(keep.sum()) > MOST_PATHS:
+                raise TooManyCycles(f"more than {MOST_PATHS} paths towards cycles of {max_length} items")
             paths = np.hstack([paths[owner[keep]], nxt[keep][:, None]])
             path_edges = np.hstack([path_edges[owner[keep]], edge_of[position[keep]][:, None]])
     return found
@@ -119,13 +133,17 @@ def _cycles_in(sub: csr_matrix, max_length: int) -> dict[int, tuple[list[np.ndar
 def cycle_pools(
     graph: ItemGraph, max_length: int, groups: list[NDArray[np.int32]] | None = None
 ) -> list[CyclePool]:
-    """Every simple cycle of 2..max_length items in each group of nodes (default: each component)."""
+    """Every simple cycle of 2..max_length items in each group of nodes (default: each component).
+
+    Raises TooManyCycles past MOST_CYCLES in all."""
     matrix = adjacency(graph)
-    pools = []
+    pools: list[CyclePool] = []
+    most = MOST_CYCLES
     for group in components(graph) if groups is None else groups:
         group = np.sort(group).astype(np.int32)
         sub = matrix[group][:, group].tocsr()
-        found = _cycles_in(sub, max_length)
+        found = _cycles_in(sub, max_length, most)
+        most -= sum(int(a.shape[0]) for parts, _ in found.values() for a in parts)
         pools.append(
             CyclePool(
                 nodes={k: group[np.vstack(parts)] for k, (parts, _) in found.items()},

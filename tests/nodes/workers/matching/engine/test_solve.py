@@ -14,6 +14,7 @@ from nodes.workers.matching.engine import (
     Solution,
     build_graph,
     capped,
+    cycles,
     graph_from_wants,
     solve,
 )
@@ -130,3 +131,13 @@ def test_column_generation_finds_the_lp_bound_and_a_packing_within_it(
     valid(medium, generated, 4)
     assert generated.bound is not None and generated.bound >= exact.items_traded
     assert exact.items_traded - 4 <= generated.items_traded <= exact.items_traded
+
+
+def test_too_many_cycles_for_memory_means_a_shorter_cap_and_no_bound(
+    mathtrade: Callable[[str], ItemGraph], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    medium = mathtrade("medium_n1000")
+    monkeypatch.setattr(cycles, "MOST_CYCLES", 200)  # medium_n1000 has 130 cycles of 2-3 items, 461 of 2-4
+    solution = solve(medium, max_length=5)
+    valid(medium, solution, 3)
+    assert (solution.items_traded, solution.bound, solution.optimal) == (134, None, False)
