@@ -1,12 +1,13 @@
 """FreeMarket (barter exchange), seeds/001: health (health.py), users, authentication and the user
 cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py), notifications
-(notifications.py), and the Server-Sent Events of both (events.py)."""
+(notifications.py), and the Server-Sent Events of both (events.py); reviews and trust (reviews.py),
+exchange history and its export (history.py), the cabinet's aggregate views (cabinet.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import chat, events, health, identity, notifications, ws
+from . import cabinet, chat, events, health, history, identity, notifications, reviews, ws
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -16,6 +17,9 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     notifications.routes,
     ws.routes,
     events.routes,
+    reviews.routes,
+    history.routes,
+    cabinet.routes,
 )
 
 __all__ = ["ROUTES", "SURFACE"]
