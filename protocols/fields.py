@@ -241,6 +241,19 @@ DealerIds = Annotated[list[Id], Field(max_length=PAGE_MAX)]  # the dealers of on
 # --- moderation ------------------------------------------------------------------------------------
 
 ReportComment = Annotated[str, Field(max_length=2000)]
+# What a report shows: links to pictures or pages, web addresses only.
+EVIDENCE_URLS_MAX = 10
+EVIDENCE_URL_PATTERN = r"^https?://\S+$"
+EvidenceUrl = Annotated[str, Field(min_length=1, max_length=512, pattern=EVIDENCE_URL_PATTERN)]
+EvidenceUrls = Annotated[list[EvidenceUrl], Field(max_length=EVIDENCE_URLS_MAX)]
+ContractName = Annotated[str, Field(min_length=1, max_length=16)]  # a surface's name: "barter"
+ContractReason = Annotated[str, Field(min_length=1, max_length=32)]  # a reason in a contract's words
+AdminNotes = Annotated[str, Field(max_length=2000)]
+BAN_DAYS_MAX = 3650  # ten years; a ban always ends
+BanDays = Annotated[int, Field(ge=1, le=BAN_DAYS_MAX)]
+BanReason = Annotated[str, Field(min_length=1, max_length=100)]
+COUNTED_USERS_MAX = 1000  # users one count of reports received names
+CountedUsers = Annotated[list[Int32], Field(max_length=COUNTED_USERS_MAX)]
 
 # --- market search ---------------------------------------------------------------------------------
 

@@ -13,10 +13,11 @@ from typing import ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Empty, Event, Message, Role
+from .envelope import Batched, Command, Empty, Event, Message, Role
 from .fields import (
     About,
     Address,
+    BanReason,
     City,
     CompanyName,
     Contact,
@@ -458,4 +459,51 @@ class PurgeExpiredSessions(Command[SessionsPurged]):
     """Scheduled: delete sessions, codes and links whose time is over."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "purge_expired_sessions")
+    idempotent: ClassVar[bool] = True
+
+
+# --- bans ------------------------------------------------------------------------------------------
+#
+# A banned account signs in nowhere until its ban ends (every sign-in, on every contract, is refused
+# `forbidden`), and its sessions end as it is banned, so its access tokens are refused at every edge
+# at once and its refresh tokens no longer work.
+
+
+class AccountBan(Message):
+    user_id: Int32
+    banned_until: datetime
+    reason: str
+    sessions_ended: int
+
+
+class BanAccount(Command[AccountBan]):
+    """Admins and the system: ban until `until`, replacing any ban the account had (the latest decision
+    holds, shorter or longer); an admin's account is `forbidden`, a missing one `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "ban_account")
+    user_id: Int32
+    until: datetime
+    reason: BanReason
+
+
+class ActiveBans(Message):
+    count: int
+
+
+class CountActiveBans(Command[ActiveBans]):
+    """Moderators, admins and the system: how many accounts are banned now."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "count_active_bans")
+    idempotent: ClassVar[bool] = True
+
+
+class BansLifted(Batched):
+    lifted: int
+
+
+class LiftEndedBans(Command[BansLifted]):
+    """Scheduled (the system only): one batch of bans whose end has passed is cleared. Signing in
+    already works once a ban has ended; this forgets it (and it stops counting as active)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "lift_ended_bans")
     idempotent: ClassVar[bool] = True

@@ -589,3 +589,54 @@ class ExpireAds(Command[AdsExpired]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "expire_ads")
     idempotent: ClassVar[bool] = True
+
+
+# --- moderation's view of listings (any vertical) ------------------------------------------------
+
+
+class ListingCore(Message):
+    """What every listing has, whatever its vertical: enough to moderate it."""
+
+    id: int
+    owner_id: int
+    kind: str
+    title: str
+    status: str  # a vertical's own status (an ad's `AdStatus`)
+
+
+class ListingCores(Message):
+    items: list[ListingCore]  # the listings asked about that exist, in no particular order
+
+
+DESCRIBED_MAX = 100  # listings one `DescribeListings` names: a page of reports
+
+
+class DescribeListings(Command[ListingCores]):
+    """Moderators, admins and the system: these listings' core fields, in any status (a missing one
+    is left out)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "describe_listings")
+    idempotent: ClassVar[bool] = True
+    listing_ids: list[Id] = Field(min_length=1, max_length=DESCRIBED_MAX)
+
+
+class HideListing(Command[ListingCore]):
+    """Moderators, admins and the system: the listing is taken out of every list and page as a
+    rejected ad is (`rejected`, with `reason` shown to its owner, who may correct it and submit it to
+    the moderators again). Hiding a rejected listing changes nothing."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "hide_listing")
+    idempotent: ClassVar[bool] = True
+    listing_id: Id
+    reason: RejectionReason
+
+
+class HiddenListings(Message):
+    count: int
+
+
+class CountHiddenListings(Command[HiddenListings]):
+    """Moderators, admins and the system: how many listings moderation keeps hidden (`rejected`)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "count_hidden_listings")
+    idempotent: ClassVar[bool] = True

@@ -1,9 +1,14 @@
 """The moderation domain: users' reports about ads, users and chat messages, moderators' handling of
-them and of pending ads, and the log of every moderation action (who, what, when).
+them and of pending ads, bans, and the log of every moderation action (who, what, when).
 
 A report is `pending` as filed; a moderator marks it `reviewed` (looked at), and closes it `resolved`
 (acted on) or `dismissed` (no action needed); any status may be set again. An ad is moderated by the
 market (its `ModerateAd`), asked by this domain, which logs the decision.
+
+One model for every contract: a report's `reason` is canonical (`ReportReason`); a contract whose
+document has a vocabulary of its own files its word beside it (`contract`, `contract_reason`), and
+shows it back. A report is closed with a `Resolution` (`ResolveReport`): the listing hidden by the
+market, the user warned (a notification) or banned by identity, or nothing done (`dismissed`).
 """
 
 from __future__ import annotations
@@ -12,9 +17,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from . import subjects
 from .envelope import Command, Message
-from .fields import Id, Offset, PageSize, RejectionReason, ReportComment
+from .fields import (
+    AdminNotes,
+    BanDays,
+    BanReason,
+    ContractName,
+    ContractReason,
+    CountedUsers,
+    EvidenceUrls,
+    Id,
+    Offset,
+    PageSize,
+    RejectionReason,
+    ReportComment,
+)
 from .market import Ad, ModerationDecision
 
 DOMAIN = "moderation"
@@ -27,12 +47,16 @@ class ReportType(StrEnum):
 
 
 class ReportReason(StrEnum):
+    """The canonical reasons (MillionAvto's words are the first six)."""
+
     FRAUD = "fraud"
     SPAM = "spam"
     INAPPROPRIATE = "inappropriate"
     DUPLICATE = "duplicate"
     WRONG_CATEGORY = "wrong_category"
     OTHER = "other"
+    MISLEADING = "misleading"  # not what it claims to be: its price, its description
+    UNAVAILABLE = "unavailable"  # listed, but not there to be had
 
 
 class ReportStatus(StrEnum):
@@ -42,10 +66,37 @@ class ReportStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
+OPEN_STATUSES = (ReportStatus.PENDING, ReportStatus.REVIEWED)
+CLOSED_STATUSES = (ReportStatus.RESOLVED, ReportStatus.DISMISSED)
+
+
+class Resolution(StrEnum):
+    """How a report was closed by `ResolveReport`; `dismissed` closes it `dismissed`, the rest `resolved`."""
+
+    LISTING_REMOVED = "listing_removed"
+    USER_WARNED = "user_warned"
+    USER_BANNED = "user_banned"
+    DISMISSED = "dismissed"
+
+
+class ActionTaken(StrEnum):
+    """What a moderator records having done in resolving a report (logged with it)."""
+
+    HIDE_LISTING = "hide_listing"
+    NOTIFY_USER = "notify_user"
+    WARN_USER = "warn_user"
+    BAN_USER = "ban_user"
+    NO_ACTION = "no_action"
+
+
 class LogAction(StrEnum):
     UPDATE_REPORT = "update_report"
     APPROVE_AD = "approve_ad"
     REJECT_AD = "reject_ad"
+    RESOLVE_REPORT = "resolve_report"
+    HIDE_LISTING = "hide_listing"  # target: the ad
+    WARN_USER = "warn_user"  # target: the user
+    BAN_USER = "ban_user"  # target: the user
 
 
 class Report(Message):
@@ -63,6 +114,24 @@ class Report(Message):
 
 class ReportPage(Message):
     items: list[Report]
+    total: int
+
+
+class ReportRecord(Report):
+    """A report with all the model keeps of it (MillionAvto's views show `Report` only)."""
+
+    contract: str | None  # the surface it was filed on, when it was filed in that contract's words
+    contract_reason: str | None  # the reason in those words
+    # Whom it is about: the reported user, or the reported ad's owner when it was filed.
+    subject_user_id: int | None
+    evidence_urls: list[str]
+    resolution: Resolution | None  # set by `ResolveReport`; None when closed by a status alone
+    resolved_at: datetime | None  # when it was last closed
+    admin_notes: str | None
+
+
+class ReportRecordPage(Message):
+    items: list[ReportRecord]
     total: int
 
 
@@ -100,13 +169,23 @@ class Stats(Message):
 
 
 class FileReport(Command[Report]):
-    """Any signed-in user; a reported ad must be one he can see (else `not_found`)."""
+    """Any signed-in user; a reported ad must be one he can see (else `not_found`).
+
+    A contract with its own vocabulary names itself and its word (`contract`, `contract_reason`).
+    `unique_open`: refused (`conflict`) while the reporter has an open report about the same target
+    filed this way. `checked_target`: a reported user must exist (else `not_found`), and a report
+    about oneself or one's own ad is refused (`validation`)."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "file_report")
     report_type: ReportType
     target_id: Id
     reason: ReportReason
     comment: ReportComment | None = None
+    contract: ContractName | None = None
+    contract_reason: ContractReason | None = None
+    evidence_urls: EvidenceUrls = Field(default_factory=list)
+    unique_open: bool = False
+    checked_target: bool = False
 
 
 class ListReports(Command[ReportPage]):
@@ -150,3 +229,84 @@ class GetStats(Command[Stats]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_stats")
     idempotent: ClassVar[bool] = True
+
+
+class ListReportRecords(Command[ReportRecordPage]):
+    """Moderators and admins: reports with all their fields, newest first, in any of `statuses` (or all)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_report_records")
+    idempotent: ClassVar[bool] = True
+    statuses: list[ReportStatus] | None = Field(default=None, min_length=1, max_length=len(ReportStatus))
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class ResolveReport(Command[ReportRecord]):
+    """Moderators and admins close an open report (a closed one is a `conflict`), and what the
+    resolution says is done: `listing_removed` hides the reported ad (the market) and tells its owner;
+    `user_warned` tells the user; `user_banned` bans him for the configured time (identity: admins
+    only); `dismissed` does nothing. A resolution the report cannot have (an ad's removal on a report
+    about a user) is `validation`. Logged: the resolution, and each action as its own entry."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "resolve_report")
+    report_id: Id
+    resolution: Resolution
+    admin_notes: AdminNotes | None = None
+    actions_taken: list[ActionTaken] = Field(default_factory=list, max_length=len(ActionTaken))
+
+
+class Ban(Message):
+    user_id: int
+    banned_until: datetime
+    reason: str
+    sessions_ended: int
+
+
+class BanUser(Command[Ban]):
+    """Admins: the user is banned for `duration_days` (the configured default when None) from now,
+    replacing any ban he had; his sessions end at once, and signing in is refused until the ban ends.
+    An admin cannot be banned (`forbidden`). Logged."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "ban_user")
+    user_id: Id
+    reason: BanReason
+    duration_days: BanDays | None = None
+    admin_notes: AdminNotes | None = None
+
+
+class ReasonCount(Message):
+    reason: ReportReason
+    contract: str | None
+    contract_reason: str | None
+    count: int
+
+
+class Dashboard(Message):
+    pending: int  # reports `pending`
+    closed_since: int  # reports closed (resolved or dismissed) since `since`
+    active_bans: int  # users banned now (identity)
+    hidden_listings: int  # listings moderation keeps out of sight (the market)
+    by_reason: list[ReasonCount]  # every report, by reason as filed
+    recent: list[LogEntry]  # the log's newest entries
+
+
+class GetDashboard(Command[Dashboard]):
+    """Moderators and admins: the counts a moderation dashboard shows, and the newest log entries."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_dashboard")
+    idempotent: ClassVar[bool] = True
+    since: datetime
+    recent: PageSize = 10
+
+
+class ReportsReceived(Message):
+    counts: dict[int, int]  # every user asked about, 0 included
+
+
+class CountReportsReceived(Command[ReportsReceived]):
+    """Anyone (a trust score is built from these counts): how many reports each user has received,
+    about him or about his ads, dismissed ones not counted."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "count_reports_received")
+    idempotent: ClassVar[bool] = True
+    user_ids: CountedUsers

@@ -11,14 +11,14 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
 from protocols.envelope import Actor, Batched, Command
 from protocols.garage_service import RemindAppointments
-from protocols.identity import PurgeExpiredSessions
+from protocols.identity import LiftEndedBans, PurgeExpiredSessions
 from protocols.market import ExpireAds
 from protocols.presence import SweepPresence
 from protocols.telemetry import RollUpSamples
 
 log = logging.getLogger(__name__)
 
-# Batches one firing sends at most (expiry, telemetry roll-up, reminders); what is left waits for the next firing.
+# Batches one firing sends at most (expiry, telemetry roll-up, reminders, bans lifted); what is left waits for the next firing.
 EXPIRY_ROUNDS = 100
 
 B = TypeVar("B", bound=Batched)
@@ -71,10 +71,17 @@ async def remind_appointments(bus: Bus) -> None:
     log.info("reminded %d members of their appointments", sum(r.sent for r in results))
 
 
+async def lift_ended_bans(bus: Bus) -> None:
+    """Bans whose end has passed, cleared (signing in already works from the moment one ends)."""
+    results = await batch_after_batch(bus, LiftEndedBans())
+    log.info("lifted %d ended bans", sum(r.lifted for r in results))
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge_expired_sessions", lambda s: s.scheduler.session_purge_interval_s, purge_expired_sessions),
     Job("sweep_presence", lambda s: s.scheduler.presence_sweep_interval_s, sweep_presence),
     Job("expire_listings", lambda s: s.scheduler.listing_expiry_interval_s, expire_listings),
     Job("roll_up_telemetry", lambda s: s.scheduler.telemetry_rollup_interval_s, roll_up_telemetry),
     Job("remind_appointments", lambda s: s.scheduler.appointment_reminder_interval_s, remind_appointments),
+    Job("lift_ended_bans", lambda s: s.scheduler.ban_lift_interval_s, lift_ended_bans),
 )

@@ -238,6 +238,12 @@ class GarageSettings:
 
 
 @dataclass(frozen=True)
+class ModerationSettings:
+    report_resolution_hours: float = field(default=72.0, metadata=at_least(1.0))  # a report's promised answer
+    default_ban_days: int = field(default=30, metadata=at_least(1))  # a ban whose length nobody gave
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
@@ -245,6 +251,7 @@ class SchedulerSettings:
     listing_expiry_interval_s: float = 300.0
     telemetry_rollup_interval_s: float = 3600.0
     appointment_reminder_interval_s: float = 300.0
+    ban_lift_interval_s: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -276,6 +283,7 @@ class Settings:
     market: MarketSettings = field(default_factory=MarketSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     garage: GarageSettings = field(default_factory=GarageSettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

@@ -53,6 +53,9 @@ class User(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     rewards_balance: Mapped[int] = mapped_column(Integer, default=0)
+    # A ban: signing in is refused until then; the scheduler clears it once it has ended.
+    banned_until: Mapped[datetime | None] = mapped_column(index=True)
+    ban_reason: Mapped[str | None] = mapped_column(String(100))
 
 
 class Session(Base):

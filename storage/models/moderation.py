@@ -3,16 +3,19 @@
 The moderation worker is their only writer.
 
 A report's status moves from `pending` (as filed) to `reviewed` (a moderator has looked at it), and
-ends `resolved` (acted on) or `dismissed` (no action needed)."""
+ends `resolved` (acted on) or `dismissed` (no action needed). Its `reason` is canonical; a contract
+with words of its own keeps them beside it (`contract`, `contract_reason`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
+
+OPEN_ONCE = "unique_open AND status IN ('pending', 'reviewed')"
 
 
 class Report(Base):
@@ -21,6 +24,19 @@ class Report(Base):
         # The moderators' queue: reports of a status, oldest or newest first.
         Index("ix_moderation_reports_status_created_at", "status", "created_at"),
         Index("ix_moderation_reports_target_type_target_id", "target_type", "target_id"),
+        # Reports received, counted by user (trust scores).
+        Index("ix_moderation_reports_subject_user_id_status", "subject_user_id", "status"),
+        # One open report per reporter and target, among those filed asking for it (`unique_open`):
+        # the database decides between two sent at once.
+        Index(
+            "ux_moderation_reports_open_once",
+            "reporter_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            sqlite_where=text(OPEN_ONCE),
+            postgresql_where=text(OPEN_ONCE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -34,6 +50,16 @@ class Report(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The moderator who last changed the status; kept as history if that account goes.
     handled_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contract: Mapped[str | None] = mapped_column(String(16))
+    contract_reason: Mapped[str | None] = mapped_column(String(32))
+    # Whom the report is about: the reported user, or the reported ad's owner as it was filed. No
+    # foreign key: counts kept for an account that is gone harm nothing.
+    subject_user_id: Mapped[int | None] = mapped_column(Integer)
+    evidence_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unique_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    admin_notes: Mapped[str | None] = mapped_column(Text)
 
 
 class LogEntry(Base):

@@ -248,13 +248,17 @@ async def rotate_refresh(
     rotate = (
         update(Session)
         .where(Session.refresh_token_hash == presented, *_live_session(now))
-        .where(Session.user_id.in_(select(User.id).where(User.is_active.is_(True))))
+        .where(Session.user_id.in_(select(User.id).where(User.is_active.is_(True), *_not_banned(now))))
         .values(refresh_token_hash=fresh, **seen_from)
         .returning(Session.id, Session.user_id, owner_role)
         .execution_options(synchronize_session=False)  # no Session objects are loaded here
     )
     rotated = (await db.execute(rotate)).one_or_none()
     return None if rotated is None else rotated.tuple()
+
+
+def _not_banned(now: datetime) -> SessionFilter:
+    return (or_(User.banned_until.is_(None), User.banned_until <= now),)
 
 
 async def record_rotated(db: AsyncSession, token_hash: str, session_id: str, now: datetime) -> None:
@@ -293,6 +297,27 @@ async def mark_announced(db: AsyncSession, session_ids: Sequence[str], now: date
         .where(Session.id.in_(session_ids), Session.announced_at.is_(None))
         .values(announced_at=now)
     )
+
+
+# Bans
+
+
+async def count_banned(db: AsyncSession, now: datetime) -> int:
+    return await db.scalar(select(func.count()).select_from(User).where(User.banned_until > now)) or 0
+
+
+async def lift_bans_ended(db: AsyncSession, now: datetime, most: int) -> int:
+    """Clear up to `most` bans that ended by `now`; how many."""
+    ended = select(User.id).where(User.banned_until <= now).limit(most)
+    ids = list(await db.scalars(ended))
+    if ids:
+        # Conditional again: a ban given anew since the read above is not lifted.
+        await db.execute(
+            update(User)
+            .where(User.id.in_(ids), User.banned_until <= now)
+            .values(banned_until=None, ban_reason=None)
+        )
+    return len(ids)
 
 
 # Signing keys

@@ -35,6 +35,7 @@ from protocols.identity import (
 from storage.models.identity import Session, User, new_uuid
 
 from . import queries
+from .bans import refuse_banned
 from .deps import IdentityDeps
 from .handlers import handlers
 from .views import session_info
@@ -51,8 +52,10 @@ def token_hash(token: str) -> str:
 
 
 async def start_session(deps: IdentityDeps, db: AsyncSession, user: User, client: ClientInfo) -> TokenPair:
-    """Open a session for `user` on `db` (the caller commits) and give its first token pair."""
+    """Open a session for `user` on `db` (the caller commits) and give its first token pair; every
+    sign-in passes here, so a banned account is refused here."""
     now = datetime.now(UTC)
+    refuse_banned(user, now)
     refresh = secrets.token_urlsafe(32)
     session = Session(
         id=new_uuid(), user_id=user.id, refresh_token_hash=token_hash(refresh), device=client.device,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, banners, expiry, history, media, moderation, saved, search, views  # noqa: F401
+from . import ads, banners, expiry, hidden, history, media, moderation, saved, search, views  # noqa: F401
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 

@@ -1,9 +1,11 @@
-"""The moderation domain: users' reports, moderators' handling of them and of pending ads, and the log
-of every moderation action.
+"""The moderation domain: users' reports, moderators' handling of them and of pending ads, bans, and
+the log of every moderation action.
 
-Command groups: `reports` (file, list, set a status), `listings` (an ad's approval or rejection, done
-by the market over NATS) and `overview` (the log and the counts); their SQL in `queries`, who may
-moderate in `staff`, the replies built from the rows in `shapes`.
+Command groups: `reports` (file, list, set a status), `resolutions` (close a report and do what its
+resolution says: through the market, notify and identity), `listings` (an ad's approval or
+rejection, done by the market over NATS), `bans` (done by identity) and `overview` (the log, the
+counts, the dashboard, reports received); their SQL in `queries`, who may moderate in `staff`, the
+replies built from the rows in `shapes`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import listings, overview, reports  # noqa: F401
+from . import bans, listings, overview, reports, resolutions  # noqa: F401
 from .deps import ModerationDeps, open_deps
 from .handlers import handlers
 

@@ -1,7 +1,12 @@
-"""What moderators read: the log, newest first, and the counts of reports and of ad decisions."""
+"""What moderators read: the log, newest first, the counts of reports and of ad decisions, and the
+dashboard (with the bans identity counts and the hidden listings the market counts); and what anyone
+may read: how many reports each user has received."""
 
 from __future__ import annotations
 
+import asyncio
+
+from protocols import identity, market
 from protocols import moderation as wire
 from protocols.envelope import Actor
 
@@ -37,3 +42,37 @@ async def get_stats(_cmd: wire.GetStats, actor: Actor, deps: ModerationDeps) -> 
         rejected=actions.get(wire.LogAction.REJECT_AD.value, 0),
     )
     return wire.Stats(reports=reports, ads=ads)
+
+
+@handlers.on(wire.GetDashboard)
+async def get_dashboard(cmd: wire.GetDashboard, actor: Actor, deps: ModerationDeps) -> wire.Dashboard:
+    require_moderator(actor)
+    bans, hidden = await asyncio.gather(
+        deps.bus.request(identity.CountActiveBans(), actor=actor),
+        deps.bus.request(market.CountHiddenListings(), actor=actor),
+    )
+    async with deps.read_db() as db:
+        pending = await queries.count_in_status(db, wire.ReportStatus.PENDING.value)
+        closed = await queries.count_closed_since(db, cmd.since)
+        words = await queries.reason_words(db)
+        recent, _ = await queries.log_page(db, 0, cmd.recent)
+    by_reason = [
+        wire.ReasonCount(
+            reason=wire.ReportReason(reason), contract=contract, contract_reason=word, count=count
+        )
+        for reason, contract, word, count in words
+    ]
+    return wire.Dashboard(
+        pending=pending, closed_since=closed, active_bans=bans.count, hidden_listings=hidden.count,
+        by_reason=by_reason, recent=[log_entry(row) for row in recent],
+    )  # fmt: skip
+
+
+@handlers.on(wire.CountReportsReceived)
+async def count_reports_received(
+    cmd: wire.CountReportsReceived, _actor: Actor, deps: ModerationDeps
+) -> wire.ReportsReceived:
+    asked = sorted(set(cmd.user_ids))
+    async with deps.read_db() as db:
+        counts = await queries.count_received(db, asked) if asked else {}
+    return wire.ReportsReceived(counts={user_id: counts.get(user_id, 0) for user_id in asked})

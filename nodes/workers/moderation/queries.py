@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from protocols.moderation import CLOSED_STATUSES, OPEN_STATUSES, ReportStatus
 from storage.models.moderation import LogEntry, Report
+
+OPEN = [status.value for status in OPEN_STATUSES]
+CLOSED = [status.value for status in CLOSED_STATUSES]
+DISMISSED = ReportStatus.DISMISSED.value
 
 
 async def insert_report(db: AsyncSession, values: dict[str, Any]) -> int:
@@ -28,11 +33,69 @@ async def report(db: AsyncSession, report_id: int) -> Report | None:
 async def set_report_status(
     db: AsyncSession, report_id: int, status: str, handled_by: int | None, now: datetime
 ) -> None:
+    """A status alone: a resolution given before no longer describes the report; a closing status
+    dates its closing."""
+    closed = status in CLOSED
     await db.execute(
         update(Report)
         .where(Report.id == report_id)
-        .values(status=status, handled_by=handled_by, updated_at=now)
+        .values(status=status, handled_by=handled_by, updated_at=now, resolution=None,
+                resolved_at=now if closed else None)
+    )  # fmt: skip
+
+
+async def close_report(db: AsyncSession, report_id: int, values: dict[str, Any]) -> bool:
+    """Whether this call closed the open report (of two closing it at once, one does)."""
+    closed = await db.execute(
+        update(Report).where(Report.id == report_id, Report.status.in_(OPEN)).values(**values)
     )
+    return getattr(closed, "rowcount", 0) == 1
+
+
+async def report_records(
+    db: AsyncSession, statuses: list[str] | None, offset: int, limit: int
+) -> tuple[list[Report], int]:
+    """Reports in any of `statuses` (or all), newest first, and how many match."""
+    where = [] if statuses is None else [Report.status.in_(statuses)]
+    total = (await db.execute(select(func.count()).select_from(Report).where(*where))).scalar_one()
+    rows = (
+        await db.execute(
+            select(Report).where(*where).order_by(Report.created_at.desc(), Report.id.desc())
+            .offset(offset).limit(limit)
+        )
+    ).scalars()  # fmt: skip
+    return list(rows), total
+
+
+async def count_received(db: AsyncSession, user_ids: list[int]) -> dict[int, int]:
+    """Reports about each of these users or their ads, the dismissed ones left out; users with none
+    are absent."""
+    rows = await db.execute(
+        select(Report.subject_user_id, func.count())
+        .where(Report.subject_user_id.in_(user_ids), Report.status != DISMISSED)
+        .group_by(Report.subject_user_id)
+    )
+    return {user_id: count for user_id, count in rows.tuples() if user_id is not None}
+
+
+async def count_in_status(db: AsyncSession, status: str) -> int:
+    return (
+        await db.execute(select(func.count()).select_from(Report).where(Report.status == status))
+    ).scalar_one()
+
+
+async def count_closed_since(db: AsyncSession, since: datetime) -> int:
+    closed = (
+        select(func.count()).select_from(Report).where(Report.status.in_(CLOSED), Report.resolved_at >= since)
+    )
+    return (await db.execute(closed)).scalar_one()
+
+
+async def reason_words(db: AsyncSession) -> list[tuple[str, str | None, str | None, int]]:
+    """Reports counted by reason as filed: (reason, contract, contract_reason, how many)."""
+    words = (Report.reason, Report.contract, Report.contract_reason)
+    rows = await db.execute(select(*words, func.count()).group_by(*words))
+    return [row.tuple() for row in rows]
 
 
 async def reports(db: AsyncSession, status: str | None, offset: int, limit: int) -> tuple[list[Report], int]:

@@ -23,3 +23,12 @@ def log_entry(row: LogEntry) -> wire.LogEntry:
         target_type=row.target_type, target_id=row.target_id,
         details=json.loads(row.details) if row.details else {}, created_at=row.created_at,
     )  # fmt: skip
+
+
+def report_record(row: Report) -> wire.ReportRecord:
+    return wire.ReportRecord(
+        **report(row).model_dump(), contract=row.contract, contract_reason=row.contract_reason,
+        subject_user_id=row.subject_user_id, evidence_urls=list(row.evidence_urls or []),
+        resolution=wire.Resolution(row.resolution) if row.resolution else None, resolved_at=row.resolved_at,
+        admin_notes=row.admin_notes,
+    )  # fmt: skip

@@ -22,6 +22,8 @@ read. Users and messages reported are not checked to exist.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
 from pydantic import BaseModel
 
@@ -41,7 +43,6 @@ from protocols.moderation import (
     LogEntry,
     ModerateListing,
     Report,
-    ReportReason,
     ReportStatus,
     ReportType,
     SetReportStatus,
@@ -58,10 +59,14 @@ MODERATORS = (Role.MODERATOR, Role.ADMIN)
 STAFF_ONLY = {401: None, 403: None}
 
 
+# MillionAvto's reasons: the first six of the canonical ones (other contracts add their own).
+AutosReason = Literal["fraud", "spam", "inappropriate", "duplicate", "wrong_category", "other"]
+
+
 class ReportBody(BaseModel):
     report_type: ReportType
     target_id: Id
-    reason: ReportReason
+    reason: AutosReason
     comment: ReportComment | None = None
 
 

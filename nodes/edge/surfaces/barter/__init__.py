@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import cabinet, chat, events, health, history, identity, notifications, reviews, ws
+from . import cabinet, chat, events, health, history, identity, moderation, notifications, reviews, ws
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -20,6 +20,7 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     reviews.routes,
     history.routes,
     cabinet.routes,
+    moderation.routes,
 )
 
 __all__ = ["ROUTES", "SURFACE"]
