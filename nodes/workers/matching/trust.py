@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from protocols import matching_reviews as wire
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.identity import GetUser
+from protocols.moderation import CountReportsReceived
 
 from . import reviews_queries as queries
 from .deps import MatchingDeps
@@ -70,7 +71,10 @@ async def account_created(deps: MatchingDeps, user_ids: list[int]) -> dict[int, 
 @handlers.on(wire.GetStandings)
 async def get_standings(cmd: wire.GetStandings, actor: Actor, deps: MatchingDeps) -> wire.Standings:
     user_ids = list(dict.fromkeys(cmd.user_ids))
-    created = await account_created(deps, user_ids)
+    created, reports = await asyncio.gather(
+        account_created(deps, user_ids),
+        deps.bus.request(CountReportsReceived(user_ids=user_ids), actor=Actor.system()),
+    )
     known = [user_id for user_id in user_ids if user_id in created]
     if not known:
         return wire.Standings(items=[])
@@ -92,7 +96,7 @@ async def get_standings(cmd: wire.GetStandings, actor: Actor, deps: MatchingDeps
                 total_reviews=ratings.total if ratings else 0,
                 verified_reviews=ratings.verified if ratings else 0,
                 exchanges_completed=completed,
-                trust_score=trust_score(weighted, completed, agreed, 0, senior),
+                trust_score=trust_score(weighted, completed, agreed, reports.counts.get(user_id, 0), senior),
                 last_calculated=now,
             )
         )
