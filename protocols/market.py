@@ -76,6 +76,7 @@ class OwnerStatus(StrEnum):
 
 class ListingKind(StrEnum):
     VEHICLE = "vehicle"
+    BARTER = "barter"  # FreeMarket's wants and offers (protocols.market_barter): never one of the ads
 
 
 class Condition(StrEnum):

@@ -244,6 +244,14 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class BarterSettings:
+    # writes of one user's barter items (create-by-categories, create, PATCH) per window, every edge's
+    write_limit: int = field(default=30, metadata=at_least(1))
+    write_window_s: int = field(default=60, metadata=at_least(1))
+    categories_max_age_s: int = field(default=3600, metadata=at_least(0))  # clients keep the categories
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
@@ -284,6 +292,7 @@ class Settings:
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     garage: GarageSettings = field(default_factory=GarageSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    barter: BarterSettings = field(default_factory=BarterSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

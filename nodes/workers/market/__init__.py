@@ -3,7 +3,8 @@ keep of them (favourites, comparison, browsing history), and banners.
 
 Command groups: `ads` (create, edit, renew, delete, read, list), `search`, `media` (images and
 videos), `views`, `moderation`, `expiry` (scheduled), `saved` (favourites and comparison), `history`
-and `banners`; their SQL in `queries`. Beside them: the checks of an ad's references with the catalog
+and `banners`; their SQL in `queries`. FreeMarket's barter vertical: `barter` (its SQL in
+`barter_queries`, what it asks of other domains in `barter_places`). Beside them: the checks of an ad's references with the catalog
 (`references`), the live-ad limits (`limits`), the view counters written in batches (`counters`), and
 the reply built from the rows (`shapes`, with the dealers' companies: `dealers`).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, banners, expiry, hidden, history, media, moderation, saved, search, views  # noqa: F401
+from . import ads, banners, barter, expiry, hidden, history, media, moderation, saved, search, views  # noqa: F401
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nats.aio.msg import Msg
 from nats.errors import Error as NatsError
@@ -19,6 +19,7 @@ from protocols.envelope import DomainError, decode_data, decode_request
 from protocols.identity import DealerProfileChanged
 from protocols.market import ListingsChanged
 
+from .barter_places import BarterPlaces
 from .companies import DealerCompanies
 from .counters import ViewCounter
 from .totals import SearchTotals
@@ -36,6 +37,7 @@ class MarketDeps:
     views: ViewCounter  # views counted, their counters written in batches
     totals: SearchTotals  # searches' totals, kept a while
     companies: DealerCompanies  # dealers' companies, kept a while
+    barter: BarterPlaces = field(default_factory=BarterPlaces)  # what barter items ask of other domains
 
 
 @asynccontextmanager

@@ -47,7 +47,9 @@ OWNER_LOCK_CLASS = 0x6D6B7401
 
 
 def _with_vehicle() -> Select[Listing, VehicleAttributes]:
-    return select(Listing, VehicleAttributes).outerjoin(
+    """Vehicle listings (the ads) with their attributes. An inner join: every vehicle listing has its
+    row, and a listing of another vertical (a barter item) has none, so no ad read ever returns one."""
+    return select(Listing, VehicleAttributes).join(
         VehicleAttributes, VehicleAttributes.listing_id == Listing.id
     )
 
@@ -99,11 +101,17 @@ async def lock_owner(db: AsyncSession, owner_id: int) -> None:
 
 
 async def count_owned(db: AsyncSession, owner_id: int, statuses: Collection[str], besides: int | None) -> int:
-    """How many of the owner's listings are in `statuses`, `besides` one left out."""
+    """How many of the owner's ads (vehicle listings: his barter items do not count) are in `statuses`,
+    `besides` one left out."""
     where = [Listing.owner_id == owner_id, Listing.status.in_(statuses)]
     if besides is not None:
         where.append(Listing.id != besides)
-    return await db.scalar(select(func.count()).select_from(Listing).where(*where)) or 0
+    ads = (
+        select(func.count())
+        .select_from(Listing)
+        .join(VehicleAttributes, VehicleAttributes.listing_id == Listing.id)
+    )
+    return await db.scalar(ads.where(*where)) or 0
 
 
 async def delete_listing(db: AsyncSession, listing_id: int) -> None:
@@ -122,7 +130,7 @@ async def page(
     counted = (
         select(func.count())
         .select_from(Listing)
-        .outerjoin(VehicleAttributes, VehicleAttributes.listing_id == Listing.id)
+        .join(VehicleAttributes, VehicleAttributes.listing_id == Listing.id)
     )
     total = await db.scalar(counted.where(*where))
     rows = await db.execute(_with_vehicle().where(*where).order_by(*order).offset(offset).limit(limit))

@@ -1,7 +1,7 @@
 """matching: reviews of exchanges' participants, once per exchange and author
 
 Revision ID: 0023
-Revises: 0021, 0024
+Revises: 0022, 0024
 Create Date: 2026-12-05
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-# 0024 (moderation) is merged in beside 0021 in this branch; the lead re-chains them in order.
-down_revision = ("0021", "0024")
+# 0022 (barter) and 0024 (moderation) are merged in beside it in this branch; the lead re-chains them.
+down_revision = ("0022", "0024")
 branch_labels = None
 depends_on = None
 

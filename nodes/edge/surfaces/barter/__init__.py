@@ -1,13 +1,27 @@
 """FreeMarket (barter exchange), seeds/001: health (health.py), users, authentication and the user
 cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py), notifications
-(notifications.py), and the Server-Sent Events of both (events.py); reviews and trust (reviews.py),
-exchange history and its export (history.py), the cabinet's aggregate views (cabinet.py)."""
+(notifications.py), and the Server-Sent Events of both (events.py); the category system
+(categories.py) and the wants and offers (listings.py); reviews and trust (reviews.py), exchange
+history and its export (history.py), the cabinet's aggregate views (cabinet.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
-from . import cabinet, chat, events, health, history, identity, moderation, notifications, reviews, ws
+from . import (
+    cabinet,
+    categories,
+    chat,
+    events,
+    health,
+    history,
+    identity,
+    listings,
+    moderation,
+    notifications,
+    reviews,
+    ws,
+)
 from .errors import SURFACE
 
 ROUTES: tuple[SurfaceRoutes, ...] = (
@@ -21,6 +35,8 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     history.routes,
     cabinet.routes,
     moderation.routes,
+    categories.routes,
+    listings.routes,
 )
 
 __all__ = ["ROUTES", "SURFACE"]

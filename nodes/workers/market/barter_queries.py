@@ -1,0 +1,137 @@
+"""The barter vertical's SQL: barter lists, and barter items as listings (kind `barter`) joined to their
+attributes. Each function runs on the caller's session; the caller commits."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from protocols.market import AdStatus, ListingKind
+from storage.models.market import Listing
+from storage.models.market_barter import BarterItemAttributes, BarterList
+
+Item = tuple[Listing, BarterItemAttributes]
+ACTIVE = AdStatus.ACTIVE.value
+
+
+def _items() -> Select[Listing, BarterItemAttributes]:
+    return select(Listing, BarterItemAttributes).join(
+        BarterItemAttributes, BarterItemAttributes.listing_id == Listing.id
+    )
+
+
+def _rows(found: Any) -> list[Item]:
+    return [(row[0], row[1]) for row in found]
+
+
+async def insert_list(db: AsyncSession, values: dict[str, Any]) -> BarterList:
+    return (await db.execute(insert(BarterList).values(**values).returning(BarterList))).scalar_one()
+
+
+async def owned_list(db: AsyncSession, list_id: int, owner_id: int) -> BarterList | None:
+    return await db.scalar(
+        select(BarterList).where(BarterList.id == list_id, BarterList.owner_id == owner_id)
+    )
+
+
+async def newest_list(db: AsyncSession, owner_id: int) -> BarterList | None:
+    return await db.scalar(
+        select(BarterList).where(BarterList.owner_id == owner_id).order_by(BarterList.id.desc()).limit(1)
+    )
+
+
+async def touch_list(db: AsyncSession, list_id: int, values: dict[str, Any]) -> None:
+    await db.execute(update(BarterList).where(BarterList.id == list_id).values(**values))
+
+
+async def insert_items(
+    db: AsyncSession, listings: Sequence[dict[str, Any]], attributes: Sequence[dict[str, Any]]
+) -> list[int]:
+    """The listings and their barter attributes, in order; their ids in the same order."""
+    ids = []
+    for listing, barter in zip(listings, attributes, strict=True):
+        listing_id: int = (
+            await db.execute(insert(Listing).values(**listing).returning(Listing.id))
+        ).scalar_one()
+        await db.execute(insert(BarterItemAttributes).values(listing_id=listing_id, **barter))
+        ids.append(listing_id)
+    return ids
+
+
+async def items_by_id(db: AsyncSession, ids: Collection[int]) -> list[Item]:
+    if not ids:
+        return []
+    query = _items().where(Listing.id.in_(ids)).order_by(Listing.id)
+    return _rows(await db.execute(query.execution_options(populate_existing=True)))
+
+
+async def list_items(db: AsyncSession, list_id: int) -> list[Item]:
+    query = _items().where(BarterItemAttributes.list_id == list_id).order_by(Listing.id)
+    return _rows(await db.execute(query.execution_options(populate_existing=True)))
+
+
+async def count_sides(db: AsyncSession, list_id: int) -> dict[str, int]:
+    """The list's active items of each side."""
+    rows = await db.execute(
+        select(BarterItemAttributes.side, func.count())
+        .join(Listing, Listing.id == BarterItemAttributes.listing_id)
+        .where(BarterItemAttributes.list_id == list_id, Listing.status == ACTIVE)
+        .group_by(BarterItemAttributes.side)
+    )
+    return {side: count for side, count in rows.tuples()}
+
+
+async def archive(
+    db: AsyncSession, ids: Collection[int], values: dict[str, Any], *, list_id: int | None = None
+) -> list[int]:
+    """Archives those of the items that are active (and in the list, given one); the ids it archived.
+    The status in the UPDATE's own WHERE decides it once: of two requests at once, the second finds
+    them archived already."""
+    where = [Listing.id.in_(ids), Listing.status == ACTIVE, Listing.kind == ListingKind.BARTER.value]
+    if list_id is not None:
+        in_list = select(BarterItemAttributes.listing_id).where(BarterItemAttributes.list_id == list_id)
+        where.append(Listing.id.in_(in_list))
+    rows = await db.execute(
+        update(Listing)
+        .where(*where)
+        .values(status=AdStatus.ARCHIVED.value, updated_at=values["updated_at"])
+        .returning(Listing.id)
+        .execution_options(synchronize_session=False)
+    )
+    archived = sorted(rows.scalars())
+    if archived and "archived_for" in values:
+        await db.execute(
+            update(BarterItemAttributes)
+            .where(BarterItemAttributes.listing_id.in_(archived))
+            .values(archived_for=values["archived_for"])
+        )
+    return archived
+
+
+async def page(
+    db: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+) -> tuple[list[Item], int]:
+    """The barter items matching `where` in `order`, and how many match in all."""
+    counted = (
+        select(func.count())
+        .select_from(Listing)
+        .join(BarterItemAttributes, BarterItemAttributes.listing_id == Listing.id)
+    )
+    total = await db.scalar(counted.where(*where)) or 0
+    rows = await db.execute(_items().where(*where).order_by(*order).offset(offset).limit(limit))
+    return _rows(rows), total
+
+
+async def pool(db: AsyncSession, after_id: int, limit: int, owner_ids: Collection[int] | None) -> list[Item]:
+    """Active barter items in id order after `after_id`, at most `limit` (of these owners, given them)."""
+    where = [Listing.id > after_id, Listing.status == ACTIVE, Listing.kind == ListingKind.BARTER.value]
+    if owner_ids is not None:
+        where.append(Listing.owner_id.in_(owner_ids))
+    return _rows(await db.execute(_items().where(*where).order_by(Listing.id).limit(limit)))
