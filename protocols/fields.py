@@ -365,3 +365,9 @@ REVIEW_PAGE_MAX = 50  # reviews one page shows (the document's "max: 50")
 ReviewPageSize = Annotated[int, Field(ge=1, le=REVIEW_PAGE_MAX)]
 STANDINGS_MAX = PAGE_MAX  # users whose standing one request asks about (one page of them)
 StandingUserIds = Annotated[list[Id], Field(min_length=1, max_length=STANDINGS_MAX)]
+
+# --- matching (FreeMarket's exchanges and chains) ----------------------------------------------------
+
+CHAIN_PARTICIPANTS_MAX = 10  # people one exchange chain may have (the contract's max_participants)
+ChainSize = Annotated[int, Field(ge=2, le=CHAIN_PARTICIPANTS_MAX)]
+DeclineReason = Annotated[str, Field(max_length=500)]

@@ -17,9 +17,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from pydantic import Field
+
 from . import subjects
 from .envelope import Command, Message
-from .fields import ExchangeKey
+from .fields import CHAIN_PARTICIPANTS_MAX, ChainSize, DeclineReason, ExchangeKey, Id, Offset, PageSize
 
 DOMAIN = "matching"
 
@@ -71,3 +73,135 @@ class GetExchange(Command[Exchange]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_exchange")
     idempotent: ClassVar[bool] = True
     public_id: ExchangeKey
+
+
+class ExchangeSort(StrEnum):
+    CREATED = "created"
+    SCORE = "score"
+    PARTICIPANTS = "participants"
+
+
+class ExchangePage(Message):
+    items: list[Exchange]
+    total: int
+
+
+class ListExchanges(Command[ExchangePage]):
+    """Exchanges of one user (the actor's own; staff may name anyone), or everyone's for staff when
+    `user_id` is None: of one kind and some statuses when given."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_exchanges")
+    idempotent: ClassVar[bool] = True
+    user_id: Id | None = None
+    kind: ExchangeKind | None = None
+    statuses: list[ExchangeStatus] | None = None
+    sort: ExchangeSort = ExchangeSort.CREATED
+    descending: bool = True
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+
+class RunTrigger(StrEnum):
+    SCHEDULED = "scheduled"  # the scheduler's full run
+    PIPELINE = "pipeline"  # run-pipeline: everyone (admins) or one user
+    DISCOVER = "discover"  # chains/discover
+    CHANGE = "change"  # the re-match after a listing change or a completed exchange
+
+
+class RunReport(Message):
+    run_id: int
+    bilateral_matches: int  # exchanges of two people this run created
+    exchange_chains: int  # of three or more
+    total_participants: int  # people in them
+    items_traded: int
+    errors: list[str]
+    created: list[Exchange]  # what the run created, chains first
+
+
+class RunPipeline(Command[RunReport]):
+    """Match everyone (`user_id` None: staff and the system only; the system's run is the scheduled
+    one) or the part of the pool around one user (the actor himself, or anyone for staff)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "run_pipeline")
+    user_id: Id | None = None
+    max_participants: ChainSize | None = None  # the settings' default when None
+
+
+class DiscoverChains(Command[RunReport]):
+    """Match and keep only exchanges of `min_participants` to `max_participants` people; staff over
+    the whole pool, anyone else around himself."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "discover_chains")
+    min_participants: ChainSize = 3
+    max_participants: ChainSize = CHAIN_PARTICIPANTS_MAX
+
+
+class MatchingStatus(Message):
+    last_run: datetime | None  # when the last finished run started; None before any
+    bilateral_matches: int
+    chains_discovered: int
+    participants_notified: int
+    status: str  # success | failed | never
+
+
+class GetMatchingStatus(Command[MatchingStatus]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "matching_status")
+    idempotent: ClassVar[bool] = True
+
+
+# --- what participants say -------------------------------------------------------------------------
+
+
+class ExchangeAnswer(Message):
+    exchange: Exchange
+    changed: bool  # False: the actor had said this already; nothing changed
+    items_archived: list[int] = Field(
+        default_factory=list
+    )  # for a confirm that completed the exchange: the items archived
+
+
+class RespondToChain(Command[ExchangeAnswer]):
+    """The actor accepts or declines a proposed chain of his. When every participant accepted it is
+    `active`; one decline dissolves it and its items return to the pool."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "respond_to_chain")
+    exchange_id: Id  # the chain's number: `chain_{exchange_id}`
+    accept: bool
+    reason: DeclineReason | None = None
+
+
+class ConfirmExchange(Command[ExchangeAnswer]):
+    """The actor confirms an active exchange of his took place. When every participant has, its
+    items are archived at the market (all or nothing) and it is `completed`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "confirm_exchange")
+    public_id: ExchangeKey
+
+
+# --- the test flow (the engine on scratch data) ----------------------------------------------------
+
+
+class TestScenario(StrEnum):
+    BILATERAL = "bilateral"
+    CHAINS = "chains"
+    LOCATIONS = "locations"
+    SCORING = "scoring"
+    FULL = "full"
+
+
+class TestFlowReport(Message):
+    test: TestScenario
+    passed: bool
+    matches_found: int
+    details: str
+
+
+class RunTestFlow(Command[TestFlowReport]):
+    """Staff only: one scenario (or all) on entries built in memory; nothing is read or stored."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "run_test_flow")
+    idempotent: ClassVar[bool] = True
+    scenario: TestScenario

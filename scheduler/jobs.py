@@ -13,6 +13,7 @@ from protocols.envelope import Actor, Batched, Command
 from protocols.garage_service import RemindAppointments
 from protocols.identity import LiftEndedBans, PurgeExpiredSessions
 from protocols.market import ExpireAds
+from protocols.matching import RunPipeline
 from protocols.presence import SweepPresence
 from protocols.telemetry import RollUpSamples
 
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 
 # Batches one firing sends at most (expiry, telemetry roll-up, reminders, bans lifted); what is left waits for the next firing.
 EXPIRY_ROUNDS = 100
+
+# How long the scheduled matching run is waited for: well past any sensible solver time limit.
+MATCHING_WAIT_S = 900.0
 
 B = TypeVar("B", bound=Batched)
 
@@ -77,6 +81,15 @@ async def lift_ended_bans(bus: Bus) -> None:
     log.info("lifted %d ended bans", sum(r.lifted for r in results))
 
 
+async def run_matching(bus: Bus) -> None:
+    """Everyone's matching: the pool into bilateral swaps and chains (one request, which may take the
+    solver's whole `[matching] solver_time_limit_s`)."""
+    done = await bus.request(RunPipeline(), actor=Actor.system(), timeout=MATCHING_WAIT_S)
+    log.info(
+        "matching run %d: %d swaps, %d chains", done.run_id, done.bilateral_matches, done.exchange_chains
+    )
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge_expired_sessions", lambda s: s.scheduler.session_purge_interval_s, purge_expired_sessions),
     Job("sweep_presence", lambda s: s.scheduler.presence_sweep_interval_s, sweep_presence),
@@ -84,4 +97,5 @@ JOBS: tuple[Job, ...] = (
     Job("roll_up_telemetry", lambda s: s.scheduler.telemetry_rollup_interval_s, roll_up_telemetry),
     Job("remind_appointments", lambda s: s.scheduler.appointment_reminder_interval_s, remind_appointments),
     Job("lift_ended_bans", lambda s: s.scheduler.ban_lift_interval_s, lift_ended_bans),
+    Job("run_matching", lambda s: s.matching.run_interval_s, run_matching),
 )

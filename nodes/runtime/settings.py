@@ -252,6 +252,19 @@ class BarterSettings:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    # a want and an offer match when their values differ by at most this share of the larger one
+    value_tolerance: float = field(default=0.3, metadata=at_least(0.0))
+    max_distance_km: float = field(default=50.0, metadata=at_least(0.0))  # beside the same city
+    default_max_participants: int = field(default=10, metadata=at_least(2))  # people in one chain
+    max_participants: int = field(default=10, metadata=at_least(2))  # the most a request may ask for
+    solver_time_limit_s: float = field(default=10.0, metadata=at_least(0.1))  # then the best found
+    change_time_limit_s: float = field(default=0.5, metadata=at_least(0.05))  # a listing change's re-match
+    pool_page: int = field(default=1000, metadata=at_least(1))  # items read from the market at once
+    run_interval_s: float = field(default=600.0, metadata=at_least(1.0))  # the scheduler's full run
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
@@ -293,6 +306,7 @@ class Settings:
     garage: GarageSettings = field(default_factory=GarageSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     barter: BarterSettings = field(default_factory=BarterSettings)
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

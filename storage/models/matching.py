@@ -93,3 +93,19 @@ class ExchangeEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey(USER, ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     details: Mapped[str | None] = mapped_column(String(500))
+    # When the participants were told of it (created, agreed, completed, dissolved); None: not yet, or
+    # nothing to tell. Events not told yet are the outbox that every run sends again.
+    told_at: Mapped[datetime | None] = mapped_column()
+
+
+class ItemClaim(Base):
+    """An item (an offer given, or the want it fills) of a proposed or active exchange: out of the
+    pool. The primary key decides between two runs proposing one item at once: the second insert
+    fails, and its exchange is not created."""
+
+    __tablename__ = "matching_item_claims"
+
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    exchange_id: Mapped[int] = mapped_column(
+        ForeignKey("matching_exchanges.id", ondelete="CASCADE"), index=True
+    )

@@ -18,13 +18,15 @@ class MatchingDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
-    bus: Bus  # the market holds the items, identity the accounts, moderation the reports
+    bus: Bus  # the pool is the market's; participants are told through notify
 
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[MatchingDeps]:
     if bus is None:
-        raise RuntimeError("matching asks the market, identity and moderation: it needs the bus")
+        raise RuntimeError(
+            "matching reads the market's pool and tells people through notify: it needs the bus"
+        )
     database = domain_database(settings)
     try:
         yield MatchingDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)

@@ -102,14 +102,23 @@ def upgrade() -> None:
         *_user("user_id", "matching_exchange_events", nullable=True, ondelete="SET NULL"),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("details", sa.String(500), nullable=True),
+        sa.Column("told_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_matching_exchange_events"),
     )
     op.create_index(
         "ix_matching_exchange_events_exchange_id_at", "matching_exchange_events", ["exchange_id", "at"]
     )
+    op.create_table(
+        "matching_item_claims",
+        sa.Column("item_id", sa.Integer(), autoincrement=False, nullable=False),
+        *_exchange("matching_item_claims"),
+        sa.PrimaryKeyConstraint("item_id", name="pk_matching_item_claims"),
+    )
+    op.create_index("ix_matching_item_claims_exchange_id", "matching_item_claims", ["exchange_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("matching_item_claims")
     op.drop_table("matching_exchange_events")
     op.drop_table("matching_exchange_legs")
     op.drop_table("matching_exchanges")

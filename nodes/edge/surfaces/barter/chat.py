@@ -1,24 +1,24 @@
 """FreeMarket (seeds/001): its exchange chat's REST endpoints, on the one chat core (protocols.chat).
 
-An exchange chat is a conversation of kind `exchange` whose topic is the exchange id, as the
-document spells it: `mutual_{user_a}_{user_b}_{item_a}_{item_b}` (`mutual_1_2_10_15` is confirmed
-as `"participants": [1, 2]`, `"items_archived": [10, 15]`). Until the barter domain exists to say
-who is in an exchange, the id says it: its two user ids are the chat's participants, and the item ids
-play no part. The chat is opened lazily (`OpenConversation(reuse=True)`) the first time one of those
-two users touches it through any of these endpoints, so the first message over the WebSocket finds
-it there. Anyone else gets 404 and nothing is created: a chat is never opened for a user who is not
-in it, nor by one. Errors are `{"detail", "status_code", "error_type"}` (`errors.freemarket`).
+An exchange chat is a conversation of kind `exchange` whose topic is the exchange id: a bilateral
+swap's `mutual_{user_a}_{user_b}_{item_a}_{item_b}` (the document's form) or a chain's `chain_{id}`.
+Who is in it comes from the matching domain (`GetExchange`), never from the id: the participants of
+an agreed (`active`) or `completed` exchange, two for a swap, all of them for a chain. The chat is
+opened lazily (`OpenConversation(reuse=True)`) the first time one of them touches it through any of
+these endpoints (a chain's is opened as soon as it is agreed), so the first message over the
+WebSocket finds it there. Anyone else, and everyone while a chain is only proposed or once an exchange
+is dissolved, gets 404 and nothing is created: a chat is never opened for a user who is not in it,
+nor by one. Errors are `{"detail", "status_code", "error_type"}` (`errors.freemarket`).
 
 Choices where the document is silent:
 
-- Only ids of exactly that form, with two different users and no leading zeros (one exchange, one
-  spelling), are exchanges; any other id (a chain's number, say) and an id naming an account that
-  does not exist answer 404 "Exchange not found", like an exchange the user is not in.
+- An id the matching domain does not know, one of an exchange the user is not in, and one of a
+  proposed or dissolved exchange all answer 404 "Exchange not found".
 - History is a page of the newest messages: `skip` counts from the newest (the newest `limit` after
   skipping `skip`), the page itself is in reading order, oldest first. `total` counts every message
   of the chat, `unread_count` those the caller has not read; reading the history marks nothing read
   (that is `mark-read`).
-- `is_read`: for the caller's own message, whether the other participant has read it; for any other
+- `is_read`: for the caller's own message, whether every other participant has read it; for any other
   message, whether the caller has. `delivered_at` is when the message was stored (and sent to every
   connection of its participants). The platform keeps how far each participant has read, not when,
   so `read_at` is null.
@@ -30,8 +30,6 @@ Choices where the document is silent:
 """
 
 from __future__ import annotations
-
-import re
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -52,6 +50,7 @@ from protocols.chat import (
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import PageSize
+from protocols.matching import ExchangeStatus, GetExchange
 
 from .errors import SURFACE
 from .shapes import HistoryOut, MarkedReadOut, UnreadCountsOut, exchange_message
@@ -59,7 +58,9 @@ from .shapes import HistoryOut, MarkedReadOut, UnreadCountsOut, exchange_message
 routes = SurfaceRoutes(SURFACE)
 EXCHANGE = ConversationKind.EXCHANGE
 
-EXCHANGE_ID = re.compile(r"^mutual_([1-9]\d{0,17})_([1-9]\d{0,17})_[1-9]\d{0,17}_[1-9]\d{0,17}$")
+# A proposed chain has no chat yet; a dissolved exchange's is closed.
+CHATTING = (ExchangeStatus.ACTIVE, ExchangeStatus.COMPLETED)
+EXCHANGE_ID_MAX = 120
 NOT_FOUND = "Exchange not found"
 SKIP_MAX = 1_000_000_000
 # Listing a user's exchange chats stops here (a hundred requests of a page each).
@@ -74,12 +75,15 @@ class HistoryQuery(BaseModel):
 # --- the exchange's chat ---------------------------------------------------------------------------
 
 
-def exchange_participants(exchange_id: str) -> tuple[int, int]:
-    """The two users an exchange id names; anything that is not an exchange id is not found."""
-    match = EXCHANGE_ID.match(exchange_id)
-    if match is None or match.group(1) == match.group(2):
+async def exchange_participants(request: web.Request, actor: Actor, exchange_id: str) -> list[int]:
+    """Who takes part in the exchange, when the actor does and it is agreed or completed."""
+    if len(exchange_id) > EXCHANGE_ID_MAX:
         raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    return int(match.group(1)), int(match.group(2))
+    with not_found_says(NOT_FOUND):
+        exchange = await request.app[BUS].request(GetExchange(public_id=exchange_id), actor=actor)
+    if exchange.status not in CHATTING:
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    return exchange.participant_ids
 
 
 async def find_chat(request: web.Request, actor: Actor, exchange_id: str) -> Conversation | None:
@@ -87,24 +91,22 @@ async def find_chat(request: web.Request, actor: Actor, exchange_id: str) -> Con
     return await found_or_none(request.app[BUS].request(cmd, actor=actor))
 
 
-async def open_chat(request: web.Request, actor: Actor, exchange_id: str, other: int) -> Conversation:
-    cmd = OpenConversation(kind=EXCHANGE, topic_id=exchange_id, with_users=[other], reuse=True)
-    with not_found_says(NOT_FOUND):  # the other account does not exist
+async def open_chat(request: web.Request, actor: Actor, exchange_id: str, others: list[int]) -> Conversation:
+    cmd = OpenConversation(kind=EXCHANGE, topic_id=exchange_id, with_users=others, reuse=True)
+    with not_found_says(NOT_FOUND):  # another participant's account is gone
         return await request.app[BUS].request(cmd, actor=actor)
 
 
 async def exchange_chat(request: web.Request) -> tuple[Actor, str, Conversation]:
     """The caller, the exchange id of the path, and its chat (opened now if this is its first use),
-    when the caller is one of the exchange's two users."""
+    when the caller is one of the exchange's participants."""
     actor = require_actor(request)
     exchange_id = request.match_info["exchange_id"]
-    people = exchange_participants(exchange_id)
-    if actor.user_id not in people:
-        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    people = await exchange_participants(request, actor, exchange_id)
     chat = await find_chat(request, actor, exchange_id)
     if chat is None:
-        other = people[1] if people[0] == actor.user_id else people[0]
-        chat = await open_chat(request, actor, exchange_id, other)
+        others = [user for user in people if user != actor.user_id]
+        chat = await open_chat(request, actor, exchange_id, others)
     return actor, exchange_id, chat
 
 

@@ -1,8 +1,9 @@
 """FreeMarket (001): `WS /ws/exchange/{exchange_id}?token=`, an exchange's chat live, on the delivery hub
 and the one chat core.
 
-The exchange is resolved as the REST chat endpoints resolve it (chat.py): only its two users
-reach it, its chat is opened the first time one of them touches it, and a message frame is the REST
+The exchange is resolved as the REST chat endpoints resolve it (chat.py): only its participants (as
+the matching domain knows them, two for a swap, all of a chain's) reach it, only while it is agreed
+or completed; its chat is opened the first time one of them touches it, and a message frame is the REST
 history's message (`exchange_message`: `id`, `exchange_id`, `sender_id`, `message_text`,
 `message_type`, `is_read`, `delivered_at`, `read_at`, `created_at`) with `"type": "message"`.
 
@@ -10,10 +11,10 @@ Client to server:
 
 - `{"type": "message", "text", "message_type"?, "client_msg_id"?}`: sends (`message_type` TEXT by
   default; IMAGE takes the picture's URL as `text`; SYSTEM messages come from the platform only and
-  are refused). Both users' sockets on this exchange get the `message` frame, the sender's included.
-- `{"type": "typing", "typing"?}`: the other user's sockets get `{"type": "typing", "exchange_id",
+  are refused). Every participant's sockets on this exchange get the `message` frame, the sender's included.
+- `{"type": "typing", "typing"?}`: the other participants' sockets get `{"type": "typing", "exchange_id",
   "user_id"}` (a stop, `"typing": false`, is not shown).
-- `{"type": "read"}`: everything is read (as `mark-read`); both users' sockets get `{"type": "read",
+- `{"type": "read"}`: everything is read (as `mark-read`); every participant's sockets get `{"type": "read",
   "exchange_id", "user_id", "message_id"}` (the last message read).
 
 Choices where the document is silent:
