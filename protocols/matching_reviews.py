@@ -123,7 +123,6 @@ class HistoryEntry(Message):
     """One of the actor's exchanges, as his history shows it. His partner is the participant whose
     item he receives (in a swap, the other one)."""
 
-    id: int
     exchange: Exchange
     partner_id: int
     partner_rating: float  # the partner's average rating, 0.0 without reviews

@@ -61,7 +61,6 @@ async def list_my_exchanges(cmd: wire.ListMyExchanges, actor: Actor, deps: Match
         partner_ratings = ratings.get(partner)
         items.append(
             wire.HistoryEntry(
-                id=exchange.id,
                 exchange=exchange,
                 partner_id=partner,
                 partner_rating=round(partner_ratings.average, 2) if partner_ratings else 0.0,

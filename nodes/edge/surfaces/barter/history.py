@@ -181,11 +181,11 @@ async def my_exchanges(request: web.Request) -> web.Response:
     return json_response(out)
 
 
-def export_filters(query: ExportQuery) -> list[str]:
+def export_filters(request: web.Request, query: ExportQuery) -> list[str]:
+    """The bounds as the client gave them (`filters_applied`)."""
     if query.start_date is not None and query.end_date is not None and query.start_date >= query.end_date:
         raise DomainError(ErrorCode.VALIDATION, "start_date must be before end_date")
-    bounds = (("start_date", query.start_date), ("end_date", query.end_date))
-    return [f"{name}:{moment.isoformat()}" for name, moment in bounds if moment is not None]
+    return [f"{name}:{request.query[name]}" for name in ("start_date", "end_date") if name in request.query]
 
 
 def csv_rows(rows: list[HistoryItemOut]) -> bytes:
@@ -204,7 +204,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     """Export the caller's exchange history as a JSON or CSV file, streamed a page at a time."""
     actor = require_actor(request)
     query = read_query(request, ExportQuery)
-    filters = export_filters(query)
+    filters = export_filters(request, query)
 
     async def page_after(before_id: int | None) -> HistoryPage:
         cmd = ListMyExchanges(
