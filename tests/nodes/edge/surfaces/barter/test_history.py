@@ -26,11 +26,13 @@ CSV_COLUMNS = ["exchange_id", "partner_name", "status", "completed_at", "rating_
 
 
 async def say(cluster: Cluster, sender: Person, exchange_id: str, text: str) -> None:
-    """A message in the exchange's chat, sent as the WebSocket endpoint sends it."""
-    bus = cluster.worker_bus
-    chat = await bus.request(FindConversation(kind=ConversationKind.EXCHANGE, topic_id=exchange_id),
-                             actor=user(sender.id))  # fmt: skip
-    await bus.request(SendMessage(conversation_id=chat.id, body=text), actor=user(sender.id))
+    """A message in the exchange's chat (opened by its first use over HTTP), sent as the WebSocket
+    endpoint sends it."""
+    history = f"/api/chat/exchange/{exchange_id}/history"
+    await json_of(await cluster.edge_a.get(history, headers=sender.headers), 200)
+    find = FindConversation(kind=ConversationKind.EXCHANGE, topic_id=exchange_id)
+    chat = await cluster.worker_bus.request(find, actor=user(sender.id))
+    await cluster.worker_bus.request(SendMessage(conversation_id=chat.id, body=text), actor=user(sender.id))
 
 
 async def listed(cluster: Cluster, who: Person, **query: Any) -> dict[str, Any]:

@@ -47,7 +47,8 @@ async def test_a_completed_swap_is_reviewed_once_by_each_side_and_trust_follows(
     }
     await confirm_all(bus, exchange_id, [alice.id, bob.id])
 
-    # Bad input, an outsider, a target who is not the other participant, no token.
+    # Bad input, an outsider, a target who is not another participant, no token. (Every attempt that
+    # passes the body's checks counts towards the author's 5 an hour: these are spread over authors.)
     await error_of(await a.post("/api/reviews", json=review(exchange_id, bob, 6), headers=alice.headers), 400,
                    "validation_error")  # fmt: skip
     await error_of(await a.post("/api/reviews", json=review(exchange_id, bob, 0), headers=alice.headers), 400)
@@ -55,12 +56,8 @@ async def test_a_completed_swap_is_reviewed_once_by_each_side_and_trust_follows(
     long_text = review(exchange_id, bob, 5, text="x" * 2001)
     await error_of(await a.post("/api/reviews", json=long_text, headers=alice.headers), 400)
     await error_of(await a.post("/api/reviews", json=review(exchange_id, bob, 5), headers=carol.headers), 404)
-    await error_of(
-        await a.post("/api/reviews", json=review(exchange_id, carol, 5), headers=alice.headers), 400
-    )
-    await error_of(
-        await a.post("/api/reviews", json=review(exchange_id, alice, 5), headers=alice.headers), 400
-    )
+    await error_of(await a.post("/api/reviews", json=review(exchange_id, carol, 5), headers=bob.headers), 400)
+    await error_of(await a.post("/api/reviews", json=review(exchange_id, bob, 5), headers=bob.headers), 400)
     await error_of(
         await a.post("/api/reviews", json=review("mutual_9_8_7_6", bob, 5), headers=alice.headers), 404
     )
@@ -114,6 +111,7 @@ async def test_a_completed_swap_is_reviewed_once_by_each_side_and_trust_follows(
     await error_of(await a.get("/api/reviews/users/999999/rating", headers=bob.headers), 404)
 
 
+@pytest.mark.database_agnostic  # the same SQL as above; the limit is counted in NATS
 async def test_a_chain_is_reviewed_across_it_and_the_sixth_attempt_in_an_hour_is_refused(
     cluster: Cluster,
 ) -> None:
