@@ -1,0 +1,95 @@
+"""The market's barter commands for the matching domain, over NATS: only the system reads the pool (in
+id order, a page at a time, of some owners when asked) and archives exchanged items, all or nothing and
+idempotently per exchange; each archive tells matching which items changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from protocols import market_barter as wire
+from protocols.envelope import Actor, DomainError, ErrorCode, Role, decode_data, decode_request
+from protocols.identity import Register
+from tests.conftest import Cluster
+from tests.support.eventually import until
+
+pytestmark = pytest.mark.domains("identity", "catalog", "market")
+
+SYSTEM = Actor.system()
+
+
+def offer(name: str, value: int = 1000) -> wire.NewBarterItem:
+    return wire.NewBarterItem(
+        side=wire.ItemSide.OFFER, exchange_type=wire.ExchangeType.PERMANENT, item_name=name, value_tenge=value
+    )
+
+
+async def user_with_items(cluster: Cluster, name: str, count: int) -> tuple[Actor, list[int]]:
+    bus = cluster.worker_bus
+    user = await bus.request(
+        Register(email=f"{name}@example.com", password="SecurePass123!", city="Shymkent")
+    )
+    actor = Actor(user_id=user.user.id, role=Role.USER)
+    made = await bus.request(
+        wire.CreateBarterList(items=[offer(f"{name} {i}") for i in range(count)]), actor=actor
+    )
+    return actor, [item.id for item in made.items]
+
+
+async def refused(call: Any, code: ErrorCode) -> None:
+    with pytest.raises(DomainError) as caught:
+        await call
+    assert caught.value.code is code
+
+
+async def test_the_pool_and_archiving_are_the_systems(cluster: Cluster) -> None:
+    bus = cluster.worker_bus
+    ann, anns = await user_with_items(cluster, "ann", 3)
+    bob, bobs = await user_with_items(cluster, "bob", 2)
+    events: list[wire.BarterItemsChanged] = []
+
+    async def heard(msg: Any) -> None:
+        events.append(decode_data(wire.BarterItemsChanged, decode_request(msg.data).data))
+
+    await bus.subscribe(wire.BarterItemsChanged.subject, heard)
+
+    for someone in (ann, Actor(user_id=ann.user_id, role=Role.ADMIN), Actor.anonymous()):
+        await refused(bus.request(wire.ReadBarterPool(), actor=someone), ErrorCode.FORBIDDEN)
+        archive = wire.ArchiveBarterItems(item_ids=[anns[0]], exchange_id="mutual_1_2_1_4")
+        await refused(bus.request(archive, actor=someone), ErrorCode.FORBIDDEN)
+
+    # Read in pages of two, in id order.
+    pages, after = [], 0
+    while True:
+        page = await bus.request(wire.ReadBarterPool(after_id=after, limit=2), actor=SYSTEM)
+        pages.append([item.id for item in page.items])
+        if page.next_after_id is None:
+            break
+        after = page.next_after_id
+    assert pages == [anns[:2], [anns[2], bobs[0]], [bobs[1]]]
+    first = (await bus.request(wire.ReadBarterPool(limit=1), actor=SYSTEM)).items[0]
+    assert first.owner_id == ann.user_id and first.city == "Shymkent" and first.latitude is not None
+    of_bob = await bus.request(wire.ReadBarterPool(owner_ids=[bob.user_id]), actor=SYSTEM)
+    assert [item.id for item in of_bob.items] == bobs and of_bob.next_after_id is None
+
+    # An exchange archives its items once; a repeat of the same exchange answers the same.
+    swap = wire.ArchiveBarterItems(item_ids=[anns[0], bobs[0]], exchange_id="mutual_1_2_1_4")
+    assert (await bus.request(swap, actor=SYSTEM)).item_ids == sorted([anns[0], bobs[0]])
+    assert (await bus.request(swap, actor=SYSTEM)).item_ids == sorted([anns[0], bobs[0]])
+    # All or nothing: one item gone (archived by another exchange, or unknown) refuses the rest.
+    for ids in ([anns[1], bobs[0]], [anns[1], 999_999]):
+        other = wire.ArchiveBarterItems(item_ids=ids, exchange_id="chain_7")
+        await refused(bus.request(other, actor=SYSTEM), ErrorCode.CONFLICT)
+    left = await bus.request(wire.ReadBarterPool(), actor=SYSTEM)
+    assert [item.id for item in left.items] == [anns[1], anns[2], bobs[1]]
+    shown = await bus.request(wire.GetBarterItems(item_ids=[anns[0], anns[1]]), actor=SYSTEM)
+    assert [item.status.value for item in shown.items] == ["archived", "active"]
+
+    async def both_heard() -> bool:  # published after the commit, heard a moment later
+        return len(events) >= 2
+
+    await until(both_heard, within_s=5.0, what="the archive's events")
+    assert sorted((event.owner_id, tuple(event.item_ids)) for event in events) == sorted(
+        [(ann.user_id, (anns[0],)), (bob.user_id, (bobs[0],))]
+    )
