@@ -18,13 +18,15 @@ class ModerationDeps:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     read_db: async_sessionmaker[AsyncSession]  # for handlers that only read: no write lock on SQLite
-    bus: Bus  # reported ads are checked, and ads moderated, by the market
+    # Reported ads are checked, moderated and hidden by the market; users checked and banned by
+    # identity; the people a resolution concerns told through notify.
+    bus: Bus
 
 
 @asynccontextmanager
 async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[ModerationDeps]:
     if bus is None:
-        raise RuntimeError("moderation asks the market about ads: it needs the bus")
+        raise RuntimeError("moderation asks the market, identity and notify: it needs the bus")
     database = domain_database(settings)
     try:
         yield ModerationDeps(settings=settings, db=database.write, read_db=database.read, bus=bus)

@@ -124,9 +124,9 @@ async def resolve_report(cmd: wire.ResolveReport, actor: Actor, deps: Moderation
             raise DomainError(ErrorCode.CONFLICT, ALREADY)
         details = {"from": row.status, "to": status.value, "resolution": cmd.resolution.value,
                    "admin_notes": cmd.admin_notes, "actions_taken": [a.value for a in cmd.actions_taken]}  # fmt: skip
-        await queries.log(db, moderator_id, wire.LogAction.RESOLVE_REPORT.value, ("report", row.id), details)
-        for action in done:
+        for action in done:  # in the order they happened: the actions, then the closing
             await queries.log(db, moderator_id, action.action.value, action.target, action.details)
+        await queries.log(db, moderator_id, wire.LogAction.RESOLVE_REPORT.value, ("report", row.id), details)
         await db.commit()
         row = await queries.report(db, cmd.report_id)
     assert row is not None  # just written
