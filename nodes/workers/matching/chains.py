@@ -15,6 +15,7 @@ Choices where the contract is silent:
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from protocols import matching as wire
@@ -26,6 +27,8 @@ from .deps import MatchingDeps
 from .exchanges import current, load
 from .handlers import handlers
 from .pipeline import tell_now
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "Chain not found"
 DISSOLVED = "This chain was dissolved"
@@ -65,7 +68,10 @@ async def respond_to_chain(cmd: wire.RespondToChain, actor: Actor, deps: Matchin
         open_chat = OpenConversation(
             kind=ConversationKind.EXCHANGE, topic_id=exchange.public_id, with_users=others
         )
-        await deps.bus.request(open_chat, actor=actor)
+        try:
+            await deps.bus.request(open_chat, actor=actor)
+        except DomainError as exc:  # opened on first use instead (the exchange chat does so)
+            log.warning("chat of %s not opened: %s", exchange.public_id, exc.message)
     if changed:
         await tell_now(deps)
     return wire.ExchangeAnswer(exchange=exchange, changed=changed)

@@ -30,6 +30,7 @@ from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 from tests.nodes.edge.surfaces.ws_client import WsClient
 from tests.support.ads import active_ad
+from tests.support.exchanges import mutual_exchange
 from tests.support.http import User, bearer, json_of
 
 Edge = TestClient[web.Request, web.Application]
@@ -234,7 +235,7 @@ async def test_barter(cluster: Cluster) -> None:
         )
     assert (await json_of(await edge.get("/api/users/username/alice"), 200))["bio"] is None
 
-    exchange_id = f"mutual_{alice}_{bob}_10_15"
+    exchange_id = await mutual_exchange(cluster.worker_bus, alice, bob)
     socket = await WsClient.connect(
         cluster.edge_b, f"/ws/exchange/{exchange_id}", registered=True, params={"token": alice_token}
     )

@@ -1,6 +1,7 @@
 """FreeMarket (001) exchange chat through HTTP on two edges: history (skip/limit, total, unread),
-unread counts, mark-read; the chat of `mutual_{user_a}_{user_b}_...` is its two users' only, opened
-the first time one of them touches it. Messages are sent over NATS as the WebSocket endpoint will."""
+unread counts, mark-read; an exchange's chat (a real exchange: `tests.support.exchanges` lists the
+users' items and runs the matching) is its participants' only, opened the first time one of them
+touches it. Messages are sent over NATS as the WebSocket endpoint will."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from protocols.chat import ConversationKind, FindConversation, MessageKind, PostAssistantMessage, SendMessage
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from tests.conftest import Cluster
+from tests.support.exchanges import mutual_exchange
 from tests.support.http import bearer, json_of
 
 Edge = TestClient[web.Request, web.Application]
@@ -68,7 +70,7 @@ async def mark_read(edge: Edge, token: str, exchange_id: str) -> dict[str, Any]:
 async def test_history_pages_from_the_newest_with_total_and_unread(cluster: Cluster) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, bob_token = await register(cluster.edge_b, "bob")
-    exchange = f"mutual_{alice}_{bob}_10_15"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
 
     # Alice's first look opens the chat (empty); Bob finds the same one from the other edge.
     assert await history(cluster.edge_a, alice_token, exchange) == {
@@ -112,7 +114,8 @@ async def test_mark_read_zeroes_the_counts_of_that_exchange_only(cluster: Cluste
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, bob_token = await register(cluster.edge_b, "bob")
     carol, carol_token = await register(cluster.edge_a, "carol")
-    with_bob, with_carol = f"mutual_{alice}_{bob}_10_15", f"mutual_{carol}_{alice}_3_4"
+    with_bob = await mutual_exchange(cluster.worker_bus, alice, bob)
+    with_carol = await mutual_exchange(cluster.worker_bus, carol, alice, ("Самокат", "Ноутбук"))
     await history(cluster.edge_a, bob_token, with_bob)
     await history(cluster.edge_b, carol_token, with_carol)
     for n in range(3):
@@ -147,7 +150,7 @@ async def test_mark_read_zeroes_the_counts_of_that_exchange_only(cluster: Cluste
 async def test_unread_counts_leave_out_other_contracts_chats(cluster: Cluster) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
-    exchange = f"mutual_{bob}_{alice}_7_8"
+    exchange = await mutual_exchange(cluster.worker_bus, bob, alice)
     await mark_read(cluster.edge_a, alice_token, exchange)  # a first touch by mark-read opens it too
     await send(cluster, bob, exchange, "hi")
     # The same account's support thread in Membership Auto, with an answer in it.
@@ -167,7 +170,7 @@ async def test_only_the_two_users_of_an_exchange_reach_its_chat(cluster: Cluster
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
     mallory, mallory_token = await register(cluster.edge_a, "mallory")
-    exchange = f"mutual_{alice}_{bob}_10_15"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
     url = f"/api/chat/exchange/{exchange}"
 
     for edge in cluster.edges:
@@ -193,9 +196,10 @@ async def test_only_the_two_users_of_an_exchange_reach_its_chat(cluster: Cluster
         await cluster.edge_b.get(f"{url}/history", headers=bearer(mallory_token)), 404, "not_found"
     )
 
+    # An id is an exchange only when the matching domain knows it: well-formed ids name none.
     not_exchanges = (
-        f"mutual_{alice}_{alice}_10_15", f"mutual_0{alice}_{bob}_10_15", f"mutual_{alice}_{bob}_10", "5",
-        f"chain_{alice}_{bob}", f"mutual_{alice}_999999_1_2",
+        f"mutual_{alice}_{bob}_10_15", f"mutual_{alice}_{alice}_10_15", f"mutual_0{alice}_{bob}_10_15",
+        f"mutual_{alice}_{bob}_10", "5", f"chain_{alice}_{bob}", "chain_999", f"mutual_{alice}_999999_1_2", "x" * 130,
     )  # fmt: skip
     for bad in not_exchanges:
         resp = await cluster.edge_a.get(f"/api/chat/exchange/{bad}/history", headers=bearer(alice_token))
@@ -205,13 +209,12 @@ async def test_only_the_two_users_of_an_exchange_reach_its_chat(cluster: Cluster
 async def test_bad_paging_and_missing_token(cluster: Cluster) -> None:
     alice, token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
-    url = f"/api/chat/exchange/mutual_{alice}_{bob}_1_2"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
+    url = f"/api/chat/exchange/{exchange}"
     for query in ({"limit": "101"}, {"limit": "0"}, {"skip": "-1"}, {"limit": "many"}):
         resp = await cluster.edge_b.get(f"{url}/history", params=query, headers=bearer(token))
         assert await error_of(resp, 400, "validation_error"), query
-    assert (
-        len((await history(cluster.edge_a, token, f"mutual_{alice}_{bob}_1_2", limit=100))["messages"]) == 0
-    )
+    assert len((await history(cluster.edge_a, token, exchange, limit=100))["messages"]) == 0
 
     for edge in cluster.edges:
         await error_of(await edge.get(f"{url}/history"), 401, "authentication_error")

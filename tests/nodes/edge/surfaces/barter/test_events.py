@@ -28,6 +28,7 @@ from protocols.envelope import Actor, Role
 from protocols.notify import Notify
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import eventually
+from tests.support.exchanges import mutual_exchange
 from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
 
@@ -100,7 +101,7 @@ async def test_messages_and_notifications_reach_every_device_on_both_edges_but_n
 ) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, bob_token = await register(cluster.edge_b, "bob", "Bob Builder")
-    exchange = f"mutual_{alice}_{bob}_10_15"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
     await open_exchange(cluster.edge_a, alice_token, exchange)
     phone, _ = await stream(cluster.edge_a, alice_token)
     laptop, _ = await stream(cluster.edge_b, alice_token)
@@ -129,7 +130,8 @@ async def test_a_reconnect_with_last_event_id_replays_exactly_what_was_missed(cl
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
     carol, carol_token = await register(cluster.edge_b, "carol")
-    with_bob, with_carol = f"mutual_{alice}_{bob}_1_2", f"mutual_{carol}_{alice}_3_4"
+    with_bob = await mutual_exchange(cluster.worker_bus, alice, bob)
+    with_carol = await mutual_exchange(cluster.worker_bus, carol, alice, ("Самокат", "Ноутбук"))
     await open_exchange(cluster.edge_a, alice_token, with_bob)
     await send(cluster, bob, with_bob, "before the stream")  # history: never streamed
 
@@ -170,7 +172,7 @@ async def test_a_reconnect_with_last_event_id_replays_exactly_what_was_missed(cl
 async def test_a_stream_that_received_nothing_yet_resumes_from_its_start(cluster: Cluster) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
-    exchange = f"mutual_{bob}_{alice}_5_6"
+    exchange = await mutual_exchange(cluster.worker_bus, bob, alice)
     await open_exchange(cluster.edge_a, alice_token, exchange)
     quiet, _ = await stream(cluster.edge_b, alice_token)
     quiet.close()
@@ -185,7 +187,7 @@ async def test_a_stream_that_received_nothing_yet_resumes_from_its_start(cluster
 async def test_too_far_behind_is_told_to_resync_then_streams_live(cluster: Cluster) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
-    exchange = f"mutual_{alice}_{bob}_10_15"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
     await open_exchange(cluster.edge_a, alice_token, exchange)
     away, _ = await stream(cluster.edge_a, alice_token)
     away.close()
@@ -204,7 +206,7 @@ async def test_too_far_behind_is_told_to_resync_then_streams_live(cluster: Clust
 async def test_an_unreadable_last_event_id_resyncs_everything(cluster: Cluster) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
-    exchange = f"mutual_{alice}_{bob}_10_15"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
     await open_exchange(cluster.edge_a, alice_token, exchange)
     await send(cluster, bob, exchange, "hello")
 
@@ -245,7 +247,8 @@ async def test_a_partial_cursor_resyncs_the_chats_it_does_not_hold(cluster: Clus
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
     carol, _ = await register(cluster.edge_b, "carol")
-    held, left_out = f"mutual_{alice}_{bob}_1_2", f"mutual_{alice}_{carol}_3_4"
+    held = await mutual_exchange(cluster.worker_bus, alice, bob)
+    left_out = await mutual_exchange(cluster.worker_bus, alice, carol, ("Самокат", "Ноутбук"))
     for exchange in (held, left_out):
         await open_exchange(cluster.edge_a, alice_token, exchange)
     await send(cluster, bob, held, "seen")
@@ -287,7 +290,7 @@ async def test_live_copies_of_what_was_sent_are_dropped_and_a_lost_delivery_is_f
 ) -> None:
     alice, alice_token = await register(cluster.edge_a, "alice")
     bob, _ = await register(cluster.edge_b, "bob")
-    exchange = f"mutual_{alice}_{bob}_10_15"
+    exchange = await mutual_exchange(cluster.worker_bus, alice, bob)
     await open_exchange(cluster.edge_a, alice_token, exchange)
     client, _ = await stream(cluster.edge_a, alice_token)
     first = await send(cluster, bob, exchange, "first")

@@ -1,6 +1,7 @@
 """FreeMarket (001) `/ws/exchange/{exchange_id}?token=` through real WebSocket clients on two edges:
 live TEXT and IMAGE messages matching the REST history, typing, read, acked retries, only the
-exchange's two users, only that exchange, and malformed frames."""
+exchange's two users, only that exchange, and malformed frames. The exchanges are real ones
+(`tests.support.exchanges`: the users list items and the matching pairs them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
+from tests.support.exchanges import mutual_exchange
 from tests.support.http import bearer, json_of
 
 PASSWORD = "StrongPassword123!"
@@ -22,7 +24,7 @@ async def register(edge: Edge, username: str) -> tuple[int, str]:
 
 async def pair(cluster: Cluster) -> tuple[tuple[int, str], tuple[int, str], str]:
     alice, bob = await register(cluster.edge_a, "alice"), await register(cluster.edge_b, "bob")
-    return alice, bob, f"mutual_{alice[0]}_{bob[0]}_10_15"
+    return alice, bob, await mutual_exchange(cluster.worker_bus, alice[0], bob[0])
 
 
 async def history(edge: Edge, token: str, exchange_id: str) -> list[dict[str, Any]]:
@@ -110,7 +112,8 @@ async def test_only_the_exchanges_users_get_in_and_only_its_messages_come(cluste
 
     bob_here = await connect(cluster.edge_a, bob_token, exchange_id)
     alice_here = await connect(cluster.edge_a, alice_token, exchange_id)
-    alice_there = await connect(cluster.edge_b, alice_token, f"mutual_{alice}_{bob}_11_16")  # other items
+    other_items = await mutual_exchange(cluster.worker_bus, alice, bob, ("Самокат", "Ноутбук"))
+    alice_there = await connect(cluster.edge_b, alice_token, other_items)
     await alice_there.send({"type": "message", "text": "about the other items"})
     await alice_here.send({"type": "message", "text": "this one"})
     assert [m["message_text"] for m in await bob_here.wait_for("message")] == ["this one"]
