@@ -17,7 +17,8 @@ Choices where the document is silent:
   `final_rating` is the average of the exchange's reviews (null without any); an outsider gets 404.
 - The export is streamed a page at a time (never the whole history in memory): JSON is
   `{"filters_applied": [...], "exchanges": [...]}` with the list's entries, CSV the document's
-  columns with `items` joined by ", " (quoted as CSV needs). `start_date` / `end_date` take a date
+  columns with `items` joined by ", " (quoted as CSV needs; a cell that a spreadsheet would take for a
+  formula, starting with = + - @, gets a leading `'`). `start_date` / `end_date` take a date
   or a date and time (no zone: UTC); a bare `end_date` includes its whole day. They bound when the
   exchange happened: when it completed or dissolved, else when it was made.
 """
@@ -188,14 +189,28 @@ def export_filters(request: web.Request, query: ExportQuery) -> list[str]:
     return [f"{name}:{request.query[name]}" for name in ("start_date", "end_date") if name in request.query]
 
 
+# A cell a spreadsheet would read as a formula (CSV injection) is kept as text by a leading quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def csv_rows(rows: list[HistoryItemOut]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
         completed = row.completed_at.isoformat().replace("+00:00", "Z") if row.completed_at else ""
-        rating = "" if row.rating_given is None else row.rating_given
-        writer.writerow([row.id, row.partner_name, row.status.value, completed, rating, ", ".join(row.items)])
+        rating = "" if row.rating_given is None else str(row.rating_given)
+        names = ", ".join(row.items)
+        writer.writerow([row.id, cell(row.partner_name), row.status.value, completed, rating, cell(names)])
     return out.getvalue().encode()
+
+
+def json_rows(rows: list[HistoryItemOut], first: bool) -> bytes:
+    chunk = b",".join(row.model_dump_json().encode() for row in rows)
+    return chunk if first or not chunk else b"," + chunk
 
 
 @routes.get("/api/history/my-exchanges/export", query=ExportQuery, auth=True,
@@ -205,6 +220,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     actor = require_actor(request)
     query = read_query(request, ExportQuery)
     filters = export_filters(request, query)
+    as_csv = query.format is ExportFormat.CSV
 
     async def page_after(before_id: int | None) -> HistoryPage:
         cmd = ListMyExchanges(
@@ -213,34 +229,27 @@ async def export(request: web.Request) -> web.StreamResponse:
         return await request.app[BUS].request(cmd, actor=actor)
 
     page = await page_after(None)  # before the answer starts: a failure here is still an error answer
-    extension = query.format.value.lower()
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    name = f"exchange_history_{actor.user_id}_{datetime.now(UTC):%Y%m%d}.{query.format.value.lower()}"
     response = web.StreamResponse(
         headers={
-            "Content-Type": "text/csv; charset=utf-8"
-            if query.format is ExportFormat.CSV
-            else "application/json",
-            "Content-Disposition": f'attachment; filename="exchange_history_{actor.user_id}_{stamp}.{extension}"',
+            "Content-Type": "text/csv; charset=utf-8" if as_csv else "application/json",
+            "Content-Disposition": f'attachment; filename="{name}"',
         }
     )
     await response.prepare(request)
-    if query.format is ExportFormat.CSV:
+    if as_csv:
         await response.write(",".join(CSV_COLUMNS).encode() + b"\r\n")
     else:
         await response.write(b'{"filters_applied":' + orjson.dumps(filters) + b',"exchanges":[')
-    first = True
+    written = 0
     while True:
         rows = await described(request, actor, page)
-        if query.format is ExportFormat.CSV:
-            await response.write(csv_rows(rows))
-        elif rows:
-            chunk = b",".join(row.model_dump_json().encode() for row in rows)
-            await response.write(chunk if first else b"," + chunk)
-            first = False
+        await response.write(csv_rows(rows) if as_csv else json_rows(rows, first=written == 0))
+        written += len(rows)
         if page.next_before_id is None:
             break
         page = await page_after(page.next_before_id)
-    if query.format is ExportFormat.JSON:
+    if not as_csv:
         await response.write(b"]}")
     await response.write_eof()
     return response

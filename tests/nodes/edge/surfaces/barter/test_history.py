@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from protocols.chat import ConversationKind, FindConversation, SendMessage
+from protocols.matching_reviews import ListMyExchanges
 from tests.conftest import Cluster
 from tests.support.barter_people import Person, confirm_all, error_of, register
 from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange, user
@@ -62,7 +63,7 @@ async def test_history_lists_details_and_exports_the_callers_exchanges(cluster: 
     for author, target, rating, text in ((alice, bob, 4, "Great exchange!"), (bob, alice, 5, None)):
         body = {"exchange_id": done, "target_user_id": target.id, "rating": rating, "text": text}
         await json_of(await a.post("/api/reviews", json=body, headers=author.headers), 201)
-    under_way = await mutual_exchange(bus, carol.id, alice.id, ("Дрель", "Самокат"))
+    under_way = await mutual_exchange(bus, carol.id, alice.id, ("Дрель", "=Самокат"))
 
     # Newest first; each with the partner's name and rating, the two items, the caller's review.
     everything = await listed(cluster, alice)
@@ -79,10 +80,18 @@ async def test_history_lists_details_and_exports_the_callers_exchanges(cluster: 
     assert entry["completed_at"] is not None
     [active] = (await listed(cluster, alice, status="ACTIVE"))["exchanges"]
     assert active == {**active, "id": under_way, "partner_name": "Carol Poe", "status": "ACTIVE",
-                      "items": ["Самокат", "Дрель"], "completed_at": None, "rating_given": None}  # fmt: skip
+                      "items": ["=Самокат", "Дрель"], "completed_at": None, "rating_given": None}  # fmt: skip
     assert (await listed(cluster, alice, status="CANCELLED")) == {
         "exchanges": [], "total": 0, "filters_applied": ["status:CANCELLED"]
     }  # fmt: skip
+    # The export's walk: a page at a time after the last one's id, each exchange once.
+    walked, before = [], None
+    for _ in range(3):
+        page = await bus.request(ListMyExchanges(before_id=before, limit=1), actor=user(alice.id))
+        walked += [entry.exchange.public_id for entry in page.items]
+        if (before := page.next_before_id) is None:
+            break
+    assert walked == [under_way, done]
     paged = await listed(cluster, alice, skip=1, limit=1)
     assert [e["id"] for e in paged["exchanges"]] == [done] and paged["total"] == 2
     assert (await listed(cluster, bob))["exchanges"][0]["partner_rating"] == 5.0
@@ -121,6 +130,7 @@ async def test_history_lists_details_and_exports_the_callers_exchanges(cluster: 
                        "completed_at": rows[1]["completed_at"], "rating_given": "4",
                        "items": "iPad Pro, MacBook lessons"}  # fmt: skip
     assert rows[0]["rating_given"] == "" and rows[0]["completed_at"] == ""
+    assert rows[0]["items"] == "'=Самокат, Дрель"  # never a formula in a spreadsheet
     assert [row["exchange_id"] for row in await exported_csv(cluster, carol)] == [under_way]
     assert await exported_csv(cluster, dave) == []
     today = datetime.now(UTC).date()
