@@ -60,6 +60,8 @@ from .people import barter_items, names
 
 routes = SurfaceRoutes(SURFACE)
 
+NOT_FOUND = "Exchange not found"
+EXCHANGE_KEY_MAX = 120  # protocols.fields.ExchangeKey
 EXPORT_PAGE = 100  # exchanges read, described and written at once
 CSV_COLUMNS = ("exchange_id", "partner_name", "status", "completed_at", "rating_given", "items")
 DEFAULT_DETAILS = {
@@ -287,6 +289,8 @@ async def exchange_history(request: web.Request) -> web.Response:
     """Get the detailed history of one of the caller's exchanges (participants only)."""
     actor = require_actor(request)
     exchange_id = request.match_info["exchange_id"]
+    if len(exchange_id) > EXCHANGE_KEY_MAX:  # no exchange is named so
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
     found = await request.app[BUS].request(GetExchangeHistory(public_id=exchange_id), actor=actor)
     people = await names(request, found.exchange.participant_ids)
     message = await first_message(request, actor, found.exchange.public_id)
