@@ -120,7 +120,8 @@ async def test_history_lists_details_and_exports_the_callers_exchanges(cluster: 
         await error_of(
             await a.get(f"/api/history/exchanges/{done}", headers=outsider.headers), 404, "not_found"
         )
-    await error_of(await a.get("/api/history/exchanges/mutual_1_2_3_4", headers=alice.headers), 404)
+    for unknown in ("mutual_1_2_3_4", "chain_999", "x" * 200):
+        await error_of(await a.get(f"/api/history/exchanges/{unknown}", headers=alice.headers), 404)
     await error_of(await a.get(f"/api/history/exchanges/{done}"), 401)
 
     # The export: CSV as documented, each caller his own; date bounds (a bare end date is its whole day).
