@@ -39,7 +39,10 @@ class BarterItemAttributes(Base):
     listing's."""
 
     __tablename__ = "market_barter_items"
-    __table_args__ = (Index("ix_market_barter_items_side_listing_id", "side", "listing_id"),)
+    # No index on the side: a list of wants or offers walks the listings' own order index (status,
+    # kind, then created_at or price) and finds each one's row here by its key. An index on (side,
+    # listing_id) tempted PostgreSQL, with no statistics yet on a new table, into a nested loop that
+    # compared every listing with every want (360 ms for 2,000 items, against 5 ms).
 
     listing_id: Mapped[int] = mapped_column(
         ForeignKey("market_listings.id", ondelete="CASCADE"), primary_key=True

@@ -133,16 +133,12 @@ def in_list(attributes: list[dict[str, Any]], list_id: int) -> list[dict[str, An
     return [values | {"list_id": list_id} for values in attributes]
 
 
+ITEM_FIELDS = tuple(wire.BarterItem.model_fields)
+
+
 def item_of(row: Item) -> wire.BarterItem:
-    listing, barter = row
-    return wire.BarterItem(
-        id=listing.id, list_id=barter.list_id, owner_id=listing.owner_id, side=wire.ItemSide(barter.side),
-        exchange_type=wire.ExchangeType(barter.exchange_type), category=barter.category,
-        item_name=listing.title, description=listing.description, value_tenge=listing.price,
-        duration_days=barter.duration_days, city=barter.city, latitude=listing.latitude,
-        longitude=listing.longitude, status=AdStatus(listing.status), created_at=listing.created_at,
-        updated_at=listing.updated_at,
-    )  # fmt: skip
+    values = row._mapping
+    return wire.BarterItem.model_validate({name: values[name] for name in ITEM_FIELDS})
 
 
 async def changed(deps: MarketDeps, owner_id: int, item_ids: Sequence[int]) -> None:
@@ -191,13 +187,13 @@ async def add_barter_item(cmd: wire.AddBarterItem, actor: Actor, deps: MarketDep
 
 def check_removable(list_id: int, wanted: Sequence[int], found: Sequence[Item]) -> None:
     """Every item to remove is in the list and active, else nothing changes."""
-    in_list = {listing.id: listing for listing, barter in found if barter.list_id == list_id}
+    in_list = {item.id: item for item in found if item.list_id == list_id}
     for item_id in wanted:
-        listing = in_list.get(item_id)
-        if listing is None:
+        item = in_list.get(item_id)
+        if item is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"Item {item_id} not found in listing {list_id}")
-        if listing.status != AdStatus.ACTIVE.value:
-            raise DomainError(ErrorCode.CONFLICT, f"Item {item_id} is not active (it was {listing.status})")
+        if item.status != AdStatus.ACTIVE.value:
+            raise DomainError(ErrorCode.CONFLICT, f"Item {item_id} is not active (it was {item.status})")
 
 
 @handlers.on(wire.UpdateBarterList)
@@ -272,7 +268,7 @@ async def read_barter_pool(cmd: wire.ReadBarterPool, actor: Actor, deps: MarketD
     more = len(rows) > cmd.limit
     rows = rows[: cmd.limit]
     return wire.BarterPoolPage(
-        items=[item_of(row) for row in rows], next_after_id=rows[-1][0].id if more else None
+        items=[item_of(row) for row in rows], next_after_id=rows[-1].id if more else None
     )
 
 
@@ -284,10 +280,10 @@ async def archive_barter_items(
     wanted = sorted(set(cmd.item_ids))
     now = datetime.now(UTC)
     async with deps.db() as db:
-        found = {listing.id: (listing, barter) for listing, barter in await queries.items_by_id(db, wanted)}
-        done = [i for i in wanted if i in found and found[i][1].archived_for == cmd.exchange_id]
+        found = {item.id: item for item in await queries.items_by_id(db, wanted)}
+        done = [i for i in wanted if i in found and found[i].archived_for == cmd.exchange_id]
         to_archive = [i for i in wanted if i not in done]
-        refused = [i for i in to_archive if i not in found or found[i][0].status != AdStatus.ACTIVE.value]
+        refused = [i for i in to_archive if i not in found or found[i].status != AdStatus.ACTIVE.value]
         if refused:
             raise DomainError(ErrorCode.CONFLICT, f"Items not active: {', '.join(map(str, refused))}")
         archived = await queries.archive(db, to_archive, {"updated_at": now, "archived_for": cmd.exchange_id})
@@ -297,7 +293,7 @@ async def archive_barter_items(
         await db.commit()
     by_owner: dict[int, list[int]] = defaultdict(list)
     for item_id in archived:
-        by_owner[found[item_id][0].owner_id].append(item_id)
+        by_owner[found[item_id].owner_id].append(item_id)
     for owner_id, ids in by_owner.items():
         await changed(deps, owner_id, ids)
     return wire.BarterItemsArchived(item_ids=wanted)

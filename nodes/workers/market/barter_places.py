@@ -6,9 +6,9 @@ A FreeMarket profile names its city as its owner wrote it ("Алматы", "Alma
 cities carry GeoNames' English names. A name is found by its English spelling or by its Russian one
 transliterated (BGN/PCGN, which GeoNames follows for Russia and mostly for Kazakhstan), with the few
 Kazakh and Russian cities whose English name is not their Russian one's transliteration named here
-(Караганда: Karagandy, Уральск: Oral). The cities searched are those of the platform's markets,
-Kazakhstan's first (FreeMarket's country), then Russia's. A name found nowhere leaves the item's place
-unknown (null), never a guess."""
+(Караганда: Karagandy, Уральск: Oral). The cities searched are every city of Kazakhstan (FreeMarket's
+country) that the catalog holds, then the catalog's major cities (Russia's largest); a name in both is
+Kazakhstan's. A name found nowhere leaves the item's place unknown (null), never a guess."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from storage.models.market_barter import BARTER_CATEGORY_SLUG
 
 log = logging.getLogger(__name__)
 
-MARKETS = ("KZ", "RU")  # searched in this order: a name in both is Kazakhstan's city
+HOME = "KZ"  # FreeMarket's country: every city of it; elsewhere the catalog's major cities
 BGN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "ye", "ж": "zh", "з": "z", "и": "i",
     "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
@@ -39,7 +39,7 @@ ALIASES = {
     "нур-султан": "astana", "нурсултан": "astana", "целиноград": "astana", "акмола": "astana",
     "жезказган": "zhezqazghan", "балхаш": "balqash", "капчагай": "konayev", "конаев": "konayev",
     "кульсары": "qulsary", "аксай": "aqsay", "сарыагаш": "saryaghash", "талгар": "talghar",
-    "байконур": "baikonur", "шу": "shu", "жетысай": "zhetysay", "шардара": "shardara",
+    "байконур": "baikonur", "сарканд": "sarqant", "шу": "shu", "жетысай": "zhetysay", "шардара": "shardara",
     "москва": "moscow", "санкт-петербург": "saint petersburg", "петербург": "saint petersburg",
 }  # fmt: skip
 
@@ -95,16 +95,12 @@ class BarterPlaces:
         async with self._lock:
             if self._cities is None:
                 countries = await bus.request(catalog.ListCountries(), actor=Actor.system())
-                ids = {country.iso2: country.id for country in countries.items}
+                kazakhstan = [country.id for country in countries.items if country.iso2 == HOME]
+                listed = [] if not kazakhstan else [catalog.ListCities(country_id=kazakhstan[0])]
                 index: dict[str, catalog.City] = {}
-                for market in MARKETS:
-                    if market not in ids:
-                        continue
-                    cities = await bus.request(
-                        catalog.ListCities(country_id=ids[market]), actor=Actor.system()
-                    )
-                    for city in cities.items:  # largest first: a name keeps its largest city
-                        index.setdefault(key(city.name), city)
+                for cmd in (*listed, catalog.ListMajorCities()):
+                    for city in (await bus.request(cmd, actor=Actor.system())).items:
+                        index.setdefault(key(city.name), city)  # largest first: a name keeps its largest
                 self._cities = index
                 log.debug("barter places: %d city names", len(index))
             return self._cities

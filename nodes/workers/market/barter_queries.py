@@ -6,25 +6,31 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Result, Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.market import AdStatus, ListingKind
 from storage.models.market import Listing
 from storage.models.market_barter import BarterItemAttributes, BarterList
 
-Item = tuple[Listing, BarterItemAttributes]
 ACTIVE = AdStatus.ACTIVE.value
+# An item's columns, read as plain rows (a page of the pool holds thousands: ORM objects cost more than
+# the query), named as the wire's item names them.
+COLUMNS = (
+    Listing.id, Listing.owner_id, Listing.title.label("item_name"), Listing.description,
+    Listing.price.label("value_tenge"), Listing.status, Listing.latitude, Listing.longitude,
+    Listing.created_at, Listing.updated_at, BarterItemAttributes.list_id, BarterItemAttributes.side,
+    BarterItemAttributes.exchange_type, BarterItemAttributes.category, BarterItemAttributes.duration_days,
+    BarterItemAttributes.city, BarterItemAttributes.archived_for,
+)  # fmt: skip
+Item = Row[Any]
 
 
-def _items() -> Select[Listing, BarterItemAttributes]:
-    return select(Listing, BarterItemAttributes).join(
-        BarterItemAttributes, BarterItemAttributes.listing_id == Listing.id
-    )
+ITEMS = select(*COLUMNS).join(BarterItemAttributes, BarterItemAttributes.listing_id == Listing.id)
 
 
-def _rows(found: Any) -> list[Item]:
-    return [(row[0], row[1]) for row in found]
+def _rows(found: Result[*tuple[Any, ...]]) -> list[Item]:
+    return list(found.all())
 
 
 async def insert_list(db: AsyncSession, values: dict[str, Any]) -> BarterList:
@@ -50,27 +56,25 @@ async def touch_list(db: AsyncSession, list_id: int, values: dict[str, Any]) -> 
 async def insert_items(
     db: AsyncSession, listings: Sequence[dict[str, Any]], attributes: Sequence[dict[str, Any]]
 ) -> list[int]:
-    """The listings and their barter attributes, in order; their ids in the same order."""
-    ids = []
-    for listing, barter in zip(listings, attributes, strict=True):
-        listing_id: int = (
-            await db.execute(insert(Listing).values(**listing).returning(Listing.id))
-        ).scalar_one()
-        await db.execute(insert(BarterItemAttributes).values(listing_id=listing_id, **barter))
-        ids.append(listing_id)
+    """The listings and their barter attributes, in order (one statement each); their ids in the same
+    order."""
+    if not listings:
+        return []
+    inserted = await db.execute(insert(Listing).returning(Listing.id, sort_by_parameter_order=True), listings)
+    ids = list(inserted.scalars())
+    rows = [values | {"listing_id": listing_id} for values, listing_id in zip(attributes, ids, strict=True)]
+    await db.execute(insert(BarterItemAttributes), rows)
     return ids
 
 
 async def items_by_id(db: AsyncSession, ids: Collection[int]) -> list[Item]:
     if not ids:
         return []
-    query = _items().where(Listing.id.in_(ids)).order_by(Listing.id)
-    return _rows(await db.execute(query.execution_options(populate_existing=True)))
+    return _rows(await db.execute(ITEMS.where(Listing.id.in_(ids)).order_by(Listing.id)))
 
 
 async def list_items(db: AsyncSession, list_id: int) -> list[Item]:
-    query = _items().where(BarterItemAttributes.list_id == list_id).order_by(Listing.id)
-    return _rows(await db.execute(query.execution_options(populate_existing=True)))
+    return _rows(await db.execute(ITEMS.where(BarterItemAttributes.list_id == list_id).order_by(Listing.id)))
 
 
 async def count_sides(db: AsyncSession, list_id: int) -> dict[str, int]:
@@ -125,7 +129,7 @@ async def page(
         .join(BarterItemAttributes, BarterItemAttributes.listing_id == Listing.id)
     )
     total = await db.scalar(counted.where(*where)) or 0
-    rows = await db.execute(_items().where(*where).order_by(*order).offset(offset).limit(limit))
+    rows = await db.execute(ITEMS.where(*where).order_by(*order).offset(offset).limit(limit))
     return _rows(rows), total
 
 
@@ -134,4 +138,4 @@ async def pool(db: AsyncSession, after_id: int, limit: int, owner_ids: Collectio
     where = [Listing.id > after_id, Listing.status == ACTIVE, Listing.kind == ListingKind.BARTER.value]
     if owner_ids is not None:
         where.append(Listing.owner_id.in_(owner_ids))
-    return _rows(await db.execute(_items().where(*where).order_by(Listing.id).limit(limit)))
+    return _rows(await db.execute(ITEMS.where(*where).order_by(Listing.id).limit(limit)))

@@ -59,7 +59,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("listing_id", name="pk_market_barter_items"),
     )
     op.create_index("ix_market_barter_items_list_id", "market_barter_items", ["list_id"])
-    op.create_index("ix_market_barter_items_side_listing_id", "market_barter_items", ["side", "listing_id"])
     categories = sa.table(
         "catalog_categories",
         sa.column("name", sa.String),

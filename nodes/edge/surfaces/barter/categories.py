@@ -70,7 +70,9 @@ def cached(request: web.Request, data: object) -> web.Response:
     return cached_json(request, data, max_age_s=request.app[SETTINGS].barter.categories_max_age_s)
 
 
-@routes.get("/v1/categories", query=VersionQuery, responses={200: CategoriesOut, 400: None, 404: None})
+@routes.get(
+    "/v1/categories", query=VersionQuery, responses={200: CategoriesOut, 304: None, 400: None, 404: None}
+)
 async def all_categories(request: web.Request) -> web.Response:
     """The category system's version (the current one by default), its categories by exchange type."""
     categories = await version_asked(request)
@@ -80,7 +82,7 @@ async def all_categories(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/categories/groups/{exchange_type}", query=VersionQuery,
-            responses={200: GroupsOut, 400: None, 404: None})  # fmt: skip
+            responses={200: GroupsOut, 304: None, 400: None, 404: None})  # fmt: skip
 async def category_groups(request: web.Request) -> web.Response:
     """One exchange type's category groups, each once, in order."""
     listed = of_type(request, await version_asked(request))
@@ -88,7 +90,7 @@ async def category_groups(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/categories/{exchange_type}", query=VersionQuery,
-            responses={200: CategoryListOut, 400: None, 404: None})  # fmt: skip
+            responses={200: CategoryListOut, 304: None, 400: None, 404: None})  # fmt: skip
 async def categories_of_type(request: web.Request) -> web.Response:
     """One exchange type's categories (`permanent` or `temporary`), in order."""
     listed = of_type(request, await version_asked(request))

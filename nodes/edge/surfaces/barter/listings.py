@@ -276,6 +276,8 @@ async def create_item(request: web.Request) -> web.Response:
 async def patch_listing(request: web.Request) -> web.Response:
     actor = await writer(request)
     list_id = path_int(request, "listing_id")
+    if list_id < 1:
+        raise DomainError(ErrorCode.NOT_FOUND, "Listing not found")
     body = await read_body(request, PatchBody)
     add = [
         new_item(side, item.exchange_type, item, slug)
@@ -325,10 +327,13 @@ async def offers(request: web.Request) -> web.Response:
     return await listed(request, ItemSide.OFFER, None)
 
 
-@routes.get("/api/listings/user/{user_id}", query=ListQuery, responses=LISTS)
+@routes.get("/api/listings/user/{user_id}", query=ListQuery, responses={**LISTS, 404: None})
 async def users_items(request: web.Request) -> web.Response:
     """A user's active wants and offers (all of yours, when it is you)."""
-    return await listed(request, None, path_int(request, "user_id"))
+    user_id = path_int(request, "user_id")
+    if user_id < 1:  # no account has it
+        return json_response(ListingListOut([]))
+    return await listed(request, None, user_id)
 
 
 @routes.get("/user/listings", query=ListQuery, auth=True, responses={**LISTS, 401: None})
