@@ -7,7 +7,8 @@ from __future__ import annotations
 from nodes.runtime.bus import Bus
 from protocols.envelope import Actor, Role
 from protocols.market_barter import CreateBarterList, ExchangeType, ItemSide, NewBarterItem
-from protocols.matching import Exchange, RunPipeline
+from protocols.matching import Exchange, ExchangeStatus, ListExchanges, RunPipeline
+from tests.support.eventually import until
 
 EXCHANGE_DOMAINS = ("identity", "chat", "notify", "catalog", "market", "matching")
 VALUE = 10_000
@@ -35,12 +36,32 @@ async def run_for(bus: Bus, user_id: int) -> list[Exchange]:
     return done.created
 
 
+async def open_exchanges(bus: Bus, user_ids: list[int]) -> list[Exchange]:
+    """The proposed or active exchanges of the first of these users."""
+    statuses = [ExchangeStatus.PROPOSED, ExchangeStatus.ACTIVE]
+    page = await bus.request(ListExchanges(statuses=statuses, limit=100), actor=user(user_ids[0]))
+    return page.items
+
+
 async def ring(bus: Bus, user_ids: list[int], things: list[str]) -> Exchange:
     """An exchange of these users (two: a bilateral swap, agreed at once; more: a proposed chain):
-    each offers his thing and wants the next one's, the last wants the first's."""
+    each offers his thing and wants the next one's, the last wants the first's. Each listing already
+    re-matches by itself; the first user's run makes sure, and whichever run commits first creates it."""
+    offers: set[int] = set()
     for n, user_id in enumerate(user_ids):
-        await list_items(bus, user_id, [things[n]], [things[(n + 1) % len(things)]])
-    [exchange] = [e for e in await run_for(bus, user_ids[0]) if set(e.participant_ids) == set(user_ids)]
+        listed = await list_items(bus, user_id, [things[n]], [things[(n + 1) % len(things)]])
+        offers.add(listed[0])
+    await run_for(bus, user_ids[0])
+
+    async def found() -> list[Exchange]:
+        mine = await open_exchanges(bus, user_ids)
+        return [e for e in mine if {leg.gives_item_id for leg in e.legs} == offers]
+
+    async def made() -> bool:
+        return len(await found()) == 1
+
+    await until(made, within_s=RUN_TIMEOUT_S, what=f"an exchange of {user_ids}")
+    [exchange] = await found()
     return exchange
 
 

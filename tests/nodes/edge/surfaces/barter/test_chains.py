@@ -12,6 +12,7 @@ from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import Cluster
+from tests.support.eventually import until
 from tests.support.exchanges import EXCHANGE_DOMAINS, list_items
 from tests.support.http import bearer, json_of
 
@@ -43,6 +44,17 @@ async def three_in_a_ring(cluster: Cluster) -> list[tuple[int, str]]:
     return people
 
 
+async def proposed(edge: Edge, user_id: int, token: str) -> dict[str, Any]:
+    """The user's one chain, once the incremental re-match has proposed it."""
+    url = f"/api/chains/user/{user_id}"
+
+    async def there() -> bool:
+        return bool((await json_of(await edge.get(url, headers=bearer(token)), 200))["total"] == 1)
+
+    await until(there, within_s=10, what="a chain proposed")
+    return (await json_of(await edge.get(url, headers=bearer(token)), 200))["items"][0]  # type: ignore[no-any-return]
+
+
 async def types_of(edge: Edge, token: str) -> list[str]:
     out = await json_of(await edge.get("/api/notifications/", headers=bearer(token)), 200)
     return [n["type"] for n in reversed(out["notifications"])]
@@ -55,22 +67,16 @@ async def test_a_ring_of_three_becomes_a_chain_then_an_exchange_everyone_confirm
     _, dan_token = await register(b, "dan")
     admin = bearer(cluster.signer.token(ann, "admin"))
 
-    await error_of(await a.post("/api/chains/discover", json={"min_participants": 1}, headers=admin), 400)
-    await error_of(await a.post("/api/chains/discover", json={"max_participants": 11}, headers=admin), 400)
-    await error_of(await a.post("/api/chains/discover", json={"min_participants": 5, "max_participants": 4},
-                                headers=admin), 400)  # fmt: skip
-    found = await json_of(await a.post("/api/chains/discover", json={"min_participants": 3, "max_participants": 10},
-                                       headers=admin), 200)  # fmt: skip
-    assert found["chains_created"] == 1 and found["total_participants"] == 3
-    [chain] = found["chains"]
-    assert chain["participants"] == 3 and len(chain["items"]) == 3 and 0 < chain["score"] <= 1
+    # Their listings re-matched by themselves: the chain is proposed without anyone asking.
+    chain = await proposed(a, ann, ann_token)
     chain_id = chain["id"]
+    assert len(chain["items"]) == 3 and 0 < chain["score"] <= 1
 
     # Everyone sees it as theirs, with usernames; nobody sees another's; an outsider sees none.
     mine = await json_of(await b.get(f"/api/chains/user/{ben}", headers=bearer(ben_token)), 200)
     [listed] = mine["items"]
     assert mine["total"] == 1 and (mine["skip"], mine["limit"]) == (0, 20)
-    assert listed == {**listed, "id": chain_id, "status": "pending", "items": chain["items"]}
+    assert listed == chain and listed["status"] == "pending"
     assert sorted(listed["participants"]) == ["ann", "ben", "cat"]
     assert (await json_of(await a.get("/api/chains/all", headers=bearer(cat_token)), 200))["items"] == [
         listed
@@ -134,9 +140,7 @@ async def test_a_ring_of_three_becomes_a_chain_then_an_exchange_everyone_confirm
 async def test_a_decline_dissolves_the_chain_and_its_items_return_to_the_pool(cluster: Cluster) -> None:
     a = cluster.edge_a
     (ann, ann_token), (ben, ben_token), (cat, cat_token) = await three_in_a_ring(cluster)
-    # A user's discovery looks around himself.
-    found = await json_of(await a.post("/api/chains/discover", json={}, headers=bearer(cat_token)), 200)
-    [chain] = found["chains"]
+    chain = await proposed(a, cat, cat_token)
     await json_of(await a.post(f"/api/chains/{chain['id']}/accept", json={}, headers=bearer(ann_token)), 200)
     body = {"user_id": ben, "reason": "Не подходит по времени"}
     said = await json_of(
@@ -162,12 +166,26 @@ async def test_a_decline_dissolves_the_chain_and_its_items_return_to_the_pool(cl
         await a.post(f"/api/exchanges/chain_{chain['id']}/confirm", headers=bearer(ann_token)), 409
     )
 
-    # The items are back in the pool: the next run proposes them again, as a new chain.
-    ran = await json_of(
-        await a.post("/api/matching/run-pipeline", json={"user_id": ann}, headers=bearer(ann_token)), 200
-    )
-    assert ran["exchange_chains"] == 1 and ran["total_participants"] == 3
+    # The items are back in the pool (nothing re-matches them by itself): discovery proposes them
+    # again, as a new chain. A user's discovery looks around himself.
+    admin = bearer(cluster.signer.token(ann, "admin"))
+    for bad in (
+        {"min_participants": 1},
+        {"max_participants": 11},
+        {"min_participants": 5, "max_participants": 4},
+    ):
+        await error_of(await a.post("/api/chains/discover", json=bad, headers=admin), 400)
+    assert (await json_of(await a.post("/api/chains/discover", json={"min_participants": 2, "max_participants": 2}, headers=admin), 200)) == {
+        "chains_created": 0, "total_participants": 0, "chains": [],
+    }  # fmt: skip
+    body = {"min_participants": 3, "max_participants": 10}
+    found = await json_of(await a.post("/api/chains/discover", json=body, headers=bearer(ann_token)), 200)
+    assert found["chains_created"] == 1 and found["total_participants"] == 3
+    [again_proposed] = found["chains"]
+    assert again_proposed["participants"] == 3 and sorted(again_proposed["items"]) == sorted(chain["items"])
+    assert again_proposed["id"] != chain["id"] and 0 < again_proposed["score"] <= 1
     listed = await json_of(
         await a.get(f"/api/chains/user/{ann}", params={"order": "asc"}, headers=bearer(ann_token)), 200
     )
     assert [c["status"] for c in listed["items"]] == ["dissolved", "pending"]
+    assert await types_of(a, ben_token) == ["chain_proposal", "exchange_dissolved", "chain_proposal"]

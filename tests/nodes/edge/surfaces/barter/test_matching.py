@@ -76,7 +76,9 @@ async def test_a_bilateral_match_from_listing_to_archived_items(cluster: Cluster
     ran = await json_of(
         await a.post("/api/matching/run-pipeline", json={"user_id": alice}, headers=bearer(alice_token)), 200
     )
-    assert ran == {"bilateral_matches": 1, "exchange_chains": 0, "total_participants": 2, "errors": []}
+    # Each listing re-matches by itself at once: the run finds the match unless that did first.
+    assert ran["errors"] == [] and ran["exchange_chains"] == 0
+    assert (ran["bilateral_matches"], ran["total_participants"]) in ((1, 2), (0, 0))
 
     # Both are told live, on the other edge, and the notification carries the document's payload.
     assert (await alice_feed.event())["type"] == "notification_new"
@@ -89,21 +91,21 @@ async def test_a_bilateral_match_from_listing_to_archived_items(cluster: Cluster
     }  # fmt: skip
     assert 0 < payload["score"] <= 1 and "bob" in payload["message"]
     exchange_id = payload["exchange_id"]
-    alice_offer = (
-        next(i["id"] for i in made["listings"] if i["item_type"] == "OFFER") if "listings" in made else None
-    )
+    alice_offer = next(i["id"] for i in made["listings"] if i["item_type"] == "OFFER")
     assert exchange_id.startswith(f"mutual_{min(alice, bob)}_{max(alice, bob)}_")
     [bobs] = await notifications(b, bob_token)
     assert bobs["payload"]["exchange_id"] == exchange_id and bobs["payload"]["partner"] == "alice"
     status = await json_of(await b.get("/api/matching/status"), 200)
-    assert {k: status[k] for k in ("bilateral_matches", "chains_discovered", "participants_notified", "status")} == {
-        "bilateral_matches": 1, "chains_discovered": 0, "participants_notified": 2, "status": "success",
-    }  # fmt: skip
-    # A second run finds nothing new: their items are in the exchange.
+    assert status["status"] == "success" and status["last_run"] is not None
+    # Another run finds nothing new: their items are in the exchange.
     again = await json_of(
         await b.post("/api/matching/run-pipeline", json={"user_id": bob}, headers=bearer(bob_token)), 200
     )
     assert again["bilateral_matches"] == 0
+    status = await json_of(await b.get("/api/matching/status"), 200)
+    assert {k: status[k] for k in ("bilateral_matches", "chains_discovered", "participants_notified", "status")} == {
+        "bilateral_matches": 0, "chains_discovered": 0, "participants_notified": 0, "status": "success",
+    }  # fmt: skip
 
     # They chat; an outsider reaches neither the chat nor the confirmation.
     alice_ws = await WsClient.connect(
