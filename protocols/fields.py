@@ -259,6 +259,7 @@ CountedUsers = Annotated[list[Int32], Field(max_length=COUNTED_USERS_MAX)]
 
 SEARCH_IDS_MAX = 100  # ids one `*_ids` filter of an ad search names
 SearchIds = Annotated[list[Id], Field(min_length=1, max_length=SEARCH_IDS_MAX)]
+DescribedIds = Annotated[list[Id], Field(min_length=1, max_length=PAGE_MAX)]  # listings of a page of reports
 AdSearchText = Annotated[str, Field(max_length=200)]  # an ad search's words, in titles and descriptions
 
 # --- media -----------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .fields import (
     AdTitle,
     BannerTitle,
     Currency,
+    DescribedIds,
     EnginePower,
     EngineVolume,
     Id,
@@ -609,16 +610,13 @@ class ListingCores(Message):
     items: list[ListingCore]  # the listings asked about that exist, in no particular order
 
 
-DESCRIBED_MAX = 100  # listings one `DescribeListings` names: a page of reports
-
-
 class DescribeListings(Command[ListingCores]):
     """Moderators, admins and the system: these listings' core fields, in any status (a missing one
     is left out)."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "describe_listings")
     idempotent: ClassVar[bool] = True
-    listing_ids: list[Id] = Field(min_length=1, max_length=DESCRIBED_MAX)
+    listing_ids: DescribedIds
 
 
 class HideListing(Command[ListingCore]):

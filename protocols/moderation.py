@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -25,6 +25,7 @@ from .fields import (
     AdminNotes,
     BanDays,
     BanReason,
+    ChoiceCount,
     ContractName,
     ContractReason,
     CountedUsers,
@@ -34,6 +35,7 @@ from .fields import (
     PageSize,
     RejectionReason,
     ReportComment,
+    SomeChoiceCount,
 )
 from .market import Ad, ModerationDecision
 
@@ -236,7 +238,7 @@ class ListReportRecords(Command[ReportRecordPage]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_report_records")
     idempotent: ClassVar[bool] = True
-    statuses: list[ReportStatus] | None = Field(default=None, min_length=1, max_length=len(ReportStatus))
+    statuses: Annotated[list[ReportStatus], SomeChoiceCount] | None = None
     offset: Offset = 0
     limit: PageSize = 20
 
@@ -252,7 +254,7 @@ class ResolveReport(Command[ReportRecord]):
     report_id: Id
     resolution: Resolution
     admin_notes: AdminNotes | None = None
-    actions_taken: list[ActionTaken] = Field(default_factory=list, max_length=len(ActionTaken))
+    actions_taken: Annotated[list[ActionTaken], ChoiceCount] = Field(default_factory=list)
 
 
 class Ban(Message):

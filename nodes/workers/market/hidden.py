@@ -12,21 +12,18 @@ vertical; their few statements are here rather than in `queries`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import func, select, update
-
 from protocols import market as wire
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from storage.models.market import Listing
 
+from . import hidden_queries as queries
 from .ads import NOT_FOUND
+from .barter import changed as barter_items_changed
 from .deps import MarketDeps
 from .handlers import handlers
 from .search import listings_changed
 
 MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
-HIDDEN = wire.AdStatus.REJECTED.value
 
 
 def require_moderator(actor: Actor) -> None:
@@ -45,25 +42,22 @@ def core(row: Listing) -> wire.ListingCore:
 async def describe_listings(cmd: wire.DescribeListings, actor: Actor, deps: MarketDeps) -> wire.ListingCores:
     require_moderator(actor)
     async with deps.read_db() as db:
-        rows = await db.scalars(select(Listing).where(Listing.id.in_(cmd.listing_ids)))
-        return wire.ListingCores(items=[core(row) for row in rows])
+        return wire.ListingCores(items=[core(row) for row in await queries.listings(db, cmd.listing_ids)])
 
 
 @handlers.on(wire.HideListing)
 async def hide_listing(cmd: wire.HideListing, actor: Actor, deps: MarketDeps) -> wire.ListingCore:
     require_moderator(actor)
     async with deps.db() as db:
-        hidden = await db.execute(
-            update(Listing)
-            .where(Listing.id == cmd.listing_id, Listing.status != HIDDEN)
-            .values(status=HIDDEN, rejection_reason=cmd.reason, updated_at=datetime.now(UTC))
-        )
+        hidden = await queries.hide(db, cmd.listing_id, cmd.reason)
         await db.commit()
         row = await db.get(Listing, cmd.listing_id, populate_existing=True)
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-    if getattr(hidden, "rowcount", 0):
+    if hidden:
         await listings_changed(deps)
+        if row.kind == wire.ListingKind.BARTER:  # out of the matching pool: its exchanges dissolve
+            await barter_items_changed(deps, row.owner_id, [row.id])
     return core(row)
 
 
@@ -71,5 +65,4 @@ async def hide_listing(cmd: wire.HideListing, actor: Actor, deps: MarketDeps) ->
 async def count_hidden(_cmd: wire.CountHiddenListings, actor: Actor, deps: MarketDeps) -> wire.HiddenListings:
     require_moderator(actor)
     async with deps.read_db() as db:
-        count = await db.scalar(select(func.count()).select_from(Listing).where(Listing.status == HIDDEN))
-    return wire.HiddenListings(count=count or 0)
+        return wire.HiddenListings(count=await queries.count_hidden(db))

@@ -2,7 +2,7 @@
 `barter` (inactive: MillionAvto's category lists never show it) that every barter listing is filed under
 
 Revision ID: 0022
-Revises: 0021
+Revises: 0024
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0021"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """matching: reviews of exchanges' participants, once per exchange and author
 
 Revision ID: 0023
-Revises: 0022, 0024
+Revises: 0022
 Create Date: 2026-12-05
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-# 0022 (barter) and 0024 (moderation) are merged in beside it in this branch; the lead re-chains them.
-down_revision = ("0022", "0024")
+down_revision = "0022"  # main's head: 0021 matching, 0024 moderation, 0022 barter
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """moderation for FreeMarket: a report's contract words, its subject, evidence and resolution; bans
 
 Revision ID: 0024
-Revises: 0020
+Revises: 0021
 Create Date: 2027-01-20
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -179,7 +179,9 @@ async def register(request: web.Request) -> web.Response:
 
 
 @shared.post(
-    "/api/v1/auth/login", body=LoginBody, responses={200: SignedInOut, 400: None, 401: None, 429: None}
+    "/api/v1/auth/login",
+    body=LoginBody,
+    responses={200: SignedInOut, 400: None, 401: None, 403: None, 429: None},
 )
 async def login(request: web.Request) -> web.Response:
     """Log in with email and password."""

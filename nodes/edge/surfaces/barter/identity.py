@@ -233,7 +233,9 @@ async def register(request: web.Request) -> web.Response:
     return with_refresh_cookie(request, out, tokens)
 
 
-@routes.post("/auth/login", body=LoginBody, responses={200: LoggedInOut, 400: None, 401: None, 429: None})
+@routes.post(
+    "/auth/login", body=LoginBody, responses={200: LoggedInOut, 400: None, 401: None, 403: None, 429: None}
+)
 async def login(request: web.Request) -> web.Response:
     """Log in with username (or email) and password; the refresh token is set as an HttpOnly cookie."""
     body = await read_body(request, LoginBody)

@@ -12,8 +12,8 @@ Choices where the document is silent:
   `rate_limit_exceeded` with `Retry-After`.
 - `create-by-categories` groups items by exchange type (`PERMANENT`, `TEMPORARY`), `PATCH` by category
   slug (of the current category version, `/v1/categories`); an item under a slug takes `exchange_type`
-  (PERMANENT when left out, as the document's curl example does) and the slug must be one of that
-  type's. Any item may name a `category` slug itself in `create-by-categories` and `create`.
+  and the slug must be one of that type's. Left out (as the document's curl example does), it is the
+  category's own type, PERMANENT for a slug that names a category of both types (or of neither: 400). Any item may name a `category` slug itself in `create-by-categories` and `create`.
   A TEMPORARY item needs `duration_days` (1..365); a PERMANENT one may not have it. `value_tenge` is
   0 or more. At most 50 items are added, and 50 removed, per request; anything else is 400
   `validation_error` and nothing is stored.
@@ -30,7 +30,7 @@ Choices where the document is silent:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -42,6 +42,7 @@ from nodes.runtime.ratelimit import Rule
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import (
     BARTER_ITEMS_MAX,
+    BarterItemCount,
     BarterSlug,
     DurationDays,
     Id,
@@ -57,6 +58,7 @@ from protocols.market_barter import (
     BarterSort,
     CreateBarterList,
     ExchangeType,
+    GetBarterCategories,
     ItemSide,
     ListBarterItems,
     NewBarterItem,
@@ -99,7 +101,7 @@ class CreateBody(ItemBody):
 class PatchItemBody(Strict):
     item_name: ItemName
     value_tenge: Price
-    exchange_type: ExchangeType = ExchangeType.PERMANENT
+    exchange_type: ExchangeType | None = None  # the category's, when left out
     description: ItemDescription | None = None
     duration_days: DurationDays | None = None
 
@@ -107,7 +109,7 @@ class PatchItemBody(Strict):
 class PatchBody(Strict):
     wants: dict[BarterSlug, list[PatchItemBody]] = Field(default_factory=dict)
     offers: dict[BarterSlug, list[PatchItemBody]] = Field(default_factory=dict)
-    remove_items: list[Id] = Field(default_factory=list, max_length=BARTER_ITEMS_MAX)
+    remove_items: Annotated[list[Id], BarterItemCount] = Field(default_factory=list)
 
 
 class UserQuery(BaseModel):
@@ -273,14 +275,29 @@ async def create_item(request: web.Request) -> web.Response:
     return json_response(out, status=201)
 
 
+async def types_of(request: web.Request, body: PatchBody) -> dict[str, ExchangeType]:
+    """The exchange type an item under each slug takes when it names none: the category's own; only
+    asked of the category system when some item leaves it out."""
+    untyped = {slug for grouped in (body.wants, body.offers) for slug, items in grouped.items()
+               if any(item.exchange_type is None for item in items)}  # fmt: skip
+    if not untyped:
+        return {}
+    current = await request.app[BUS].request(GetBarterCategories())
+    temporary_only = {c.slug for c in current.temporary} - {c.slug for c in current.permanent}
+    return {
+        slug: ExchangeType.TEMPORARY if slug in temporary_only else ExchangeType.PERMANENT for slug in untyped
+    }
+
+
 async def patch_listing(request: web.Request) -> web.Response:
     actor = await writer(request)
     list_id = path_int(request, "listing_id")
     if list_id < 1:
         raise DomainError(ErrorCode.NOT_FOUND, "Listing not found")
     body = await read_body(request, PatchBody)
+    types = await types_of(request, body)
     add = [
-        new_item(side, item.exchange_type, item, slug)
+        new_item(side, item.exchange_type or types[slug], item, slug)
         for side, grouped in ((ItemSide.WANT, body.wants), (ItemSide.OFFER, body.offers))
         for slug, items in grouped.items()
         for item in items

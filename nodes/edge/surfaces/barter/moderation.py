@@ -54,7 +54,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
@@ -63,7 +63,17 @@ from nodes.edge.http import SurfaceRoutes, json_response, path_int, read_body, r
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS, SETTINGS
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
-from protocols.fields import AdminNotes, BanDays, BanReason, EvidenceUrls, Id, Offset, PageSize, ReportComment
+from protocols.fields import (
+    AdminNotes,
+    BanDays,
+    BanReason,
+    ChoiceCount,
+    EvidenceUrls,
+    Id,
+    Offset,
+    PageSize,
+    ReportComment,
+)
 from protocols.identity import GetUser
 from protocols.market import DescribeListings
 from protocols.moderation import (
@@ -190,7 +200,7 @@ class ReportsQuery(BaseModel):
 class ResolveBody(BaseModel):
     resolution: ResolutionWord
     admin_notes: AdminNotes | None = None
-    actions_taken: list[ActionTaken] = Field(default_factory=list, max_length=len(ActionTaken))
+    actions_taken: Annotated[list[ActionTaken], ChoiceCount] = Field(default_factory=list)
 
 
 class BanBody(BaseModel):

@@ -114,7 +114,9 @@ async def register(request: web.Request) -> web.Response:
 
 
 @routes.post(
-    "/api/auth/login/", body=LoginBody, responses={200: GarageSignedIn, 400: None, 401: None, 429: None}
+    "/api/auth/login/",
+    body=LoginBody,
+    responses={200: GarageSignedIn, 400: None, 401: None, 403: None, 429: None},
 )
 async def login(request: web.Request) -> web.Response:
     """Log in with email and password; `deviceId` names the device's session (push notifications)."""

@@ -118,7 +118,7 @@ async def activate(request: web.Request) -> web.Response:
     return json_response(MessageOut(message="User activated successfully"))
 
 
-@routes.post("/users/token", body=CodeBody, responses={200: TokenOut, 400: None, 429: None})
+@routes.post("/users/token", body=CodeBody, responses={200: TokenOut, 400: None, 403: None, 429: None})
 async def token(request: web.Request) -> web.Response:
     """Get an access token with the phone and an SMS code."""
     body = await read_body(request, CodeBody)

@@ -161,19 +161,23 @@ async def test_listings_flow(cluster: Cluster) -> None:
         "current_counts": {"wants": 3, "offers": 3},
         "message": "Listing updated successfully with incremental matching triggered",
     }  # fmt: skip
-    again = await edge_b.patch(
-        f"/listings/{list_id}", json={"wants": {"electronics": [{"item_name": "MacBook", "value_tenge": 600000}]},
-                                      "remove_items": [python_book]}, headers=ann.headers,
-    )  # fmt: skip
-    assert (await json_of(again, 200))["current_counts"] == {"wants": 3, "offers": 3}
+    # The document's curl example names no exchange type: the category's own (electronics: both, so
+    # PERMANENT; lessons: TEMPORARY only).
+    untyped = {"wants": {"electronics": [{"item_name": "MacBook", "value_tenge": 600000}]},
+               "offers": {"lessons": [{"item_name": "Уроки гитары", "value_tenge": 5000, "duration_days": 30}]},
+               "remove_items": [python_book]}  # fmt: skip
+    again = await edge_b.patch(f"/listings/{list_id}", json=untyped, headers=ann.headers)
+    assert (await json_of(again, 200))["current_counts"] == {"wants": 3, "offers": 4}
 
     mine = await json_of(await edge_a.get("/user/listings?sort=created&order=asc", headers=ann.headers), 200)
-    assert len(mine) == 8 and {item["listing_id"] for item in mine} == {list_id}
+    assert len(mine) == 9 and {item["listing_id"] for item in mine} == {list_id}
     assert {item["id"]: item["status"] for item in mine}[scooter] == "archived"
     tablet = next(item for item in mine if item["item_name"] == "iPad Pro")
     assert tablet["category"] == "electronics" and tablet["exchange_type"] == "PERMANENT"
+    kinds = {item["item_name"]: (item["exchange_type"], item["item_type"]) for item in mine}
+    assert kinds["MacBook"] == ("PERMANENT", "WANT") and kinds["Уроки гитары"] == ("TEMPORARY", "OFFER")
     public = await json_of(await edge_b.get(f"/api/listings/user/{ann.id}?limit=100"), 200)
-    assert len(public) == 6 and scooter not in {item["id"] for item in public}
+    assert len(public) == 7 and scooter not in {item["id"] for item in public}
     assert js_book in {item["id"] for item in public}
 
     # Each write told matching which items changed, after its commit.
