@@ -73,11 +73,22 @@ async def item_names(bus: Bus, item_ids: Sequence[int]) -> dict[int, str]:
 
 
 async def tell_pending(deps: MatchingDeps) -> int:
-    """Sends the outbox's events (a batch); how many people were told now."""
+    """Sends the outbox's events, a batch at a time, until it is empty or notify leaves some untold
+    (a later run sends them); how many people were told now."""
+    sent = 0
+    while True:
+        told, complete, batch = await _tell_batch(deps)
+        sent += told
+        if batch < EVENTS_AT_ONCE or complete < batch:
+            return sent
+
+
+async def _tell_batch(deps: MatchingDeps) -> tuple[int, int, int]:
+    """People told, events done, events in the batch."""
     async with deps.read_db() as db:
         events = await queries.untold_events(db, EVENTS_AT_ONCE)
         if not events:
-            return 0
+            return 0, 0, 0
         exchange_ids = list({event.exchange_id for event in events})
         exchanges = {row.id: row for row in await queries.exchanges_by_id(db, exchange_ids)}
         legs = await queries.legs_of(db, exchange_ids)
@@ -99,7 +110,7 @@ async def tell_pending(deps: MatchingDeps) -> int:
     async with deps.db() as db:
         await queries.mark_told(db, complete, datetime.now(UTC))
         await db.commit()
-    return told.sent
+    return told.sent, len(complete), len(events)
 
 
 def notices_of(

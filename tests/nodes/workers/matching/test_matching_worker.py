@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import update
 
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import Register
@@ -24,9 +26,12 @@ from protocols.matching import (
     RunPipeline,
 )
 from protocols.notify import ListNotifications
+from scheduler.app import SchedulerApp
+from storage.engine import create_engine, session_factory
+from storage.models.matching import ExchangeLeg
 from tests.conftest import Cluster
 from tests.support.eventually import until
-from tests.support.exchanges import EXCHANGE_DOMAINS, item, list_items, user
+from tests.support.exchanges import EXCHANGE_DOMAINS, item, list_items, mutual_exchange, user
 
 pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS)]
 
@@ -126,3 +131,32 @@ async def test_a_listing_change_rematches_and_a_withdrawn_item_dissolves(cluster
 
 async def _equals(got: Awaitable[T], expected: T) -> bool:
     return bool(await got == expected)
+
+
+async def test_the_scheduled_run_completes_an_exchange_whose_worker_stopped_after_the_archive(
+    cluster: Cluster,
+) -> None:
+    """Both confirmations are stored and the market archived the items, but the worker stopped before
+    completing the exchange: the scheduled run archives again (the same answer) and completes it;
+    the listing change that the archive published dissolves nothing."""
+    bus = cluster.worker_bus
+    alice, bob = await people(cluster, 2)
+    public_id = await mutual_exchange(bus, alice, bob)
+    engine = create_engine(cluster.settings.database.url)
+    async with session_factory(engine)() as db:
+        await db.execute(update(ExchangeLeg).values(confirmed_at=datetime.now(UTC)))
+        await db.commit()
+    await engine.dispose()
+    exchange = await bus.request(GetExchange(public_id=public_id), actor=Actor.system())
+    items = [leg.gives_item_id for leg in exchange.legs]
+    await bus.request(ArchiveBarterItems(item_ids=items, exchange_id=public_id), actor=Actor.system())
+
+    scheduler = SchedulerApp(bus, cluster.settings)
+    assert await scheduler.run_job_now("run_matching") == "ok"
+    done = await bus.request(GetExchange(public_id=public_id), actor=user(alice))
+    assert done.status is ExchangeStatus.COMPLETED and done.completed_at is not None
+    told = await bus.request(ListNotifications(), actor=user(bob))
+    assert [n.type for n in told.items] == ["exchange_completed", "bilateral_match"]
+    # Confirming again changes nothing.
+    again = await bus.request(ConfirmExchange(public_id=public_id), actor=user(bob))
+    assert not again.changed and again.exchange.status is ExchangeStatus.COMPLETED
