@@ -15,6 +15,7 @@ from . import subjects
 from .envelope import Command, Empty, Event, Message
 from .fields import (
     CategoryName,
+    CountryCode,
     Id,
     Int32,
     IpAddress,
@@ -22,6 +23,7 @@ from .fields import (
     Longitude,
     MetaDescription,
     MetaTitle,
+    PlaceName,
     RadiusKm,
     Slug,
 )
@@ -354,6 +356,20 @@ class GetCity(Command[City]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_city")
     idempotent: ClassVar[bool] = True
     city_id: Id
+
+
+class FoundCity(Message):
+    city: City | None  # None: no city goes by that name
+
+
+class FindCity(Command[FoundCity]):
+    """The city that goes by this name, as people write it (Almaty, Алматы, Alma-Ata; case and ё
+    aside); of several, the largest, in the country `country_iso2` if one of them is there."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_city")
+    idempotent: ClassVar[bool] = True
+    name: PlaceName
+    country_iso2: CountryCode | None = None
 
 
 class DetectLocation(Command[DetectedLocation]):

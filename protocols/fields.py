@@ -210,6 +210,8 @@ Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 NEARBY_RADIUS_MAX_KM = 1000  # the document's largest search radius
 RadiusKm = Annotated[float, Field(gt=0, le=NEARBY_RADIUS_MAX_KM, allow_inf_nan=False)]
+PlaceName = Annotated[str, Field(min_length=1, max_length=200)]  # a city as someone wrote it
+CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 IP_ADDRESS_MAX = 64  # as the edge cuts a forwarded address
 IpAddress = Annotated[str, Field(max_length=IP_ADDRESS_MAX)]
 

@@ -46,6 +46,19 @@ class City(Base):
     population: Mapped[int] = mapped_column(Integer)
 
 
+class CityName(Base):
+    """Another name a city goes by, from GeoNames' alternate names: every one in Cyrillic script (how
+    the platform's users write Алматы, Караганда, Уральск), and for the cities of its markets (Russia,
+    Kazakhstan) the Latin ones too (Alma-Ata, Karaganda). Loaded by migration 0025."""
+
+    __tablename__ = "catalog_city_names"
+
+    city_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_cities.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 EARTH_RADIUS_KM = 6371.0088  # the mean radius
 
 

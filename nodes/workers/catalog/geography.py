@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,7 @@ class Places:
     by_id: dict[int, wire.City]
     by_latitude: list[wire.City]
     latitudes: list[float]  # by_latitude's, for bisecting
+    by_name: dict[str, list[wire.City]]  # by `name_key` of every name a city goes by, largest first
 
     def nearby(self, latitude: float, longitude: float, radius_km: float) -> list[wire.NearbyCity]:
         """The cities within the radius, nearest first (at most NEARBY_MAX)."""
@@ -51,14 +53,35 @@ class Places:
             for distance, city in found[:NEARBY_MAX]
         ]
 
-    def city_named(self, given: str) -> wire.City | None:
-        """A city by its id, or by its English name (the largest of that name)."""
+    def city_named(self, given: str, country_id: int | None = None) -> wire.City | None:
+        """A city by its id, or by any name it goes by (English, or another from GeoNames: Алматы,
+        Alma-Ata): of several of that name the largest, in `country_id` if one of them is there."""
         given = given.strip()
         if given.isdigit():
             return self.by_id.get(int(given))
-        wanted = given.casefold()
-        named = [city for city in self.by_id.values() if city.name.casefold() == wanted]
-        return max(named, key=lambda city: city.population, default=None)
+        named = self.by_name.get(name_key(given), [])
+        local = [city for city in named if city.country_id == country_id]
+        found = local or named
+        return found[0] if found else None
+
+
+def name_key(name: str) -> str:
+    """A place name as it is looked up: case, ё, hyphens, apostrophes and spacing do not matter."""
+    folded = name.casefold().replace("ё", "е").replace("-", " ").replace("’", "").replace("'", "")
+    return " ".join(folded.split())
+
+
+def _by_name(cities: list[wire.City], other_names: Sequence[tuple[int, str]]) -> dict[str, list[wire.City]]:
+    """Cities are given largest first, so each name's list stays that way."""
+    names: dict[int, set[str]] = {city.id: {name_key(city.name)} for city in cities}
+    for city_id, name in other_names:
+        if city_id in names:
+            names[city_id].add(name_key(name))
+    index: dict[str, list[wire.City]] = {}
+    for city in cities:
+        for key in names[city.id]:
+            index.setdefault(key, []).append(city)
+    return index
 
 
 def _country(row: tables.Country) -> wire.Country:
@@ -102,6 +125,7 @@ async def load_places(sessions: async_sessionmaker[AsyncSession]) -> Places:
             (_region(row) for row in await queries.regions(db)), key=lambda r: (r.country_id, r.name, r.id)
         )
         cities = sorted((_city(row) for row in await queries.cities(db)), key=lambda c: (-c.population, c.id))
+        other_names = await queries.city_names(db)
     by_latitude = sorted(cities, key=lambda c: (c.latitude, c.id))
     return Places(
         countries=listed(wire.CountryList, countries),
@@ -115,4 +139,5 @@ async def load_places(sessions: async_sessionmaker[AsyncSession]) -> Places:
         by_id={city.id: city for city in cities},
         by_latitude=by_latitude,
         latitudes=[city.latitude for city in by_latitude],
+        by_name=_by_name(cities, other_names),
     )

@@ -85,3 +85,10 @@ async def detect_location(
         return wire.DetectedLocation(city=city, detected=True)
     default = deps.settings.catalog.default_city
     return wire.DetectedLocation(city=places.city_named(default) if default else None, detected=False)
+
+
+@handlers.on(wire.FindCity)
+async def find_city(cmd: wire.FindCity, _actor: Actor, deps: CatalogDeps) -> wire.FoundCity:
+    places = await deps.places.get()
+    country = next((c.id for c in places.countries.items if c.iso2 == cmd.country_iso2), None)
+    return wire.FoundCity(city=places.city_named(cmd.name, country))

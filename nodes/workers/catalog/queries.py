@@ -22,7 +22,7 @@ from storage.models.catalog import (
     VehicleModel,
     VehicleType,
 )
-from storage.models.places import City, Country, Region
+from storage.models.places import City, CityName, Country, Region
 
 NamedTable = type[VehicleType] | type[BodyType] | type[Transmission] | type[FuelType] | type[DriveType]
 
@@ -127,3 +127,8 @@ async def regions(db: AsyncSession) -> Sequence[Region]:
 
 async def cities(db: AsyncSession) -> Sequence[City]:
     return (await db.scalars(select(City).order_by(City.id))).all()
+
+
+async def city_names(db: AsyncSession) -> Sequence[tuple[int, str]]:
+    rows = await db.execute(select(CityName.city_id, CityName.name).order_by(CityName.city_id, CityName.name))
+    return [(city_id, name) for city_id, name in rows]

@@ -96,3 +96,22 @@ async def test_a_radius_search_is_bounded_and_nearest_first(cluster: Cluster) ->
     for radius in (0.0, 1000.5, float("inf")):
         with pytest.raises(ValidationError):
             wire.FindNearbyCities(latitude=55.75, longitude=37.62, radius_km=radius)
+
+
+@pytest.mark.database_agnostic  # the names' migration runs on both in tests/storage
+async def test_a_city_is_found_by_any_name_people_write_it_by(cluster: Cluster) -> None:
+    async def find(name: str, country: str | None = None) -> int | None:
+        found = await cluster.worker_bus.request(
+            wire.FindCity(name=name, country_iso2=country), timeout=FIRST_LOAD_S
+        )
+        return found.city.id if found.city is not None else None
+
+    for name in ("Almaty", "Алматы", "алматы", "Alma-Ata", "АЛМА-АТА", "  Алма Ата "):
+        assert await find(name) == ALMATY, name
+    assert await find("Москва") == await find("moscow") == MOSCOW
+    assert await find("Ёлкино-не-город") is None
+    # Two cities of one name: the largest, unless the asker's country has one.
+    assert await find("Аксай") == 583673  # Aksay, Rostov oblast: 38,871 people
+    assert await find("Аксай", "KZ") == 610613  # Aqsay, West Kazakhstan: 34,799
+    with pytest.raises(ValidationError):
+        wire.FindCity(name="")
