@@ -1,7 +1,7 @@
 """matching: reviews of exchanges' participants, once per exchange and author
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0025
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023"
-down_revision = "0022"  # main's head: 0021 matching, 0024 moderation, 0022 barter
+down_revision = "0025"  # main's head: 0021 matching, 0024 moderation, 0022 barter, 0025 places
 branch_labels = None
 depends_on = None
 
