@@ -35,10 +35,11 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, Field
 
+from nodes.edge.cors import cors_headers
 from nodes.edge.errors import found_or_none
 from nodes.edge.http import SurfaceRoutes, json_response, read_query
 from nodes.edge.session_http import require_actor
-from nodes.edge.state import BUS
+from nodes.edge.state import BUS, REQUEST_ID, SETTINGS
 from protocols.chat import ConversationKind, FindConversation, ListMessages
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import Moment, Offset, PageSize
@@ -232,12 +233,14 @@ async def export(request: web.Request) -> web.StreamResponse:
 
     page = await page_after(None)  # before the answer starts: a failure here is still an error answer
     name = f"exchange_history_{actor.user_id}_{datetime.now(UTC):%Y%m%d}.{query.format.value.lower()}"
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": "text/csv; charset=utf-8" if as_csv else "application/json",
-            "Content-Disposition": f'attachment; filename="{name}"',
-        }
-    )
+    # Its headers go out before the middleware sees the response: the stream sets them itself.
+    headers = {
+        "Content-Type": "text/csv; charset=utf-8" if as_csv else "application/json",
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Request-ID": request.get(REQUEST_ID, "-"),
+        **cors_headers(request.headers.get("Origin"), request.app[SETTINGS].edge.cors_origins),
+    }
+    response = web.StreamResponse(headers=headers)
     await response.prepare(request)
     if as_csv:
         await response.write(",".join(CSV_COLUMNS).encode() + b"\r\n")

@@ -42,8 +42,8 @@ async def names(request: web.Request, user_ids: Iterable[int]) -> dict[int, str]
 
 
 async def standings(request: web.Request, user_ids: Iterable[int]) -> dict[int, Standing]:
-    """The matching domain's standing of each of these users, in one request."""
-    wanted = list(dict.fromkeys(user_ids))
+    """The matching domain's standing of each of these users, in one request (no account has id 0)."""
+    wanted = [user_id for user_id in dict.fromkeys(user_ids) if user_id > 0]
     if not wanted:
         return {}
     found = await request.app[BUS].request(GetStandings(user_ids=wanted))

@@ -108,6 +108,13 @@ async def create_review(request: web.Request) -> web.Response:
     return json_response(review_out(review), status=201)
 
 
+def path_user_id(request: web.Request) -> int:
+    user_id = path_int(request, "user_id")
+    if user_id < 1:  # no account has it
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    return user_id
+
+
 async def require_user(request: web.Request, user_id: int) -> None:
     with not_found_says(NOT_FOUND):
         await request.app[BUS].request(GetUser(user_id=user_id))
@@ -119,7 +126,7 @@ async def user_reviews(request: web.Request) -> web.Response:
     """Get reviews for a specific user, newest first (default 10, at most 50)."""
     actor = require_actor(request)
     query = read_query(request, ReviewsQuery)
-    user_id = path_int(request, "user_id")
+    user_id = path_user_id(request)
     cmd = ListUserReviews(user_id=user_id, offset=query.skip, limit=query.limit)
     _, page = await asyncio.gather(require_user(request, user_id), request.app[BUS].request(cmd, actor=actor))
     authors = await names(request, (r.author_id for r in page.items if r.author_id is not None))
@@ -142,7 +149,7 @@ async def user_reviews(request: web.Request) -> web.Response:
 async def user_rating(request: web.Request) -> web.Response:
     """Get a user's trust rating (0–100) and analytics."""
     require_actor(request)
-    user_id = path_int(request, "user_id")
+    user_id = path_user_id(request)
     standing = (await standings(request, [user_id])).get(user_id)
     if standing is None:
         raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
