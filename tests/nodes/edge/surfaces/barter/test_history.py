@@ -46,6 +46,7 @@ async def exported_csv(cluster: Cluster, who: Person, **query: str) -> list[dict
     assert resp.headers["Content-Type"].startswith("text/csv")
     disposition = resp.headers["Content-Disposition"]
     assert disposition.startswith("attachment; filename=") and disposition.endswith('.csv"')
+    assert resp.headers["X-Request-ID"] != "-"
     reader = csv.DictReader(io.StringIO(await resp.text()))
     assert reader.fieldnames == CSV_COLUMNS
     return list(reader)

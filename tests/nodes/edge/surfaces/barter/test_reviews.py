@@ -107,8 +107,10 @@ async def test_a_completed_swap_is_reviewed_once_by_each_side_and_trust_follows(
     await error_of(await a.get(reviews_of_alice, params={"limit": 51}, headers=bob.headers), 400)
     await error_of(await a.get(reviews_of_alice, params={"skip": -1}, headers=bob.headers), 400)
     await error_of(await a.get(reviews_of_alice), 401)
-    await error_of(await a.get("/api/reviews/users/999999", headers=bob.headers), 404)
-    await error_of(await a.get("/api/reviews/users/999999/rating", headers=bob.headers), 404)
+    for nobody in (0, 999999):
+        await error_of(await a.get(f"/api/reviews/users/{nobody}", headers=bob.headers), 404)
+        await error_of(await a.get(f"/api/reviews/users/{nobody}/rating", headers=bob.headers), 404)
+        await error_of(await a.get(f"/api/users/{nobody}"), 404)
 
 
 @pytest.mark.database_agnostic  # the same SQL as above; the limit is counted in NATS
