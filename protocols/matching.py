@@ -63,7 +63,8 @@ class Exchange(Message):
 
     @property
     def participant_ids(self) -> list[int]:
-        return [leg.user_id for leg in self.legs]
+        """Each participant once, in ring order (one may give two items in a ring)."""
+        return list(dict.fromkeys(leg.user_id for leg in self.legs))
 
 
 class GetExchange(Command[Exchange]):

@@ -238,17 +238,17 @@ class GarageSettings:
 
 
 @dataclass(frozen=True)
-class ModerationSettings:
-    report_resolution_hours: float = field(default=72.0, metadata=at_least(1.0))  # a report's promised answer
-    default_ban_days: int = field(default=30, metadata=at_least(1))  # a ban whose length nobody gave
-
-
-@dataclass(frozen=True)
 class BarterSettings:
     # writes of one user's barter items (create-by-categories, create, PATCH) per window, every edge's
     write_limit: int = field(default=30, metadata=at_least(1))
     write_window_s: int = field(default=60, metadata=at_least(1))
     categories_max_age_s: int = field(default=3600, metadata=at_least(0))  # clients keep the categories
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    report_resolution_hours: float = field(default=72.0, metadata=at_least(1.0))  # a report's promised answer
+    default_ban_days: int = field(default=30, metadata=at_least(1))  # a ban whose length nobody gave
 
 
 @dataclass(frozen=True)
@@ -304,8 +304,8 @@ class Settings:
     market: MarketSettings = field(default_factory=MarketSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     garage: GarageSettings = field(default_factory=GarageSettings)
-    moderation: ModerationSettings = field(default_factory=ModerationSettings)
     barter: BarterSettings = field(default_factory=BarterSettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)

@@ -51,7 +51,7 @@ async def run(
     try:
         pool = await read_pool(deps)
         chosen = await asyncio.to_thread(choose, pool, settings, most=most, focus=focus, time_limit_s=limit_s)
-        chosen = [planned for planned in chosen if len(planned.legs) >= fewest]
+        chosen = [planned for planned in chosen if len({leg.user_id for leg in planned.legs}) >= fewest]
         created = await _store(deps, run_id, chosen, now)
     except DomainError as exc:  # the market did not answer, or refused
         log.warning("matching run %d failed: %s", run_id, exc.message)

@@ -1,10 +1,10 @@
 """FreeMarket (barter exchange), seeds/001: health (health.py), users, authentication and the user
 cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py), notifications
-(notifications.py), and the Server-Sent Events of both (events.py); the category system
-(categories.py) and the wants and offers (listings.py); the matching runs (matching.py), exchange
-chains (chains.py) and the confirmation of exchanges (exchanges.py); reviews and trust (reviews.py),
-exchange history and its export (history.py), the cabinet's aggregate views (cabinet.py); reports
-and the admin's views (moderation.py)."""
+(notifications.py), the Server-Sent Events of both (events.py); the category system
+(categories.py), the wants and offers (listings.py), reports and moderation (moderation.py); the
+matching runs (matching.py), exchange chains (chains.py) and the confirmation of exchanges
+(exchanges.py); reviews and trust (reviews.py), the exchange history and its export (history.py),
+and the cabinet's aggregate views (cabinet.py)."""
 
 from __future__ import annotations
 
@@ -36,15 +36,15 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     notifications.routes,
     ws.routes,
     events.routes,
-    reviews.routes,
-    history.routes,
-    cabinet.routes,
-    moderation.routes,
     categories.routes,
     listings.routes,
+    moderation.routes,
     matching.routes,
     chains.routes,
     exchanges.routes,
+    reviews.routes,
+    history.routes,
+    cabinet.routes,
 )
 
 __all__ = ["ROUTES", "SURFACE"]
