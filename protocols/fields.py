@@ -359,6 +359,16 @@ BarterItemIds = Annotated[list[Id], Field(max_length=BARTER_POOL_PAGE_MAX)]
 SomeBarterItemCount = Field(min_length=1, max_length=BARTER_ITEMS_MAX)
 ExchangeKey = Annotated[str, Field(min_length=1, max_length=120)]  # an exchange's public id
 
+# --- reviews and trust (FreeMarket's) ----------------------------------------------------------------
+
+RATING_MIN, RATING_MAX = 1, 5
+Rating = Annotated[int, Field(ge=RATING_MIN, le=RATING_MAX)]
+ReviewText = Annotated[str, Field(max_length=2000)]
+REVIEW_PAGE_MAX = 50  # reviews one page shows (the document's "max: 50")
+ReviewPageSize = Annotated[int, Field(ge=1, le=REVIEW_PAGE_MAX)]
+STANDINGS_MAX = PAGE_MAX  # users whose standing one request asks about (one page of them)
+StandingUserIds = Annotated[list[Id], Field(min_length=1, max_length=STANDINGS_MAX)]
+
 # --- matching (FreeMarket's exchanges and chains) ----------------------------------------------------
 
 CHAIN_PARTICIPANTS_MAX = 10  # people one exchange chain may have (the contract's max_participants)

@@ -3,24 +3,28 @@ cabinet (identity.py), exchange chats over REST (chat.py) and a WebSocket (ws.py
 (notifications.py), the Server-Sent Events of both (events.py); the category system
 (categories.py), the wants and offers (listings.py), reports and moderation (moderation.py); the
 matching runs (matching.py), exchange chains (chains.py) and the confirmation of exchanges
-(exchanges.py)."""
+(exchanges.py); reviews and trust (reviews.py), the exchange history and its export (history.py),
+and the cabinet's aggregate views (cabinet.py)."""
 
 from __future__ import annotations
 
 from nodes.edge.http import SurfaceRoutes
 
 from . import (
+    cabinet,
     categories,
     chains,
     chat,
     events,
     exchanges,
     health,
+    history,
     identity,
     listings,
     matching,
     moderation,
     notifications,
+    reviews,
     ws,
 )
 from .errors import SURFACE
@@ -38,6 +42,9 @@ ROUTES: tuple[SurfaceRoutes, ...] = (
     matching.routes,
     chains.routes,
     exchanges.routes,
+    reviews.routes,
+    history.routes,
+    cabinet.routes,
 )
 
 __all__ = ["ROUTES", "SURFACE"]

@@ -23,10 +23,14 @@ Choices where the document is silent:
 - `PUT /user/profile` sets only `full_name`, `bio`, `city` and `telegram_contact`; anything else in
   the body (role, verification flags, trust, id) is ignored. A field left out is left as it was.
 - `/auth/me` answers 200 whatever the token; a token whose account is gone reads as signed out.
+- A user object's `trust_score`, `exchange_count` (completed exchanges) and `rating_avg` are the
+  matching domain's standing of the user (people.py), asked beside the account itself. `/auth/me`
+  keeps its promise of 200 when that domain does not answer: the three read 0 then.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from aiohttp import web
@@ -79,6 +83,7 @@ from protocols.identity import (
 )
 
 from .errors import SURFACE, unless
+from .people import standings
 from .shapes import (
     AccessOut,
     LocationsOut,
@@ -184,15 +189,19 @@ async def create_user(request: web.Request) -> web.Response:
 @routes.get("/api/users/{user_id}", responses={200: UserOut, 404: None})
 async def get_user(request: web.Request) -> web.Response:
     """Get user details by ID."""
-    user = await request.app[BUS].request(GetUser(user_id=path_int(request, "user_id")))
-    return json_response(user_out(user))
+    user_id = path_int(request, "user_id")
+    user, standing = await asyncio.gather(
+        request.app[BUS].request(GetUser(user_id=user_id)), standings(request, [user_id])
+    )
+    return json_response(user_out(user, standing.get(user.id)))
 
 
 @routes.get("/api/users/username/{username}", responses={200: UserOut, 404: None})
 async def get_user_by_username(request: web.Request) -> web.Response:
     """Get user by username."""
     user = await request.app[BUS].request(GetUser(username=request.match_info["username"]))
-    return json_response(user_out(user))
+    standing = await standings(request, [user.id])
+    return json_response(user_out(user, standing.get(user.id)))
 
 
 @routes.put("/api/users/{user_id}/locations", body=LocationsBody, auth=True,
@@ -294,7 +303,9 @@ async def me(request: web.Request) -> web.Response:
         user = await unless(request.app[BUS].request(GetMe(), actor=actor), *SIGNED_OUT)
     if user is None:
         return json_response(MeOut(user=None, authenticated=False))
-    return json_response(MeOut(user=user_out(user), authenticated=True))
+    found = await unless(standings(request, [user.id]), ErrorCode.UNAVAILABLE)  # 200 all the same
+    standing = None if found is None else found.get(user.id)
+    return json_response(MeOut(user=user_out(user, standing), authenticated=True))
 
 
 # --- /user -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from protocols.chat import ChatMessage, Conversation, MessageKind
 from protocols.identity import UserProfile
+from protocols.matching_reviews import Standing
 from protocols.notify import Notification
 
 # --- users -----------------------------------------------------------------------------------------
@@ -124,14 +125,14 @@ def user_created(user: UserProfile) -> UserCreatedOut:
     return UserCreatedOut.model_validate(user.model_dump())
 
 
-def user_out(user: UserProfile) -> UserOut:
-    # Trust, exchanges and ratings belong to the barter domain; until it exists no account has any.
-    # No Telegram sign-in exists, so its fields are always empty.
+def user_out(user: UserProfile, standing: Standing | None) -> UserOut:
+    """The user with his standing in the matching domain (None: it did not answer; see identity.py).
+    No Telegram sign-in exists, so its fields are always empty."""
     return UserOut(
         **user_created(user).model_dump(),
-        trust_score=0.0,
-        exchange_count=0,
-        rating_avg=0.0,
+        trust_score=standing.trust_score if standing else 0.0,
+        exchange_count=standing.exchanges_completed if standing else 0,
+        rating_avg=standing.average_rating if standing else 0.0,
         is_verified=is_verified(user),
         email_verified=user.email_verified,
         phone_verified=user.phone_verified,
