@@ -134,9 +134,9 @@ def read_query(request: web.Request, model: type[B]) -> B:
 
 
 def path_int(request: web.Request, name: str) -> int:
-    """A numeric path parameter; anything else is simply not there."""
+    """A row's id in the path (1 and up); anything else is simply not there."""
     value = request.match_info[name]
-    if not value.isdigit() or len(value) > 10 or int(value) > INT32_MAX:  # ids are 32-bit columns
+    if not value.isdigit() or len(value) > 10 or not 1 <= int(value) <= INT32_MAX:  # 32-bit columns
         raise DomainError(ErrorCode.NOT_FOUND, "Not found")
     return int(value)
 

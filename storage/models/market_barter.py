@@ -2,7 +2,7 @@
 row in `market_listings` (kind `barter`, one row here per such listing, keyed by the listing's id). The
 market worker is their only writer.
 
-A barter listing's `category_id` is the catalog category `barter` that migration 0022 seeds inactive:
+A barter listing's `category_id` is the catalog category `barter` that migration 0023 seeds inactive:
 the catalog lists only active categories to MillionAvto's clients, so it never shows there, and the
 foreign key holds (an admin sees it among the inactive ones; a category in use cannot be deleted). The
 FreeMarket category is the slug here, in the category system's current version

@@ -28,7 +28,8 @@ class MatchingRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     trigger: Mapped[str] = mapped_column(String(16))  # scheduled | pipeline | discover | change
-    scope_user_id: Mapped[int | None] = mapped_column(ForeignKey(USER, ondelete="SET NULL"))
+    # Whom an admin asked for, as asked: a log, so an id that names no account is kept as given.
+    scope_user_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))  # running | success | failed
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column()

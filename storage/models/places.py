@@ -49,7 +49,7 @@ class City(Base):
 class CityName(Base):
     """Another name a city goes by, from GeoNames' alternate names: every one in Cyrillic script (how
     the platform's users write Алматы, Караганда, Уральск), and for the cities of its markets (Russia,
-    Kazakhstan) the Latin ones too (Alma-Ata, Karaganda). Loaded by migration 0025."""
+    Kazakhstan) the Latin ones too (Alma-Ata, Karaganda). Loaded by migration 0024."""
 
     __tablename__ = "catalog_city_names"
 

@@ -29,7 +29,7 @@ class BarterPlaces:
         if self._category_id is None:
             listed = await bus.request(catalog.ListCategories(include_inactive=True), actor=Actor.system())
             found = [category.id for category in listed.items if category.slug == BARTER_CATEGORY_SLUG]
-            if not found:  # migration 0022 seeds it: a database without it is not migrated
+            if not found:  # migration 0023 seeds it: a database without it is not migrated
                 raise DomainError(
                     ErrorCode.UNAVAILABLE, "The barter category is missing: migrate the database"
                 )

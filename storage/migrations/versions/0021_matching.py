@@ -40,7 +40,7 @@ def upgrade() -> None:
         "matching_runs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("trigger", sa.String(16), nullable=False),
-        *_user("scope_user_id", "matching_runs", nullable=True, ondelete="SET NULL"),
+        sa.Column("scope_user_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),

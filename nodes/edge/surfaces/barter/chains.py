@@ -196,7 +196,7 @@ async def all_chains(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/chains/user/{user_id}", query=ChainsQuery, auth=True,
-            responses={200: ChainPageOut, 400: None, 401: None, 403: None})  # fmt: skip
+            responses={200: ChainPageOut, 400: None, 401: None, 403: None, 404: None})  # fmt: skip
 async def user_chains(request: web.Request) -> web.Response:
     """The chains of a user: your own."""
     actor = require_actor(request)

@@ -1,8 +1,8 @@
 """market barter: FreeMarket's barter lists and items beside the listings, and the catalog category
 `barter` (inactive: MillionAvto's category lists never show it) that every barter listing is filed under
 
-Revision ID: 0022
-Revises: 0024
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-05
 """
 
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0024"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """matching: reviews of exchanges' participants, once per exchange and author
 
-Revision ID: 0023
-Revises: 0025
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-05
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0025"  # main's head: 0021 matching, 0024 moderation, 0022 barter, 0025 places
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """moderation for FreeMarket: a report's contract words, its subject, evidence and resolution; bans
 
-Revision ID: 0024
+Revision ID: 0022
 Revises: 0021
-Create Date: 2027-01-20
+Create Date: 2026-12-05
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
+revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None

