@@ -24,8 +24,9 @@ Choices where the document is silent:
   the body (role, verification flags, trust, id) is ignored. A field left out is left as it was.
 - `/auth/me` answers 200 whatever the token; a token whose account is gone reads as signed out.
 - A user object's `trust_score`, `exchange_count` (completed exchanges) and `rating_avg` are the
-  matching domain's standing of the user (people.py), asked beside the account itself. `/auth/me`
-  keeps its promise of 200 when that domain does not answer: the three read 0 then.
+  matching domain's standing of the user (people.py), asked beside the account itself. A profile
+  stays readable when that domain does not answer (and `/auth/me` keeps its promise of 200): the three
+  read 0 then; the account is identity's alone.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ from protocols.identity import (
 )
 
 from .errors import SURFACE, unless
-from .people import standings
+from .people import standing_if_known
 from .shapes import (
     AccessOut,
     LocationsOut,
@@ -191,17 +192,16 @@ async def get_user(request: web.Request) -> web.Response:
     """Get user details by ID."""
     user_id = path_int(request, "user_id")
     user, standing = await asyncio.gather(
-        request.app[BUS].request(GetUser(user_id=user_id)), standings(request, [user_id])
+        request.app[BUS].request(GetUser(user_id=user_id)), standing_if_known(request, user_id)
     )
-    return json_response(user_out(user, standing.get(user.id)))
+    return json_response(user_out(user, standing))
 
 
 @routes.get("/api/users/username/{username}", responses={200: UserOut, 404: None})
 async def get_user_by_username(request: web.Request) -> web.Response:
     """Get user by username."""
     user = await request.app[BUS].request(GetUser(username=request.match_info["username"]))
-    standing = await standings(request, [user.id])
-    return json_response(user_out(user, standing.get(user.id)))
+    return json_response(user_out(user, await standing_if_known(request, user.id)))
 
 
 @routes.put("/api/users/{user_id}/locations", body=LocationsBody, auth=True,
@@ -303,9 +303,9 @@ async def me(request: web.Request) -> web.Response:
         user = await unless(request.app[BUS].request(GetMe(), actor=actor), *SIGNED_OUT)
     if user is None:
         return json_response(MeOut(user=None, authenticated=False))
-    found = await unless(standings(request, [user.id]), ErrorCode.UNAVAILABLE)  # 200 all the same
-    standing = None if found is None else found.get(user.id)
-    return json_response(MeOut(user=user_out(user, standing), authenticated=True))
+    return json_response(
+        MeOut(user=user_out(user, await standing_if_known(request, user.id)), authenticated=True)
+    )
 
 
 # --- /user -----------------------------------------------------------------------------------------

@@ -11,10 +11,12 @@ from aiohttp import web
 from nodes.edge.errors import found_or_none
 from nodes.edge.kit.names import display_name
 from nodes.edge.state import BUS
-from protocols.envelope import Actor
+from protocols.envelope import Actor, ErrorCode
 from protocols.identity import GetUser, UserProfile
 from protocols.market_barter import BarterItem, GetBarterItems
 from protocols.matching_reviews import GetStandings, Standing
+
+from .errors import unless
 
 ANONYMOUS = "Anonymous"
 GONE = "Deleted user"  # an account that no longer exists
@@ -56,3 +58,10 @@ async def barter_items(request: web.Request, actor: Actor, item_ids: list[int]) 
         return {}
     page = await request.app[BUS].request(GetBarterItems(item_ids=list(dict.fromkeys(item_ids))), actor=actor)
     return {item.id: item for item in page.items}
+
+
+async def standing_if_known(request: web.Request, user_id: int) -> Standing | None:
+    """One user's standing, or None while the matching domain does not answer (his profile is
+    identity's, and stays readable)."""
+    found = await unless(standings(request, [user_id]), ErrorCode.UNAVAILABLE)
+    return None if found is None else found.get(user_id)
