@@ -12,7 +12,7 @@ Choices:
   alone; the whole pool is priced in numpy against the duals (reduced cost = items - the duals of its
   rows) and the best `ADD_COLUMNS` join, until none prices out. Every round's duals give a bound
   (Lagrangian: the duals times the rows' capacities plus the positive reduced costs), the LP's value
-  once none prices out. A dive on the LP (fix the columns above one half, solve again warm, price
+  once none prices out. A dive on the LP (fix the columns above DIVE_FIX or the largest fractional ones, solve again warm, price
   again) gives a first packing. If few columns have a reduced cost above minus the gap (bound -
   packing), the only ones that can be in a better solution, the MIP takes them all and its answer is
   optimal over every cycle. Otherwise the MIP runs on the generated columns for `MIP_SHARE` of the
@@ -45,8 +45,9 @@ ADD_COLUMNS = 20_000
 MOST_MIP_COLUMNS = 30_000
 TIE_BREAK_MIN_S = 0.2  # left before the deadline for the tie-break to be tried
 TIE_BREAK_MAX_S = 2.0
-CG_SHARE = 0.6  # of the time, for column generation at most
-DIVE_SHARE = 0.3  # of the time left after it, for the dive
+CG_SHARE = 0.75  # of the time, for column generation at most
+DIVE_SHARE = 0.6  # of the time left after it, for the dive
+DIVE_FIX = 0.9  # a dive fixes the columns above this, or else the largest tenth of the fractional
 MIP_SHARE = 0.3  # of the time left after column generation, for HiGHS' MIP before the neighbourhood search
 EPS = 1e-7
 
@@ -328,9 +329,9 @@ def _best(reduced: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 def _dive(lp: _Model, deadline: float) -> NDArray[np.int64]:
-    """An LP-guided packing with columns priced as it goes: fix every column above one half (they are
-    disjoint) or else the largest, solve the LP again (warm) and price the pool against its duals
-    (leaving out cycles through fixed ones), until the LP is integral."""
+    """An LP-guided packing with columns priced as it goes: fix every column above DIVE_FIX, or else
+    the largest tenth of the fractional ones (disjoint), solve the LP again (warm) and price the pool
+    against its duals (leaving out cycles through fixed ones), until the LP is integral."""
     columns = lp.columns
     lp.highs.setOptionValue("solver", "simplex")
     blocked = np.zeros(columns.row_count, dtype=bool)
@@ -340,11 +341,13 @@ def _dive(lp: _Model, deadline: float) -> NDArray[np.int64]:
         if not fractional.any():
             break
         in_model = np.asarray(lp.in_model, dtype=np.int64)
-        fix = values > 0.5
-        fix &= ~blocked[columns.rows[columns.start[in_model]]]  # not fixed already
-        if not fix.any():
-            candidates = np.where(blocked[columns.rows[columns.start[in_model]]], -1.0, values)
-            fix[np.argmax(candidates)] = True
+        open_ = ~blocked[columns.rows[columns.start[in_model]]]  # not fixed already
+        fix = (values > DIVE_FIX) & open_
+        if not fix.any():  # the largest tenth of the fractional ones, disjoint
+            ranked = np.flatnonzero(fractional & open_)
+            ranked = ranked[np.argsort(-values[ranked], kind="stable")][: max(1, ranked.size // 10)]
+            taken = _greedy(columns, in_model[ranked])
+            fix[np.flatnonzero(np.isin(in_model, taken))] = True
         index = np.flatnonzero(fix).astype(np.int32)
         lp.highs.changeColsBounds(int(index.size), index, np.ones(index.size), np.ones(index.size))
         blocked[columns.covered(in_model[index])] = True
