@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -17,6 +18,10 @@ from protocols.envelope import Actor
 from tests.conftest import Cluster
 from tests.support.http import User, bearer, json_of
 from tests.support.sse import SseStream
+
+pytestmark = (
+    pytest.mark.database_agnostic
+)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
 
 Edge = TestClient[web.Request, web.Application]
 

@@ -15,7 +15,10 @@ from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
 from tests.support.ads import active_ad
 from tests.support.http import User, bearer, json_of
 
-pytestmark = pytest.mark.domains("identity", "chat", "presence", "catalog", "market")
+pytestmark = [
+    pytest.mark.domains("identity", "chat", "presence", "catalog", "market"),
+    pytest.mark.database_agnostic,  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
+]
 
 PASSWORD = "SecurePass123!"
 DIALOGS = "/api/v1/chat/dialogs"

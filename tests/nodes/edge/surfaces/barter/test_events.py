@@ -32,6 +32,10 @@ from tests.support.exchanges import mutual_exchange
 from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
 
+pytestmark = (
+    pytest.mark.database_agnostic
+)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
+
 Edge = TestClient[web.Request, web.Application]
 
 PATH = "/api/events/stream"

@@ -8,6 +8,7 @@ import base64
 from typing import Any
 
 import orjson
+import pytest
 
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from protocols.chat import ConversationKind, OpenConversation, PostAssistantMessage, SendMessage
@@ -15,6 +16,10 @@ from protocols.envelope import Actor, Role
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
 from tests.support.http import bearer, json_of
+
+pytestmark = (
+    pytest.mark.database_agnostic
+)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
 
 PASSWORD = "securepassword123"
 THREADS = "/api/chat/threads/"

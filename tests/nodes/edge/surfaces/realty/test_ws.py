@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
 from tests.support.http import bearer, json_of
+
+pytestmark = (
+    pytest.mark.database_agnostic
+)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
 
 
 async def sign_up(cluster: Cluster, phone: str) -> tuple[int, str]:
