@@ -17,13 +17,15 @@ from scheduler.app import SchedulerApp
 from scheduler.lease import LeaderLease
 
 TTL = 1.2
+# For tests that never wait for a lease to expire: a loaded machine cannot make the holder miss a renewal.
+LONG_TTL = 10.0
 JOB = "purge_expired_sessions"
 
 
-def scheduler_settings(interval_s: float = 3600.0) -> Settings:
+def scheduler_settings(interval_s: float = 3600.0, ttl_s: float = TTL) -> Settings:
     base = load_settings(environ={})
     return replace(
-        base, scheduler=replace(base.scheduler, lease_ttl_s=TTL, session_purge_interval_s=interval_s)
+        base, scheduler=replace(base.scheduler, lease_ttl_s=ttl_s, session_purge_interval_s=interval_s)
     )
 
 
@@ -51,7 +53,7 @@ async def identity(buses: list[Bus]) -> FakeIdentity:
 
 
 async def test_only_the_holder_sends_the_command(buses: list[Bus], identity: FakeIdentity) -> None:
-    settings = scheduler_settings()
+    settings = scheduler_settings(ttl_s=LONG_TTL)
     leader = SchedulerApp(buses[0], settings, holder_id="leader")
     follower = SchedulerApp(buses[1], settings, holder_id="follower")
     await leader.start()

@@ -53,6 +53,13 @@ class Scratch:
     def who(self, planned: Planned) -> list[str]:
         return sorted(self.names[leg.user_id] for leg in planned.legs)
 
+    def matched(self, settings: MatchingSettings) -> list[Planned]:
+        return choose(self.items, settings, most=10, focus=None, time_limit_s=5.0)
+
+    def outcome(self, found: list[Planned], passed: bool, said: str, also: str = "") -> Outcome:
+        """What the scenario says when it passed, else what the engine found."""
+        return passed, len(found), said if passed else f"found {[self.who(p) for p in found]}{also}"
+
 
 def _item(item_id: int, owner: int, side: ItemSide, name: str, value: int, city: str) -> BarterItem:
     now = datetime.now(UTC)
@@ -72,13 +79,8 @@ def bilateral(settings: MatchingSettings) -> Outcome:
     s.person(1, "Alice", "Алматы", {"Велосипед детский": 30000}, {"Самокат": 28000})
     s.person(2, "Bob", "Алматы", {"самокаты": 28000}, {"Детские велосипеды": 30000})
     s.person(3, "Carol", "Алматы", {"Гитара": 50000}, {"Ноутбук": 200000})
-    found = choose(s.items, settings, most=10, focus=None, time_limit_s=5.0)
-    passed = [s.who(p) for p in found] == [["Alice", "Bob"]]
-    return (
-        passed,
-        len(found),
-        "Alice + Bob match successful" if passed else f"found {[s.who(p) for p in found]}",
-    )
+    found = s.matched(settings)
+    return s.outcome(found, [s.who(p) for p in found] == [["Alice", "Bob"]], "Alice + Bob match successful")
 
 
 def chains(settings: MatchingSettings) -> Outcome:
@@ -86,10 +88,9 @@ def chains(settings: MatchingSettings) -> Outcome:
     s.person(1, "Ann", "Алматы", {"Книга по Python": 15000}, {"Настольная лампа": 15000})
     s.person(2, "Ben", "Алматы", {"Настольная лампа": 15000}, {"Наушники": 15000})
     s.person(3, "Cat", "Алматы", {"Наушники": 15000}, {"Книга по Python": 15000})
-    found = choose(s.items, settings, most=10, focus=None, time_limit_s=5.0)
+    found = s.matched(settings)
     passed = [(len(p.legs), s.who(p)) for p in found] == [(3, ["Ann", "Ben", "Cat"])]
-    details = "Ann → Cat → Ben → Ann: one chain of 3" if passed else f"found {[s.who(p) for p in found]}"
-    return passed, len(found), details
+    return s.outcome(found, passed, "Ann → Cat → Ben → Ann: one chain of 3")
 
 
 def locations(settings: MatchingSettings) -> Outcome:
@@ -98,14 +99,9 @@ def locations(settings: MatchingSettings) -> Outcome:
     s.person(2, "Erik", "Алматы", {"Спальный мешок": 40000}, {"Палатка": 40000})
     s.person(3, "Farida", "Алматы", {"Гантели": 20000}, {"Коврик для йоги": 20000})
     s.person(4, "Gani", "Астана", {"Коврик для йоги": 20000}, {"Гантели": 20000})
-    found = choose(s.items, settings, most=10, focus=None, time_limit_s=5.0)
+    found = s.matched(settings)
     passed = [s.who(p) for p in found] == [["Dana", "Erik"]]
-    details = (
-        "Almaty pair matched; Almaty–Astana pair kept apart"
-        if passed
-        else f"found {[s.who(p) for p in found]}"
-    )
-    return passed, len(found), details
+    return s.outcome(found, passed, "Almaty pair matched; Almaty–Astana pair kept apart")
 
 
 def scoring(settings: MatchingSettings) -> Outcome:
@@ -114,15 +110,11 @@ def scoring(settings: MatchingSettings) -> Outcome:
     s.person(2, "Bob", "Алматы", {"Объектив": 100000}, {"Фотоаппарат": 100000})
     s.person(3, "Carol", "Алматы", {"Объектив": 120000}, {"Фотоаппарат": 120000})
     s.person(4, "Dan", "Алматы", {"Объектив": 900000}, {"Фотоаппарат": 900000})
-    found = choose(s.items, settings, most=10, focus=None, time_limit_s=5.0)
+    found = s.matched(settings)
     scores = [round(p.score, 2) for p in found]
     passed = [s.who(p) for p in found] == [["Alice", "Bob"]] and all(0 < x <= 1 for x in scores)
-    details = (
-        f"Alice + Bob chosen (score {scores[0]}) over a 20% value gap"
-        if passed
-        else f"found {[s.who(p) for p in found]}, scores {scores}"
-    )
-    return passed, len(found), details
+    said = f"Alice + Bob chosen (score {scores[0]}) over a 20% value gap" if passed else ""
+    return s.outcome(found, passed, said, also=f", scores {scores}")
 
 
 SCENARIOS: dict[wire.TestScenario, Callable[[MatchingSettings], Outcome]] = {
