@@ -8,11 +8,12 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from protocols import catalog as wire
-from storage.models import places as tables
 from storage.models.places import EARTH_RADIUS_KM, distance_km
 
 from . import queries
@@ -84,20 +85,20 @@ def _by_name(cities: list[wire.City], other_names: Sequence[tuple[int, str]]) ->
     return index
 
 
-def _country(row: tables.Country) -> wire.Country:
+def _country(row: Row[Any]) -> wire.Country:
     return wire.Country(
         id=row.id, iso2=row.iso2, iso3=row.iso3, name=row.name, name_ru=row.name_ru,
         phone_code=row.phone_code, currency=row.currency,
     )  # fmt: skip
 
 
-def _region(row: tables.Region) -> wire.Region:
+def _region(row: Row[Any]) -> wire.Region:
     return wire.Region(
         id=row.id, country_id=row.country_id, code=row.code, name=row.name, name_native=row.name_native
     )
 
 
-def _city(row: tables.City) -> wire.City:
+def _city(row: Row[Any]) -> wire.City:
     return wire.City(
         id=row.id, country_id=row.country_id, region_id=row.region_id, name=row.name,
         latitude=row.latitude, longitude=row.longitude, population=row.population,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Row, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.catalog import (
@@ -117,16 +117,20 @@ async def modifications(db: AsyncSession) -> Sequence[Modification]:
 # --- places (read only) ----------------------------------------------------------------------------
 
 
-async def countries(db: AsyncSession) -> Sequence[Country]:
-    return (await db.scalars(select(Country).order_by(Country.id))).all()
+# Plain rows, not ORM objects: the snapshot reads every place once, and 13,000 instances took a third
+# of its load.
 
 
-async def regions(db: AsyncSession) -> Sequence[Region]:
-    return (await db.scalars(select(Region).order_by(Region.id))).all()
+async def countries(db: AsyncSession) -> Sequence[Row[Any]]:
+    return (await db.execute(select(*Country.__table__.c).order_by(Country.id))).all()
 
 
-async def cities(db: AsyncSession) -> Sequence[City]:
-    return (await db.scalars(select(City).order_by(City.id))).all()
+async def regions(db: AsyncSession) -> Sequence[Row[Any]]:
+    return (await db.execute(select(*Region.__table__.c).order_by(Region.id))).all()
+
+
+async def cities(db: AsyncSession) -> Sequence[Row[Any]]:
+    return (await db.execute(select(*City.__table__.c).order_by(City.id))).all()
 
 
 async def city_names(db: AsyncSession) -> Sequence[tuple[int, str]]:
