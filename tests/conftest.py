@@ -138,7 +138,7 @@ async def migrated_database_url(
     try:
         yield url
     finally:
-        await drop_scratch_database(POSTGRES_ADMIN_URL, url)
+        migrated_templates.release(url)
 
 
 def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Settings:
