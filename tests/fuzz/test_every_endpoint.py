@@ -90,7 +90,9 @@ def passes(
             only=tuple(staff),
             streams=sse,
         ),
-        FuzzPass("anonymous", max_examples=3, phases=("coverage", "fuzzing"), only=tuple(secured)),
+        # The coverage phase leaves out or makes up the credentials systematically; random cases of the
+        # same operations are the forged-token pass's (its random phase here took 20 s more).
+        FuzzPass("anonymous", max_examples=3, phases=("coverage",), only=tuple(secured)),
         FuzzPass(
             "forged-token",
             max_examples=3,
