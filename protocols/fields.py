@@ -291,6 +291,11 @@ CHANGED_FIELDS_MAX = 64  # fields one update names
 ChangedFields = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=CHANGED_FIELDS_MAX)]
 PropertyIds = Annotated[list[Id], Field(min_length=1, max_length=PAGE_MAX)]
 
+# --- realty: buyers' requests ----------------------------------------------------------------------
+
+RequestNote = Annotated[str, Field(max_length=1000)]  # a request's urgency, purchase method, wishes
+RoomsText = Annotated[str, Field(min_length=1, max_length=16)]  # total_rooms as written: "студия", "4+"
+
 # --- media -----------------------------------------------------------------------------------------
 
 # A stored file's key: a relative path the platform makes (`ads/12/<random hex>.jpg`), never a

@@ -173,7 +173,7 @@ class PresenceSettings:
 # Every worker domain there is (nodes/workers/<name>/), in the order a process starts them: the
 # default of what `souk run` and `souk worker` serve.
 WORKER_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation", "garage",
-                  "telemetry", "matching")  # fmt: skip
+                  "telemetry", "matching", "realty")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from . import (
     moderation,
     notify,
     places,
+    realty,
     telemetry,
 )
 from .base import Base
@@ -33,5 +34,6 @@ __all__ = [
     "moderation",
     "notify",
     "places",
+    "realty",
     "telemetry",
 ]
