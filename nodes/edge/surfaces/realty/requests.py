@@ -1,0 +1,188 @@
+"""Realty (003): buyers' requests, `users/create_request` and `users/my_requests` (the document also
+writes `/my_requests`: both are served), on the realty domain (protocols/realty.py).
+
+Decisions where the document is silent:
+
+- Only buyers (role `user`) make requests; anyone else gets 403. The words of `deal_format`, `type`,
+  `subtype`, `condition`, `currency` and `purchase_purpose` are read in Russian or English
+  (vocabulary.py) and answered as the one vocabulary's values ("хочу купить" is `sale`); a word not
+  known is a 400 naming the known ones. `total_rooms` is "студия", a number, "N+" or "N-M"; `currency`
+  is RUB when not given. `city`, `deal_format` and `type` are required.
+- The answer is the stored request with its matching properties (`matches`, active ones, the newest
+  matches first, at most 50; `matches_total` counts every match) and `city_found` (false: the city is
+  not in the platform's places, and the request matches nothing until it is changed).
+- A buyer changes his open request with `PUT users/update_request/{request_id}` (the fields given are
+  set, null clears an optional one) and closes it with `POST users/close_request/{request_id}`; a closed
+  request is listed still but matched no more. Another user's request answers 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import BaseModel, RootModel, model_validator
+
+from nodes.edge.http import SurfaceRoutes, json_response, read_body
+from nodes.edge.kit.fastapi import path_id
+from nodes.edge.session_http import require_actor
+from nodes.edge.state import BUS
+from protocols.fields import (
+    NON_EMPTY,
+    Area,
+    DistrictName,
+    PlaceName,
+    PropertyPrice,
+    Quarter,
+    RequestNote,
+    RoomsText,
+    Year,
+)
+from protocols.realty import BuyerRequest, CloseRequest, CreateRequest, ListMyRequests, UpdateRequest
+
+from .errors import SURFACE
+from .vocabulary import (
+    CONDITION_WORD,
+    CURRENCY_WORD,
+    DEAL_FORMAT_WORD,
+    PROPERTY_SUBTYPE_WORD,
+    PROPERTY_TYPE_WORD,
+    PURPOSE_WORD,
+    rooms_wanted,
+)
+
+routes = SurfaceRoutes(SURFACE)
+
+ROOMS = "total_rooms: one of студия, a number, N+ or N-M"
+
+
+class RequestChanges(BaseModel):
+    """Every field optional: what `users/update_request/{id}` sets."""
+
+    city: Annotated[PlaceName, NON_EMPTY] | None = None
+    district: DistrictName | None = None
+    deal_format: DEAL_FORMAT_WORD | None = None
+    type: PROPERTY_TYPE_WORD | None = None
+    subtype: PROPERTY_SUBTYPE_WORD | None = None
+    condition: CONDITION_WORD | None = None
+    construction_year: Year | None = None
+    construction_quarter: Quarter | None = None
+    total_rooms: RoomsText | None = None
+    total_area_min: Area | None = None
+    total_area_max: Area | None = None
+    budget_min: PropertyPrice | None = None
+    budget_max: PropertyPrice | None = None
+    currency: CURRENCY_WORD | None = None
+    purchase_purpose: PURPOSE_WORD | None = None
+    urgency: RequestNote | None = None
+    purchase_method: RequestNote | None = None
+    mortgage_approved: bool | None = None
+    wishes: RequestNote | None = None
+
+    @model_validator(mode="after")
+    def _rooms_read(self) -> RequestChanges:
+        if self.total_rooms is not None and rooms_wanted(self.total_rooms) is None:
+            raise ValueError(ROOMS)
+        return self
+
+    def command_fields(self, names: set[str]) -> dict[str, Any]:
+        """The command's fields for `names` of these (total_rooms with the rooms it reads)."""
+        fields = {name: getattr(self, name) for name in names}
+        if "total_rooms" in names:
+            rooms = rooms_wanted(self.total_rooms) if self.total_rooms is not None else None
+            fields |= {"rooms_min": rooms and rooms[0], "rooms_max": rooms and rooms[1]}
+        return fields
+
+
+class RequestBody(RequestChanges):
+    """The document's fields of `users/create_request`."""
+
+    city: Annotated[PlaceName, NON_EMPTY]
+    deal_format: DEAL_FORMAT_WORD
+    type: PROPERTY_TYPE_WORD
+
+
+class RequestOut(BaseModel):
+    id: int
+    user_id: int
+    status: str
+    city: str
+    city_found: bool
+    district: str | None
+    deal_format: str
+    type: str
+    subtype: str | None
+    condition: str | None
+    construction_year: int | None
+    construction_quarter: int | None
+    total_rooms: str | None
+    total_area_min: float | None
+    total_area_max: float | None
+    budget_min: float | None
+    budget_max: float | None
+    currency: str
+    purchase_purpose: str | None
+    urgency: str | None
+    purchase_method: str | None
+    mortgage_approved: bool | None
+    wishes: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    matches: list[dict[str, Any]]
+    matches_total: int
+
+
+class RequestListOut(RootModel[list[RequestOut]]):
+    pass
+
+
+def request_out(request: BuyerRequest) -> RequestOut:
+    fields = request.model_dump(
+        mode="json", exclude={"owner_id", "city_id", "rooms_min", "rooms_max", "matches"}
+    )
+    matches = [item.model_dump(mode="json") for item in request.matches]
+    return RequestOut(**fields, user_id=request.owner_id, matches=matches)
+
+
+# --- routes ----------------------------------------------------------------------------------------
+
+
+@routes.post("/users/create_request", auth=True, body=RequestBody,
+             responses={200: RequestOut, 400: None, 401: None, 403: None})  # fmt: skip
+async def create_request(request: web.Request) -> web.Response:
+    """Create a buyer's request for properties (role user); answered with the properties it matches."""
+    body = await read_body(request, RequestBody)
+    cmd = CreateRequest(**body.command_fields(set(RequestBody.model_fields)))
+    return json_response(request_out(await request.app[BUS].request(cmd, actor=require_actor(request))))
+
+
+async def my_requests(request: web.Request) -> web.Response:
+    """The current user's requests, newest first, each with its matching properties."""
+    page = await request.app[BUS].request(ListMyRequests(), actor=require_actor(request))
+    return json_response(RequestListOut([request_out(item) for item in page.items]))
+
+
+for _path in ("/users/my_requests", "/my_requests"):
+    routes.get(_path, auth=True, responses={200: RequestListOut, 401: None})(my_requests)
+
+
+@routes.put("/users/update_request/{request_id}", auth=True, body=RequestChanges,
+            responses={200: RequestOut, 400: None, 401: None, 404: None, 409: None})  # fmt: skip
+async def update_request(request: web.Request) -> web.Response:
+    """Change an open request of the current user (the fields given; null clears an optional one)."""
+    request_id = path_id(request, "request_id")
+    body = await read_body(request, RequestChanges)
+    changed = body.model_fields_set
+    fields = body.command_fields(changed)
+    cmd = UpdateRequest(**fields, request_id=request_id, changed=sorted(fields))
+    return json_response(request_out(await request.app[BUS].request(cmd, actor=require_actor(request))))
+
+
+@routes.post("/users/close_request/{request_id}", auth=True,
+             responses={200: RequestOut, 400: None, 401: None, 404: None})  # fmt: skip
+async def close_request(request: web.Request) -> web.Response:
+    """Close a request of the current user: listed still, matched no more."""
+    cmd = CloseRequest(request_id=path_id(request, "request_id"))
+    return json_response(request_out(await request.app[BUS].request(cmd, actor=require_actor(request))))
