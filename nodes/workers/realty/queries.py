@@ -42,11 +42,12 @@ def _optional_equal(column: Any, value: object) -> ColumnElement[bool]:
     return column.is_(None) if value is None else or_(column.is_(None), column == value)
 
 
-def _within(low: Any, high: Any, value: float | None, scale: Any = 1) -> ColumnElement[bool]:
-    """`value` within the request's [low, high] (each optional), the bounds times `scale`."""
+def _within(low: Any, high: Any, value: float | None, rate: Any = None) -> ColumnElement[bool]:
+    """`value` within the request's [low, high] (each optional), the bounds times `rate` when given."""
     if value is None:
         return and_(low.is_(None), high.is_(None))
-    return and_(or_(low.is_(None), low * scale <= value), or_(high.is_(None), high * scale >= value))
+    least, most = (low, high) if rate is None else (low * rate, high * rate)
+    return and_(or_(low.is_(None), least <= value), or_(high.is_(None), most >= value))
 
 
 def requests_matching(
