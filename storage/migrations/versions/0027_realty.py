@@ -5,7 +5,7 @@ partial index (open requests only) and checks the other criteria, all ranges or 
 rows found: with the three equalities a city's bucket is a small part of the open requests.
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
