@@ -4,7 +4,8 @@
   with every open request in one indexed query (`queries.requests_matching`), and its matches are
   rewritten in the same transaction; buyers of new matches are told;
 - a written request asks the market (`SearchProperties`, its criteria as filters) for the active
-  properties it matches (`properties.search`); owners of new matches are told of a new buyer.
+  properties it matches (`properties.search`) before it is stored, and is stored with its matches in
+  one transaction; owners of new matches are told of a new buyer.
 
 Either way the notices are sent after the commit, from the matches table (`notices`).
 """
@@ -12,6 +13,8 @@ Either way the notices are sent after the commit, from the matches table (`notic
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Actor
 from protocols.market_realty import Property, PropertyPublished
@@ -35,11 +38,10 @@ async def property_published(event: PropertyPublished, _actor: Actor, deps: Real
     await tell_pending(deps)
 
 
-async def match_request(deps: RealtyDeps, row: BuyerRequest) -> list[Property]:
-    """Matches an open request with the market's properties now; those properties, newest first."""
-    found = await search(deps, row) if row.city_id is not None else []
-    async with deps.db() as db:
-        await queries.match_request(db, row, [(item.id, item.owner_id) for item in found], datetime.now(UTC))
-        await db.commit()
-    await tell_pending(deps)
-    return found
+async def matching_properties(deps: RealtyDeps, row: BuyerRequest) -> list[Property]:
+    """The active properties an open request matches now, newest first (none in a city not known)."""
+    return await search(deps, row) if row.city_id is not None else []
+
+
+async def store_matches(db: AsyncSession, row: BuyerRequest, found: list[Property]) -> None:
+    await queries.match_request(db, row, [(item.id, item.owner_id) for item in found], datetime.now(UTC))

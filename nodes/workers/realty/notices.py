@@ -14,6 +14,7 @@ the same); a property no longer active is not told of.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from . import queries
 from .deps import RealtyDeps
 from .properties import properties
 
+log = logging.getLogger(__name__)
+
 BATCH = 100  # matches one round reads from the outbox (their properties are one GetProperties)
 SETTING = "notifications_new_matches"
 
@@ -37,8 +40,16 @@ Key = tuple[str, tuple[tuple[int, int], ...]]  # the side told, and the (request
 
 
 async def tell_pending(deps: RealtyDeps) -> None:
-    """Sends the outbox a batch at a time until it is empty or notify leaves some untold (a later match
-    sends them)."""
+    """Sends the outbox a batch at a time until it is empty or some are left untold: a domain that did
+    not answer (notify, identity, the market) leaves them for the next match to send, never fails the
+    write that was committed before."""
+    try:
+        await _tell_batches(deps)
+    except DomainError as exc:
+        log.warning("match notices wait for a later match: %s", exc.message)
+
+
+async def _tell_batches(deps: RealtyDeps) -> None:
     while True:
         async with deps.read_db() as db:
             rows = await queries.untold(db, BATCH)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from protocols import realty as wire
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.market_realty import Property, RealtyCurrency
@@ -16,7 +18,8 @@ from storage.reference.districts import match_key
 from . import queries
 from .deps import RealtyDeps
 from .handlers import handlers
-from .matching import match_request
+from .matching import matching_properties, store_matches
+from .notices import tell_pending
 from .places import city_id
 from .properties import properties
 
@@ -67,10 +70,13 @@ async def create_request(cmd: wire.CreateRequest, actor: Actor, deps: RealtyDeps
         owner_id=_buyer(actor), status=wire.RequestStatus.OPEN.value, created_at=now, updated_at=now
     )
     await _write(deps, row, {name: getattr(cmd, name) for name in wire.FIELD_NAMES})
+    found = await matching_properties(deps, row)  # before anything is stored: a failure stores nothing
     async with deps.db() as db:
         db.add(row)
+        await db.flush()
+        await store_matches(db, row, found)
         await db.commit()
-    found = await match_request(deps, row)
+    await tell_pending(deps)
     return view(row, found[: wire.MATCHES_SHOWN_MAX], len(found))
 
 
@@ -79,17 +85,30 @@ async def update_request(cmd: wire.UpdateRequest, actor: Actor, deps: RealtyDeps
     unknown = set(cmd.changed) - set(wire.FIELD_NAMES)
     if unknown:
         raise DomainError(ErrorCode.VALIDATION, f"Unknown fields: {', '.join(sorted(unknown))}")
+    owner = actor.require_user()
+    async with deps.read_db() as db:
+        changed = await _open_request(db, cmd.request_id, owner)
+        db.expunge(changed)
+    await _write(deps, changed, {name: getattr(cmd, name) for name in cmd.changed})
+    found = await matching_properties(deps, changed)
     async with deps.db() as db:
-        row = await queries.own_request(db, cmd.request_id, actor.require_user())
-        if row is None:
-            raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
-        if row.status != wire.RequestStatus.OPEN.value:
-            raise DomainError(ErrorCode.CONFLICT, "The request is closed")
-        await _write(deps, row, {name: getattr(cmd, name) for name in cmd.changed})
+        row = await _open_request(db, cmd.request_id, owner)  # closed meanwhile: nothing changes
+        for name in (*wire.FIELD_NAMES, "city_id", "district_key"):
+            setattr(row, name, getattr(changed, name))
         row.updated_at = datetime.now(UTC)
+        await store_matches(db, row, found)
         await db.commit()
-    found = await match_request(deps, row)
+    await tell_pending(deps)
     return view(row, found[: wire.MATCHES_SHOWN_MAX], len(found))
+
+
+async def _open_request(db: AsyncSession, request_id: int, owner_id: int) -> BuyerRequest:
+    row = await queries.own_request(db, request_id, owner_id)
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    if row.status != wire.RequestStatus.OPEN.value:
+        raise DomainError(ErrorCode.CONFLICT, "The request is closed")
+    return row
 
 
 @handlers.on(wire.CloseRequest)
