@@ -38,7 +38,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Event, Message
+from .envelope import Command, Event, Message, Role
 from .fields import (
     PROPERTY_FILES_MAX,
     AdDescription,
@@ -70,6 +70,8 @@ from .fields import (
     Year,
 )
 from .market import DOMAIN
+
+LISTER_ROLES = frozenset({Role.REALTOR, Role.AGENCY, Role.DEVELOPER})  # who lists properties
 
 # --- the vocabulary --------------------------------------------------------------------------------
 

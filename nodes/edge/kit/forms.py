@@ -78,17 +78,17 @@ async def _read_multipart(
                 raise bad_form(f"{name}: one file only")
             images[name] = await store_image(request.app[SETTINGS].media, part)
         elif name in model.model_fields:
-            fields[name] = await _read_text(part)
+            fields[name] = await read_text(part)
         else:
             await part.release()
     raise bad_form("Too many form fields")
 
 
-async def _read_text(part: BodyPartReader) -> str:
+async def read_text(part: BodyPartReader, limit: int = MAX_FIELD_BYTES) -> str:
     data = b""
     while chunk := await part.read_chunk(MAX_FIELD_BYTES):
         data += chunk
-        if len(data) > MAX_FIELD_BYTES:
+        if len(data) > limit:
             raise bad_form(f"{part.name}: value too long")
     try:
         return data.decode(part.get_charset("utf-8"))

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from protocols import market_realty as wire
-from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import PROPERTY_DOCUMENTS_MAX
 from protocols.market import AdStatus, ListingKind
 from storage.models.market import Listing
@@ -34,7 +34,6 @@ from .handlers import handlers
 from .properties_places import place_of
 from .properties_queries import Found
 
-LISTERS = frozenset({Role.REALTOR, Role.AGENCY, Role.DEVELOPER})
 NOT_FOUND = "Property not found"
 LISTING_FIELDS = ("title", "description", "currency")  # beside the price, which both keep
 PLACE_FIELDS = frozenset({"location", "city", "district"})
@@ -47,7 +46,7 @@ def invalid(message: str) -> DomainError:
 
 def require_lister(actor: Actor) -> int:
     user_id = actor.require_user()
-    if actor.role not in LISTERS:
+    if actor.role not in wire.LISTER_ROLES:
         raise DomainError(ErrorCode.FORBIDDEN, "Only realtors, agencies and developers list properties")
     return user_id
 

@@ -42,6 +42,7 @@ from protocols.fields import (
 from protocols.realty import BuyerRequest, CloseRequest, CreateRequest, ListMyRequests, UpdateRequest
 
 from .errors import SURFACE
+from .property_shapes import PropertyOut, property_out
 from .vocabulary import (
     CONDITION_WORD,
     CURRENCY_WORD,
@@ -130,7 +131,7 @@ class RequestOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
-    matches: list[dict[str, Any]]
+    matches: list[PropertyOut]
     matches_total: int
 
 
@@ -142,7 +143,7 @@ def request_out(request: BuyerRequest) -> RequestOut:
     fields = request.model_dump(
         mode="json", exclude={"owner_id", "city_id", "rooms_min", "rooms_max", "matches"}
     )
-    matches = [item.model_dump(mode="json") for item in request.matches]
+    matches = [property_out(item) for item in request.matches]
     return RequestOut(**fields, user_id=request.owner_id, matches=matches)
 
 
