@@ -294,7 +294,6 @@ PropertyIds = Annotated[list[Id], Field(min_length=1, max_length=PAGE_MAX)]
 # --- realty: buyers' requests ----------------------------------------------------------------------
 
 RequestNote = Annotated[str, Field(max_length=1000)]  # a request's urgency, purchase method, wishes
-RoomsText = Annotated[str, Field(min_length=1, max_length=16)]  # total_rooms as written: "студия", "4+"
 
 # --- media -----------------------------------------------------------------------------------------
 

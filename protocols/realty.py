@@ -35,10 +35,10 @@ from .fields import (
     PageSize,
     PlaceName,
     PropertyPrice,
+    PropertyWord,
     Quarter,
     RequestNote,
     RoomCount,
-    RoomsText,
     Year,
 )
 from .market_realty import (
@@ -75,7 +75,7 @@ class RequestFields(Message):
     condition: PropertyCondition | None = None
     construction_year: Year | None = None
     construction_quarter: Quarter | None = None
-    total_rooms: RoomsText | None = None  # as written ("студия", "2", "4+")
+    total_rooms: PropertyWord | None = None  # as written ("студия", "2", "4+")
     rooms_min: RoomCount | None = None
     rooms_max: RoomCount | None = None
     total_area_min: Area | None = None

@@ -46,7 +46,7 @@ class BuyerRequest(Base):
     condition: Mapped[str | None] = mapped_column(String(16))
     construction_year: Mapped[int | None] = mapped_column(SmallInteger)
     construction_quarter: Mapped[int | None] = mapped_column(SmallInteger)
-    total_rooms: Mapped[str | None] = mapped_column(String(16))
+    total_rooms: Mapped[str | None] = mapped_column(String(64))
     rooms_min: Mapped[int | None] = mapped_column(SmallInteger)
     rooms_max: Mapped[int | None] = mapped_column(SmallInteger)
     total_area_min: Mapped[float | None] = mapped_column(Float)

@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("condition", sa.String(16), nullable=True),
         sa.Column("construction_year", sa.SmallInteger(), nullable=True),
         sa.Column("construction_quarter", sa.SmallInteger(), nullable=True),
-        sa.Column("total_rooms", sa.String(16), nullable=True),
+        sa.Column("total_rooms", sa.String(64), nullable=True),
         sa.Column("rooms_min", sa.SmallInteger(), nullable=True),
         sa.Column("rooms_max", sa.SmallInteger(), nullable=True),
         sa.Column("total_area_min", sa.Float(), nullable=True),

@@ -39,17 +39,11 @@ from nodes.runtime.bus import Bus
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import (
     AdTitle,
-    Area,
-    DistrictName,
     Offset,
     PageSize,
-    PlaceName,
     PropertyAddress,
     PropertyNote,
     PropertyPrice,
-    PropertyWord,
-    Quarter,
-    Year,
 )
 from protocols.market_realty import (
     LISTER_ROLES,
@@ -65,6 +59,7 @@ from protocols.market_realty import (
     UpdateProperty,
 )
 
+from .criteria import RequestCriteria
 from .errors import SURFACE
 from .property_files import property_form
 from .property_shapes import PropertyListOut, PropertyOut, property_list, property_out
@@ -127,23 +122,9 @@ class PropertyChangeDoc(PropertyChange, PropertyFiles):
     remove_files: PropertyNote | None = Field(default=None, description="Ids of files to remove: 3,7")
 
 
-class PropertySearchQuery(BaseModel):
+class PropertySearchQuery(RequestCriteria):
     """A buyer request's fields as filters; every one optional."""
 
-    city: PlaceName | None = None
-    district: DistrictName | None = None
-    deal_format: DEAL_FORMAT_WORD | None = None
-    type: PROPERTY_TYPE_WORD | None = None
-    subtype: PROPERTY_SUBTYPE_WORD | None = None
-    condition: CONDITION_WORD | None = None
-    construction_year: Year | None = None
-    construction_quarter: Quarter | None = None
-    total_rooms: PropertyWord | None = Field(default=None, description='"студия", "2", "4+" or "2-3"')
-    total_area_min: Area | None = None
-    total_area_max: Area | None = None
-    budget_min: PropertyPrice | None = None
-    budget_max: PropertyPrice | None = None
-    currency: CURRENCY_WORD | None = Field(default=None, description="The budget's; RUB when not given")
     sort: PropertySort = PropertySort.NEWEST
     skip: Offset = 0
     limit: PageSize = 20

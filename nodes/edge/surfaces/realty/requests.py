@@ -8,7 +8,8 @@ Decisions where the document is silent:
   (vocabulary.py) and answered as the one vocabulary's values ("хочу купить" is `sale`); a word not
   known is a 400 naming the known ones. `total_rooms` is "студия", a number, "N+" or "N-M"; `currency`
   is RUB when not given. `city`, `deal_format` and `type` are required.
-- The answer is the stored request with its matching properties (`matches`, active ones, the newest
+- The answer is the stored request (`owner_id` its buyer; `rooms_min`/`rooms_max` as `total_rooms` reads)
+  with its matching properties in the properties' own shape (`matches`, active ones, the newest
   matches first, at most 50; `matches_total` counts every match) and `city_found` (false: the city is
   not in the platform's places, and the request matches nothing until it is changed).
 - A buyer changes his open request with `PUT users/update_request/{request_id}` (the fields given are
@@ -18,11 +19,10 @@ Decisions where the document is silent:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, RootModel, model_validator
+from pydantic import Field, RootModel, model_validator
 
 from nodes.edge.http import SurfaceRoutes, json_response, read_body
 from nodes.edge.kit.fastapi import path_id
@@ -30,24 +30,16 @@ from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS
 from protocols.fields import (
     NON_EMPTY,
-    Area,
-    DistrictName,
     PlaceName,
-    PropertyPrice,
-    Quarter,
     RequestNote,
-    RoomsText,
-    Year,
 )
 from protocols.realty import BuyerRequest, CloseRequest, CreateRequest, ListMyRequests, UpdateRequest
 
+from .criteria import RequestCriteria
 from .errors import SURFACE
 from .property_shapes import PropertyOut, property_out
 from .vocabulary import (
-    CONDITION_WORD,
-    CURRENCY_WORD,
     DEAL_FORMAT_WORD,
-    PROPERTY_SUBTYPE_WORD,
     PROPERTY_TYPE_WORD,
     PURPOSE_WORD,
     rooms_wanted,
@@ -58,23 +50,10 @@ routes = SurfaceRoutes(SURFACE)
 ROOMS = "total_rooms: one of студия, a number, N+ or N-M"
 
 
-class RequestChanges(BaseModel):
+class RequestChanges(RequestCriteria):
     """Every field optional: what `users/update_request/{id}` sets."""
 
     city: Annotated[PlaceName, NON_EMPTY] | None = None
-    district: DistrictName | None = None
-    deal_format: DEAL_FORMAT_WORD | None = None
-    type: PROPERTY_TYPE_WORD | None = None
-    subtype: PROPERTY_SUBTYPE_WORD | None = None
-    condition: CONDITION_WORD | None = None
-    construction_year: Year | None = None
-    construction_quarter: Quarter | None = None
-    total_rooms: RoomsText | None = None
-    total_area_min: Area | None = None
-    total_area_max: Area | None = None
-    budget_min: PropertyPrice | None = None
-    budget_max: PropertyPrice | None = None
-    currency: CURRENCY_WORD | None = None
     purchase_purpose: PURPOSE_WORD | None = None
     urgency: RequestNote | None = None
     purchase_method: RequestNote | None = None
@@ -104,35 +83,8 @@ class RequestBody(RequestChanges):
     type: PROPERTY_TYPE_WORD
 
 
-class RequestOut(BaseModel):
-    id: int
-    user_id: int
-    status: str
-    city: str
-    city_found: bool
-    district: str | None
-    deal_format: str
-    type: str
-    subtype: str | None
-    condition: str | None
-    construction_year: int | None
-    construction_quarter: int | None
-    total_rooms: str | None
-    total_area_min: float | None
-    total_area_max: float | None
-    budget_min: float | None
-    budget_max: float | None
-    currency: str
-    purchase_purpose: str | None
-    urgency: str | None
-    purchase_method: str | None
-    mortgage_approved: bool | None
-    wishes: str | None
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    matches: list[PropertyOut]
-    matches_total: int
+class RequestOut(BuyerRequest):
+    matches: list[PropertyOut] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 class RequestListOut(RootModel[list[RequestOut]]):
@@ -140,11 +92,8 @@ class RequestListOut(RootModel[list[RequestOut]]):
 
 
 def request_out(request: BuyerRequest) -> RequestOut:
-    fields = request.model_dump(
-        mode="json", exclude={"owner_id", "city_id", "rooms_min", "rooms_max", "matches"}
-    )
     matches = [property_out(item) for item in request.matches]
-    return RequestOut(**fields, user_id=request.owner_id, matches=matches)
+    return RequestOut(**request.model_dump(exclude={"matches"}), matches=matches)
 
 
 # --- routes ----------------------------------------------------------------------------------------

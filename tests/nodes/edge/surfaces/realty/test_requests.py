@@ -85,7 +85,7 @@ async def test_requests_match_properties_both_ways_and_tell_people(cluster: Clus
     made = await json_of(
         await cluster.edge_a.post("/users/create_request", json=DOCUMENT_REQUEST, headers=buyer_h), 200
     )
-    assert made["user_id"] == buyer and made["status"] == "open" and made["city_found"] is True
+    assert made["owner_id"] == buyer and made["status"] == "open" and made["city_found"] is True
     assert (made["deal_format"], made["type"], made["subtype"], made["condition"], made["currency"]) == (
         "sale", "apartment", "apartments", "new", "RUB")  # fmt: skip
     assert (
@@ -134,7 +134,7 @@ async def test_requests_match_properties_both_ways_and_tell_people(cluster: Clus
         ),
         200,
     )
-    assert another["user_id"] == other and sorted(m["id"] for m in another["matches"]) == sorted(
+    assert another["owner_id"] == other and sorted(m["id"] for m in another["matches"]) == sorted(
         [first, second]
     )
     assert [n["request_id"] for n in await notices(bus, realtor, "realty_buyer")] == [made["id"]]
