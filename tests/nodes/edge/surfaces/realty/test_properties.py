@@ -302,6 +302,21 @@ async def test_roles_owners_numbers_words_and_bad_uploads_are_refused_and_store_
     )
     assert await search(cluster.edge_b, city="Atlantis") == []
     assert await search(cluster.edge_b, city="Almaty", district="Медеуский район") == [given["id"]]
+    # A new address finds the place again, unless it was given; a studio counts as no rooms.
+    change = form(
+        {"location": "Казань, Вахитовский район, ул. Баумана, 1", "subtype": "студия", "rooms": "2"}
+    )
+    moved = await json_of(
+        await cluster.edge_a.put(f"/properties/{nowhere['id']}", data=change, headers=realtor.headers), 200
+    )
+    assert (moved["city"], moved["district"], moved["place"], moved["place_note"]) == (
+        "Казань", "Вахитовский", {"city": "address", "district": "address"}, None)  # fmt: skip
+    assert await search(cluster.edge_b, city="Kazan", total_rooms="студия") == [nowhere["id"]]
+    change = form({"location": "Москва, ЦАО"})
+    kept = await json_of(
+        await cluster.edge_a.put(f"/properties/{given['id']}", data=change, headers=realtor.headers), 200
+    )
+    assert (kept["city_id"], kept["district"]) == (1526384, "Медеуский")
     bad = await cluster.edge_b.get("/properties/search", params={"total_rooms": "many"})
     assert "total_rooms" in (await json_of(bad, 400))["detail"]
     assert (await cluster.edge_b.get("/properties/abc")).status == 400
