@@ -425,7 +425,7 @@ class PropertyPublished(Event):
     first: bool
     title: str
     city_id: int | None
-    district: str | None
+    district: str | None  # its key: storage.reference.districts.match_key, as a request's is compared
     deal_format: DealFormat
     type: PropertyType
     subtype: PropertySubtype | None

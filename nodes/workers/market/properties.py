@@ -141,15 +141,22 @@ def rooms_count(values: dict[str, Any]) -> int | None:
     return 0 if values.get("subtype") == wire.PropertySubtype.STUDIO.value else values.get("rooms")
 
 
-def split(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The listing's columns and the attributes' of these field values (enums as their values)."""
-    plain = {name: value.value if hasattr(value, "value") else value for name, value in values.items()}
-    listing = {name: plain[name] for name in LISTING_FIELDS if name in plain}
-    attributes = {n: v for n, v in plain.items() if n not in LISTING_FIELDS and n not in ("city", "district")}
-    if "price" in plain:
-        listing["price"] = round(plain["price"])
-    if "rooms" in plain or "subtype" in plain:
-        attributes["rooms_count"] = rooms_count(plain)
+def plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value.value if hasattr(value, "value") else value for name, value in values.items()}
+
+
+def split(values: dict[str, Any], whole: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The listing's columns and the attributes' of these field values (enums as their values); `whole`
+    is every field as it will be, for what depends on several."""
+    plain_values = plain(values)
+    listing = {name: plain_values[name] for name in LISTING_FIELDS if name in plain_values}
+    attributes = {
+        n: v for n, v in plain_values.items() if n not in LISTING_FIELDS and n not in ("city", "district")
+    }
+    if "price" in plain_values:
+        listing["price"] = round(plain_values["price"])
+    if "rooms" in plain_values or "subtype" in plain_values:
+        attributes["rooms_count"] = rooms_count(plain(whole))
     return listing, attributes
 
 
@@ -166,7 +173,7 @@ async def create_property(cmd: wire.CreateProperty, actor: Actor, deps: MarketDe
     assert cmd.location is not None  # checked: required
     place = await place_of(deps.bus, cmd.location, cmd.city, cmd.district)
     category_id = await deps.barter.category_id(deps.bus, REALTY_CATEGORY_SLUG)
-    listing, attributes = split(values)
+    listing, attributes = split(values, values)
     now = datetime.now(UTC)
     listing |= place.listing_values() | {
         "owner_id": owner_id, "kind": ListingKind.PROPERTY.value, "category_id": category_id,
@@ -201,9 +208,13 @@ async def update_property(cmd: wire.UpdateProperty, actor: Actor, deps: MarketDe
     gone = [f.id for f in kept_files if f.id in removed or wire.PropertySlot(f.slot) in replaced]
     staying: list[wire.NewPropertyFile | PropertyFile] = [f for f in kept_files if f.id not in gone]
     check_files(deps, [*staying, *cmd.add_files])
-    listing, attributes = split(changed)
+    listing, attributes = split(changed, merged)
     if PLACE_FIELDS & set(changed):
-        place = await place_of(deps.bus, merged["location"], merged["city"], merged["district"])
+        # A city or district found in the old address is looked for again in the new one.
+        address = wire.PlaceSource.ADDRESS
+        city = merged["city"] if "city" in changed or current.place.city is not address else None
+        given = "district" in changed or current.place.district is not address
+        place = await place_of(deps.bus, merged["location"], city, merged["district"] if given else None)
         listing |= place.listing_values()
         attributes |= place.attribute_values()
     now = datetime.now(UTC)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from nodes.edge.kit.forms import MAX_FORM_PARTS, bad_form, read_text
+from nodes.edge.kit.forms import bad_form, form_parts, no_file_chosen, read_text
 from nodes.edge.kit.uploads import clean_image, image_keys, new_key, read_part
 from nodes.edge.state import MEDIA_STORE, SETTINGS
 from nodes.runtime.media import MediaStore
@@ -72,18 +72,11 @@ async def property_form(request: web.Request, text_fields: Collection[str]) -> A
 
 
 async def _read_multipart(request: web.Request, form: PropertyForm, text_fields: Collection[str]) -> None:
-    reader = await request.multipart()
     seen: set[str] = set()
-    for _ in range(MAX_FORM_PARTS):
-        part = await reader.next()
-        if part is None:
-            return
-        if not isinstance(part, BodyPartReader):
-            raise bad_form("Nested multipart is not accepted")
+    async for part in form_parts(request):
         name = part.name or ""
         if name in FILE_FIELDS:
-            if part.filename == "":
-                await part.release()  # a form sent with no file chosen
+            if await no_file_chosen(part):
                 continue
             if name in seen and name != "images":
                 raise bad_form(f"{name}: one file only")
@@ -93,7 +86,6 @@ async def _read_multipart(request: web.Request, form: PropertyForm, text_fields:
             form.fields[name] = await read_text(part, TEXT_BYTES)
         else:
             await part.release()
-    raise bad_form("Too many form fields")
 
 
 async def _take_file(request: web.Request, form: PropertyForm, name: str, part: BodyPartReader) -> None:

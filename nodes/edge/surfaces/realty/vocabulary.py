@@ -15,7 +15,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 from protocols.fields import ROOMS_MAX
 from protocols.market_realty import (
@@ -30,6 +30,7 @@ from protocols.market_realty import (
 E = TypeVar("E", bound=StrEnum)
 
 WORD_MAX = 64  # protocols.fields.PropertyWord: longer is no word of ours
+WORDS_NAMED = 8  # in the OpenAPI document's description of a word field
 SPACES = re.compile(r"\s+")
 EDGE_PUNCTUATION = " .,;:!?\"'«»()"
 
@@ -50,6 +51,13 @@ class Words(Generic[E]):
 
     def find(self, word: str) -> E | None:
         return self.by_word.get(normal(word)) if len(word) <= WORD_MAX else None
+
+    def schema(self) -> WithJsonSchema:
+        """A string: the enum's values, or any of their words (named in the description)."""
+        others = [word for word in self.by_word if word not in {normal(member.value) for member in self.enum}]
+        values = ", ".join(member.value for member in self.enum)
+        return WithJsonSchema({"type": "string", "description": f"{values}; or a word of the same meaning: "
+                               f"{', '.join(others[:WORDS_NAMED])}…", "examples": [m.value for m in self.enum]})  # fmt: skip
 
     def read(self, value: object) -> object:
         """A pydantic `BeforeValidator`: a known word becomes its member; anything else is refused."""
@@ -120,12 +128,14 @@ CURRENCIES = Words(RealtyCurrency, {
     RealtyCurrency.CNY: ("rmb", "yuan", "юань", "юани", "юаней"),
 })  # fmt: skip
 
-DEAL_FORMAT_WORD = Annotated[DealFormat, BeforeValidator(DEAL_FORMATS.read)]
-PROPERTY_TYPE_WORD = Annotated[PropertyType, BeforeValidator(PROPERTY_TYPES.read)]
-PROPERTY_SUBTYPE_WORD = Annotated[PropertySubtype, BeforeValidator(PROPERTY_SUBTYPES.read)]
-CONDITION_WORD = Annotated[PropertyCondition, BeforeValidator(CONDITIONS.read)]
-PURPOSE_WORD = Annotated[Purpose, BeforeValidator(PURPOSES.read)]
-CURRENCY_WORD = Annotated[RealtyCurrency, BeforeValidator(CURRENCIES.read)]
+DEAL_FORMAT_WORD = Annotated[DealFormat, BeforeValidator(DEAL_FORMATS.read), DEAL_FORMATS.schema()]
+PROPERTY_TYPE_WORD = Annotated[PropertyType, BeforeValidator(PROPERTY_TYPES.read), PROPERTY_TYPES.schema()]
+PROPERTY_SUBTYPE_WORD = Annotated[
+    PropertySubtype, BeforeValidator(PROPERTY_SUBTYPES.read), PROPERTY_SUBTYPES.schema()
+]
+CONDITION_WORD = Annotated[PropertyCondition, BeforeValidator(CONDITIONS.read), CONDITIONS.schema()]
+PURPOSE_WORD = Annotated[Purpose, BeforeValidator(PURPOSES.read), PURPOSES.schema()]
+CURRENCY_WORD = Annotated[RealtyCurrency, BeforeValidator(CURRENCIES.read), CURRENCIES.schema()]
 
 # --- rooms -----------------------------------------------------------------------------------------
 

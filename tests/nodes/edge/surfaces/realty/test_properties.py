@@ -17,8 +17,16 @@ from aiohttp import FormData
 from PIL import Image
 
 from nodes.runtime.settings import Settings
-from protocols.envelope import decode_data, decode_request
-from protocols.market_realty import PropertyPublished, PropertyWithdrawn
+from protocols.envelope import Actor, Role, decode_data, decode_request
+from protocols.market_realty import (
+    ArchiveProperty,
+    DealFormat,
+    GetProperties,
+    PropertyPublished,
+    PropertyWithdrawn,
+    RealtyCurrency,
+    SearchProperties,
+)
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.autos.test_ad_media import (
     GPS_IFD,
@@ -200,8 +208,24 @@ async def test_a_realtors_property_from_listing_to_search_change_and_archive(clu
     assert (await json_of(restored, 200))["status"] == "active"
     assert await search(cluster.edge_a, **wanted) == [made["id"]]
 
+    # What the realty domain asks: several by id (in the order asked, active only), and a request's
+    # criteria by the catalog's city id.
+    bus = cluster.worker_bus
+    await bus.request(
+        ArchiveProperty(property_id=other["id"]), actor=Actor(user_id=realtor.id, role=Role.REALTOR)
+    )
+    asked = await bus.request(
+        GetProperties(property_ids=[other["id"], made["id"], 999]), actor=Actor.system()
+    )
+    assert [p.id for p in asked.items] == [made["id"]]
+    criteria = SearchProperties(city_id=MOSCOW, rooms_min=0, rooms_max=1, owner_id=realtor.id, currency=RealtyCurrency.EUR,
+                                budget_max=110_000, deal_format=DealFormat.SALE)  # fmt: skip
+    assert [p.id for p in (await bus.request(criteria, actor=Actor.system())).items] == [made["id"]]
+    cheaper = criteria.model_copy(update={"budget_max": 100_000})  # 120,000 USD is 103,000 EUR
+    assert (await bus.request(cheaper, actor=Actor.system())).items == []
+
     # Each publication announced for matching, in the vocabulary and the district's key.
-    await heard_count(heard, 5)
+    await heard_count(heard, 6)
     for subscription in subscriptions:
         await subscription.unsubscribe()
     first = heard[0]
@@ -211,7 +235,7 @@ async def test_a_realtors_property_from_listing_to_search_change_and_archive(clu
     kinds = [(type(h).__name__, h.property_id) for h in heard]
     assert kinds == [("PropertyPublished", made["id"]), ("PropertyPublished", other["id"]),
                      ("PropertyPublished", made["id"]), ("PropertyWithdrawn", made["id"]),
-                     ("PropertyPublished", made["id"])]  # fmt: skip
+                     ("PropertyPublished", made["id"]), ("PropertyWithdrawn", other["id"])]  # fmt: skip
     assert not heard[2].first and heard[2].price == 120000.0
 
 
@@ -278,6 +302,21 @@ async def test_roles_owners_numbers_words_and_bad_uploads_are_refused_and_store_
     )
     assert await search(cluster.edge_b, city="Atlantis") == []
     assert await search(cluster.edge_b, city="Almaty", district="Медеуский район") == [given["id"]]
+    # A new address finds the place again, unless it was given; a studio counts as no rooms.
+    change = form(
+        {"location": "Казань, Вахитовский район, ул. Баумана, 1", "subtype": "студия", "rooms": "2"}
+    )
+    moved = await json_of(
+        await cluster.edge_a.put(f"/properties/{nowhere['id']}", data=change, headers=realtor.headers), 200
+    )
+    assert (moved["city"], moved["district"], moved["place"], moved["place_note"]) == (
+        "Казань", "Вахитовский", {"city": "address", "district": "address"}, None)  # fmt: skip
+    assert await search(cluster.edge_b, city="Kazan", total_rooms="студия") == [nowhere["id"]]
+    change = form({"location": "Москва, ЦАО"})
+    kept = await json_of(
+        await cluster.edge_a.put(f"/properties/{given['id']}", data=change, headers=realtor.headers), 200
+    )
+    assert (kept["city_id"], kept["district"]) == (1526384, "Медеуский")
     bad = await cluster.edge_b.get("/properties/search", params={"total_rooms": "many"})
     assert "total_rooms" in (await json_of(bad, 400))["detail"]
     assert (await cluster.edge_b.get("/properties/abc")).status == 400
