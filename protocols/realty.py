@@ -156,6 +156,18 @@ class CloseRequest(Command[BuyerRequest]):
     request_id: Id
 
 
+class MatchesTold(Message):
+    sent: int  # notices given now
+
+
+class TellMatches(Command[MatchesTold]):
+    """The system's (the scheduler's, every `[scheduler] realty_notice_interval_s`): sends the match
+    notices still untold, those that notify, identity or the market did not answer for when the match
+    was made."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "tell_matches")
+
+
 class ListMyRequests(Command[RequestPage]):
     """The actor's requests, closed ones included, newest first, each with its matching properties."""
 

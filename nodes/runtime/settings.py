@@ -297,6 +297,7 @@ class SchedulerSettings:
     telemetry_rollup_interval_s: float = 3600.0
     appointment_reminder_interval_s: float = 300.0
     ban_lift_interval_s: float = 300.0
+    realty_notice_interval_s: float = 60.0
 
 
 @dataclass(frozen=True)

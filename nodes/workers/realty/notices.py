@@ -8,7 +8,8 @@ what is still untold. notify's `dedupe_key` tells each person once however often
   request and owner, naming his properties it matched).
 
 A user whose `notifications_new_matches` is off is not told (the match is listed with the request all
-the same); a property no longer active is not told of.
+the same); a property no longer active is not told of. What is left untold is sent with the next match,
+or by the scheduler's `TellMatches`, whichever comes first.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from nodes.runtime.notices import tell
-from protocols.envelope import Actor, DomainError
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import GetUser
 from protocols.market_realty import Property
 from protocols.notify import Notify
-from protocols.realty import BUYER_NOTICE, MATCH_NOTICE
+from protocols.realty import BUYER_NOTICE, MATCH_NOTICE, MatchesTold, TellMatches
 from storage.models.realty import RequestMatch
 
 from . import queries
 from .deps import RealtyDeps
+from .handlers import handlers
 from .properties import properties
 
 log = logging.getLogger(__name__)
@@ -39,17 +41,26 @@ SETTING = "notifications_new_matches"
 Key = tuple[str, tuple[tuple[int, int], ...]]  # the side told, and the (request, property) matches
 
 
-async def tell_pending(deps: RealtyDeps) -> None:
+@handlers.on(TellMatches)
+async def tell_matches(_cmd: TellMatches, actor: Actor, deps: RealtyDeps) -> MatchesTold:
+    if actor.role is not Role.SYSTEM:
+        raise DomainError(ErrorCode.FORBIDDEN, "workers only")
+    return MatchesTold(sent=await tell_pending(deps))
+
+
+async def tell_pending(deps: RealtyDeps) -> int:
     """Sends the outbox a batch at a time until it is empty or some are left untold: a domain that did
-    not answer (notify, identity, the market) leaves them for the next match to send, never fails the
-    write that was committed before."""
+    not answer (notify, identity, the market) leaves them for later, never fails the write that was
+    committed before. How many notices were given."""
+    sent: list[int] = []
     try:
-        await _tell_batches(deps)
+        await _tell_batches(deps, sent)
     except DomainError as exc:
-        log.warning("match notices wait for a later match: %s", exc.message)
+        log.warning("match notices wait for later: %s", exc.message)
+    return sum(sent)
 
 
-async def _tell_batches(deps: RealtyDeps) -> None:
+async def _tell_batches(deps: RealtyDeps, sent: list[int]) -> None:
     while True:
         async with deps.read_db() as db:
             rows = await queries.untold(db, BATCH)
@@ -59,6 +70,7 @@ async def _tell_batches(deps: RealtyDeps) -> None:
         wanted = await _wanting(deps, {row.buyer_id for row in rows} | {row.owner_id for row in rows})
         notices, silent = _notices(rows, shown, wanted)
         told = await tell(deps.bus, notices, lambda key: f"{key[0]} notice of {key[1][0]}")
+        sent.append(told.sent)
         done = [*silent, *told.done]
         now = datetime.now(UTC)
         async with deps.db() as db:

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from nodes.runtime.bus import Bus
-from protocols.envelope import Actor, Role
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import CreateUser
 from protocols.market_realty import CreateProperty, PropertyType, UpdateProperty
-from protocols.realty import CreateRequest, ListMyRequests, UpdateRequest
+from protocols.notify import ListNotifications
+from protocols.realty import CreateRequest, ListMyRequests, MatchesTold, TellMatches, UpdateRequest
+from scheduler.app import SchedulerApp
 from tests.conftest import Cluster
 from tests.support.eventually import until
 from tests.support.places import places_loaded
@@ -107,3 +109,30 @@ async def test_a_property_meets_the_requests_the_market_search_finds_it_for(clus
     expected["10-13M roubles"] = set()
 
     await until(matched_as_expected, within_s=10.0, what="the changed property matched again")
+
+
+@pytest.mark.database_agnostic  # the subject is the outbox's retry, not the SQL (above on both databases)
+@pytest.mark.domains("identity", "catalog", "market", "realty")
+async def test_notices_notify_could_not_take_are_sent_by_the_scheduler_later(cluster: Cluster) -> None:
+    bus = cluster.worker_bus
+    await places_loaded(bus)
+    buyer, seller = await person(bus, "buyer", Role.USER), await person(bus, "seller", Role.REALTOR)
+    made = await bus.request(CreateRequest(**MOSCOW_SALE), actor=buyer)
+    listed = await bus.request(CreateProperty(title="flat", price=1, currency="RUB", **MOSCOW_SALE | {
+        "location": "Москва, Арбат, 1"}), actor=seller)  # fmt: skip
+
+    async def matched() -> bool:
+        return await stored_matches(bus, buyer, {made.id: "mine"}) == {"mine": {listed.id}}
+
+    await until(matched, within_s=10.0, what="the property matched while notify is away")
+    # Sent again while notify is still away (as the match's own attempt was, which gave up before it).
+    assert await bus.request(TellMatches(), actor=Actor.system()) == MatchesTold(sent=0)
+    await cluster.workers.start(bus, cluster.settings, ("notify",))
+    with pytest.raises(DomainError) as refused:
+        await bus.request(TellMatches(), actor=buyer)
+    assert refused.value.code is ErrorCode.FORBIDDEN
+    assert await SchedulerApp(bus, cluster.settings).run_job_now("tell_realty_matches") == "ok"
+    page = await bus.request(ListNotifications(), actor=buyer)
+    assert [(n.type, n.payload["property_id"], n.payload["request_id"]) for n in page.items] == [
+        ("realty_match", listed.id, made.id)
+    ]
