@@ -1,6 +1,6 @@
 """The public search over active properties with a buyer request's fields as criteria, under the rules
 protocols.market_realty states: every criterion given, all of them. A budget in one currency meets
-prices in every other through `[realty] rates`: one range per currency, in one query."""
+prices in every other through the `[realty] rate_*` table: one range per currency, in one query."""
 
 from __future__ import annotations
 
