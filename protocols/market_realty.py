@@ -24,7 +24,7 @@ What a buyer's request matches (`SearchProperties`, and the realty domain's matc
   `rooms` says (`PropertyPublished.rooms` is that count);
 - total area within [total_area_min, total_area_max];
 - price within [budget_min, budget_max] once converted into the budget's currency with the configured
-  rate table (`[realty] rates`, units of RUB per unit of each currency);
+  rate table (`[realty] rate_usd`, `rate_eur`, …: roubles per unit of each currency);
 - construction (entry) year equal, and its quarter equal when given.
 A property without a value that a criterion asks about (no total area, no rooms) does not match it.
 """
@@ -120,7 +120,7 @@ class Purpose(StrEnum):
 
 
 class RealtyCurrency(StrEnum):
-    """The currencies a price or a budget is given in; `[realty] rates` has a rate for each."""
+    """The currencies a price or a budget is given in; `[realty]` has a rate for each (`rate_usd`, …)."""
 
     RUB = "RUB"
     USD = "USD"

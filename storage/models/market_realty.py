@@ -23,8 +23,15 @@ REALTY_CATEGORY_SLUG = "realty"  # the catalog category every property is filed 
 class PropertyAttributes(Base):
     __tablename__ = "market_property_attributes"
     __table_args__ = (
-        # A search or a match narrows on the city first (the listings' index), then on these.
-        Index("ix_market_property_attributes_deal_format_type", "deal_format", "type"),
+        # A search narrows on the city (the listings' index) and on these, a request's usual criteria
+        # in the order it gives them: a bitmap of each, combined.
+        Index(
+            "ix_market_property_attributes_deal_format_type_rooms_count",
+            "deal_format",
+            "type",
+            "rooms_count",
+            "total_area",
+        ),
         Index("ix_market_property_attributes_district_key", "district_key"),
     )
 

@@ -1,6 +1,6 @@
 """The public search over active properties with a buyer request's fields as criteria, under the rules
 protocols.market_realty states: every criterion given, all of them. A budget in one currency meets
-prices in every other through `[realty] rates`: one range per currency, in one query."""
+prices in every other through the `[realty] rate_*` table: one range per currency, in one query."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from .handlers import handlers
 from .properties import page_of
 
 NOTHING = Listing.id.is_(None)  # an unknown city matches no property
-ORDERS = {
-    wire.PropertySort.NEWEST: (Listing.published_at.desc(), Listing.id.desc()),
+# Newest: by creation, which the listings' (status, kind, created_at, id) index reads in order.
+ORDERS: dict[wire.PropertySort, tuple[ColumnElement[Any], ...]] = {
+    wire.PropertySort.NEWEST: (Listing.created_at.desc(), Listing.id.desc()),
     wire.PropertySort.PRICE_ASC: (Listing.price.asc(), Listing.id.asc()),
     wire.PropertySort.PRICE_DESC: (Listing.price.desc(), Listing.id.desc()),
 }

@@ -67,9 +67,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("listing_id", name="pk_market_property_attributes"),
     )
     op.create_index(
-        "ix_market_property_attributes_deal_format_type",
+        "ix_market_property_attributes_deal_format_type_rooms_count",
         "market_property_attributes",
-        ["deal_format", "type"],
+        ["deal_format", "type", "rooms_count", "total_area"],
     )
     op.create_index(
         "ix_market_property_attributes_district_key", "market_property_attributes", ["district_key"]

@@ -16,6 +16,7 @@ from nodes.edge.surfaces.realty.vocabulary import (
     PURPOSES,
     rooms_wanted,
 )
+from nodes.runtime.settings import Settings
 from protocols.market_realty import (
     DealFormat,
     PropertyCondition,
@@ -69,3 +70,7 @@ def test_a_word_nobody_listed_is_refused_naming_the_known_ones() -> None:
 )  # fmt: skip
 def test_total_rooms_is_a_range(text: str, wanted: tuple[int, int | None] | None) -> None:
     assert rooms_wanted(text) == wanted
+
+
+def test_every_currency_has_a_configured_rate() -> None:
+    assert set(Settings().realty.rub_per_unit()) == {currency.value for currency in RealtyCurrency}
