@@ -14,6 +14,7 @@ from typing import ClassVar
 from . import subjects
 from .envelope import Command, Empty, Event, Message
 from .fields import (
+    Address,
     CategoryName,
     CountryCode,
     Id,
@@ -370,6 +371,20 @@ class FindCity(Command[FoundCity]):
     idempotent: ClassVar[bool] = True
     name: PlaceName
     country_iso2: CountryCode | None = None
+
+
+class CityInAddress(Message):
+    city: City | None  # None: no city named in it
+    named: str | None  # how the address names it ("Москва")
+
+
+class FindCityInAddress(Command[CityInAddress]):
+    """The city a free-text address names, among every name the cities go by; of several the largest.
+    Streets, houses and districts are not read for a city (a "ул. Москва" names none)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_city_in_address")
+    idempotent: ClassVar[bool] = True
+    address: Address
 
 
 class DetectLocation(Command[DetectedLocation]):

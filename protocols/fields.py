@@ -264,6 +264,37 @@ SearchIds = Annotated[list[Id], Field(min_length=1, max_length=SEARCH_IDS_MAX)]
 DescribedIds = Annotated[list[Id], Field(min_length=1, max_length=PAGE_MAX)]  # listings of a page of reports
 AdSearchText = Annotated[str, Field(max_length=200)]  # an ad search's words, in titles and descriptions
 
+# --- realty (properties and buyers' requests) -----------------------------------------------------
+
+AREA_MAX = 10_000_000.0  # m²: a thousand hectares, past any one property or estate
+Area = Annotated[float, Field(ge=0, le=AREA_MAX, allow_inf_nan=False)]  # m², never negative
+CeilingHeight = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]  # metres
+FLOORS_MAX = 200  # the tallest building's floors, with room to spare
+FloorNumber = Annotated[int, Field(ge=-10, le=FLOORS_MAX)]  # below 0: a basement level
+BuildingFloors = Annotated[int, Field(ge=1, le=FLOORS_MAX)]
+ROOMS_MAX = 100
+RoomCount = Annotated[int, Field(ge=0, le=ROOMS_MAX)]  # 0: a studio
+UnitCount = Annotated[int, Field(ge=0, le=100_000)]  # flats in a building, lifts per entrance
+Quarter = Annotated[int, Field(ge=1, le=4)]
+PropertyPrice = Annotated[float, Field(ge=0, le=PRICE_MAX, allow_inf_nan=False)]  # a price or a budget
+PropertyNote = Annotated[
+    str, Field(max_length=1000)
+]  # a comma list as the document writes it: "parking,pool"
+PropertyWord = Annotated[str, Field(min_length=1, max_length=64)]  # one of a vocabulary's words, as written
+DistrictName = Annotated[str, Field(min_length=1, max_length=100)]
+PropertyAddress = Annotated[str, Field(min_length=1, max_length=300)]
+PROPERTY_IMAGES_MAX = 20  # photos of one property
+PROPERTY_DOCUMENTS_MAX = 3  # the document's document_file1..3
+PROPERTY_FILES_MAX = PROPERTY_IMAGES_MAX + 3 + PROPERTY_DOCUMENTS_MAX  # with a layout of each kind
+PropertyFileCount = Field(max_length=PROPERTY_FILES_MAX)  # `Annotated[list[NewPropertyFile], ...]`
+CHANGED_FIELDS_MAX = 64  # fields one update names
+ChangedFields = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=CHANGED_FIELDS_MAX)]
+PropertyIds = Annotated[list[Id], Field(min_length=1, max_length=PAGE_MAX)]
+
+# --- realty: buyers' requests ----------------------------------------------------------------------
+
+RequestNote = Annotated[str, Field(max_length=1000)]  # a request's urgency, purchase method, wishes
+
 # --- media -----------------------------------------------------------------------------------------
 
 # A stored file's key: a relative path the platform makes (`ads/12/<random hex>.jpg`), never a

@@ -345,6 +345,7 @@ class ChangePassword(Command[Empty]):
 class CodePurpose(StrEnum):
     ACTIVATE = "activate"
     LOGIN = "login"
+    SIGN_IN = "sign_in"  # an activation code that activated its account: it may still sign in once
 
 
 class CodeSent(Message):

@@ -78,6 +78,7 @@ class OwnerStatus(StrEnum):
 class ListingKind(StrEnum):
     VEHICLE = "vehicle"
     BARTER = "barter"  # FreeMarket's wants and offers (protocols.market_barter): never one of the ads
+    PROPERTY = "property"  # Realty's properties (protocols.market_realty): never one of the ads
 
 
 class Condition(StrEnum):

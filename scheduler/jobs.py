@@ -15,6 +15,7 @@ from protocols.identity import LiftEndedBans, PurgeExpiredSessions
 from protocols.market import ExpireAds
 from protocols.matching import RunPipeline
 from protocols.presence import SweepPresence
+from protocols.realty import TellMatches
 from protocols.telemetry import RollUpSamples
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,13 @@ async def lift_ended_bans(bus: Bus) -> None:
     log.info("lifted %d ended bans", sum(r.lifted for r in results))
 
 
+async def tell_realty_matches(bus: Bus) -> None:
+    """Realty's match notices that notify (or identity, or the market) did not answer for at the time."""
+    told = await bus.request(TellMatches(), actor=Actor.system())
+    if told.sent:
+        log.info("told %d realty matches late", told.sent)
+
+
 async def run_matching(bus: Bus) -> None:
     """Everyone's matching: the pool into bilateral swaps and chains (one request, which may take the
     solver's whole `[matching] solver_time_limit_s`)."""
@@ -98,4 +106,5 @@ JOBS: tuple[Job, ...] = (
     Job("remind_appointments", lambda s: s.scheduler.appointment_reminder_interval_s, remind_appointments),
     Job("lift_ended_bans", lambda s: s.scheduler.ban_lift_interval_s, lift_ended_bans),
     Job("run_matching", lambda s: s.matching.run_interval_s, run_matching),
+    Job("tell_realty_matches", lambda s: s.scheduler.realty_notice_interval_s, tell_realty_matches),
 )

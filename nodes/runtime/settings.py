@@ -173,7 +173,7 @@ class PresenceSettings:
 # Every worker domain there is (nodes/workers/<name>/), in the order a process starts them: the
 # default of what `souk run` and `souk worker` serve.
 WORKER_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation", "garage",
-                  "telemetry", "matching")  # fmt: skip
+                  "telemetry", "matching", "realty")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -265,6 +265,30 @@ class MatchingSettings:
 
 
 @dataclass(frozen=True)
+class RealtySettings:
+    # Realty's currencies in roubles per unit (protocols.market_realty.RealtyCurrency; RUB is 1): how a
+    # price and a budget in different currencies are compared. Configured, never downloaded.
+    rate_usd: float = field(default=80.0, metadata=at_least(0.0001))
+    rate_eur: float = field(default=93.0, metadata=at_least(0.0001))
+    rate_kzt: float = field(default=0.155, metadata=at_least(0.0001))
+    rate_aed: float = field(default=21.8, metadata=at_least(0.0001))
+    rate_try: float = field(default=1.9, metadata=at_least(0.0001))
+    rate_gbp: float = field(default=106.0, metadata=at_least(0.0001))
+    rate_cny: float = field(default=11.2, metadata=at_least(0.0001))
+    # a property's files: images (each layout besides), and its PDF documents' size
+    property_images_max: int = field(default=20, metadata=at_least(1))
+    property_document_max_bytes: int = field(default=10 * 1024 * 1024, metadata=at_least(1024))
+
+    def rub_per_unit(self) -> dict[str, float]:
+        """Every currency's rate by its code, RUB's included."""
+        rates = {name.removeprefix("rate_").upper(): getattr(self, name) for name in RATE_FIELDS}
+        return {"RUB": 1.0} | rates
+
+
+RATE_FIELDS = ("rate_usd", "rate_eur", "rate_kzt", "rate_aed", "rate_try", "rate_gbp", "rate_cny")
+
+
+@dataclass(frozen=True)
 class SchedulerSettings:
     lease_ttl_s: float = 15.0
     session_purge_interval_s: float = 3600.0
@@ -273,6 +297,7 @@ class SchedulerSettings:
     telemetry_rollup_interval_s: float = 3600.0
     appointment_reminder_interval_s: float = 300.0
     ban_lift_interval_s: float = 300.0
+    realty_notice_interval_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -307,6 +332,7 @@ class Settings:
     barter: BarterSettings = field(default_factory=BarterSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
+    realty: RealtySettings = field(default_factory=RealtySettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

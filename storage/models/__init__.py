@@ -9,11 +9,13 @@ from . import (
     identity,
     market,
     market_barter,
+    market_realty,
     matching,
     matching_reviews,
     moderation,
     notify,
     places,
+    realty,
     telemetry,
 )
 from .base import Base
@@ -28,10 +30,12 @@ __all__ = [
     "identity",
     "market",
     "market_barter",
+    "market_realty",
     "matching",
     "matching_reviews",
     "moderation",
     "notify",
     "places",
+    "realty",
     "telemetry",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from typing import TypeVar
 
 from aiohttp import BodyPartReader, web
@@ -57,38 +57,53 @@ def _required(model: type[BaseModel], name: str) -> bool:
     return field is not None and field.is_required()
 
 
+async def form_parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
+    """A multipart form's parts in order, at most MAX_FORM_PARTS; a nested multipart is refused. Each
+    part is to be read or released before the next."""
+    reader = await request.multipart()
+    for _ in range(MAX_FORM_PARTS):
+        part = await reader.next()
+        if part is None:
+            return
+        if not isinstance(part, BodyPartReader):
+            raise bad_form("Nested multipart is not accepted")
+        yield part
+    raise bad_form("Too many form fields")
+
+
+async def no_file_chosen(part: BodyPartReader) -> bool:
+    """A file field a form sent with no file chosen (released): no file at all."""
+    if part.filename != "":
+        return False
+    await part.release()
+    return True
+
+
 async def _read_multipart(
     request: web.Request, model: type[BaseModel], images: dict[str, str], image_fields: Collection[str]
 ) -> dict[str, str]:
     """The model's text fields; the images are stored as they stream in."""
     fields: dict[str, str] = {}
-    reader = await request.multipart()
-    for _ in range(MAX_FORM_PARTS):
-        part = await reader.next()
-        if part is None:
-            return fields
-        if not isinstance(part, BodyPartReader):
-            raise bad_form("Nested multipart is not accepted")
+    async for part in form_parts(request):
         name = part.name or ""
         if name in image_fields:
-            if part.filename == "":
-                await part.release()  # a form sent with no file chosen
+            if await no_file_chosen(part):
                 continue
             if name in images:
                 raise bad_form(f"{name}: one file only")
             images[name] = await store_image(request.app[SETTINGS].media, part)
         elif name in model.model_fields:
-            fields[name] = await _read_text(part)
+            fields[name] = await read_text(part)
         else:
             await part.release()
-    raise bad_form("Too many form fields")
+    return fields
 
 
-async def _read_text(part: BodyPartReader) -> str:
+async def read_text(part: BodyPartReader, limit: int = MAX_FIELD_BYTES) -> str:
     data = b""
     while chunk := await part.read_chunk(MAX_FIELD_BYTES):
         data += chunk
-        if len(data) > MAX_FIELD_BYTES:
+        if len(data) > limit:
             raise bad_form(f"{part.name}: value too long")
     try:
         return data.decode(part.get_charset("utf-8"))

@@ -4,19 +4,27 @@
 - `reencode_image`: a JPEG, PNG or WebP image decoded and encoded again in its own format, with its
   orientation applied and its metadata (EXIF: camera, place, time) left behind, plus a thumbnail.
   CPU-bound: callers run it in a thread.
+- `clean_image`: `reencode_image` in a thread, its refusal as the client's error (400, or 413).
 - `video_type`: an MP4, QuickTime or WebM video recognised by its container's header.
+- `stored`: files put in the media store for what follows, deleted again if that fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from PIL import Image, ImageOps
+
+from nodes.runtime.media import MediaStore
+from nodes.runtime.settings import MediaSettings
+from protocols.envelope import DomainError, ErrorCode
 
 from .fastapi import unprocessable
 from .forms import MAX_FIELD_BYTES, MAX_FORM_PARTS, bad_form
@@ -64,7 +72,7 @@ async def read_upload(request: web.Request, names: Collection[str], limit: int, 
             if not isinstance(part, BodyPartReader):
                 raise bad_form("Nested multipart is not accepted")
             if part.name in names:
-                return await _read_part(part, limit, what)
+                return await read_part(part, limit, what)
             await _skip(part)
     # What aiohttp raises for a body that is not the form it claims to be (see kit/forms.py).
     except (ValueError, AssertionError, LookupError, HttpProcessingError, web.RequestPayloadError):
@@ -77,7 +85,7 @@ def _missing(name: str) -> Exception:
                          f"{name}: Field required")  # fmt: skip
 
 
-async def _read_part(part: BodyPartReader, limit: int, what: str) -> bytes:
+async def read_part(part: BodyPartReader, limit: int, what: str) -> bytes:
     data = bytearray()
     while chunk := await part.read_chunk(CHUNK_BYTES):
         data += chunk
@@ -184,3 +192,39 @@ def video_type(head: bytes) -> tuple[str, str] | None:
     if head.startswith(EBML_MAGIC) and b"webm" in head[:VIDEO_HEAD_BYTES]:  # the EBML DocType
         return "webm", "video/webm"
     return None
+
+
+async def clean_image(data: bytes, media: MediaSettings) -> EncodedImage:
+    """`data` re-encoded without its metadata, in a thread; not an image is 400, too large 413."""
+    try:
+        return await asyncio.to_thread(
+            reencode_image, data, max_pixels=media.max_image_pixels, thumbnail_px=media.thumbnail_px
+        )
+    except ImageRefused as exc:
+        if exc.too_large:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=media.max_image_bytes, actual_size=len(data), reason=str(exc)
+            ) from None
+        raise DomainError(ErrorCode.VALIDATION, str(exc)) from None
+
+
+def image_keys(folder: str, image: EncodedImage) -> tuple[str, str]:
+    """A new key for an image, and its thumbnail's beside it."""
+    key = new_key(folder, image.extension)
+    return key, key.removesuffix(f".{image.extension}") + f"_thumb.{image.extension}"
+
+
+@asynccontextmanager
+async def stored(store: MediaStore, files: Sequence[tuple[str, bytes, str]]) -> AsyncIterator[None]:
+    """(key, data, content type) put in the store; if what runs inside fails (a worker's refusal, a
+    cancelled request), deleted again, so that nothing is left in the store that nothing holds."""
+    kept: list[str] = []
+    try:
+        for key, data, content_type in files:
+            kept.append(key)
+            await store.put(key, data, content_type)
+        yield
+    except BaseException:
+        for key in kept:
+            await store.delete(key)
+        raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 from protocols import catalog as wire
 from protocols.envelope import Actor, DomainError, ErrorCode
 
+from .addresses import city_in_address
 from .cache import listed
 from .deps import CatalogDeps
 from .geography import Places
@@ -92,3 +93,10 @@ async def find_city(cmd: wire.FindCity, _actor: Actor, deps: CatalogDeps) -> wir
     places = await deps.places.get()
     country = next((c.id for c in places.countries.items if c.iso2 == cmd.country_iso2), None)
     return wire.FoundCity(city=places.city_named(cmd.name, country))
+
+
+@handlers.on(wire.FindCityInAddress)
+async def find_city_in_address(
+    cmd: wire.FindCityInAddress, _actor: Actor, deps: CatalogDeps
+) -> wire.CityInAddress:
+    return city_in_address(await deps.places.get(), cmd.address)

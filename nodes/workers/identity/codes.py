@@ -2,6 +2,9 @@
 
 Only a hash of each code is stored. The purpose a code is issued and checked for follows the
 account: an unverified phone gets activation codes (which also sign in), a verified one login codes.
+Realty's document activates and then signs in with the code sent at registration, so activation
+does not spend an activation code: it turns it into a sign-in code, good for one sign-in within the
+same lifetime and tries.
 """
 
 from __future__ import annotations
@@ -52,6 +55,13 @@ def purpose_for(user: User) -> CodePurpose:
     return CodePurpose.LOGIN if user.phone_verified else CodePurpose.ACTIVATE
 
 
+def accepted_for(user: User, signing_in: bool) -> tuple[CodePurpose, ...]:
+    """The codes that prove `user`'s phone: a sign-in also takes the code that activated the account."""
+    if not user.phone_verified:
+        return (CodePurpose.ACTIVATE,)
+    return (CodePurpose.LOGIN, CodePurpose.SIGN_IN) if signing_in else (CodePurpose.LOGIN,)
+
+
 async def _store_code(deps: IdentityDeps, phone: str, purpose: CodePurpose) -> str:
     """Store a fresh code for `phone`, refusing a 4th within the hour; returns the code."""
     now = datetime.now(UTC)
@@ -80,22 +90,28 @@ async def issue_phone_code(deps: IdentityDeps, phone: str, purpose: CodePurpose)
 
 
 async def check_phone_code(
-    deps: IdentityDeps, db: AsyncSession, phone: str, code: str, purpose: CodePurpose
+    deps: IdentityDeps,
+    db: AsyncSession,
+    phone: str,
+    code: str,
+    purposes: tuple[CodePurpose, ...],
+    then: CodePurpose | None = None,
 ) -> None:
-    """Consume the newest live code for `phone` if `code` matches it.
+    """Consume the newest live code of `purposes` for `phone` if `code` matches it (pass it on to
+    purpose `then` instead, when given).
 
     A wrong guess is committed at once (on `db`) so that it counts even though the caller fails.
     Both updates are conditional, so concurrent guesses can neither skip the count nor reuse a code.
     """
     now = datetime.now(UTC)
-    row = await queries.newest_live_code(db, phone, purpose, now)
+    row = await queries.newest_live_code(db, phone, purposes, now)
     if row is None or row.attempts >= MAX_ATTEMPTS:
         raise DomainError(ErrorCode.VALIDATION, INVALID)
     if not hmac.compare_digest(row.code_hash, _hash(phone, code.strip())):
         await queries.count_wrong_guess(db, row.id)
         await db.commit()
         raise DomainError(ErrorCode.VALIDATION, INVALID)
-    if not await queries.use_code(db, row.id, now, MAX_ATTEMPTS):
+    if not await queries.use_code(db, row, now, MAX_ATTEMPTS, then):
         raise DomainError(ErrorCode.VALIDATION, INVALID)  # a concurrent request took it first
 
 
@@ -122,7 +138,10 @@ async def _prove_phone(deps: IdentityDeps, db: AsyncSession, cmd: ActivatePhone 
     await deps.limits.code(cmd.client)
     if user is None:
         raise DomainError(ErrorCode.VALIDATION, INVALID)
-    await check_phone_code(deps, db, phone, cmd.code, purpose_for(user))
+    signing_in = isinstance(cmd, LoginWithCode)
+    # Activation keeps an activation code for the one sign-in that follows it in Realty's flow.
+    then = CodePurpose.SIGN_IN if not signing_in and not user.phone_verified else None
+    await check_phone_code(deps, db, phone, cmd.code, accepted_for(user, signing_in), then)
     user.phone_verified = True
     user.is_active = True
     return user

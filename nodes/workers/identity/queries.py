@@ -156,11 +156,11 @@ async def codes_sent_since(db: AsyncSession, phone: str, since: datetime) -> tup
 
 
 async def newest_live_code(
-    db: AsyncSession, phone: str, purpose: CodePurpose, now: datetime
+    db: AsyncSession, phone: str, purposes: tuple[CodePurpose, ...], now: datetime
 ) -> PhoneCode | None:
     return await db.scalar(
         select(PhoneCode)
-        .where(PhoneCode.phone == phone, PhoneCode.purpose == purpose.value,
+        .where(PhoneCode.phone == phone, PhoneCode.purpose.in_([p.value for p in purposes]),
                PhoneCode.used_at.is_(None), PhoneCode.expires_at > now)
         .order_by(PhoneCode.created_at.desc(), PhoneCode.id.desc())
         .limit(1)
@@ -172,13 +172,21 @@ async def count_wrong_guess(db: AsyncSession, code_id: int) -> None:
     await db.execute(update(PhoneCode).where(PhoneCode.id == code_id).values(attempts=PhoneCode.attempts + 1))
 
 
-async def use_code(db: AsyncSession, code_id: int, now: datetime, max_attempts: int) -> bool:
-    """Whether this call used the code up: it must still be unused and under `max_attempts` then."""
+async def use_code(
+    db: AsyncSession, code: PhoneCode, now: datetime, max_attempts: int, then: CodePurpose | None = None
+) -> bool:
+    """Whether this call used `code`: it must still be unused, of its purpose and under `max_attempts`.
+
+    With `then` the code is not spent but changes purpose (an activation code becomes a sign-in code);
+    its purpose is in the condition, so two concurrent activations cannot both pass it on.
+    """
+    spend = {"used_at": now} if then is None else {"purpose": then.value}
     used = await db.execute(
         update(PhoneCode)
-        .where(PhoneCode.id == code_id, PhoneCode.used_at.is_(None), PhoneCode.attempts < max_attempts)
-        .values(used_at=now)
-    )
+        .where(PhoneCode.id == code.id, PhoneCode.used_at.is_(None), PhoneCode.attempts < max_attempts,
+               PhoneCode.purpose == code.purpose)
+        .values(**spend)
+    )  # fmt: skip
     return getattr(used, "rowcount", 0) == 1
 
 

@@ -4,7 +4,8 @@ keep of them (favourites, comparison, browsing history), and banners.
 Command groups: `ads` (create, edit, renew, delete, read, list), `search`, `media` (images and
 videos), `views`, `moderation`, `expiry` (scheduled), `saved` (favourites and comparison), `history`
 and `banners`; their SQL in `queries`. FreeMarket's barter vertical: `barter` (its SQL in
-`barter_queries`, what it asks of other domains in `barter_places`). Beside them: the checks of an ad's references with the catalog
+`barter_queries`, what it asks of other domains in `barter_places`). Realty's properties: `properties` and `properties_search` (SQL in
+`properties_queries`, places in `properties_places`). Beside them: the checks of an ad's references with the catalog
 (`references`), the live-ad limits (`limits`), the view counters written in batches (`counters`), and
 the reply built from the rows (`shapes`, with the dealers' companies: `dealers`).
 """
@@ -14,7 +15,21 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import ads, banners, barter, expiry, hidden, history, media, moderation, saved, search, views  # noqa: F401
+from . import (  # noqa: F401  # noqa: F401
+    ads,
+    banners,
+    barter,
+    expiry,
+    hidden,
+    history,
+    media,
+    moderation,
+    properties,
+    properties_search,
+    saved,
+    search,
+    views,
+)
 from .deps import MarketDeps, open_deps
 from .handlers import handlers
 

@@ -22,19 +22,20 @@ CITIES_KEPT = 1000  # names remembered per worker: profiles name few cities
 class BarterPlaces:
     """Kept by each market worker."""
 
-    _category_id: int | None = None
+    _category_ids: dict[str, int] = field(default_factory=dict)
     _cities: dict[str, catalog.City | None] = field(default_factory=dict)
 
-    async def category_id(self, bus: Bus) -> int:
-        if self._category_id is None:
+    async def category_id(self, bus: Bus, slug: str = BARTER_CATEGORY_SLUG) -> int:
+        """The inactive catalog category a vertical's listings are filed under (barter's, realty's)."""
+        if slug not in self._category_ids:
             listed = await bus.request(catalog.ListCategories(include_inactive=True), actor=Actor.system())
-            found = [category.id for category in listed.items if category.slug == BARTER_CATEGORY_SLUG]
-            if not found:  # migration 0023 seeds it: a database without it is not migrated
+            found = [category.id for category in listed.items if category.slug == slug]
+            if not found:  # a migration seeds it (0023, 0026): a database without it is not migrated
                 raise DomainError(
-                    ErrorCode.UNAVAILABLE, "The barter category is missing: migrate the database"
+                    ErrorCode.UNAVAILABLE, f"The {slug} category is missing: migrate the database"
                 )
-            self._category_id = found[0]
-        return self._category_id
+            self._category_ids[slug] = found[0]
+        return self._category_ids[slug]
 
     async def city(self, bus: Bus, name: str | None) -> catalog.City | None:
         """The catalog's city of this name, or None."""

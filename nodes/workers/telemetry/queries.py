@@ -7,21 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nodes.workers.database import dialect_insert as _insert
 from storage.models.telemetry import Fault, MinuteSummary, Sample, Trip, VehicleState
 
 # Rows per multi-row INSERT: 13 parameters each stays far under both databases' limits (32,767).
 ROWS_PER_INSERT = 2000
 KEYS_PER_DELETE = 500
-
-
-def _insert(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
-    """Each database's INSERT, for its ON CONFLICT DO NOTHING (the same SQL on both)."""
-    if is_postgresql(db):
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 # PostgreSQL takes a fetch's samples as one array per column: one statement of constant text, planned
@@ -37,10 +30,6 @@ INSERT_SAMPLE_ARRAYS = (
     f"SELECT * FROM unnest({', '.join(f'${n}::{t}[]' for n, t in enumerate(SAMPLE_ARRAYS.values(), 1))}) "
     "ON CONFLICT (vehicle_id, t) DO NOTHING RETURNING vehicle_id, t"
 )
-
-
-def is_postgresql(db: AsyncSession) -> bool:
-    return db.get_bind().dialect.name == "postgresql"
 
 
 async def insert_sample_columns(db: AsyncSession, columns: dict[str, list[Any]]) -> set[tuple[str, int]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nodes.workers.database import is_postgresql
 from protocols.telemetry import Sample, TelemetryBatch
 from storage.models.telemetry import Fault, Trip, VehicleState
 
@@ -43,7 +44,7 @@ def columns_of(batches: Sequence[TelemetryBatch]) -> dict[str, list[Any]]:
 
 
 async def insert(db: AsyncSession, batches: Sequence[TelemetryBatch]) -> set[tuple[str, int]]:
-    if queries.is_postgresql(db):
+    if is_postgresql(db):
         return await queries.insert_sample_columns(db, columns_of(batches))
     return await queries.insert_samples(db, [row_of(b.vehicle_id, s) for b in batches for s in b.samples])
 

@@ -32,6 +32,7 @@ from tests.nodes.edge.surfaces.ws_client import WsClient
 from tests.support.ads import active_ad
 from tests.support.exchanges import mutual_exchange
 from tests.support.http import User, bearer, json_of
+from tests.support.realty import list_property
 
 Edge = TestClient[web.Request, web.Application]
 
@@ -378,8 +379,11 @@ async def test_realty(cluster: Cluster) -> None:
         refused = await edge.post("/users/token", json={"phone": phone + char, "activation_code": "1"})
         await realty_error(refused)
     users = []
-    for number in (phone, "+79197777772"):  # nothing was stored: the phone is free
-        register = {"phone": number, "first_name": "Иван", "last_name": "Иванов", "role": "user"}
+    for number, role in (
+        (phone, "user"),
+        ("+79197777772", "realtor"),
+    ):  # nothing was stored: the phone is free
+        register = {"phone": number, "first_name": "Иван", "last_name": "Иванов", "role": role}
         code = (await json_of(await edge.post("/users/register/", json=register), 200))["code"]
         signed = await json_of(
             await edge.post("/users/token", json={"phone": number, "activation_code": code}), 200
@@ -387,6 +391,7 @@ async def test_realty(cluster: Cluster) -> None:
         me = await json_of(await edge.get("/users/me/", headers=bearer(signed["access_token"])), 200)
         users.append(User(me["id"], bearer(signed["access_token"])))
     buyer, seller = users
+    property_id = (await list_property(cluster, edge, seller))["id"]
 
     for char in BAD:
         # The profile form, urlencoded and multipart.
@@ -407,7 +412,12 @@ async def test_realty(cluster: Cluster) -> None:
         await realty_error(await edge.get(f"/users/list/?skip={q(char)}", headers=buyer.headers))
         made = await edge.post(
             "/chat/create_chat",
-            json={"buyer_id": buyer.id, "seller_id": seller.id, "property_id": 3, "note": f"n{char}"},
+            json={
+                "buyer_id": buyer.id,
+                "seller_id": seller.id,
+                "property_id": property_id,
+                "note": f"n{char}",
+            },
             headers=buyer.headers,
         )
         await realty_error(made)
@@ -416,7 +426,7 @@ async def test_realty(cluster: Cluster) -> None:
     assert me["about"] is None and me["city"] is None
     assert await json_of(await edge.get("/chat/my_chats", headers=buyer.headers), 200) == []
 
-    body = {"buyer_id": buyer.id, "seller_id": seller.id, "property_id": 3}
+    body = {"buyer_id": buyer.id, "seller_id": seller.id, "property_id": property_id}
     chat = await json_of(await edge.post("/chat/create_chat", json=body, headers=buyer.headers), 200)
     token = buyer.headers["Authorization"].split()[1]
     socket = await WsClient.connect(

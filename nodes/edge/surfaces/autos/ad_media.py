@@ -20,7 +20,6 @@ files, and has the market record them; if that fails, the files are deleted agai
 
 from __future__ import annotations
 
-import asyncio
 from typing import TypeVar
 
 from aiohttp import web
@@ -31,10 +30,11 @@ from nodes.edge.kit.fastapi import answers_422, path_id
 from nodes.edge.kit.uploads import (
     NOT_A_VIDEO,
     VIDEO_HEAD_BYTES,
-    ImageRefused,
+    clean_image,
+    image_keys,
     new_key,
     read_upload,
-    reencode_image,
+    stored,
     video_type,
 )
 from nodes.edge.session_http import require_actor
@@ -88,24 +88,14 @@ async def upload_image(request: web.Request) -> web.Response:
     actor, ad_id = await checked_ad(request, MediaKind.IMAGE)
     media = request.app[SETTINGS].media
     data = await read_upload(request, IMAGE_FIELDS, media.max_image_bytes, "Image")
-    try:
-        image = await asyncio.to_thread(
-            reencode_image, data, max_pixels=media.max_image_pixels, thumbnail_px=media.thumbnail_px
-        )
-    except ImageRefused as exc:
-        if exc.too_large:
-            raise web.HTTPRequestEntityTooLarge(
-                max_size=media.max_image_bytes, actual_size=len(data), reason=str(exc)
-            ) from None
-        raise DomainError(ErrorCode.VALIDATION, str(exc)) from None
-    key = new_key(f"ads/{ad_id}", image.extension)
-    thumbnail_key = key.removesuffix(f".{image.extension}") + f"_thumb.{image.extension}"
-    stored = [(key, image.data), (thumbnail_key, image.thumbnail)]
+    image = await clean_image(data, media)
+    key, thumbnail_key = image_keys(f"ads/{ad_id}", image)
+    files = [(key, image.data, image.content_type), (thumbnail_key, image.thumbnail, image.content_type)]
     cmd = AttachImage(
         ad_id=ad_id, key=key, thumbnail_key=thumbnail_key, content_type=image.content_type,
         size=len(image.data), width=image.width, height=image.height,
     )  # fmt: skip
-    return json_response(await _store_and_attach(request, actor, stored, image.content_type, cmd), status=201)
+    return json_response(await _store_and_attach(request, actor, files, cmd), status=201)
 
 
 @routes.post(PREFIX + "/{id}/upload-video", auth=True, body=VideoForm, content_type="multipart/form-data",
@@ -122,25 +112,13 @@ async def upload_video(request: web.Request) -> web.Response:
     key = new_key(f"ads/{ad_id}", extension)
     cmd = AttachVideo(ad_id=ad_id, key=key, content_type=content_type, size=len(data))
     return json_response(
-        await _store_and_attach(request, actor, [(key, data)], content_type, cmd), status=201
+        await _store_and_attach(request, actor, [(key, data, content_type)], cmd), status=201
     )
 
 
 async def _store_and_attach(
-    request: web.Request,
-    actor: Actor,
-    files: list[tuple[str, bytes]],
-    content_type: str,
-    cmd: Command[R],
+    request: web.Request, actor: Actor, files: list[tuple[str, bytes, str]], cmd: Command[R]
 ) -> R:
-    """Stores the files, then has the market record them; on any failure the files go again, so that
-    nothing is left in the store that no ad holds."""
-    store = request.app[MEDIA_STORE]
-    try:
-        for key, data in files:
-            await store.put(key, data, content_type)
+    """Stores the files, then has the market record them (the files go again if that fails)."""
+    async with stored(request.app[MEDIA_STORE], files):
         return await request.app[BUS].request(cmd, actor=actor)
-    except BaseException:
-        for key, _ in files:
-            await store.delete(key)
-        raise

@@ -6,10 +6,12 @@ and a seller. Paths are the document's, without a trailing slash; errors are `{"
 
 Choices where the document is silent:
 
-- `chat/create_chat` takes the document's `{buyer_id, seller_id, property_id}`; the caller must be
-  one of the two (else 403). Creating it again, by either of them, answers the same chat (200), so
-  the roles are those it was first created with. Until a property domain exists any property id is
-  accepted. The buyer and the seller are kept as the participants' roles.
+- `chat/create_chat` takes the document's `{buyer_id, seller_id, property_id}` about an existing
+  property (one the caller may see; else 404), between a buyer and the property's owner, the seller.
+  The body must agree with the token and the property, never overrides them: `seller_id` other than
+  the owner is 400; a caller who is neither the buyer nor the seller is 403; the owner is not his own
+  buyer (400). Creating it again, by either of them, answers the same chat (200). The buyer and the
+  seller are kept as the participants' roles.
 - A chat is `{id, buyer_id, seller_id, property_id, created_at, updated_at, last_message,
   unread_count}`; a message `{id, chat_id, sender_id, content, created_at, is_read}`, where
   `is_read` means the other participant has read it (on one's own messages, a read receipt).
@@ -42,6 +44,7 @@ from protocols.chat import (
 )
 from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import Id
+from protocols.market_realty import GetProperty
 
 from .errors import SURFACE
 from .shapes import ChatListOut, ChatMessageListOut, ChatOut, chat_out, message_out
@@ -86,6 +89,12 @@ async def create_chat(request: web.Request) -> web.Response:
     """Create a chat between a buyer and a seller about a property (the same one again if it exists)."""
     body = await read_body(request, NewChatBody)
     actor = require_actor(request)
+    bus = request.app[BUS]
+    owner = (await bus.request(GetProperty(property_id=body.property_id), actor=actor)).owner_id
+    if body.seller_id != owner:
+        raise DomainError(ErrorCode.VALIDATION, "seller_id must be the property's owner")
+    if body.buyer_id == owner:
+        raise DomainError(ErrorCode.VALIDATION, "The property's owner cannot be its buyer")
     if actor.user_id not in (body.buyer_id, body.seller_id):
         raise DomainError(ErrorCode.FORBIDDEN, "You can only create a chat you take part in")
     other = body.seller_id if actor.user_id == body.buyer_id else body.buyer_id
@@ -93,7 +102,7 @@ async def create_chat(request: web.Request) -> web.Response:
         kind=PROPERTY, topic_id=str(body.property_id), with_users=[other],
         roles={body.buyer_id: BUYER, body.seller_id: SELLER},
     )  # fmt: skip
-    return json_response(chat_out(await request.app[BUS].request(cmd, actor=actor)))
+    return json_response(chat_out(await bus.request(cmd, actor=actor)))
 
 
 @routes.get("/chat/my_chats", auth=True, responses={200: ChatListOut, 401: None})

@@ -115,3 +115,15 @@ async def test_a_city_is_found_by_any_name_people_write_it_by(cluster: Cluster) 
     assert await find("Аксай", "KZ") == 610613  # Aqsay, West Kazakhstan: 34,799
     with pytest.raises(ValidationError):
         wire.FindCity(name="")
+
+    # In a free-text address (a property's location): a part that is a city's name alone, else words
+    # inside a part; never a street, a house or a district named after one; of several, the largest.
+    async def in_address(address: str) -> tuple[int | None, str | None]:
+        found = await cluster.worker_bus.request(wire.FindCityInAddress(address=address))
+        return (found.city.id if found.city is not None else None), found.named
+
+    assert await in_address("г. Москва, ул. Тверская, д. 1") == (MOSCOW, "Москва")
+    assert await in_address("Россия, 125009 Moscow, Tverskaya 1") == (MOSCOW, "Moscow")
+    assert await in_address("Астана, район Алматы, ул. Кенесары 40") == (1526273, "Астана")
+    assert await in_address("ул. Москва, 5, Алма-Ата") == (ALMATY, "Алма-Ата")
+    assert await in_address("123 Main St, Anytown") == (None, None)

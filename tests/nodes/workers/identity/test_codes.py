@@ -119,6 +119,26 @@ async def test_a_code_signs_in_once(cluster: Cluster, sms: SmsProvider) -> None:
     assert (await refused(cluster, ActivatePhone(phone=PHONE, code=code))).code is ErrorCode.VALIDATION
 
 
+async def test_the_activation_code_then_signs_in_once(cluster: Cluster, sms: SmsProvider) -> None:
+    await new_account(cluster)
+    await send(cluster)
+    code = await sms.code_for(PHONE)
+    for _ in range(4):
+        await refused(cluster, LoginWithCode(phone=PHONE, code=wrong(code)))
+    await cluster.worker_bus.request(ActivatePhone(phone=PHONE, code=code))
+    assert (await refused(cluster, ActivatePhone(phone=PHONE, code=code))).code is ErrorCode.VALIDATION
+    await refused(cluster, LoginWithCode(phone=PHONE, code=wrong(code)))  # the 5th wrong try voids it
+    assert (await refused(cluster, LoginWithCode(phone=PHONE, code=code))).code is ErrorCode.VALIDATION
+
+    await in_db(cluster, update(User).where(User.phone == PHONE).values(phone_verified=False))
+    await send(cluster)
+    code = await sms.code_for(PHONE, count=2)
+    await cluster.worker_bus.request(ActivatePhone(phone=PHONE, code=code))
+    signed = await cluster.worker_bus.request(LoginWithCode(phone=PHONE, code=code))
+    assert signed.user.phone == PHONE and signed.tokens.access_token
+    assert (await refused(cluster, LoginWithCode(phone=PHONE, code=code))).code is ErrorCode.VALIDATION
+
+
 async def test_only_the_newest_code_counts(cluster: Cluster, sms: SmsProvider) -> None:
     await new_account(cluster)
     await send(cluster)

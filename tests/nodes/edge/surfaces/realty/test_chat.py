@@ -1,6 +1,7 @@
 """Realty (003) chat through HTTP on two edges: property chats, the user's chats, a chat's messages.
 
 Messages are sent and read over NATS as the live connections do (Realty sends them over its socket).
+A chat is about a property: the seller is a realtor who listed it.
 """
 
 from __future__ import annotations
@@ -13,31 +14,27 @@ from aiohttp.test_utils import TestClient
 
 from protocols.chat import PAGE_MAX, MarkRead, SendMessage
 from tests.conftest import Cluster
-from tests.support.http import User, bearer, json_of
+from tests.support.http import User, json_of
+from tests.support.realty import list_property, realty_user
 
 Edge = TestClient[web.Request, web.Application]
 
 CREATE = "/chat/create_chat"
 MINE = "/chat/my_chats"
 MESSAGES = "/chat/chat_messages"
-PROPERTY = 3
+PROPERTY = 1  # the seller's first property (pair lists it)
 
 
 async def sign_up(cluster: Cluster, phone: str) -> User:
-    """Register on edge A (development mode answers the code), sign in on edge B."""
-    resp = await cluster.edge_a.post(
-        "/users/register/", json={"phone": phone, "first_name": "Иван", "last_name": "Иванов", "role": "user"}
-    )
-    code = (await json_of(resp, 200))["code"]
-    resp = await cluster.edge_b.post("/users/token", json={"phone": phone, "activation_code": code})
-    headers = bearer((await json_of(resp, 200))["access_token"])
-    me = await json_of(await cluster.edge_a.get("/users/me/", headers=headers), 200)
-    return User(id=me["id"], headers=headers)
+    return await realty_user(cluster.edge_a, phone)
 
 
 async def pair(cluster: Cluster) -> tuple[User, User]:
+    """A buyer, and a realtor who lists a property (PROPERTY)."""
     buyer = await sign_up(cluster, "+79197777771")
-    return buyer, await sign_up(cluster, "+79197777772")
+    seller = await realty_user(cluster.edge_b, "+79197777772", "realtor")
+    assert (await list_property(cluster, cluster.edge_b, seller))["id"] == PROPERTY
+    return buyer, seller
 
 
 async def create(edge: Edge, by: User, buyer: User, seller: User, property_id: int = PROPERTY) -> Any:
@@ -89,14 +86,15 @@ async def test_the_seller_may_start_a_chat_and_the_roles_are_kept(cluster: Clust
 
 async def test_my_chats_come_most_recently_active_first_with_unread_counts(cluster: Cluster) -> None:
     buyer, seller = await pair(cluster)
-    older = await create(cluster.edge_a, buyer, buyer, seller, property_id=10)
-    newer = await create(cluster.edge_a, buyer, buyer, seller, property_id=11)
+    second = (await list_property(cluster, cluster.edge_a, seller, title="Вторая квартира"))["id"]
+    older = await create(cluster.edge_a, buyer, buyer, seller)
+    newer = await create(cluster.edge_a, buyer, buyer, seller, property_id=second)
     assert newer["id"] != older["id"]
     await send(cluster, seller, older["id"], "Still for sale")
 
     chats = await my_chats(cluster.edge_b, buyer)
     assert [(c["id"], c["property_id"], c["unread_count"]) for c in chats] == [
-        (older["id"], 10, 1), (newer["id"], 11, 0),
+        (older["id"], PROPERTY, 1), (newer["id"], second, 0),
     ]  # fmt: skip
     assert chats[0]["last_message"]["content"] == "Still for sale"
 
@@ -166,8 +164,20 @@ async def test_bad_requests_are_400_unknown_users_404_and_no_token_401(cluster: 
     with_self = {"buyer_id": buyer.id, "seller_id": buyer.id, "property_id": PROPERTY}
     resp = await cluster.edge_a.post(CREATE, json=with_self, headers=buyer.headers)
     assert isinstance((await json_of(resp, 400))["detail"], str)
-    nobody = {"buyer_id": buyer.id, "seller_id": seller.id + 99, "property_id": PROPERTY}
-    assert (await cluster.edge_a.post(CREATE, json=nobody, headers=buyer.headers)).status == 404
+    # The body agrees with the property and the token, or nothing is made.
+    not_the_owner = {"buyer_id": buyer.id, "seller_id": seller.id + 99, "property_id": PROPERTY}
+    resp = await cluster.edge_a.post(CREATE, json=not_the_owner, headers=buyer.headers)
+    assert "owner" in (await json_of(resp, 400))["detail"]
+    owner_as_buyer = {"buyer_id": seller.id, "seller_id": seller.id, "property_id": PROPERTY}
+    assert (await cluster.edge_a.post(CREATE, json=owner_as_buyer, headers=seller.headers)).status == 400
+    no_property = {"buyer_id": buyer.id, "seller_id": seller.id, "property_id": PROPERTY + 99}
+    resp = await cluster.edge_a.post(CREATE, json=no_property, headers=buyer.headers)
+    assert await json_of(resp, 404) == {"detail": "Property not found"}
+    archived = await cluster.edge_b.post(f"/properties/{PROPERTY}/archive", headers=seller.headers)
+    assert (await json_of(archived, 200))["status"] == "archived"
+    gone = {"buyer_id": buyer.id, "seller_id": seller.id, "property_id": PROPERTY}
+    assert (await cluster.edge_a.post(CREATE, json=gone, headers=buyer.headers)).status == 404
+    assert await my_chats(cluster.edge_a, buyer) == [] == await my_chats(cluster.edge_a, seller)
 
     bad_id = await json_of(await cluster.edge_b.get(f"{MESSAGES}/abc", headers=buyer.headers), 400)
     assert bad_id["detail"][0]["loc"] == ["path", "chat_id"]

@@ -134,6 +134,16 @@ async def test_register_activate_token_and_me_across_edges(cluster: Cluster, inb
     )
     assert again.status == 400  # single use
 
+    # As the document goes on: the code that activated signs in, once.
+    first = await cluster.edge_a.post(
+        "/users/token", json={"phone": PHONE, "activation_code": registered["code"]}
+    )
+    assert first.status == 200 and (await first.json())["token_type"] == "bearer"
+    spent = await cluster.edge_b.post(
+        "/users/token", json={"phone": PHONE, "activation_code": registered["code"]}
+    )
+    assert spent.status == 400 and await spent.json() == {"detail": "Invalid or expired code"}
+
     reset = await cluster.edge_a.post("/users/reset/", json={"phone": PHONE})
     assert reset.status == 200
     sent = await reset.json()

@@ -11,24 +11,26 @@ import pytest
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
-from tests.support.http import bearer, json_of
+from tests.support.http import User, bearer, json_of
+from tests.support.realty import list_property as listed
+from tests.support.realty import realty_user
 
 pytestmark = (
     pytest.mark.database_agnostic
 )  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
 
 
-async def sign_up(cluster: Cluster, phone: str) -> tuple[int, str]:
-    """Register on edge A (development mode answers the code), sign in on edge B."""
-    body = {"phone": phone, "first_name": "Иван", "last_name": "Иванов", "role": "user"}
-    code = (await json_of(await cluster.edge_a.post("/users/register/", json=body), 200))["code"]
-    resp = await cluster.edge_b.post("/users/token", json={"phone": phone, "activation_code": code})
-    token = (await json_of(resp, 200))["access_token"]
-    me = await json_of(await cluster.edge_a.get("/users/me/", headers=bearer(token)), 200)
-    return me["id"], token
+async def sign_up(cluster: Cluster, phone: str, role: str = "user") -> tuple[int, str]:
+    user = await realty_user(cluster.edge_a, phone, role)
+    return user.id, user.headers["Authorization"].removeprefix("Bearer ")
 
 
-async def create_chat(edge: Edge, token: str, buyer: int, seller: int, property_id: int = 3) -> int:
+async def list_property(cluster: Cluster, seller_token: str) -> int:
+    owner = User(id=0, headers=bearer(seller_token))
+    return (await listed(cluster, cluster.edge_b, owner))["id"]  # type: ignore[no-any-return]
+
+
+async def create_chat(edge: Edge, token: str, buyer: int, seller: int, property_id: int) -> int:
     body = {"buyer_id": buyer, "seller_id": seller, "property_id": property_id}
     return (await json_of(await edge.post("/chat/create_chat", json=body, headers=bearer(token)), 200))["id"]  # type: ignore[no-any-return]
 
@@ -42,8 +44,9 @@ async def connect(edge: Edge, token: str, chat_id: int | str) -> WsClient:
 
 
 async def two_people_and_a_chat(cluster: Cluster) -> tuple[tuple[int, str], tuple[int, str], int]:
-    buyer, seller = await sign_up(cluster, "+79197777771"), await sign_up(cluster, "+79197777772")
-    return buyer, seller, await create_chat(cluster.edge_a, buyer[1], buyer[0], seller[0])
+    buyer, seller = await sign_up(cluster, "+79197777771"), await sign_up(cluster, "+79197777772", "realtor")
+    property_id = await list_property(cluster, seller[1])
+    return buyer, seller, await create_chat(cluster.edge_a, buyer[1], buyer[0], seller[0], property_id)
 
 
 async def test_buyer_and_seller_chat_live_on_different_edges_and_the_messages_agree(cluster: Cluster) -> None:
@@ -112,7 +115,9 @@ async def test_only_the_chats_participants_get_in_and_only_its_messages_come(clu
         assert await refused.closed_with() == code
         assert refused.frames == [{"type": "error", "detail": detail}]
 
-    other_chat = await create_chat(cluster.edge_b, seller_token, buyer, seller, property_id=4)
+    other_chat = await create_chat(
+        cluster.edge_b, seller_token, buyer, seller, await list_property(cluster, seller_token)
+    )
     here = await connect(cluster.edge_a, seller_token, chat_id)
     there = await connect(cluster.edge_b, buyer_token, other_chat)
     await there.send({"content": "про другую квартиру"})
