@@ -13,6 +13,8 @@ from protocols.market import AdStatus, ListingKind
 from storage.models.market import Listing
 from storage.models.market_barter import BarterItemAttributes, BarterList
 
+from .queries import vertical_page
+
 ACTIVE = AdStatus.ACTIVE.value
 # An item's columns, read as plain rows (a page of the pool holds thousands: ORM objects cost more than
 # the query), named as the wire's item names them.
@@ -123,13 +125,7 @@ async def page(
     limit: int,
 ) -> tuple[list[Item], int]:
     """The barter items matching `where` in `order`, and how many match in all."""
-    counted = (
-        select(func.count())
-        .select_from(Listing)
-        .join(BarterItemAttributes, BarterItemAttributes.listing_id == Listing.id)
-    )
-    total = await db.scalar(counted.where(*where)) or 0
-    rows = await db.execute(ITEMS.where(*where).order_by(*order).offset(offset).limit(limit))
+    rows, total = await vertical_page(db, ITEMS, BarterItemAttributes, where, order, offset, limit)
     return _rows(rows), total
 
 

@@ -7,12 +7,14 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.market import ListingKind
 from storage.models.market import Listing
 from storage.models.market_realty import PropertyAttributes, PropertyFile
+
+from .queries import vertical_page
 
 PROPERTY = ListingKind.PROPERTY.value
 Found = tuple[Listing, PropertyAttributes]
@@ -104,12 +106,5 @@ async def page(
     limit: int,
 ) -> tuple[list[Found], int]:
     """The properties matching `where` in `order`, and how many match in all."""
-    counted = (
-        select(func.count())
-        .select_from(Listing)
-        .join(PropertyAttributes, PropertyAttributes.listing_id == Listing.id)
-        .where(Listing.kind == PROPERTY, *where)
-    )
-    total = await db.scalar(counted) or 0
-    rows = await db.execute(PROPERTIES.where(*where).order_by(*order).offset(offset).limit(limit))
+    rows, total = await vertical_page(db, PROPERTIES, PropertyAttributes, where, order, offset, limit)
     return [(listing, attributes) for listing, attributes in rows.tuples()], total

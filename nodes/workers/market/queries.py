@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Result,
     Select,
     Table,
     bindparam,
@@ -116,6 +117,22 @@ async def count_owned(db: AsyncSession, owner_id: int, statuses: Collection[str]
 
 async def delete_listing(db: AsyncSession, listing_id: int) -> None:
     await db.execute(delete(Listing).where(Listing.id == listing_id))
+
+
+async def vertical_page(
+    db: AsyncSession,
+    rows: Select[*tuple[Any, ...]],
+    attributes: Any,
+    where: Sequence[ColumnElement[bool]],
+    order: Sequence[ColumnElement[Any]],
+    offset: int,
+    limit: int,
+) -> tuple[Result[*tuple[Any, ...]], int]:
+    """A page of a vertical's `rows` matching `where` in `order`, and how many listings with its
+    `attributes` (a table keyed by `listing_id`) match in all: barter items, properties."""
+    counted = select(func.count()).select_from(Listing).join(attributes, attributes.listing_id == Listing.id)
+    total = await db.scalar(counted.where(*where)) or 0
+    return await db.execute(rows.where(*where).order_by(*order).offset(offset).limit(limit)), total
 
 
 async def page(
