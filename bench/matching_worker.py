@@ -43,17 +43,16 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.settings import MatchingSettings
 from nodes.workers.matching.engine import build_graph
+from nodes.workers.matching.pool_cache import PoolCache
 from nodes.workers.matching.solve import entry, rules
 from protocols import subjects
 from protocols.envelope import Actor, DomainError, Role, decode_reply
 from protocols.market_barter import (
     AddBarterItem,
-    BarterItem,
     CreateBarterList,
     ExchangeType,
     ItemSide,
     NewBarterItem,
-    ReadBarterPool,
 )
 from protocols.matching import ListExchanges, RunPipeline
 from protocols.system import Pong
@@ -175,12 +174,7 @@ async def _stored(bus: Bus, owner: int) -> float:
 async def graph_build(bus: Bus) -> None:
     """What each re-match pays before the engine solves: the item graph built from the whole pool
     (the engine cannot patch it), timed here in the benchmark's process over the same items."""
-    items: list[BarterItem] = []
-    after: int | None = 0
-    while after is not None:
-        page = await bus.request(ReadBarterPool(after_id=after, limit=5000), actor=Actor.system())
-        items.extend(page.items)
-        after = page.next_after_id
+    items = await PoolCache(bus, MatchingSettings().pool_page).items()
     began = time.perf_counter()
     graph = build_graph([entry(item) for item in items], rules(MatchingSettings()))
     print(f"item graph of the pool ({len(items)} active items, {graph.size} offers, {len(graph.targets)} edges): "
