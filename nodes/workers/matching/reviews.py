@@ -8,8 +8,10 @@ author in the same exchange, `conflict` (the table's unique key decides when two
 "5 per hour per user" counts the author's reviews stored in the last hour (`[matching]
 reviews_per_hour`), so an attempt refused for any other reason uses none of it; one over the limit is
 `rate_limited` with the seconds until the oldest of them leaves the hour. It is checked last, after
-every other refusal. Two reviews by one author at the very same moment may both be counted short by
-one on PostgreSQL (neither sees the other's uncommitted row): one over at most, never a flood.
+every other refusal. On SQLite the write transaction holds the file's lock from its start, so the
+count is exact; on PostgreSQL reviews by one author sent at the very same moment do not see each
+other's uncommitted rows and may all pass. That is bounded by what may be reviewed at all: one review
+per completed exchange of the author's (and the edge's flood limit).
 """
 
 from __future__ import annotations
