@@ -16,8 +16,9 @@ a value per name (each item within 15% of it, inside the default 30% tolerance).
    (`AddBarterItem`), which completes the swap. From the request to the exchange stored (V_k's
    exchanges polled every 5 ms over NATS) and to V_k's notification (his `rt.user.<id>` delivery):
    p50 / p95 seconds.
-3. The item graph of the pool built once in this process: the part of each re-match that keeping the
-   pool in memory does not save (the engine builds the graph whole).
+3. The item graph built in this process, of the whole pool and of the unclaimed part a re-match
+   builds it from: the part of each re-match that keeping the pool in memory does not save (the
+   engine builds the graph whole).
 
     .venv/bin/python bench/matching_worker.py [--users 2000] [--offers 5] [--wants 5] [--changes 30]
         [--matching-workers 1] [--seed 1]
@@ -39,6 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sqlalchemy import select
+
 from nodes.runtime.bus import Bus
 from nodes.runtime.embedded_nats import EmbeddedNats
 from nodes.runtime.settings import MatchingSettings
@@ -59,6 +62,7 @@ from protocols.system import Pong
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models.identity import User
+from storage.models.matching import ItemClaim
 
 CATEGORIES = REPO / "storage" / "reference" / "barter_categories" / "v6.0.json"
 BRANDS = ("Samsung", "Xiaomi", "Bosch", "Makita", "IKEA", "Adidas", "Nike", "LEGO", "Canon", "Sony",
@@ -171,14 +175,21 @@ async def _stored(bus: Bus, owner: int) -> float:
     raise TimeoutError
 
 
-async def graph_build(bus: Bus) -> None:
-    """What each re-match pays before the engine solves: the item graph built from the whole pool
-    (the engine cannot patch it), timed here in the benchmark's process over the same items."""
+async def graph_build(bus: Bus, database: str) -> None:
+    """What each re-match pays before the engine solves: the item graph built from the pool (the
+    engine cannot patch it), timed here in the benchmark's process over the same items: the whole
+    pool, and what a re-match builds it from (less the items open exchanges claim)."""
     items = await PoolCache(bus, MatchingSettings().pool_page).items()
-    began = time.perf_counter()
-    graph = build_graph([entry(item) for item in items], rules(MatchingSettings()))
-    print(f"item graph of the pool ({len(items)} active items, {graph.size} offers, {len(graph.targets)} edges): "
-          f"built in {time.perf_counter() - began:.2f} s")  # fmt: skip
+    engine = create_engine(database)
+    async with session_factory(engine)() as db:
+        claimed = set(await db.scalars(select(ItemClaim.item_id)))
+    await engine.dispose()
+    free = [item for item in items if item.id not in claimed]
+    for what, pool in (("the whole pool", items), ("the unclaimed pool", free)):
+        began = time.perf_counter()
+        graph = build_graph([entry(item) for item in pool], rules(MatchingSettings()))
+        print(f"item graph of {what} ({len(pool)} items, {graph.size} offers, {len(graph.targets)} edges): "
+              f"built in {time.perf_counter() - began:.2f} s")  # fmt: skip
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -269,7 +280,7 @@ async def main(args: argparse.Namespace) -> None:
                           f"p95 {percentile(values, 0.95):.3f} s, max {max(values):.3f} s, "
                           f"mean {statistics.fmean(values):.3f} s over {len(values)}")  # fmt: skip
             print(f"changes that completed no swap within {CHANGE_TIMEOUT_S:.0f} s: {missed}")
-            await graph_build(bus)
+            await graph_build(bus, database)
         except DomainError as exc:
             print(f"failed: {exc.code.value}: {exc.message}")
         finally:
