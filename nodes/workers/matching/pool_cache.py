@@ -37,6 +37,10 @@ class PoolCache:
         self._items: dict[int, BarterItem] | None = None  # None: not loaded yet
         self._lock = asyncio.Lock()
 
+    @property
+    def loaded(self) -> bool:
+        return self._items is not None
+
     async def items(self, *, reload: bool = False) -> list[BarterItem]:
         """The active items (read whole first when `reload`, or when never read)."""
         async with self._lock:
