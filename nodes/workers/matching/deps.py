@@ -64,8 +64,8 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Matchi
     async def patch_pool(msg: Msg) -> None:
         try:
             changed = decode_data(BarterItemsChanged, decode_request(msg.data).data)
-            if changed.item_ids and pool.loaded:  # else nothing to patch: it is read whole when first needed
-                await pool.patch(changed.item_ids)
+            if changed.item_ids:
+                await pool.heard(changed.item_ids)
         except DomainError as exc:  # malformed, or the market did not answer: the next full run mends it
             log.warning("the pool's copy missed a change: %s", exc.message)
 

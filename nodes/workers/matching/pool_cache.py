@@ -37,10 +37,6 @@ class PoolCache:
         self._items: dict[int, BarterItem] | None = None  # None: not loaded yet
         self._lock = asyncio.Lock()
 
-    @property
-    def loaded(self) -> bool:
-        return self._items is not None
-
     async def items(self, *, reload: bool = False) -> list[BarterItem]:
         """The active items (read whole first when `reload`, or when never read)."""
         async with self._lock:
@@ -51,13 +47,22 @@ class PoolCache:
     async def patch(self, item_ids: Sequence[int]) -> set[int]:
         """The items' state fetched and written into the copy (when loaded); which of them are active."""
         async with self._lock:
-            fetched = await self._fetch(item_ids)
-            active = {item.id: item for item in fetched if item.status is AdStatus.ACTIVE}
+            return self._apply(item_ids, await self._fetch(item_ids))
+
+    async def heard(self, item_ids: Sequence[int]) -> None:
+        """An announcement heard outside the queue group: the copy patched, if there is one yet (a load
+        under way is waited for; none started: nothing to fetch, the load will read it whole)."""
+        async with self._lock:
             if self._items is not None:
-                for item_id in item_ids:
-                    self._items.pop(item_id, None)
-                self._items.update(active)
-            return set(active)
+                self._apply(item_ids, await self._fetch(item_ids))
+
+    def _apply(self, item_ids: Sequence[int], fetched: list[BarterItem]) -> set[int]:
+        active = {item.id: item for item in fetched if item.status is AdStatus.ACTIVE}
+        if self._items is not None:
+            for item_id in item_ids:
+                self._items.pop(item_id, None)
+            self._items.update(active)
+        return set(active)
 
     async def _fetch(self, item_ids: Sequence[int]) -> list[BarterItem]:
         found: list[BarterItem] = []
