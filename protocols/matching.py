@@ -6,7 +6,11 @@ previous: two people are a bilateral swap (kind `mutual`, agreed as found), thre
 return to the pool). An agreed exchange is `active`: its participants chat and each confirms; when
 all have, it is `completed` and its items are archived. Its public id is the contract's
 `mutual_{user_a}_{user_b}_{item_a}_{item_b}` for a swap and `chain_{id}` for a chain; who takes part
-is always read from this domain, never from the id.
+is always read from this domain, never from the id. A swap that was dissolved (an offer or the want it
+filled left the pool) comes back under its id when its two offers meet again: agreed afresh (nobody's
+earlier confirmation carries over), with a second `created` on its timeline and its participants told
+as of a new match. One a participant declined would not be proposed again with the same two items
+(a swap has no decline in the contract today).
 
 Only a participant sees an exchange: anyone else is answered `not_found`, as for a missing one.
 """

@@ -262,6 +262,7 @@ class MatchingSettings:
     change_time_limit_s: float = field(default=0.5, metadata=at_least(0.05))  # a listing change's re-match
     pool_page: int = field(default=1000, metadata=at_least(1))  # items read from the market at once
     run_interval_s: float = field(default=600.0, metadata=at_least(1.0))  # the scheduler's full run
+    reviews_per_hour: int = field(default=5, metadata=at_least(1))  # stored reviews an author may write
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ class Review(Base):
     __table_args__ = (
         UniqueConstraint("exchange_id", "author_id", name="uq_matching_reviews_exchange_id_author_id"),
         Index("ix_matching_reviews_target_id_created_at", "target_id", "created_at"),
+        Index("ix_matching_reviews_author_id_created_at", "author_id", "created_at"),  # the hourly limit
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -5,9 +5,9 @@ run is `pipeline`), `chains` (a chain's participants accept or decline), `exchan
 a page of them, confirming one), `changes` (a listing change dissolves what lost its items and
 re-matches around it), `scenarios` (the test flow, on scratch data), `reviews` (participants review
 each other), `trust` (users' standings and trust scores) and `history` (a user's exchanges, one
-exchange's timeline). The pool is read in `pool`, the engine (`engine/`, a pure library) is called
-in `solve`, people are told in `notices`; the SQL is in `queries` (that of reviews, standings and
-history in `reviews_queries`).
+exchange's timeline). The pool is read in `pool` (this process's copy of it is `pool_cache`), the
+engine (`engine/`, a pure library) is called in `solve`, people are told in `notices`; the SQL is in
+`queries` (that of reviews, standings and history in `reviews_queries`).
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 
 from protocols import matching as wire
 from protocols.envelope import Actor
-from protocols.market import AdStatus
-from protocols.market_barter import BarterItemsChanged, GetBarterItems
+from protocols.market_barter import BarterItemsChanged
 
 from . import queries
 from .deps import MatchingDeps
@@ -27,24 +26,18 @@ from .pipeline import run
 
 @handlers.on(BarterItemsChanged)
 async def items_changed(event: BarterItemsChanged, _actor: Actor, deps: MatchingDeps) -> None:
-    partners = await dissolve_gone(deps, event.item_ids) if event.item_ids else set()
+    # Patched here too: this worker's own copy may not have heard the announcement yet (pool_cache).
+    active = await deps.pool.patch(event.item_ids) if event.item_ids else set()
+    gone = [item for item in event.item_ids if item not in active]
+    partners = await dissolve_gone(deps, gone) if gone else set()
     most = deps.settings.matching.default_max_participants
     await deps.rematch.run(
         {event.owner_id, *partners}, lambda focus: run(deps, wire.RunTrigger.CHANGE, focus, 2, most)
     )
 
 
-async def dissolve_gone(deps: MatchingDeps, item_ids: list[int]) -> set[int]:
+async def dissolve_gone(deps: MatchingDeps, gone: list[int]) -> set[int]:
     """Dissolves the open exchanges holding items that are no longer active; their participants."""
-    async with deps.read_db() as db:
-        held = await queries.open_exchanges_with(db, item_ids)
-    if not held:
-        return set()
-    page = await deps.bus.request(GetBarterItems(item_ids=item_ids), actor=Actor.system())
-    active = {item.id for item in page.items if item.status is AdStatus.ACTIVE}
-    gone = [item for item in item_ids if item not in active]
-    if not gone:
-        return set()
     async with deps.read_db() as db:
         affected = await queries.open_exchanges_with(db, gone)
     people: set[int] = set()

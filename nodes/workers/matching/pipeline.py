@@ -50,7 +50,7 @@ async def run(
     created: list[wire.Exchange] = []
     try:
         async with deps.solving:
-            pool = await read_pool(deps)
+            pool = await read_pool(deps, reload=focus is None)  # a full run reads the market's whole
             chosen = await asyncio.to_thread(
                 choose, pool, settings, most=most, focus=focus, time_limit_s=limit_s
             )

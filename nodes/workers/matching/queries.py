@@ -112,22 +112,34 @@ async def open_exchanges_with(db: AsyncSession, item_ids: Sequence[int]) -> list
 
 async def insert_exchange(db: AsyncSession, planned: Planned, run_id: int, now: datetime) -> Exchange | None:
     """The exchange, its legs and its claims on its items, or None when another run has claimed one of
-    them first (the claims' primary key decides; the savepoint leaves the rest of the run's work)."""
+    them first (the claims' primary key decides; the savepoint leaves the rest of the run's work).
+
+    A swap's id names its two offers, so the same two offers meeting again name an exchange that may
+    exist already: a dissolved one is reopened (see `reopen`); an open or completed one, or one a
+    participant declined, is not proposed again (None)."""
     mutual = planned.kind is ExchangeKind.MUTUAL
     # A swap's ring of two reads either way: its lower user first, as in its id.
     legs = sorted(planned.legs, key=lambda leg: leg.user_id) if mutual else list(planned.legs)
     status = ExchangeStatus.ACTIVE if mutual else ExchangeStatus.PROPOSED
     try:
         async with db.begin_nested():
-            row = Exchange(
-                public_id=mutual_id(planned.legs) if mutual else f"chain_pending_{run_id}_{planned.legs[0].gives_item_id}",
-                kind=planned.kind.value, status=status.value, score=planned.score, run_id=run_id,
-                created_at=now, updated_at=now, agreed_at=now if mutual else None,
-            )  # fmt: skip
-            db.add(row)
-            await db.flush()
-            if not mutual:
-                row.public_id = f"chain_{row.id}"
+            row = await exchange_by_public_id(db, mutual_id(planned.legs)) if mutual else None
+            if row is not None:
+                if not await reopen(db, row.id, planned.score, run_id, now):
+                    return None
+                await db.refresh(row)
+                details = "Exchange proposed again: its items met again after it was dissolved"
+            else:
+                row = Exchange(
+                    public_id=mutual_id(planned.legs) if mutual else f"chain_pending_{run_id}_{planned.legs[0].gives_item_id}",
+                    kind=planned.kind.value, status=status.value, score=planned.score, run_id=run_id,
+                    created_at=now, updated_at=now, agreed_at=now if mutual else None,
+                )  # fmt: skip
+                db.add(row)
+                await db.flush()
+                if not mutual:
+                    row.public_id = f"chain_{row.id}"
+                details = "Exchange created via matching"
             db.add_all(
                 ExchangeLeg(
                     exchange_id=row.id,
@@ -140,15 +152,29 @@ async def insert_exchange(db: AsyncSession, planned: Planned, run_id: int, now: 
                 for n, leg in enumerate(legs)
             )
             db.add_all(ItemClaim(item_id=item, exchange_id=row.id) for item in planned.claimed_items)
-            db.add(
-                ExchangeEvent(
-                    exchange_id=row.id, event_type="created", at=now, details="Exchange created via matching"
-                )
-            )
+            db.add(ExchangeEvent(exchange_id=row.id, event_type="created", at=now, details=details))
             await db.flush()
     except IntegrityError:
         return None
     return row
+
+
+async def reopen(db: AsyncSession, exchange_id: int, score: float, run_id: int, now: datetime) -> bool:
+    """A dissolved swap whose two offers met again is agreed again, as found: its legs go (the caller
+    writes them anew, without anyone's acceptance or confirmation, and with the wants they fill now)
+    and its timeline goes on. False when it is not dissolved, or when a participant declined it: who
+    said no is not asked again about the same two items (the contract has no way to decline a swap
+    today, so this guards a future one)."""
+    declined = exists().where(ExchangeLeg.exchange_id == exchange_id, ExchangeLeg.declined_at.is_not(None))
+    done = await _changed(db, update(Exchange).where(
+        Exchange.id == exchange_id, Exchange.status == ExchangeStatus.DISSOLVED.value, ~declined,
+    ).values(
+        status=ExchangeStatus.ACTIVE.value, score=score, run_id=run_id, updated_at=now, agreed_at=now,
+        dissolved_at=None, completed_at=None,
+    ))  # fmt: skip
+    if done:
+        await db.execute(delete(ExchangeLeg).where(ExchangeLeg.exchange_id == exchange_id))
+    return done
 
 
 async def exchange_by_public_id(db: AsyncSession, public_id: str) -> Exchange | None:

@@ -4,13 +4,22 @@ other one), once per exchange; anyone reads the reviews a user received.
 An exchange the author is not in answers `not_found` like a missing one; one not completed yet,
 `forbidden`; a target who is not another participant, `validation`; a second review by the same
 author in the same exchange, `conflict` (the table's unique key decides when two arrive at once).
+
+"5 per hour per user" counts the author's reviews stored in the last hour (`[matching]
+reviews_per_hour`), so an attempt refused for any other reason uses none of it; one over the limit is
+`rate_limited` with the seconds until the oldest of them leaves the hour. It is checked last, after
+every other refusal. On SQLite the write transaction holds the file's lock from its start, so the
+count is exact; on PostgreSQL reviews by one author sent at the very same moment do not see each
+other's uncommitted rows and may all pass. That is bounded by what may be reviewed at all: one review
+per completed exchange of the author's (and the edge's flood limit).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import matching_reviews as wire
 from protocols.envelope import Actor, DomainError, ErrorCode
@@ -23,6 +32,7 @@ from .handlers import handlers
 
 NOT_FOUND = "Exchange not found"
 REVIEWED = "You have already reviewed this exchange"
+HOUR = timedelta(hours=1)
 
 
 def review_out(row: Review, public_id: str) -> wire.Review:
@@ -52,9 +62,11 @@ async def create_review(cmd: wire.CreateReview, actor: Actor, deps: MatchingDeps
             raise DomainError(ErrorCode.FORBIDDEN, "Reviews are allowed only after the exchange is completed")
         if await queries.review_by(db, exchange.id, author_id) is not None:
             raise DomainError(ErrorCode.CONFLICT, REVIEWED)
+        now = datetime.now(UTC)
+        await _within_limit(db, author_id, now, deps.settings.matching.reviews_per_hour)
         values = {
             "exchange_id": exchange.id, "author_id": author_id, "target_id": cmd.target_user_id,
-            "rating": cmd.rating, "text": cmd.text, "is_public": cmd.is_public, "created_at": datetime.now(UTC),
+            "rating": cmd.rating, "text": cmd.text, "is_public": cmd.is_public, "created_at": now,
         }  # fmt: skip
         try:
             row = await queries.insert_review(db, values)
@@ -62,6 +74,17 @@ async def create_review(cmd: wire.CreateReview, actor: Actor, deps: MatchingDeps
         except IntegrityError:  # the same author's other review of it, committed meanwhile
             raise DomainError(ErrorCode.CONFLICT, REVIEWED) from None
         return review_out(row, exchange.public_id)
+
+
+async def _within_limit(db: AsyncSession, author_id: int, now: datetime, per_hour: int) -> None:
+    written, first = await queries.written_since(db, author_id, now - HOUR)
+    if written >= per_hour and first is not None:
+        wait_s = max(1.0, (first + HOUR - now).total_seconds())
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            f"At most {per_hour} reviews an hour: try again later",
+            {"retry_after": round(wait_s, 1)},
+        )
 
 
 @handlers.on(wire.ListUserReviews)

@@ -114,6 +114,15 @@ async def insert_review(db: AsyncSession, values: dict[str, Any]) -> Review:
     return (await db.execute(select(Review).where(Review.id == review_id))).scalar_one()
 
 
+async def written_since(db: AsyncSession, author_id: int, since: datetime) -> tuple[int, datetime | None]:
+    """How many reviews the author wrote since then, and when the first of them was written."""
+    query = select(func.count(), func.min(Review.created_at)).where(
+        Review.author_id == author_id, Review.created_at > since
+    )
+    count, first = (await db.execute(query)).one()
+    return int(count), first
+
+
 async def review_by(db: AsyncSession, exchange_id: int, author_id: int) -> Review | None:
     found: Review | None = (
         await db.execute(

@@ -6,8 +6,9 @@ Choices where the document is silent:
 - "Active" exchanges are those not over yet: proposed (a chain waiting for acceptances) and agreed
   (under way). `/user/exchanges` says `pending` for the first and `active` for the second; both lists
   are newest first, at most 100.
-- `chain_id` and `match_id` are the exchange's public id (`mutual_…` or `chain_…`), the id every other
-  endpoint takes, rather than a bare number the document shows but no endpoint accepts.
+- `chain_id` and `match_id` are numbers, as the document shows them: the exchange's number (the one
+  `/api/chains/{chain_id}/accept` takes for a chain). Beside each, `exchange_id` is its public id
+  (`mutual_…` or `chain_…`), the one the exchange's other endpoints (confirm, chat, history) take.
 - The partner is the participant whose item the caller receives (history.py says the same).
   `matching_categories` are the category slugs of the two items the caller gives and receives.
 - `my_listings` are the caller's barter items (wants and offers) as he sees them, newest first, at
@@ -53,8 +54,13 @@ class CabinetListingOut(BaseModel):
     exchange_type: ExchangeType
 
 
+EXCHANGE_NUMBER = "The exchange's number: the one /api/chains/{chain_id}/accept takes for a chain."
+PUBLIC_ID = "The exchange's public id (mutual_… or chain_…): the one confirm, chat and history take."
+
+
 class CabinetExchangeOut(BaseModel):
-    chain_id: str = Field(description="The exchange's public id: mutual_… or chain_….")
+    chain_id: int = Field(description=EXCHANGE_NUMBER)
+    exchange_id: str = Field(description=PUBLIC_ID)
     partner_name: str
 
 
@@ -65,7 +71,8 @@ class CabinetOut(BaseModel):
 
 
 class UserExchangeOut(BaseModel):
-    match_id: str = Field(description="The exchange's public id: mutual_… or chain_….")
+    match_id: int = Field(description=EXCHANGE_NUMBER)
+    exchange_id: str = Field(description=PUBLIC_ID)
     partner_username: str
     status: str = Field(description="pending (a chain awaiting acceptances) or active.")
     matching_categories: list[str]
@@ -101,7 +108,9 @@ async def cabinet(request: web.Request) -> web.Response:
             ],
             active_exchanges=[
                 CabinetExchangeOut(
-                    chain_id=entry.exchange.public_id, partner_name=shown_name(people.get(entry.partner_id))
+                    chain_id=entry.exchange.id,
+                    exchange_id=entry.exchange.public_id,
+                    partner_name=shown_name(people.get(entry.partner_id)),
                 )
                 for entry in exchanges.items
             ],
@@ -126,7 +135,8 @@ async def user_exchanges(request: web.Request) -> web.Response:
         categories = list(dict.fromkeys(item.category for item in own if item is not None and item.category))
         out.append(
             UserExchangeOut(
-                match_id=entry.exchange.public_id,
+                match_id=entry.exchange.id,
+                exchange_id=entry.exchange.public_id,
                 partner_username=(partner.username if partner else None) or shown_name(partner),
                 status=SHOWN_STATUS.get(entry.exchange.status, entry.exchange.status.value),
                 matching_categories=categories,

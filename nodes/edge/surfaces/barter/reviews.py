@@ -8,8 +8,9 @@ Choices where the document is silent:
   missing one; one not completed yet 403; a `target_user_id` who is not another participant 400; a
   second review of the same exchange by the same author 409 (one review per exchange and author, in a
   chain too).
-- "5 reviews per hour per user" counts attempts that pass the body's checks (the platform's shared
-  rate limiter, an hour's fixed window): the 6th answers 429 with `Retry-After`.
+- "5 reviews per hour per user" counts the reviews the user stored in the last hour (the matching
+  worker counts them): a refused attempt uses none of it, and a 6th review answers 429 with
+  `Retry-After`. The edge also limits attempts, far above that (`REVIEW_FLOOD`), against floods only.
 - A review that is not public is listed with "Anonymous" as its author (its text and rating show);
   `is_verified` says the review belongs to a completed exchange, which every review does when written.
 - The lists and the rating of an account that does not exist answer 404.
@@ -38,7 +39,7 @@ from .people import ANONYMOUS, names, standings
 
 routes = SurfaceRoutes(SURFACE)
 
-REVIEW_LIMIT = Rule("barter_reviews", limit=5, window_s=3600)
+REVIEW_FLOOD = Rule("barter_review_attempts", limit=100, window_s=3600)
 NOT_FOUND = "User not found"
 
 
@@ -103,7 +104,7 @@ async def create_review(request: web.Request) -> web.Response:
     """Create a review for a completed exchange (once per exchange; 5 per hour per user)."""
     actor = require_actor(request)
     body = await read_body(request, ReviewBody)
-    await request.app[LIMITER].hit(REVIEW_LIMIT, str(actor.user_id))
+    await request.app[LIMITER].hit(REVIEW_FLOOD, str(actor.user_id))
     review = await request.app[BUS].request(CreateReview(**body.model_dump()), actor=actor)
     return json_response(review_out(review), status=201)
 

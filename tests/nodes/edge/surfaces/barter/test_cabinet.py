@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from protocols.market_barter import CreateBarterList, ExchangeType, ItemSide, NewBarterItem
+from protocols.matching import GetExchange
 from tests.conftest import Cluster
 from tests.support.barter_people import confirm_all, error_of, register
 from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange, user
@@ -24,19 +25,23 @@ async def test_the_cabinet_shows_the_callers_profile_listings_and_exchanges_unde
                          value_tenge=5000, duration_days=3)  # fmt: skip
     await bus.request(CreateBarterList(items=[loan]), actor=user(dave.id))
     exchange_id = await mutual_exchange(bus, alice.id, bob.id, ("Велосипед", "Палатка"))
+    number = (await bus.request(GetExchange(public_id=exchange_id), actor=user(alice.id))).id
 
     cabinet = await json_of(await a.get("/user/cabinet", headers=alice.headers), 200)
     assert cabinet["user_profile"] == {"id": alice.id, "username": "alice", "full_name": "Alice Doe"}
     assert sorted(item["title"] for item in cabinet["my_listings"]) == ["Велосипед", "Палатка"]
     assert {item["exchange_type"] for item in cabinet["my_listings"]} == {"PERMANENT"}
-    assert cabinet["active_exchanges"] == [{"chain_id": exchange_id, "partner_name": "Bob Roe"}]
+    # The document's numbers, and the public id the other endpoints take beside them.
+    assert cabinet["active_exchanges"] == [
+        {"chain_id": number, "exchange_id": exchange_id, "partner_name": "Bob Roe"}
+    ]
     theirs = await json_of(await b.get("/user/cabinet", headers=dave.headers), 200)
     assert theirs["my_listings"] == [{"id": theirs["my_listings"][0]["id"], "title": "Нужна дрель",
                                       "exchange_type": "TEMPORARY"}]  # fmt: skip
     assert theirs["active_exchanges"] == []
 
     [match] = await json_of(await b.get("/user/exchanges", headers=bob.headers), 200)
-    assert match == {"match_id": exchange_id, "partner_username": "alice", "status": "active",
+    assert match == {"match_id": number, "exchange_id": exchange_id, "partner_username": "alice", "status": "active",
                      "matching_categories": [], "created_at": match["created_at"]}  # fmt: skip
     assert await json_of(await a.get("/user/exchanges", headers=dave.headers), 200) == []
     await error_of(await a.get("/user/cabinet"), 401)

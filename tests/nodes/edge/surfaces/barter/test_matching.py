@@ -4,6 +4,7 @@ both confirm and the items are archived; who may run what; the test flow's scena
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import WsClient
+from tests.support.eventually import until
 from tests.support.exchanges import EXCHANGE_DOMAINS
 from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
@@ -182,3 +184,52 @@ async def test_the_test_flow_runs_the_engine_for_admins_only(cluster: Cluster) -
     status = await json_of(await cluster.edge_a.get("/api/matching/status"), 200)
     assert status == {"last_run": None, "bilateral_matches": 0, "chains_discovered": 0, "participants_notified": 0,
                       "status": "never"}  # fmt: skip
+
+
+async def test_a_dissolved_swap_comes_back_when_its_items_meet_again(cluster: Cluster) -> None:
+    """Alice withdraws the want her swap fills (dissolved), then wants the same again: the same two
+    offers meet again and the swap comes back under its id, agreed afresh and announced again."""
+    a, b = cluster.edge_a, cluster.edge_b
+    (_, alice_token), (_, bob_token) = await register(a, "alice"), await register(b, "bob")
+    made = await json_of(await a.post("/api/listings/create-by-categories", json=listing("Гитара", "Ноутбук", 50000),
+                                      headers=bearer(alice_token)), 201)  # fmt: skip
+    await json_of(await b.post("/api/listings/create-by-categories", json=listing("Ноутбук", "Гитара", 50000),
+                               headers=bearer(bob_token)), 201)  # fmt: skip
+    [want] = [item for item in made["listings"] if item["item_type"] == "WANT"]
+    patch = f"/api/listings/{made['id']}"
+
+    async def history(token: str) -> list[tuple[str, str]]:
+        out = await json_of(await a.get("/api/history/my-exchanges", headers=bearer(token)), 200)
+        return [(e["id"], e["status"]) for e in out["exchanges"]]
+
+    async def status_is(status: str) -> bool:
+        return [s for _, s in await history(bob_token)] == [status]
+
+    await until(lambda: status_is("ACTIVE"), within_s=10, what="the swap")
+    [(swap, _)] = await history(bob_token)
+    await json_of(await a.patch(patch, json={"remove_items": [want["id"]]}, headers=bearer(alice_token)), 200)
+    await until(lambda: status_is("CANCELLED"), within_s=10, what="dissolved")
+    again = {
+        "wants": {
+            "electronics": [{"item_name": "Ноутбук", "value_tenge": 50000, "exchange_type": "PERMANENT"}]
+        }
+    }
+    await json_of(await a.patch(patch, json=again, headers=bearer(alice_token)), 200)
+    await until(lambda: status_is("ACTIVE"), within_s=10, what="the swap again")
+    assert await history(alice_token) == [(swap, "ACTIVE")]
+    detail = await json_of(await b.get(f"/api/history/exchanges/{swap}", headers=bearer(bob_token)), 200)
+    assert [e["event_type"] for e in detail["timeline"]] == ["CREATED", "DISSOLVED", "CREATED"]
+    assert "again" in detail["timeline"][-1]["details"]
+
+    async def told_bob() -> list[str]:
+        return [n["type"] for n in await notifications(b, bob_token)]
+
+    expected = ["bilateral_match", "exchange_dissolved", "bilateral_match"]
+    await until(lambda: _sorted_equal(told_bob(), expected), within_s=10, what="told again")
+    # Agreed afresh: nobody's earlier word carries over, and a confirmation is taken.
+    first = await json_of(await a.post(f"/api/exchanges/{swap}/confirm", headers=bearer(alice_token)), 200)
+    assert first["items_archived"] == [] and "already" not in first["message"]
+
+
+async def _sorted_equal(got: Awaitable[list[str]], expected: list[str]) -> bool:
+    return sorted(await got) == sorted(expected)

@@ -1,0 +1,25 @@
+"""matching: reviews by author and time, for the count of an author's reviews in the last hour
+
+Revision ID: 0026
+Revises: 0025
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0026"
+down_revision = "0025"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_matching_reviews_author_id_created_at", "matching_reviews", ["author_id", "created_at"]
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_matching_reviews_author_id_created_at", table_name="matching_reviews")
