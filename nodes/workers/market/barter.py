@@ -259,17 +259,27 @@ def require_system(actor: Actor) -> None:
         raise DomainError(ErrorCode.FORBIDDEN, "Only the system may do this")
 
 
+# A page ends early rather than outgrow a NATS message (1 MB by default): items with long descriptions
+# made a page of 5,000 too large to be answered at all.
+POOL_PAGE_BYTES = 512 * 1024
+
+
 @handlers.on(wire.ReadBarterPool)
 async def read_barter_pool(cmd: wire.ReadBarterPool, actor: Actor, deps: MarketDeps) -> wire.BarterPoolPage:
     require_system(actor)
     owners = None if cmd.owner_ids is None else set(cmd.owner_ids)
     async with deps.read_db() as db:
         rows = await queries.pool(db, cmd.after_id, cmd.limit + 1, owners)
-    more = len(rows) > cmd.limit
-    rows = rows[: cmd.limit]
-    return wire.BarterPoolPage(
-        items=[item_of(row) for row in rows], next_after_id=rows[-1].id if more else None
-    )
+    items: list[wire.BarterItem] = []
+    size = 0
+    for row in rows[: cmd.limit]:
+        item = item_of(row)
+        size += len(item.model_dump_json().encode())
+        if items and size > POOL_PAGE_BYTES:
+            break
+        items.append(item)
+    more = len(items) < len(rows)
+    return wire.BarterPoolPage(items=items, next_after_id=items[-1].id if more else None)
 
 
 @handlers.on(wire.ArchiveBarterItems)

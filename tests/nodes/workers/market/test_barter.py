@@ -93,3 +93,22 @@ async def test_the_pool_and_archiving_are_the_systems(cluster: Cluster) -> None:
     assert sorted((event.owner_id, tuple(event.item_ids)) for event in events) == sorted(
         [(ann.user_id, (anns[0],)), (bob.user_id, (bobs[0],))]
     )
+
+
+async def test_a_page_of_long_items_ends_before_it_outgrows_a_nats_message(cluster: Cluster) -> None:
+    bus = cluster.worker_bus
+    user = await bus.request(Register(email="long@example.com", password="SecurePass123!", city="Shymkent"))
+    actor = Actor(user_id=user.user.id, role=Role.USER)
+    described = "Велосипед в хорошем состоянии, " * 64  # 2,000 characters, two bytes each
+    listed: list[int] = []
+    for batch in range(4):  # 200 items: about 800 KB of descriptions
+        items = [
+            offer(f"Велосипед {batch}-{i}").model_copy(update={"description": described[:2000]})
+            for i in range(50)
+        ]
+        made = await bus.request(wire.CreateBarterList(items=items), actor=actor)
+        listed += [item.id for item in made.items]
+    first = await bus.request(wire.ReadBarterPool(limit=5000), actor=SYSTEM)
+    assert 0 < len(first.items) < len(listed) and first.next_after_id == first.items[-1].id
+    rest = await bus.request(wire.ReadBarterPool(after_id=first.next_after_id, limit=5000), actor=SYSTEM)
+    assert [item.id for item in first.items + rest.items] == listed and rest.next_after_id is None
