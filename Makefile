@@ -10,7 +10,7 @@ DEV := $(VENV)/.installed-dev
 # (9 min of tests on two, 7 min 36 s on three, on this 2-core machine).
 TEST_WORKERS ?= 3
 
-.PHONY: run test lint bench procfile clean
+.PHONY: run test lint bench bench-matching procfile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ lint: $(DEV)
 
 bench: $(RUNTIME)
 	$(BIN)/python bench/bus_roundtrip.py
+
+# The matching engine's quicker cases (a few minutes): MATCHING.md's uncapped optima, cap 6 and 100
+# listing changes, then FreeMarket-shaped pools. `bench/matching.py` alone runs every case (caps 8 and
+# 10 take two minutes each).
+bench-matching: $(RUNTIME)
+	$(BIN)/python bench/matching.py --case uncapped --case medium-cap6 --case changes
+	$(BIN)/python bench/matching_pool.py --users 100 --users 1000 --changes 50
 
 # honcho is a dev tool.
 procfile: $(DEV)
