@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from .cycle import make_cycle
 from .cycles import CyclePool, TooManyCycles, components, cycle_pools
+from .highs import quiet_highs
 from .model import NO_WANT, Cycle, ItemGraph
 from .neighbourhood import improve
 
@@ -175,9 +176,7 @@ class _Model:
 
     def __init__(self, columns: Columns) -> None:
         self.columns = columns
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("threads", 1)
+        self.highs = quiet_highs()
         self.highs.setOptionValue("presolve", "off")  # costs seconds on these models and gains nothing
         n = columns.row_count
         empty = np.zeros(0, dtype=np.int32)
@@ -435,21 +434,28 @@ def solve_capped(
     time_limit: float,
     nodes: NDArray[np.int32] | None = None,
     filled: Mapping[int, int] | None = None,
+    most_cycles: int | None = None,
+    groups: list[NDArray[np.int32]] | None = None,
 ) -> tuple[list[Cycle], int | None, bool]:
-    """(cycles, bound, optimal) for cycles of at most `max_length` items among `nodes` (default all);
+    """(cycles, bound, optimal) for cycles of at most `max_length` items among `nodes` (default all;
+    or within each of `groups`, disjoint);
     `filled` says how many wants of a class (graph.py) are taken already. The cycles' wants name
     classes; `assign_wants` turns them into wants.
 
     Where the cycles of that length would not fit in memory (cycles.MOST_CYCLES), the longest cap that
-    fits is solved instead, and no bound is given (None)."""
+    fits is solved instead, and no bound is given (None). With `most_cycles`, more cycles than that
+    raise TooManyCycles instead."""
     deadline = time.monotonic() + time_limit
-    groups = components(graph) if nodes is None else [np.sort(nodes).astype(np.int32)]
+    if groups is None:
+        groups = components(graph) if nodes is None else [np.sort(nodes).astype(np.int32)]
     cap = max_length
     while True:
         try:
-            pools = [pool for pool in cycle_pools(graph, cap, groups) if pool.count]
+            pools = [pool for pool in cycle_pools(graph, cap, groups, most_cycles) if pool.count]
             break
         except TooManyCycles as too_many:
+            if most_cycles is not None:
+                raise
             log.warning("%s: solving with cycles of at most %d items", too_many, cap - 1)
             cap -= 1
     total = sum(pool.count for pool in pools)

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from .capped import solve_capped
 from .cycle import assign_wants, filled_classes
 from .model import NO_WANT, Cycle, ItemGraph, Solution
+from .parallel import solve_parallel
 
 MOST_REGION = 3000
 DEFAULT_TIME_LIMIT_S = 0.5
@@ -104,7 +105,8 @@ def resolve_after_change(
         if region.size > 1:
             filled = filled_classes(graph, kept)
             nodes = region.astype(np.int32)
-            found, _, _ = solve_capped(graph, max_length, time_limit, nodes=nodes, filled=filled)
+            solver = solve_parallel if graph.labelled else solve_capped
+            found, _, _ = solver(graph, max_length, time_limit, nodes=nodes, filled=filled)
             taken = [w for cycle in kept for w in cycle.wants if w is not None]
             cycles.extend(assign_wants(graph, found, taken))
     return Solution(tuple(cycles), None, time.monotonic() - began, False, max_length)
