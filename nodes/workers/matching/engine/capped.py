@@ -114,7 +114,10 @@ def _columns(graph: ItemGraph, pool: CyclePool, filled: Mapping[int, int]) -> Co
     used, node_row = np.unique(all_nodes, return_inverse=True)
     node_rows = int(used.size)
     labelled = graph.labelled
-    want_ids = np.unique(graph.wants[graph.wants != NO_WANT]) if labelled else np.zeros(0, np.int64)
+    want_ids = np.zeros(0, np.int64)
+    if labelled:  # the classes the pool's cycles fill: other classes would be rows without columns
+        labels = np.concatenate([graph.wants[pool.edges[k]].ravel() for k in lengths])
+        want_ids = np.unique(labels[labels != NO_WANT])
     capacity = np.asarray(
         [len(graph.slots(int(w))) - filled.get(int(w), 0) for w in want_ids], dtype=np.float64
     )

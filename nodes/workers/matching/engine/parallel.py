@@ -33,6 +33,7 @@ EXACT_CYCLES = 20_000  # capped.DIRECT_COLUMNS: few enough for HiGHS' MIP to pro
 EXACT_EDGES = 50_000  # edges among the offers, past which they are not even tried
 REPAIR_CYCLES = 50_000  # the cycles of a batch of leftovers, listed for capped.py when no more than these
 REPAIR_BATCH = 16
+REPAIR_SHARE = 0.5  # of the time left, for a round's rings still too long
 REPAIR_EDGES = 100_000  # edges among the offers left at the end, past which they are not tried
 
 
@@ -70,16 +71,27 @@ def solve_parallel(
     if nodes is None:
         groups = components(graph)
         nodes = np.sort(np.concatenate(groups)).astype(np.int32) if groups else np.zeros(0, np.int32)
-    found = solve_uncapped(graph, nodes=nodes, filled=filled)
-    bound = sum(len(c) for c in found)
-    short, long = split_rings(graph, _rings(graph, found), max_length)
-    kept = [_cycle(graph, ring) for ring in short]
-    if long:
-        kept.extend(_repair(graph, long, max_length, deadline, _merged(filled, filled_classes(graph, kept))))
+    kept: list[Cycle] = []
+    bound: int | None = None
+    left = nodes
+    while time.monotonic() < deadline:
+        taken = _merged(filled, filled_classes(graph, kept))
+        found = solve_uncapped(graph, nodes=left, filled=taken)
+        bound = sum(len(c) for c in found) if bound is None else bound
+        short, long = split_rings(graph, _rings(graph, found), max_length)
+        more = [_cycle(graph, ring) for ring in short]
+        if long:  # solved alone, in a share of the time: the next round's assignment gains more
+            until = time.monotonic() + REPAIR_SHARE * (deadline - time.monotonic())
+            more.extend(_repair(graph, long, max_length, until, _merged(taken, filled_classes(graph, more))))
+        if not more:
+            break
+        kept.extend(more)
+        used = np.zeros(graph.size, dtype=bool)
+        used[[graph.index[i] for c in more for i in c.items]] = True
+        left = left[~used[left]]
+        log.debug("round: %d items, %d offers left", sum(len(c) for c in more), left.size)
+    bound = bound or 0
     traded = sum(len(c) for c in kept)
-    used = np.zeros(graph.size, dtype=bool)
-    used[[graph.index[i] for c in kept for i in c.items]] = True
-    left = nodes[~used[nodes]]
     if traded < bound and time.monotonic() < deadline and _edges_among(graph, left) <= REPAIR_EDGES:
         # the offers no ring uses yet, together, where their cycles are few
         taken = _merged(filled, filled_classes(graph, kept))

@@ -4,8 +4,7 @@ Two offers a and b of one ring (... a -> a' ... b -> b' ...) can swap what they 
 and b -> a' are edges filling the same want classes as a -> a' and b -> b' did: the ring becomes
 (a' ... b) and (b' ... a). FreeMarket's parallel offers make such pairs common: a user's offers of
 one exchange type accept the same items for the same wants (graph.py), so any two of them in a ring
-are such a pair. Each ring is cut where its pieces fit the cap, or else where they are most even, and
-the pieces are cut again until they fit or no pair is left.
+are such a pair. Each ring is cut (_choose) and its pieces again, until they fit or no pair is left.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .model import ItemGraph
+
+PEEL_FROM = 4  # caps: a ring longer than this many is cut in halves, a shorter one peeled
 
 
 def _pairs(graph: ItemGraph, ring: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -44,6 +45,22 @@ def _split(ring: NDArray[np.int64], a: int, b: int) -> tuple[NDArray[np.int64], 
     return ring[a + 1 : b + 1], np.concatenate([ring[b + 1 :], ring[: a + 1]])
 
 
+def _choose(a: NDArray[np.int64], b: NDArray[np.int64], n: int, max_length: int) -> tuple[int, int]:
+    """Where to cut a ring of n: into two pieces within the cap if it can be; a long ring (past
+    `PEEL_FROM` caps) in halves, so that few cuts make short pieces; a shorter one by peeling off the
+    longest piece within the cap, which leaves the rest shortest."""
+    inner = b - a
+    smaller = np.minimum(inner, n - inner)
+    fits = np.maximum(inner, n - inner) <= max_length
+    if fits.any():
+        pick = int(np.flatnonzero(fits)[0])
+    elif n > PEEL_FROM * max_length or not (smaller <= max_length).any():
+        pick = int(np.argmax(smaller))
+    else:
+        pick = int(np.argmax(np.where(smaller <= max_length, smaller, -1)))
+    return int(a[pick]), int(b[pick])
+
+
 def split_ring(graph: ItemGraph, ring: NDArray[np.int64], max_length: int) -> list[NDArray[np.int64]]:
     """The ring (nodes in order, each receiving the next) as rings of at most `max_length` where
     the pairs allow; a piece that cannot be cut stays longer."""
@@ -59,10 +76,7 @@ def split_ring(graph: ItemGraph, ring: NDArray[np.int64], max_length: int) -> li
         if not a.size:
             done.append(piece)
             continue
-        inner = b - a
-        fits = (inner <= max_length) & (n - inner <= max_length)
-        pick = int(np.flatnonzero(fits)[0]) if fits.any() else int(np.argmax(np.minimum(inner, n - inner)))
-        todo.extend(_split(piece, int(a[pick]), int(b[pick])))
+        todo.extend(_split(piece, *_choose(a, b, n, max_length)))
     return done
 
 
