@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.matching import report_changes, row
 from nodes.workers.matching.engine import (
     Entry,
     ItemGraph,
@@ -167,10 +167,6 @@ def pool(users: int, seed: int, most_per_user: int = 12) -> list[Entry]:
     return entries
 
 
-def row(*cells: object) -> None:
-    print(" | ".join(str(c) for c in cells), flush=True)
-
-
 def full_runs(entries: list[Entry], caps: list[int], time_limit: float) -> tuple[ItemGraph, Solution]:
     began = time.perf_counter()
     graph = build_graph(entries, RULES)
@@ -225,28 +221,7 @@ def changes(entries: list[Entry], first: Solution, cap: int, count: int, time_li
         solution = resolve_after_change(solution, graph, [changed], max_length=cap)
         took.append(solution.seconds)
     full = solve(graph, max_length=cap, time_limit=time_limit)
-    cuts = statistics.quantiles(took, n=100)
-    built = statistics.quantiles(rebuilt, n=100)
-    row(
-        "changes",
-        "cap",
-        "p50 s",
-        "p95 s",
-        "graph rebuild p50 / p95 s",
-        "after them",
-        "full re-solve",
-        "ratio",
-    )
-    row(
-        count,
-        cap,
-        f"{cuts[49]:.3f}",
-        f"{cuts[94]:.3f}",
-        f"{built[49]:.2f} / {built[94]:.2f}",
-        solution.items_traded,
-        f"{full.items_traded} (bound {full.bound})",
-        f"{solution.items_traded / max(1, full.items_traded):.4f}",
-    )
+    report_changes(count, cap, took, rebuilt, solution, full)
 
 
 def main() -> None:
