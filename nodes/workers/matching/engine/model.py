@@ -88,6 +88,12 @@ class ItemGraph:
     def successors(self, node: int) -> NDArray[np.int32]:
         return self.targets[self.indptr[node] : self.indptr[node + 1]]
 
+    def out_edges(self, nodes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The out-edges of `nodes`: (k for an edge of nodes[k], the edge's position in the CSR)."""
+        degree = self.indptr[nodes + 1] - self.indptr[nodes]
+        first = np.repeat(self.indptr[nodes] - np.cumsum(degree) + degree, degree)
+        return np.repeat(np.arange(nodes.size), degree), first + np.arange(int(degree.sum()))
+
     def edge(self, source: int, target: int) -> int:
         """The position of the edge source -> target in the CSR arrays (-1: there is none)."""
         start = int(self.indptr[source])

@@ -118,9 +118,7 @@ def _induced(graph: ItemGraph, nodes: NDArray[np.int64]) -> ItemGraph:
     """The graph of `nodes` alone (node k: nodes[k]), edges among them kept in order."""
     local = np.full(graph.size, -1, dtype=np.int64)
     local[nodes] = np.arange(nodes.size)
-    degree = graph.indptr[nodes + 1] - graph.indptr[nodes]
-    edges = np.repeat(graph.indptr[nodes] - np.cumsum(degree) + degree, degree) + np.arange(int(degree.sum()))
-    source = np.repeat(np.arange(nodes.size), degree)
+    source, edges = graph.out_edges(nodes)
     keep = local[graph.targets[edges]] >= 0
     edges, source = edges[keep], source[keep]
     indptr = np.zeros(nodes.size + 1, dtype=np.int64)

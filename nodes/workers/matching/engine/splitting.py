@@ -22,9 +22,7 @@ def _pairs(graph: ItemGraph, ring: NDArray[np.int64]) -> tuple[NDArray[np.int64]
     n = ring.size
     position = np.full(graph.size, -1, dtype=np.int64)
     position[ring] = np.arange(n)
-    degree = graph.indptr[ring + 1] - graph.indptr[ring]
-    source = np.repeat(np.arange(n), degree)
-    edges = np.repeat(graph.indptr[ring] - np.cumsum(degree) + degree, degree) + np.arange(int(degree.sum()))
+    source, edges = graph.out_edges(ring)
     target = position[graph.targets[edges]]
     inside = target >= 0
     source, target, want = source[inside], target[inside], graph.wants[edges[inside]]

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .cycle import make_cycle
+from .cycle import make_cycle, ring_edges
 from .cycles import components
 from .model import NO_WANT, Cycle, ItemGraph
 
@@ -74,8 +74,7 @@ def _item_cycles(graph: ItemGraph, nodes: NDArray[np.int32], levels: int) -> lis
     cycles = []
     for ring in _rings(successor):
         ring_nodes = [int(nodes[v]) for v in ring]
-        edges = [graph.edge(ring_nodes[k], ring_nodes[(k + 1) % len(ring)]) for k in range(len(ring))]
-        cycles.append(make_cycle(graph, ring_nodes, edges))
+        cycles.append(make_cycle(graph, ring_nodes, ring_edges(graph, ring_nodes)))
     return cycles
 
 
@@ -86,12 +85,14 @@ def _want_cycles(
     naming a want class (graph.py) stands for each of the class's wants not `filled` already."""
     inside = np.zeros(graph.size, dtype=bool)
     inside[nodes] = True
-    sources = np.repeat(np.arange(graph.size), np.diff(graph.indptr))
-    keep = inside[sources] & inside[graph.targets] & (graph.wants != NO_WANT)
-    src, dst, misfit = sources[keep], graph.targets[keep].astype(np.int64), 1.0 - graph.fit[keep]
+    owner, edges = graph.out_edges(nodes.astype(np.int64))
+    keep = inside[graph.targets[edges]] & (graph.wants[edges] != NO_WANT)
+    edges = edges[keep]
+    src, dst = nodes[owner[keep]].astype(np.int64), graph.targets[edges].astype(np.int64)
+    misfit = 1.0 - graph.fit[edges]
     if not src.size:
         return []
-    classes, class_index = np.unique(graph.wants[keep], return_inverse=True)
+    classes, class_index = np.unique(graph.wants[edges], return_inverse=True)
     members = [graph.slots(int(c))[filled.get(int(c), 0) :] for c in classes]
     want_ids = np.asarray([w for group in members for w in group], dtype=np.int64)
     first = np.zeros(len(members) + 1, dtype=np.int64)
@@ -119,8 +120,7 @@ def _want_cycles(
         start = next(k for k, v in enumerate(ring) if v < graph.size)
         ring = ring[start:] + ring[:start]
         offers, wants = ring[0::2], ring[1::2]
-        edges = [graph.edge(offers[k], offers[(k + 1) % len(offers)]) for k in range(len(offers))]
-        cycle = make_cycle(graph, offers, edges)
+        cycle = make_cycle(graph, offers, ring_edges(graph, offers))
         cycles.append(
             Cycle(cycle.items, cycle.owners, tuple(int(want_ids[w - graph.size]) for w in wants), cycle.fit)
         )
