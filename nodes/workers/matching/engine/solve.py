@@ -1,7 +1,8 @@
 """The engine's entry point: disjoint cycles that move the most items, with or without a cap.
 
 `max_length=None` is the uncapped optimum (uncapped.py, exact and fast); a cap L keeps every cycle to
-L items (2: bilateral swaps only), solved by capped.py within `time_limit` seconds.
+L items (2: bilateral swaps only), solved by capped.py within `time_limit` seconds. A FreeMarket graph
+goes through parallel.py: capped.py where its cycles are few, else the uncapped optimum cut to the cap.
 """
 
 from __future__ import annotations
