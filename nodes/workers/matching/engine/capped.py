@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from .cycle import make_cycle
 from .cycles import CyclePool, TooManyCycles, components, cycle_pools
+from .highs import quiet_highs
 from .model import NO_WANT, Cycle, ItemGraph
 from .neighbourhood import improve
 
@@ -113,7 +114,10 @@ def _columns(graph: ItemGraph, pool: CyclePool, filled: Mapping[int, int]) -> Co
     used, node_row = np.unique(all_nodes, return_inverse=True)
     node_rows = int(used.size)
     labelled = graph.labelled
-    want_ids = np.unique(graph.wants[graph.wants != NO_WANT]) if labelled else np.zeros(0, np.int64)
+    want_ids = np.zeros(0, np.int64)
+    if labelled:  # the classes the pool's cycles fill: other classes would be rows without columns
+        labels = np.concatenate([graph.wants[pool.edges[k]].ravel() for k in lengths])
+        want_ids = np.unique(labels[labels != NO_WANT])
     capacity = np.asarray(
         [len(graph.slots(int(w))) - filled.get(int(w), 0) for w in want_ids], dtype=np.float64
     )
@@ -175,9 +179,7 @@ class _Model:
 
     def __init__(self, columns: Columns) -> None:
         self.columns = columns
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.highs.setOptionValue("output_flag", False)
-        self.highs.setOptionValue("threads", 1)
+        self.highs = quiet_highs()
         self.highs.setOptionValue("presolve", "off")  # costs seconds on these models and gains nothing
         n = columns.row_count
         empty = np.zeros(0, dtype=np.int32)
@@ -435,21 +437,28 @@ def solve_capped(
     time_limit: float,
     nodes: NDArray[np.int32] | None = None,
     filled: Mapping[int, int] | None = None,
+    most_cycles: int | None = None,
+    groups: list[NDArray[np.int32]] | None = None,
 ) -> tuple[list[Cycle], int | None, bool]:
-    """(cycles, bound, optimal) for cycles of at most `max_length` items among `nodes` (default all);
+    """(cycles, bound, optimal) for cycles of at most `max_length` items among `nodes` (default all;
+    or within each of `groups`, disjoint);
     `filled` says how many wants of a class (graph.py) are taken already. The cycles' wants name
     classes; `assign_wants` turns them into wants.
 
     Where the cycles of that length would not fit in memory (cycles.MOST_CYCLES), the longest cap that
-    fits is solved instead, and no bound is given (None)."""
+    fits is solved instead, and no bound is given (None). With `most_cycles`, more cycles than that
+    raise TooManyCycles instead."""
     deadline = time.monotonic() + time_limit
-    groups = components(graph) if nodes is None else [np.sort(nodes).astype(np.int32)]
+    if groups is None:
+        groups = components(graph) if nodes is None else [np.sort(nodes).astype(np.int32)]
     cap = max_length
     while True:
         try:
-            pools = [pool for pool in cycle_pools(graph, cap, groups) if pool.count]
+            pools = [pool for pool in cycle_pools(graph, cap, groups, most_cycles) if pool.count]
             break
         except TooManyCycles as too_many:
+            if most_cycles is not None:
+                raise
             log.warning("%s: solving with cycles of at most %d items", too_many, cap - 1)
             cap -= 1
     total = sum(pool.count for pool in pools)

@@ -23,6 +23,7 @@ FAR = np.int8(127)
 BLOCK = 256  # start nodes grown together: bounds the paths held at once
 MOST_CYCLES = 4_000_000  # about 1 GB with the model built on them (medium_n20000 at cap 10: 3.07 M)
 MOST_PATHS = 8_000_000  # open paths of one block at one level
+PATHS_PER_CYCLE = 8  # paths of one block at one level, per cycle allowed: a small budget fails fast
 
 
 class TooManyCycles(Exception):
@@ -123,22 +124,25 @@ def _cycles_in(
             keep = (nxt > start) & (dist[nxt, start - s0] <= max_length - k)
             for column in range(1, k):
                 keep &= paths[owner, column] != nxt
-            if int(keep.sum()) > MOST_PATHS:
-                raise TooManyCycles(f"more than {MOST_PATHS} paths towards cycles of {max_length} items")
+            if int(keep.sum()) > min(MOST_PATHS, PATHS_PER_CYCLE * most):
+                raise TooManyCycles(f"too many paths towards cycles of {max_length} items")
             paths = np.hstack([paths[owner[keep]], nxt[keep][:, None]])
             path_edges = np.hstack([path_edges[owner[keep]], edge_of[position[keep]][:, None]])
     return found
 
 
 def cycle_pools(
-    graph: ItemGraph, max_length: int, groups: list[NDArray[np.int32]] | None = None
+    graph: ItemGraph,
+    max_length: int,
+    groups: list[NDArray[np.int32]] | None = None,
+    most: int | None = None,
 ) -> list[CyclePool]:
     """Every simple cycle of 2..max_length items in each group of nodes (default: each component).
 
-    Raises TooManyCycles past MOST_CYCLES in all."""
+    Raises TooManyCycles past `most` in all (default MOST_CYCLES)."""
+    most = MOST_CYCLES if most is None else most
     matrix = adjacency(graph)
     pools: list[CyclePool] = []
-    most = MOST_CYCLES
     for group in components(graph) if groups is None else groups:
         group = np.sort(group).astype(np.int32)
         sub = matrix[group][:, group].tocsr()

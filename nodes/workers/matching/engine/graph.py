@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .compatibility import fit
 from .model import NO_WANT, Entry, ItemGraph, MatchRules, Side
@@ -111,10 +112,25 @@ def build_graph(entries: Iterable[Entry], rules: MatchRules) -> ItemGraph:
             score = fit(want, offers[node], rules)
             if score is not None and (node not in taken or score > taken[node][0]):
                 taken[node] = (score, class_of[want.id])
-    rows: list[list[tuple[int, float, int]]] = []
-    for offer in offers:
-        taken = accepted.get((offer.owner, offer.exchange_type), {})
+    # a user's offers of one exchange type share one row: built once, repeated with numpy
+    shared: dict[tuple[int, str], tuple[NDArray[np.int32], NDArray[np.float64], NDArray[np.int64]]] = {}
+    for key, taken in accepted.items():
         best_first = sorted(taken.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        rows.append([(node, score, want_id) for node, (score, want_id) in best_first])
-    slots = {members[0]: tuple(members) for members in classes.values() if len(members) > 1}
-    return _csr(rows, [o.id for o in offers], [o.owner for o in offers], slots)
+        shared[key] = (
+            np.fromiter((node for node, _ in best_first), dtype=np.int32, count=len(best_first)),
+            np.fromiter((score for _, (score, _) in best_first), dtype=np.float64, count=len(best_first)),
+            np.fromiter((want for _, (_, want) in best_first), dtype=np.int64, count=len(best_first)),
+        )
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.float64), np.zeros(0, np.int64))
+    rows = [shared.get((offer.owner, offer.exchange_type), empty) for offer in offers]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([row[0].size for row in rows], out=indptr[1:])
+    return ItemGraph(
+        items=tuple(o.id for o in offers),
+        owners=np.asarray([o.owner for o in offers], dtype=np.int64),
+        indptr=indptr,
+        targets=np.concatenate([row[0] for row in rows]) if rows else empty[0],
+        fit=np.concatenate([row[1] for row in rows]) if rows else empty[1],
+        wants=np.concatenate([row[2] for row in rows]) if rows else empty[2],
+        want_slots={members[0]: tuple(members) for members in classes.values() if len(members) > 1},
+    )

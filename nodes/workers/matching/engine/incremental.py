@@ -24,7 +24,9 @@ from numpy.typing import NDArray
 
 from .capped import solve_capped
 from .cycle import assign_wants, filled_classes
-from .model import NO_WANT, Cycle, ItemGraph, Solution
+from .cycles import adjacency
+from .model import NO_WANT, Cycle, ItemGraph, Solution, spans
+from .parallel import solve_parallel
 
 MOST_REGION = 3000
 DEFAULT_TIME_LIMIT_S = 0.5
@@ -49,11 +51,8 @@ def _reach(
     graph: ItemGraph, seeds: NDArray[np.int64], free: NDArray[np.bool_], steps: int
 ) -> NDArray[np.int64]:
     """Free nodes within `steps` of the seeds both ways, nearest first, at most MOST_REGION."""
-    sources = np.repeat(np.arange(graph.size), np.diff(graph.indptr))
-    order = np.argsort(graph.targets, kind="stable")
-    back_ptr = np.zeros(graph.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(graph.targets, minlength=graph.size), out=back_ptr[1:])
-    back = sources[order]
+    backwards = adjacency(graph).T.tocsr()  # scipy's transpose: a counting sort, in C
+    back_ptr, back = backwards.indptr.astype(np.int64), backwards.indices
     seen = np.zeros(graph.size, dtype=bool)
     frontier = seeds[free[seeds]]
     seen[frontier] = True
@@ -62,8 +61,8 @@ def _reach(
     for _ in range(steps):
         if not frontier.size or total >= MOST_REGION:
             break
-        ahead = np.concatenate([graph.targets[graph.indptr[v] : graph.indptr[v + 1]] for v in frontier])
-        behind = np.concatenate([back[back_ptr[v] : back_ptr[v + 1]] for v in frontier])
+        ahead = graph.targets[graph.out_edges(frontier)[1]]
+        behind = back[spans(back_ptr, frontier)[1]]
         step = np.unique(np.concatenate([ahead, behind]).astype(np.int64))
         step = step[free[step] & ~seen[step]]
         seen[step] = True
@@ -104,7 +103,8 @@ def resolve_after_change(
         if region.size > 1:
             filled = filled_classes(graph, kept)
             nodes = region.astype(np.int32)
-            found, _, _ = solve_capped(graph, max_length, time_limit, nodes=nodes, filled=filled)
+            solver = solve_parallel if graph.labelled else solve_capped
+            found, _, _ = solver(graph, max_length, time_limit, nodes=nodes, filled=filled)
             taken = [w for cycle in kept for w in cycle.wants if w is not None]
             cycles.extend(assign_wants(graph, found, taken))
     return Solution(tuple(cycles), None, time.monotonic() - began, False, max_length)

@@ -22,6 +22,13 @@ from numpy.typing import NDArray
 NO_WANT = -1  # an edge of a graph built from want lists fills no particular want
 
 
+def spans(indptr: NDArray[np.int64], rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The entries of `rows` of a CSR structure: (k for an entry of rows[k], the entry's position)."""
+    degree = indptr[rows + 1] - indptr[rows]
+    first = np.repeat(indptr[rows] - np.cumsum(degree) + degree, degree)
+    return np.repeat(np.arange(rows.size), degree), first + np.arange(int(degree.sum()))
+
+
 class Side(StrEnum):
     WANT = "WANT"
     OFFER = "OFFER"
@@ -87,6 +94,10 @@ class ItemGraph:
 
     def successors(self, node: int) -> NDArray[np.int32]:
         return self.targets[self.indptr[node] : self.indptr[node + 1]]
+
+    def out_edges(self, nodes: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The out-edges of `nodes`: (k for an edge of nodes[k], the edge's position in the CSR)."""
+        return spans(self.indptr, nodes)
 
     def edge(self, source: int, target: int) -> int:
         """The position of the edge source -> target in the CSR arrays (-1: there is none)."""

@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
+from .highs import quiet_highs
+
 REGION_ROWS = 400
 SUB_TIME_S = 2.0
 
@@ -47,9 +49,7 @@ def _by_row(columns: PackingColumns) -> csr_matrix:
 def _solve_region(
     columns: PackingColumns, candidates: NDArray[np.int64], seconds: float
 ) -> NDArray[np.int64]:
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
+    highs = quiet_highs()
     highs.setOptionValue("time_limit", max(0.05, seconds))
     highs.setOptionValue("mip_rel_gap", 0.0)
     highs.setOptionValue("mip_abs_gap", 1.0 - 1e-7)

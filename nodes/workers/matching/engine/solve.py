@@ -1,7 +1,8 @@
 """The engine's entry point: disjoint cycles that move the most items, with or without a cap.
 
 `max_length=None` is the uncapped optimum (uncapped.py, exact and fast); a cap L keeps every cycle to
-L items (2: bilateral swaps only), solved by capped.py within `time_limit` seconds.
+L items (2: bilateral swaps only), solved by capped.py within `time_limit` seconds. A FreeMarket graph
+goes through parallel.py: capped.py where its cycles are few, else the uncapped optimum cut to the cap.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from .capped import solve_capped
 from .cycle import assign_wants
 from .model import ItemGraph, Solution
+from .parallel import solve_parallel
 from .uncapped import solve_uncapped
 
 DEFAULT_MAX_LENGTH = 10
@@ -28,6 +30,7 @@ def solve(
         return Solution(tuple(cycles), traded, time.monotonic() - began, True, None)
     if max_length < 2:
         return Solution((), 0, time.monotonic() - began, True, max_length)
-    found, bound, optimal = solve_capped(graph, max_length, time_limit)
+    solver = solve_parallel if graph.labelled else solve_capped
+    found, bound, optimal = solver(graph, max_length, time_limit)
     cycles = assign_wants(graph, found)
     return Solution(tuple(cycles), bound, time.monotonic() - began, optimal, max_length)

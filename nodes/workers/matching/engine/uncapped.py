@@ -18,12 +18,14 @@ node, is assigned once, and the ring offer, want, offer, want, ... is the exchan
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .cycle import make_cycle
+from .cycle import make_cycle, ring_edges
 from .cycles import components
 from .model import NO_WANT, Cycle, ItemGraph
 
@@ -72,21 +74,26 @@ def _item_cycles(graph: ItemGraph, nodes: NDArray[np.int32], levels: int) -> lis
     cycles = []
     for ring in _rings(successor):
         ring_nodes = [int(nodes[v]) for v in ring]
-        edges = [graph.edge(ring_nodes[k], ring_nodes[(k + 1) % len(ring)]) for k in range(len(ring))]
-        cycles.append(make_cycle(graph, ring_nodes, edges))
+        cycles.append(make_cycle(graph, ring_nodes, ring_edges(graph, ring_nodes)))
     return cycles
 
 
-def _want_cycles(graph: ItemGraph, nodes: NDArray[np.int32], levels: int) -> list[Cycle]:
+def _want_cycles(
+    graph: ItemGraph, nodes: NDArray[np.int32], levels: int, filled: Mapping[int, int]
+) -> list[Cycle]:
     """Offers and wants as nodes: offer i -> want w (of i's owner) -> offer j (filling w). An edge
-    naming a want class (graph.py) stands for each of the class's wants."""
+    naming a want class (graph.py) stands for each of the class's wants not `filled` already."""
     inside = np.zeros(graph.size, dtype=bool)
     inside[nodes] = True
-    sources = np.repeat(np.arange(graph.size), np.diff(graph.indptr))
-    keep = inside[sources] & inside[graph.targets] & (graph.wants != NO_WANT)
-    src, dst, misfit = sources[keep], graph.targets[keep].astype(np.int64), 1.0 - graph.fit[keep]
-    classes, class_index = np.unique(graph.wants[keep], return_inverse=True)
-    members = [graph.slots(int(c)) for c in classes]
+    owner, edges = graph.out_edges(nodes.astype(np.int64))
+    keep = inside[graph.targets[edges]] & (graph.wants[edges] != NO_WANT)
+    edges = edges[keep]
+    src, dst = nodes[owner[keep]].astype(np.int64), graph.targets[edges].astype(np.int64)
+    misfit = 1.0 - graph.fit[edges]
+    if not src.size:
+        return []
+    classes, class_index = np.unique(graph.wants[edges], return_inverse=True)
+    members = [graph.slots(int(c))[filled.get(int(c), 0) :] for c in classes]
     want_ids = np.asarray([w for group in members for w in group], dtype=np.int64)
     first = np.zeros(len(members) + 1, dtype=np.int64)
     np.cumsum([len(group) for group in members], out=first[1:])
@@ -97,13 +104,14 @@ def _want_cycles(graph: ItemGraph, nodes: NDArray[np.int32], levels: int) -> lis
         + np.repeat(first[class_index], copies)
         + (np.arange(edge.size) - np.repeat(np.cumsum(copies) - copies, copies))
     )
-    give = np.unique(np.stack([src[edge], want_node]), axis=1)  # offer -> want of its owner
-    fill, at = np.unique(np.stack([want_node, dst[edge]]), axis=1, return_index=True)  # want -> offer
     n = graph.size + want_ids.size
+    # pairs as one int64 each: np.unique on them is many times faster than on columns (axis=1)
+    give = np.unique(src[edge] * n + want_node)  # offer -> want of its owner
+    fill, at = np.unique(want_node * n + dst[edge], return_index=True)  # want -> offer
     successor = _assign(
-        np.concatenate([give[0], fill[0]]),
-        np.concatenate([give[1], fill[1]]),
-        np.concatenate([np.zeros(give.shape[1]), misfit[edge[at]]]),
+        np.concatenate([give // n, fill // n]),
+        np.concatenate([give % n, fill % n]),
+        np.concatenate([np.zeros(give.size), misfit[edge[at]]]),
         n,
         levels,
     )
@@ -112,19 +120,26 @@ def _want_cycles(graph: ItemGraph, nodes: NDArray[np.int32], levels: int) -> lis
         start = next(k for k, v in enumerate(ring) if v < graph.size)
         ring = ring[start:] + ring[:start]
         offers, wants = ring[0::2], ring[1::2]
-        edges = [graph.edge(offers[k], offers[(k + 1) % len(offers)]) for k in range(len(offers))]
-        cycle = make_cycle(graph, offers, edges)
+        cycle = make_cycle(graph, offers, ring_edges(graph, offers))
         cycles.append(
             Cycle(cycle.items, cycle.owners, tuple(int(want_ids[w - graph.size]) for w in wants), cycle.fit)
         )
     return cycles
 
 
-def solve_uncapped(graph: ItemGraph, fit_levels: int = 1) -> list[Cycle]:
-    """The most items traded in disjoint cycles of any length (exact); `fit_levels` 0 ignores fit."""
-    groups = components(graph)
-    if not groups:
-        return []
-    nodes = np.sort(np.concatenate(groups)).astype(np.int32)
-    solve = _want_cycles if graph.labelled else _item_cycles
-    return solve(graph, nodes, fit_levels)
+def solve_uncapped(
+    graph: ItemGraph,
+    fit_levels: int = 1,
+    nodes: NDArray[np.int32] | None = None,
+    filled: Mapping[int, int] | None = None,
+) -> list[Cycle]:
+    """The most items traded in disjoint cycles of any length (exact); `fit_levels` 0 ignores fit.
+    Among `nodes` only (default all), with the wants of a class that `filled` counts taken already."""
+    if nodes is None:
+        groups = components(graph)
+        if not groups:
+            return []
+        nodes = np.sort(np.concatenate(groups)).astype(np.int32)
+    if graph.labelled:
+        return _want_cycles(graph, nodes, fit_levels, filled or {})
+    return _item_cycles(graph, nodes, fit_levels)
