@@ -46,7 +46,7 @@ async def catch_up_properties(_cmd: CatchUpProperties, actor: Actor, deps: Realt
 async def catch_up_round(deps: RealtyDeps) -> PropertiesCaughtUp:
     """Matches up to PAGES pages after the watermark, then tells of the new matches."""
     async with deps.read_db() as db:
-        cursor = await queries.watermark(db, MARK)
+        cursor: Cursor | None = await queries.watermark(db, MARK)
     matched = new = 0
     more = False
     for _ in range(PAGES):
