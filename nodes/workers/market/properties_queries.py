@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.market import AdStatus, ListingKind
@@ -115,7 +115,9 @@ async def written_after(db: AsyncSession, after: datetime | None, after_id: int,
     """Active properties by (updated_at, id) after that cursor, read off their partial index."""
     query = PROPERTIES.where(Listing.status == AdStatus.ACTIVE.value)
     if after is not None:
-        later = Listing.updated_at > after
-        query = query.where(or_(later, and_(Listing.updated_at == after, Listing.id > after_id)))
+        # The `>=` bounds the index range; the tie on updated_at is then broken by id.
+        query = query.where(
+            Listing.updated_at >= after, or_(Listing.updated_at > after, Listing.id > after_id)
+        )
     rows = await db.execute(query.order_by(Listing.updated_at, Listing.id).limit(limit))
     return [(listing, attributes) for listing, attributes in rows.tuples()]
