@@ -108,6 +108,7 @@ def a_property(
         rooms=0 if subtype is PropertySubtype.STUDIO else rng.randint(1, 4), total_area=rng.uniform(25, 150),
         price=rng.lognormvariate(16.3, 0.6) / rates[currency.value], currency=currency,
         entry_year=rng.randint(2015, 2028), entry_quarter=rng.randint(1, 4), published_at=datetime.now(UTC),
+        updated_at=datetime.now(UTC),
     )  # fmt: skip
 
 

@@ -13,7 +13,9 @@ they are looked for in the address, offline, in the catalog's places and the cur
 
 A property is `active` once written (Realty has no moderation queue) and read by anyone; its owner
 archives it (`archived`: read by him only) and restores it. Writing, updating or restoring one
-publishes `PropertyPublished` after the commit; archiving it publishes `PropertyWithdrawn`.
+publishes `PropertyPublished` after the commit; archiving it publishes `PropertyWithdrawn`. An event
+no realty worker took is made up for by `PublishedSince`, which the realty worker pages by the time
+of the last write (`updated_at`).
 
 What a buyer's request matches (`SearchProperties`, and the realty domain's matching on
 `PropertyPublished`): every criterion given, and all of them:
@@ -437,6 +439,7 @@ class PropertyPublished(Event):
     entry_year: int | None
     entry_quarter: int | None
     published_at: datetime
+    updated_at: datetime  # when it was last written: the realty catch-up's cursor, with its id
 
 
 class PropertyWithdrawn(Event):
@@ -445,3 +448,22 @@ class PropertyWithdrawn(Event):
     subject: ClassVar[str] = subjects.evt(DOMAIN, "property_withdrawn")
     property_id: int
     owner_id: int
+
+
+# --- the realty worker's catch-up ------------------------------------------------------------------
+
+
+class PublishedPage(Message):
+    items: list[PropertyPublished]  # by (updated_at, property_id)
+
+
+class PublishedSince(Command[PublishedPage]):
+    """The system's (the realty worker's catch-up, for the `PropertyPublished` events no realty worker
+    took): the active properties written after the cursor (`after`, `after_id`), as the events that
+    would have told of them, oldest write first. No cursor: from the first. Anyone else is `forbidden`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "published_since")
+    idempotent: ClassVar[bool] = True
+    after: datetime | None = None
+    after_id: Id | None = None
+    limit: PageSize = 100

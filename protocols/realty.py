@@ -25,7 +25,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from . import subjects
-from .envelope import Command, Message
+from .envelope import Batched, Command, Message
 from .fields import (
     Area,
     ChangedFields,
@@ -166,6 +166,19 @@ class TellMatches(Command[MatchesTold]):
     was made."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "tell_matches")
+
+
+class PropertiesCaughtUp(Batched):
+    matched: int  # properties matched against the open requests by this page
+    new: int  # matches they made that were not stored before
+
+
+class CatchUpProperties(Command[PropertiesCaughtUp]):
+    """The system's (the scheduler's, every `[scheduler] realty_catch_up_interval_s`, and each realty
+    worker once as it starts): matches one page of the properties the market wrote since the catch-up's
+    watermark, as `PropertyPublished` would have, for those events no realty worker was there to take."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "catch_up_properties")
 
 
 class ListMyRequests(Command[RequestPage]):

@@ -15,7 +15,7 @@ from protocols.identity import LiftEndedBans, PurgeExpiredSessions
 from protocols.market import ExpireAds
 from protocols.matching import RunPipeline
 from protocols.presence import SweepPresence
-from protocols.realty import TellMatches
+from protocols.realty import CatchUpProperties, TellMatches
 from protocols.telemetry import RollUpSamples
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,14 @@ async def tell_realty_matches(bus: Bus) -> None:
         log.info("told %d realty matches late", told.sent)
 
 
+async def catch_up_realty(bus: Bus) -> None:
+    """Properties published while no realty worker ran, matched with the open requests."""
+    results = await batch_after_batch(bus, CatchUpProperties())
+    new = sum(r.new for r in results)
+    if new:
+        log.info("caught up %d realty properties: %d new matches", sum(r.matched for r in results), new)
+
+
 async def run_matching(bus: Bus) -> None:
     """Everyone's matching: the pool into bilateral swaps and chains (one request, which may take the
     solver's whole `[matching] solver_time_limit_s`)."""
@@ -107,4 +115,5 @@ JOBS: tuple[Job, ...] = (
     Job("lift_ended_bans", lambda s: s.scheduler.ban_lift_interval_s, lift_ended_bans),
     Job("run_matching", lambda s: s.matching.run_interval_s, run_matching),
     Job("tell_realty_matches", lambda s: s.scheduler.realty_notice_interval_s, tell_realty_matches),
+    Job("catch_up_realty", lambda s: s.scheduler.realty_catch_up_interval_s, catch_up_realty),
 )

@@ -299,6 +299,7 @@ class SchedulerSettings:
     appointment_reminder_interval_s: float = 300.0
     ban_lift_interval_s: float = 300.0
     realty_notice_interval_s: float = 60.0
+    realty_catch_up_interval_s: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -88,6 +88,9 @@ class Domain(Generic[DepsT]):
     handlers: Handlers[DepsT]
     # The bus is None when a command-line tool runs a handler without a cluster.
     open_deps: Callable[[Settings, Bus | None], AbstractAsyncContextManager[DepsT]]
+    # Run in the background once the process's domains serve (work missed while none ran); it logs its
+    # own failures, and a stop cancels it.
+    started: Callable[[DepsT], Coroutine[Any, Any, None]] | None = None
 
     @property
     def name(self) -> str:

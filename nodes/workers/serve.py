@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -18,16 +20,29 @@ class RunningWorkers:
     def __init__(self) -> None:
         self.runtimes: list[WorkerRuntime[Any]] = []
         self._stack = AsyncExitStack()
+        self._started: set[asyncio.Task[None]] = set()
 
     async def start(self, bus: Bus, settings: Settings, names: tuple[str, ...]) -> None:
+        hooks: list[tuple[Callable[[Any], Coroutine[Any, Any, None]], Any]] = []
         for name in names:
             domain = load_domain(name)
             deps = await self._stack.enter_async_context(domain.open_deps(settings, bus))
             runtime = WorkerRuntime(bus, domain.handlers, deps, max_inflight=settings.workers.max_inflight)
             await runtime.start()
             self.runtimes.append(runtime)
+            if domain.started is not None:
+                hooks.append((domain.started, deps))
+        # After every domain of this process serves: a hook may ask one started beside it.
+        for hook, deps in hooks:
+            task = asyncio.create_task(hook(deps))
+            self._started.add(task)
+            task.add_done_callback(self._started.discard)
 
     async def stop(self) -> None:
+        running = list(self._started)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         # Last started, first stopped: a domain that asks another (presence asks chat) finishes its
         # accepted requests while the one it asks is still there.
         for runtime in reversed(self.runtimes):

@@ -58,7 +58,10 @@ class Listing(Base):
         Index("ix_market_listings_latitude_longitude", "latitude", "longitude"),
         Index("ix_market_listings_longitude_latitude", "longitude", "latitude"),
         Index("ix_market_listings_status_expires_at", "status", "expires_at"),
-    )
+        # Realty's catch-up pages the properties by their last write (migration 0026).
+        Index("ix_market_listings_property_updated_at_id", "updated_at", "id",
+              postgresql_where=text("kind = 'property'"), sqlite_where=text("kind = 'property'")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -90,3 +90,14 @@ class RequestMatch(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     buyer_told_at: Mapped[datetime | None] = mapped_column()
     owner_told_at: Mapped[datetime | None] = mapped_column()
+
+
+class CatchUpMark(Base):
+    """How far the realty worker's catch-up has matched the market's properties: the last write
+    (`updated_at`, the market's) and the id of the last property matched, one row per `name`."""
+
+    __tablename__ = "realty_catch_up"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    updated_at: Mapped[datetime] = mapped_column()
+    property_id: Mapped[int] = mapped_column(Integer)

@@ -4,7 +4,7 @@ keep of them (favourites, comparison, browsing history), and banners.
 Command groups: `ads` (create, edit, renew, delete, read, list), `search`, `media` (images and
 videos), `views`, `moderation`, `expiry` (scheduled), `saved` (favourites and comparison), `history`
 and `banners`; their SQL in `queries`. FreeMarket's barter vertical: `barter` (its SQL in
-`barter_queries`, what it asks of other domains in `barter_places`). Realty's properties: `properties` and `properties_search` (SQL in
+`barter_queries`, what it asks of other domains in `barter_places`). Realty's properties: `properties`, `properties_search` and `properties_since` (the realty worker's catch-up; SQL in
 `properties_queries`, places in `properties_places`). Beside them: the checks of an ad's references with the catalog
 (`references`), the live-ad limits (`limits`), the view counters written in batches (`counters`), and
 the reply built from the rows (`shapes`, with the dealers' companies: `dealers`).
@@ -26,6 +26,7 @@ from . import (  # noqa: F401  # noqa: F401
     moderation,
     properties,
     properties_search,
+    properties_since,
     saved,
     search,
     views,

@@ -116,17 +116,22 @@ async def read_back(deps: MarketDeps, ids: Sequence[int]) -> list[wire.Property]
     return [property_of(deps, found[i], files[i]) for i in ids if i in found]
 
 
+def published_event(item: wire.Property, *, first: bool) -> wire.PropertyPublished:
+    """What matching compares, of an active property."""
+    studio = item.subtype is wire.PropertySubtype.STUDIO
+    return wire.PropertyPublished(
+        property_id=item.id, owner_id=item.owner_id, first=first, title=item.title, city_id=item.city_id,
+        district=district_key(item), deal_format=item.deal_format, type=item.type,
+        subtype=item.subtype, condition=item.condition, rooms=0 if studio else item.rooms,
+        total_area=item.total_area, price=item.price, currency=item.currency, entry_year=item.entry_year,
+        entry_quarter=item.entry_quarter, published_at=item.published_at, updated_at=item.updated_at,
+    )  # fmt: skip
+
+
 async def published(deps: MarketDeps, item: wire.Property, *, first: bool) -> wire.Property:
     """After the commit: what matching compares."""
     if item.status is wire.PropertyStatus.ACTIVE:
-        studio = item.subtype is wire.PropertySubtype.STUDIO
-        await deps.bus.publish(wire.PropertyPublished(
-            property_id=item.id, owner_id=item.owner_id, first=first, title=item.title, city_id=item.city_id,
-            district=district_key(item), deal_format=item.deal_format, type=item.type,
-            subtype=item.subtype, condition=item.condition, rooms=0 if studio else item.rooms,
-            total_area=item.total_area, price=item.price, currency=item.currency, entry_year=item.entry_year,
-            entry_quarter=item.entry_quarter, published_at=item.published_at,
-        ))  # fmt: skip
+        await deps.bus.publish(published_event(item, first=first))
     return item
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from protocols.market import ListingKind
+from protocols.market import AdStatus, ListingKind
 from storage.models.market import Listing
 from storage.models.market_realty import PropertyAttributes, PropertyFile
 
@@ -108,3 +109,15 @@ async def page(
     """The properties matching `where` in `order`, and how many match in all."""
     rows, total = await vertical_page(db, PROPERTIES, PropertyAttributes, where, order, offset, limit)
     return [(listing, attributes) for listing, attributes in rows.tuples()], total
+
+
+async def written_after(db: AsyncSession, after: datetime | None, after_id: int, limit: int) -> list[Found]:
+    """Active properties by (updated_at, id) after that cursor, read off their partial index."""
+    query = PROPERTIES.where(Listing.status == AdStatus.ACTIVE.value)
+    if after is not None:
+        # The `>=` bounds the index range; the tie on updated_at is then broken by id.
+        query = query.where(
+            Listing.updated_at >= after, or_(Listing.updated_at > after, Listing.id > after_id)
+        )
+    rows = await db.execute(query.order_by(Listing.updated_at, Listing.id).limit(limit))
+    return [(listing, attributes) for listing, attributes in rows.tuples()]

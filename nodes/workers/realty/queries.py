@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from nodes.workers.database import dialect_insert
 from protocols.market_realty import PropertyPublished
 from protocols.realty import RequestStatus
-from storage.models.realty import BuyerRequest, RequestMatch
+from storage.models.realty import BuyerRequest, CatchUpMark, RequestMatch
 
 # --- requests --------------------------------------------------------------------------------------
 
@@ -159,3 +159,24 @@ async def mark_told(db: AsyncSession, side: str, keys: Sequence[tuple[int, int]]
             .where(RequestMatch.request_id == request_id, RequestMatch.property_id == property_id)
             .values({column: now})
         )
+
+
+# --- the catch-up's watermark ----------------------------------------------------------------------
+
+
+async def watermark(db: AsyncSession, name: str) -> tuple[datetime, int] | None:
+    """The last write (the market's `updated_at`) and property id the catch-up matched, if any."""
+    row = await db.get(CatchUpMark, name)
+    return None if row is None else (row.updated_at, row.property_id)
+
+
+async def advance_watermark(db: AsyncSession, name: str, updated_at: datetime, property_id: int) -> None:
+    """Moves the watermark to (updated_at, property_id), never back: two catch-ups at once leave the
+    later of their marks."""
+    mark = CatchUpMark.__table__.c
+    behind = or_(
+        mark.updated_at < updated_at, and_(mark.updated_at == updated_at, mark.property_id < property_id)
+    )
+    values = {"updated_at": updated_at, "property_id": property_id}
+    upsert = dialect_insert(db, CatchUpMark).values(name=name, **values)
+    await db.execute(upsert.on_conflict_do_update(index_elements=[mark.name], set_=values, where=behind))

@@ -20,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 REALTY_CATEGORY_SLUG = "realty"  # storage.models.market_realty's, as of this revision
+PROPERTY = sa.text("kind = 'property'")
 NOTES = ("features", "equipment", "building_features", "building_name", "developer", "materials",
          "territory_features", "nearby_places", "views", "video_title", "video_url", "services",
          "commission_type", "documents")  # fmt: skip
@@ -101,6 +102,11 @@ def upgrade() -> None:
         "market_property_files",
         ["listing_id", "slot", "position"],
     )
+    # The realty worker's catch-up pages the properties by their last write, then id.
+    op.create_index(
+        "ix_market_listings_property_updated_at_id", "market_listings", ["updated_at", "id"],
+        postgresql_where=PROPERTY, sqlite_where=PROPERTY,
+    )  # fmt: skip
     categories = sa.table(
         "catalog_categories",
         sa.column("name", sa.String),
@@ -119,6 +125,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_market_listings_property_updated_at_id", "market_listings")
     op.drop_table("market_property_files")
     op.drop_table("market_property_attributes")
     op.execute("DELETE FROM market_listings WHERE kind = 'property'")

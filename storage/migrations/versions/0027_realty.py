@@ -4,6 +4,9 @@ Matching a published property reads the open requests of its city, deal format a
 partial index (open requests only) and checks the other criteria, all ranges or optional ones, on the
 rows found: with the three equalities a city's bucket is a small part of the open requests.
 
+`realty_catch_up` keeps how far the worker's catch-up has matched the market's properties (the
+`PropertyPublished` events no realty worker was running to take).
+
 Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-05
@@ -94,7 +97,16 @@ def upgrade() -> None:
         postgresql_where=UNTOLD, sqlite_where=UNTOLD,
     )  # fmt: skip
 
+    op.create_table(
+        "realty_catch_up",
+        sa.Column("name", sa.String(32), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("property_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_realty_catch_up"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("realty_catch_up")
     op.drop_table("realty_matches")
     op.drop_table("realty_requests")
