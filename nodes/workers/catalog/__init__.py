@@ -8,6 +8,10 @@ the vehicle references' and the places' snapshots in `references` and `geography
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
@@ -15,4 +19,16 @@ from . import categories, places, vehicles  # noqa: F401
 from .deps import CatalogDeps, open_deps
 from .handlers import handlers
 
-DOMAIN: Domain[CatalogDeps] = Domain(handlers=handlers, open_deps=open_deps)
+log = logging.getLogger(__name__)
+
+
+async def warm_places(deps: CatalogDeps) -> None:
+    # At once, not on the first question: a snapshot of 7,000 cities and their 28,000 names takes a
+    # loaded machine longer than a request's timeout, and the first barter list or property asks.
+    try:
+        await deps.places.get()
+    except SQLAlchemyError as exc:  # the first question loads it again
+        log.warning("the places could not be loaded yet: %r", exc)
+
+
+DOMAIN: Domain[CatalogDeps] = Domain(handlers=handlers, open_deps=open_deps, started=warm_places)
