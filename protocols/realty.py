@@ -12,8 +12,8 @@ Matching follows protocols.market_realty's rules (what `SearchProperties` filter
   open request in one query; each newly matched request's owner is told (`realty_match`).
 A request's city is the catalog's city (`city_id`, found from its name); a city the catalog does not
 know is kept as written and matches nothing (`city_found` says so). Notices obey each user's
-`notifications_new_matches` setting (identity's; a setting never made is on); a match is stored and
-listed with its request either way.
+settings (identity's; a setting never made is on): a buyer's `notifications_new_matches`, an owner's
+`notifications_responses`; a match is stored and listed with its request either way.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
@@ -12,6 +13,8 @@ from nodes.runtime.settings import Settings
 from nodes.runtime.worker import WorkerRuntime
 
 from . import load_domain
+
+log = logging.getLogger(__name__)
 
 
 class RunningWorkers:
@@ -36,7 +39,14 @@ class RunningWorkers:
         for hook, deps in hooks:
             task = asyncio.create_task(hook(deps))
             self._started.add(task)
-            task.add_done_callback(self._started.discard)
+            task.add_done_callback(self._hook_done)
+
+    def _hook_done(self, task: asyncio.Task[None]) -> None:
+        self._started.discard(task)
+        if not task.cancelled() and (failed := task.exception()) is not None:
+            # A hook handles what it expects; anything else is a bug, logged at once (not when the task
+            # is collected).
+            log.error("a domain's start-up work failed", exc_info=failed)
 
     async def stop(self) -> None:
         running = list(self._started)

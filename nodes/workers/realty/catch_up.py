@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.market_realty import PublishedSince
 from protocols.realty import CatchUpProperties, PropertiesCaughtUp
@@ -82,5 +84,5 @@ async def catch_up(deps: RealtyDeps) -> None:
                 return
     except DomainError as exc:
         log.warning("the catch-up waits for the scheduler: %s", exc.message)
-    except Exception:  # a background task's failure is only logged: the scheduler's round comes anyway
-        log.exception("the catch-up at start failed; the scheduler's will follow")
+    except SQLAlchemyError as exc:  # the database not migrated yet (a Procfile starts all at once)
+        log.warning("the catch-up waits for the scheduler: %r", exc)

@@ -7,8 +7,9 @@ what is still untold. notify's `dedupe_key` tells each person once however often
 - `realty_buyer`, to a property's owner: a buyer's request matches his properties (one notice per
   request and owner, naming his properties it matched).
 
-A user whose `notifications_new_matches` is off is not told (the match is listed with the request all
-the same); a property no longer active is not told of. What is left untold is sent with the next match,
+Each side's `users/update/` setting is obeyed: a buyer whose `notifications_new_matches` is off is not
+told of matches, an owner whose `notifications_responses` is off not of buyers (the match is listed
+with the request all the same); a property no longer active is not told of. What is left untold is sent with the next match,
 or by the scheduler's `TellMatches`, whichever comes first.
 """
 
@@ -19,6 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from nodes.runtime.notices import tell
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
@@ -36,7 +38,8 @@ from .properties import properties
 log = logging.getLogger(__name__)
 
 BATCH = 100  # matches one round reads from the outbox (their properties are one GetProperties)
-SETTING = "notifications_new_matches"
+BUYER_SETTING = "notifications_new_matches"
+OWNER_SETTING = "notifications_responses"  # a buyer's request is a response to what the owner lists
 
 Key = tuple[str, tuple[tuple[int, int], ...]]  # the side told, and the (request, property) matches
 
@@ -67,8 +70,8 @@ async def _tell_batches(deps: RealtyDeps, sent: list[int]) -> None:
         if not rows:
             return
         shown = {item.id: item for item in await properties(deps, [row.property_id for row in rows])}
-        wanted = await _wanting(deps, {row.buyer_id for row in rows} | {row.owner_id for row in rows})
-        notices, silent = _notices(rows, shown, wanted)
+        settings = await _settings(deps, {row.buyer_id for row in rows} | {row.owner_id for row in rows})
+        notices, silent = _notices(rows, shown, settings)
         told = await tell(deps.bus, notices, lambda key: f"{key[0]} notice of {key[1][0]}")
         sent.append(told.sent)
         done = [*silent, *told.done]
@@ -81,27 +84,33 @@ async def _tell_batches(deps: RealtyDeps, sent: list[int]) -> None:
             return
 
 
-async def _wanting(deps: RealtyDeps, user_ids: set[int]) -> set[int]:
-    """Of these users, those who want to hear of new matches (a setting never made is on; a user who is
-    gone wants nothing)."""
+Settings = dict[int, dict[str, Any]]
+
+
+def _wants(settings: Settings, user_id: int, setting: str) -> bool:
+    """A setting never made is on; a user who is gone wants nothing."""
+    return user_id in settings and settings[user_id].get(setting) is not False
+
+
+async def _settings(deps: RealtyDeps, user_ids: set[int]) -> Settings:
+    """The profile settings of these users, of those still there."""
     ids = sorted(user_ids)
     found = await asyncio.gather(
         *(deps.bus.request(GetUser(user_id=user_id), actor=Actor.system()) for user_id in ids),
         return_exceptions=True,
     )
-    wanting: set[int] = set()
+    settings: Settings = {}
     for user_id, profile in zip(ids, found, strict=True):
         if isinstance(profile, DomainError):
             continue
         if isinstance(profile, BaseException):
             raise profile
-        if profile.attributes.get(SETTING) is not False:
-            wanting.add(user_id)
-    return wanting
+        settings[user_id] = profile.attributes
+    return settings
 
 
 def _notices(
-    rows: Sequence[RequestMatch], shown: dict[int, Property], wanting: set[int]
+    rows: Sequence[RequestMatch], shown: dict[int, Property], settings: Settings
 ) -> tuple[list[tuple[Key, Notify]], list[Key]]:
     """The notices to send, and the matches nobody is to be told of."""
     notices: list[tuple[Key, Notify]] = []
@@ -111,7 +120,7 @@ def _notices(
         key = (row.request_id, row.property_id)
         if row.buyer_told_at is None:
             item = shown.get(row.property_id)
-            if item is None or row.buyer_id not in wanting:
+            if item is None or not _wants(settings, row.buyer_id, BUYER_SETTING):
                 silent.append(("buyer", (key,)))
             else:
                 notices.append((("buyer", (key,)), _to_buyer(row, item)))
@@ -120,7 +129,7 @@ def _notices(
     for (request_id, owner_id), group in by_owner.items():
         keys = tuple((row.request_id, row.property_id) for row in group)
         items = [shown[row.property_id] for row in group if row.property_id in shown]
-        if not items or owner_id not in wanting:
+        if not items or not _wants(settings, owner_id, OWNER_SETTING):
             silent.append(("owner", keys))
         else:
             notices.append((("owner", keys), _to_owner(request_id, group[0].buyer_id, owner_id, items)))

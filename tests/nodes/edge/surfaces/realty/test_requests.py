@@ -2,7 +2,7 @@
 sign in with the code registration texted them; a request answers the properties it matches and their
 owner hears of a new buyer; a property listed later (with images and a document) reaches the buyer live
 on Socket.IO and in the notification list, and buyer and seller talk about it on `chat/ws/{chat_id}`;
-each user's `notifications_new_matches` is obeyed; changing and closing a request; role, owner and word
+each side's notification setting is obeyed; changing and closing a request; role, owner and word
 checks."""
 
 from __future__ import annotations
@@ -125,8 +125,8 @@ async def test_requests_match_properties_both_ways_and_tell_people(cluster: Clus
     shown = mine[0]["matches"][0]  # in the properties' own shape, with its files
     assert len(shown["images"]) == 2 and shown["document_file1"]["name"] == "deed.pdf"
 
-    # Notification settings are obeyed: an owner who turned new matches off is not told of a buyer.
-    off = FormData({"phone": REALTOR, "notifications_new_matches": "false"})
+    # Notification settings are obeyed: an owner who turned responses off is not told of a buyer.
+    off = FormData({"phone": REALTOR, "notifications_responses": "false"})
     await json_of(await cluster.edge_a.put("/users/update/", data=off, headers=realtor_h), 200)
     another = await json_of(
         await cluster.edge_a.post(
