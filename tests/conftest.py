@@ -150,6 +150,9 @@ def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Setting
         workers=replace(base.workers, domains=KNOWN_DOMAINS),
         paths=replace(base.paths, var_dir=str(var_dir)),
         media=replace(base.media, dir=str(var_dir / "media")),
+        # Most clusters never ask for a place: loading them at every boot cost the suite a minute of
+        # CPU. The tests that do ask wait for them (tests/support/places.py).
+        catalog=replace(base.catalog, places_at_start=False),
     )
 
 

@@ -153,6 +153,8 @@ class CatalogSettings:
     # the city answered when the client's city is not known: a city id (GeoNames') or an English name
     # (the largest city of that name); empty: none
     default_city: str = "Moscow"
+    # load the places (7,000 cities, 28,000 names) as the worker starts, not on the first question
+    places_at_start: bool = True
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 async def warm_places(deps: CatalogDeps) -> None:
     # At once, not on the first question: a snapshot of 7,000 cities and their 28,000 names takes a
     # loaded machine longer than a request's timeout, and the first barter list or property asks.
+    if not deps.settings.catalog.places_at_start:
+        return
     try:
         await deps.places.get()
     except SQLAlchemyError as exc:  # the first question loads it again
