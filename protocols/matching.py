@@ -123,7 +123,9 @@ class RunReport(Message):
     total_participants: int  # people in them
     items_traded: int
     errors: list[str]
-    created: list[Exchange]  # what the run created, chains first
+    # What the run created, chains first: the first 512 KB of them (a reply is one NATS message; the
+    # counts above count them all).
+    created: list[Exchange]
 
 
 class RunPipeline(Command[RunReport]):

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from nodes.runtime.payloads import within_budget
 from protocols import market_barter as wire
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import GetUser
@@ -259,25 +260,15 @@ def require_system(actor: Actor) -> None:
         raise DomainError(ErrorCode.FORBIDDEN, "Only the system may do this")
 
 
-# A page ends early rather than outgrow a NATS message (1 MB by default): items with long descriptions
-# made a page of 5,000 too large to be answered at all.
-POOL_PAGE_BYTES = 512 * 1024
-
-
 @handlers.on(wire.ReadBarterPool)
 async def read_barter_pool(cmd: wire.ReadBarterPool, actor: Actor, deps: MarketDeps) -> wire.BarterPoolPage:
     require_system(actor)
     owners = None if cmd.owner_ids is None else set(cmd.owner_ids)
     async with deps.read_db() as db:
         rows = await queries.pool(db, cmd.after_id, cmd.limit + 1, owners)
-    items: list[wire.BarterItem] = []
-    size = 0
-    for row in rows[: cmd.limit]:
-        item = item_of(row)
-        size += len(item.model_dump_json().encode())
-        if items and size > POOL_PAGE_BYTES:
-            break
-        items.append(item)
+    # A page ends early rather than outgrow a NATS message: long descriptions made a page of 5,000 too
+    # large to be answered at all.
+    items = within_budget(item_of(row) for row in rows[: cmd.limit])
     more = len(items) < len(rows)
     return wire.BarterPoolPage(items=items, next_after_id=items[-1].id if more else None)
 

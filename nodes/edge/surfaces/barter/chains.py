@@ -182,7 +182,11 @@ async def discover(request: web.Request) -> web.Response:
         for c in done.created
     ]
     return json_response(
-        DiscoveredOut(chains_created=len(chains), total_participants=done.total_participants, chains=chains)
+        DiscoveredOut(
+            chains_created=done.bilateral_matches + done.exchange_chains,  # `chains` may list fewer
+            total_participants=done.total_participants,
+            chains=chains,
+        )
     )
 
 
