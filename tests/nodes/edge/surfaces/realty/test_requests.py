@@ -16,6 +16,7 @@ from aiohttp import FormData
 from nodes.runtime.bus import Bus
 from protocols.envelope import Actor, Role
 from protocols.notify import ListNotifications
+from protocols.realty import TellMatches
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 from tests.nodes.edge.surfaces.autos.test_ad_media import encoded
@@ -160,10 +161,15 @@ async def test_requests_match_properties_both_ways_and_tell_people(cluster: Clus
     )
     assert refused.status == 409
 
-    # The other buyer's request is matched by a property published after the first one closed.
+    # The other buyer's request is matched by a property published after the first one closed; he
+    # turned new matches off, so he sees it with his request and is never told.
+    off = FormData({"phone": OTHER, "notifications_new_matches": "false"})
+    await json_of(await cluster.edge_b.put("/users/update/", data=off, headers=other_h), 200)
     third = await listed(cluster, realtor_h, price="11000000", currency="RUB")
     await until(lambda: _has_match(cluster, other_h, third), within_s=5.0, what="the later property matched")
     assert [r["matches"] for r in await my_requests(cluster, buyer_h)] == [[]]
+    await bus.request(TellMatches(), actor=Actor.system())  # what is still untold would go now
+    assert await notices(bus, other, "realty_match") == []
 
     # Roles, owners and words.
     for body, headers, status in (
