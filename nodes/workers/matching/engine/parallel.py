@@ -1,10 +1,11 @@
-"""Capped rings on FreeMarket graphs, whose parallel offers (hubs.py) make the cycles too many to list.
+"""Capped rings on FreeMarket graphs, whose parallel offers make the cycles too many to list.
 
 A user with k offers and k wants accepts the same items for each of his offers, so the number of
 cycles grows with the product of the choices at each hop. Listing them (cycles.py) is kept for
 graphs that have few (`EXACT_CYCLES`, solved to optimality by capped.py). Past that:
 1. the uncapped optimum (uncapped.py, an assignment, exact and fast): its count bounds any cap;
-2. its rings longer than the cap are cut at repeated hubs (hubs.py), which loses nothing;
+2. its rings longer than the cap are cut where two offers can swap what they receive (splitting.py),
+   which loses nothing;
 3. what is left (the rings still too long, and the offers no ring uses) is solved again as a smaller
    graph: by the uncapped assignment and cutting once more, then by capped.py where its cycles are few
    enough, each round with the wants that the rings found so far fill taken already.
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .capped import solve_capped
+from .capped import DIRECT_COLUMNS, solve_capped
 from .cycle import filled_classes, make_cycle, ring_edges
 from .cycles import TooManyCycles, components
 from .model import Cycle, ItemGraph
@@ -29,7 +31,7 @@ from .uncapped import solve_uncapped
 
 log = logging.getLogger(__name__)
 
-EXACT_CYCLES = 20_000  # capped.DIRECT_COLUMNS: few enough for HiGHS' MIP to prove the optimum
+EXACT_CYCLES = DIRECT_COLUMNS  # few enough for HiGHS' MIP to prove the optimum
 EXACT_EDGES = 50_000  # edges among the offers, past which they are not even tried
 REPAIR_CYCLES = 50_000  # the cycles of a batch of leftovers, listed for capped.py when no more than these
 REPAIR_BATCH = 16
@@ -44,13 +46,6 @@ def _rings(graph: ItemGraph, cycles: list[Cycle]) -> list[NDArray[np.int64]]:
 def _cycle(graph: ItemGraph, ring: NDArray[np.int64]) -> Cycle:
     nodes = [int(v) for v in ring]
     return make_cycle(graph, nodes, ring_edges(graph, nodes))
-
-
-def _merged(a: Mapping[int, int], b: Mapping[int, int]) -> dict[int, int]:
-    out = dict(a)
-    for key, count in b.items():
-        out[key] = out.get(key, 0) + count
-    return out
 
 
 def solve_parallel(
@@ -75,14 +70,14 @@ def solve_parallel(
     bound: int | None = None
     left = nodes
     while time.monotonic() < deadline:
-        taken = _merged(filled, filled_classes(graph, kept))
+        taken = Counter(filled) + Counter(filled_classes(graph, kept))
         found = solve_uncapped(graph, nodes=left, filled=taken)
         bound = sum(len(c) for c in found) if bound is None else bound
         short, long = split_rings(graph, _rings(graph, found), max_length)
         more = [_cycle(graph, ring) for ring in short]
         if long:  # solved alone, in a share of the time: the next round's assignment gains more
             until = time.monotonic() + REPAIR_SHARE * (deadline - time.monotonic())
-            more.extend(_repair(graph, long, max_length, until, _merged(taken, filled_classes(graph, more))))
+            more.extend(_repair(graph, long, max_length, until, taken + Counter(filled_classes(graph, more))))
         if not more:
             break
         kept.extend(more)
@@ -94,7 +89,7 @@ def solve_parallel(
     traded = sum(len(c) for c in kept)
     if traded < bound and time.monotonic() < deadline and _edges_among(graph, left) <= REPAIR_EDGES:
         # the offers no ring uses yet, together, where their cycles are few
-        taken = _merged(filled, filled_classes(graph, kept))
+        taken = Counter(filled) + Counter(filled_classes(graph, kept))
         try:
             more, _, _ = solve_capped(
                 graph, max_length, deadline - time.monotonic(), left, taken, most_cycles=REPAIR_CYCLES
@@ -135,7 +130,7 @@ def _induced(graph: ItemGraph, nodes: NDArray[np.int64]) -> ItemGraph:
 
 
 def _repair(
-    graph: ItemGraph, long: list[NDArray[np.int64]], max_length: int, deadline: float, taken: dict[int, int]
+    graph: ItemGraph, long: list[NDArray[np.int64]], max_length: int, deadline: float, taken: Counter[int]
 ) -> list[Cycle]:
     """The best rings within the cap among the offers of each ring still too long, `REPAIR_BATCH` rings
     to a model; a batch with too many cycles, each of its rings alone; one with too many, skipped."""
@@ -158,7 +153,7 @@ def _repair(
             except TooManyCycles:
                 continue
             found.extend(more)
-            taken = _merged(taken, filled_classes(graph, more))
+            taken = taken + Counter(filled_classes(graph, more))
             if part is batch:
                 break
     return found
