@@ -175,7 +175,7 @@ class PresenceSettings:
 # Every worker domain there is (nodes/workers/<name>/), in the order a process starts them: the
 # default of what `souk run` and `souk worker` serve.
 WORKER_DOMAINS = ("identity", "chat", "notify", "presence", "catalog", "market", "moderation", "garage",
-                  "telemetry", "matching", "realty")  # fmt: skip
+                  "telemetry", "matching", "realty", "advisor")  # fmt: skip
 
 
 @dataclass(frozen=True)
