@@ -10,7 +10,7 @@ DEV := $(VENV)/.installed-dev
 # (9 min of tests on two, 7 min 36 s on three, on this 2-core machine).
 TEST_WORKERS ?= 3
 
-.PHONY: run test lint bench bench-matching procfile clean
+.PHONY: run test lint bench bench-matching bench-advisor procfile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: $(RUNTIME)
 bench-matching: $(RUNTIME)
 	$(BIN)/python bench/matching.py --case uncapped --case medium-cap6 --case changes
 	$(BIN)/python bench/matching_pool.py --users 100 --users 1000 --changes 50
+
+# The car advisor under 50 concurrent conversations: from posting a message to the first streamed chunk.
+bench-advisor: $(RUNTIME)
+	$(BIN)/python bench/advisor_first_chunk.py --conversations 50 --rounds 3
 
 # honcho is a dev tool.
 procfile: $(DEV)
