@@ -8,14 +8,16 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.engine import create_engine, is_sqlite, session_factory
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
 from storage.models import Base
 from storage.models.identity import User
 from storage.models.market import SearchDocument
+from storage.reference.vehicles import vehicle_rows
 
 
 # The descending indexes (year and mileage, unknown last) are expression-based to Alembic, which does
@@ -96,5 +98,33 @@ async def test_sqlite_lower_folds_every_alphabet(tmp_path: Path) -> None:
     try:
         async with engine.connect() as conn:
             assert await conn.scalar(text("SELECT lower('Подбор КРОССОВЕРА Ä')")) == "подбор кроссовера ä"
+    finally:
+        await engine.dispose()
+
+
+def _revision_of(module_suffix: str) -> tuple[str, str]:
+    """The revision whose file ends so, and the one before it (found by name: revisions get renumbered)."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    found = next(r for r in script.walk_revisions() if r.path.endswith(module_suffix))
+    assert isinstance(found.down_revision, str)
+    return found.revision, found.down_revision
+
+
+async def test_vehicle_prices_reach_a_catalog_loaded_without_them(database_url: str) -> None:
+    prices_revision, before = _revision_of("_vehicle_prices.py")
+    await upgrade(database_url, before)
+    engine = create_engine(database_url)
+    read = text("SELECT id, price_new_rub FROM catalog_modifications ORDER BY id")
+    expected = [(r["id"], r["price_new_rub"]) for r in vehicle_rows()["catalog_modifications"]]
+    try:
+        async with engine.begin() as conn:  # a catalog loaded from the file before it had the prices
+            await conn.execute(text("UPDATE catalog_modifications SET price_new_rub = NULL"))
+        await upgrade(database_url, prices_revision)
+        async with engine.connect() as conn:
+            assert [tuple(r) for r in await conn.execute(read)] == expected
+        assert any(price is not None for _, price in expected)  # so the upgrade did set some
+        await downgrade(database_url, before)  # leaves the prices as they are
+        async with engine.connect() as conn:
+            assert [tuple(r) for r in await conn.execute(read)] == expected
     finally:
         await engine.dispose()

@@ -65,6 +65,17 @@ async def test_the_cascading_selection_of_the_document_narrows_at_every_step(clu
     ]
     assert set(every_brand[0]) == {"id", "name", "slug", "country", "is_popular", "vehicle_type_ids"}
 
+    # The reference prices: each priced modification of the file comes out with its price, beside its
+    # generation's unpriced ones (null, not an estimate).
+    modification_rows = rows["catalog_modifications"]
+    priced = {r["id"]: r["price_new_rub"] for r in modification_rows if r["price_new_rub"] is not None}
+    assert priced, "the data file prices no modification"
+    for generation_id in sorted({r["generation_id"] for r in modification_rows if r["id"] in priced}):
+        listed = await get(cluster, f"/modifications?generation_id={generation_id}")
+        assert {m["id"]: m["price_new_rub"] for m in listed} == {
+            r["id"]: r["price_new_rub"] for r in modification_rows if r["generation_id"] == generation_id
+        }
+
 
 async def test_the_plain_lists_are_the_data_files_and_a_trailing_slash_changes_nothing(
     cluster: Cluster,
