@@ -24,7 +24,7 @@ from typing import ClassVar, TypeVar
 from . import subjects
 from .envelope import Command, Message
 from .fields import Id, Offset, PageSize, Price, Year
-from .market import Condition
+from .market import AdDigest, Condition
 
 DOMAIN = "advisor"
 
@@ -157,16 +157,8 @@ class PriceSource(StrEnum):
     REFERENCE = "reference"  # the reference price new shipped with the vehicle references
 
 
-class CarAd(Message):
-    """One active marketplace ad for a car, as a car lists a few."""
-
-    id: int
-    title: str
-    price: int
-    currency: str
-    year: int | None
-    mileage: int | None
-    city_id: int | None
+class CarAd(AdDigest):
+    """One active marketplace ad for a car, as a car lists a few (the market's digest of it)."""
 
 
 class Car(Message):

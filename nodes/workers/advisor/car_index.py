@@ -51,10 +51,10 @@ class Configurations:
 
 
 def _aliases(configs: Mapping[int, CarConfiguration]) -> dict[str, str]:
-    aliases = {folded(name): slug for slug, names in BRAND_NAMES.items() for name in (slug, *names)}
-    for config in configs.values():
-        aliases[folded(config.brand)] = aliases[folded(config.brand_slug)] = config.brand_slug
-    return aliases
+    """Each name lowercased as written ("mercedes-benz") and folded ("mercedes benz")."""
+    named = [(slug, name) for slug, names in BRAND_NAMES.items() for name in (slug, *names)]
+    named += [(c.brand_slug, name) for c in configs.values() for name in (c.brand, c.brand_slug)]
+    return {form: slug for slug, name in named for form in (name.lower(), folded(name))}
 
 
 STATIC_ALIASES = _aliases({})
@@ -98,7 +98,8 @@ class CarIndex:
         return car_of(Priced(config, (await self._summaries((None, None))).get(car_id)))
 
     def brand_aliases(self) -> Mapping[str, str]:
-        """Every name a buyer may call a brand by (folded: lowercase, `ё` as `е`) → its slug."""
+        """Every name a buyer may call a brand by, lowercase (also folded: `ё` as `е`, hyphens as
+        spaces; protocols.advisor_cars.folded) → its slug."""
         return STATIC_ALIASES if self._configs is None else self._configs.aliases
 
     def listings_changed(self) -> None:
