@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from pydantic import Field
+
 from . import subjects
 from .envelope import Command, Empty, Event, Message
 from .fields import (
@@ -20,6 +22,7 @@ from .fields import (
     Id,
     Int32,
     IpAddress,
+    Label,
     Latitude,
     Longitude,
     MetaDescription,
@@ -254,6 +257,49 @@ class ListModifications(Command[ModificationList]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_modifications")
     idempotent: ClassVar[bool] = True
     generation_id: Id
+
+
+class CarConfiguration(Message):
+    """A modification with what it belongs to (its generation, model and brand) and its references as
+    slugs (None where the modification names none)."""
+
+    id: int  # the modification's
+    name: str
+    year_from: int | None
+    year_to: int | None  # None: still made
+    body_type: str | None
+    engine_type: str | None  # the fuel type
+    engine_volume_l: float | None
+    power_hp: int | None
+    transmission: str | None
+    drive: str | None
+    seats: int | None
+    price_new_rub: int | None
+    generation_id: int
+    generation: str
+    model_id: int
+    model: str
+    model_slug: str
+    brand_id: int
+    brand: str
+    brand_slug: str
+
+
+class CarConfigurationPage(Message):
+    items: list[CarConfiguration]  # by id
+    version: str  # of every configuration, not of this page: the same on every replica for the same
+    next_after_id: int | None  # where the next page starts; None: this was the last
+
+
+class ListCarConfigurations(Command[CarConfigurationPage]):
+    """Every modification as a `CarConfiguration`, in id order, as many a page as one reply holds
+    (all of them, with the references as shipped). Given `known_version` and it is the current one,
+    the page is empty: the caller's copy holds."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_car_configurations")
+    idempotent: ClassVar[bool] = True
+    after_id: int = Field(default=0, ge=0)
+    known_version: Label | None = None
 
 
 # --- places ----------------------------------------------------------------------------------------

@@ -640,3 +640,49 @@ class CountHiddenListings(Command[HiddenListings]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "count_hidden_listings")
     idempotent: ClassVar[bool] = True
+
+
+# --- active ads by modification (the advisor's car catalog) ----------------------------------------
+
+MODIFICATION_ADS_PAGE = 100  # modifications a page: ten cheapest ads each stay within a reply
+CHEAPEST_MAX = 10
+
+
+class AdDigest(Message):
+    """What a list of cars shows of an active ad."""
+
+    id: int
+    title: str
+    price: int
+    currency: str
+    year: int | None
+    mileage: int | None
+    city_id: int | None
+
+
+class ModificationAds(Message):
+    modification_id: int
+    price_min: int
+    price_max: int
+    count: int
+    cheapest: list[AdDigest]  # the cheapest few, by price then id
+
+
+class ModificationAdsPage(Message):
+    items: list[ModificationAds]  # by modification id
+    next_after_id: int | None  # where the next page starts; None: this was the last
+
+
+class SummarizeModificationAds(Command[ModificationAdsPage]):
+    """The active vehicle ads priced in RUB, summed up per modification they name (ads naming none are
+    left out), a page of modifications at a time. Ads priced in another currency are left out too: the
+    platform keeps no exchange rates, and a range mixing currencies would mean nothing. Narrowed to one
+    city or condition when given."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "summarize_modification_ads")
+    idempotent: ClassVar[bool] = True
+    city_id: Id | None = None
+    condition: Condition | None = None
+    cheapest: int = Field(default=3, ge=0, le=CHEAPEST_MAX)
+    after_id: int = Field(default=0, ge=0)
+    limit: int = Field(default=MODIFICATION_ADS_PAGE, ge=1, le=MODIFICATION_ADS_PAGE)

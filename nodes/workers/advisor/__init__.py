@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from nodes.runtime.worker import Domain
 
+# Importing a module registers its handlers.
+from . import cars  # noqa: F401
 from .deps import AdvisorDeps, open_deps
 from .handlers import handlers
 

@@ -13,6 +13,7 @@ from storage.models import catalog as tables
 
 from . import queries
 from .cache import grouped, listed
+from .configurations import Configurations, configurations
 
 NAMED_TABLES: dict[wire.ReferenceKind, queries.NamedTable] = {
     wire.ReferenceKind.VEHICLE_TYPES: tables.VehicleType,
@@ -34,6 +35,7 @@ class Snapshot:
     models_by_brand: dict[int, wire.VehicleModelList]
     generations_by_model: dict[int, wire.GenerationList]
     modifications_by_generation: dict[int, wire.ModificationList]
+    configurations: Configurations  # every modification with its generation, model and brand
 
 
 def _named(row: tables.VehicleType) -> wire.Reference:
@@ -97,4 +99,5 @@ async def load_snapshot(sessions: async_sessionmaker[AsyncSession]) -> Snapshot:
         modifications_by_generation=grouped(
             wire.ModificationList, modifications, lambda m: (m.generation_id,)
         ),
+        configurations=configurations(named, brands, models, generations, modifications),
     )

@@ -1,6 +1,7 @@
 """Vehicle references: the plain lists, colours, and the cascade brand → model → generation →
 modification, each filtered by its parent (modifications always). An unknown parent has nothing under
-it (an empty list)."""
+it (an empty list). The car configurations: every modification with what it belongs to, for the
+advisor's catalog."""
 
 from __future__ import annotations
 
@@ -59,3 +60,13 @@ async def list_modifications(
 ) -> wire.ModificationList:
     snapshot = await deps.references.get()
     return snapshot.modifications_by_generation.get(cmd.generation_id, NO_MODIFICATIONS)
+
+
+@handlers.on(wire.ListCarConfigurations)
+async def list_car_configurations(
+    cmd: wire.ListCarConfigurations, _actor: Actor, deps: CatalogDeps
+) -> wire.CarConfigurationPage:
+    found = (await deps.references.get()).configurations
+    if cmd.known_version == found.version:
+        return wire.CarConfigurationPage(items=[], version=found.version, next_after_id=None)
+    return found.page(cmd.after_id)

@@ -2,7 +2,8 @@
 keep of them (favourites, comparison, browsing history), and banners.
 
 Command groups: `ads` (create, edit, renew, delete, read, list), `search`, `media` (images and
-videos), `views`, `moderation`, `expiry` (scheduled), `saved` (favourites and comparison), `history`
+videos), `views`, `moderation`, `expiry` (scheduled), `modification_ads` (active ads summed up per
+modification, for the advisor; SQL in `modification_ads_queries`), `saved` (favourites and comparison), `history`
 and `banners`; their SQL in `queries`. FreeMarket's barter vertical: `barter` (its SQL in
 `barter_queries`, what it asks of other domains in `barter_places`). Realty's properties: `properties`, `properties_search` and `properties_since` (the realty worker's catch-up; SQL in
 `properties_queries`, places in `properties_places`). Beside them: the checks of an ad's references with the catalog
@@ -24,6 +25,7 @@ from . import (  # noqa: F401  # noqa: F401
     history,
     media,
     moderation,
+    modification_ads,
     properties,
     properties_search,
     properties_since,

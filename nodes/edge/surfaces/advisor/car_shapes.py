@@ -52,3 +52,10 @@ def car_ad_out(ad: CarAd) -> CarAdOut:
 def car_out(car: Car) -> CarOut:
     fields = car.model_dump(exclude={"ads", "engine_volume_l"})
     return CarOut(**fields, engine_volume=car.engine_volume_l, ads=[car_ad_out(ad) for ad in car.ads])
+
+
+class CarListOut(BaseModel):
+    items: list[CarOut]
+    total: int
+    page: int
+    per_page: int
