@@ -124,7 +124,9 @@ class RulesBackend:
     async def _city(self, written: str | None) -> City | None:
         if written is None:
             return None
-        address = ", ".join(city_forms(written))[:ADDRESS_MAX].rsplit(",", 1)[0]
+        address = ", ".join(city_forms(written))
+        if len(address) > ADDRESS_MAX:
+            address = address[:ADDRESS_MAX].rsplit(",", 1)[0]
         try:
             found = await self._bus.request(
                 FindCityInAddress(address=address), actor=Actor.system(), timeout=CITY_TIMEOUT_S

@@ -40,6 +40,13 @@ NAMES: dict[str, tuple[str, str]] = {
     "fwd": ("передний привод", "front-wheel drive"), "rwd": ("задний привод", "rear-wheel drive"),
     "awd": ("полный привод", "all-wheel drive"), "4wd": ("полный привод (4WD)", "four-wheel drive"),
 }  # fmt: skip
+# Sets that one word asks for (see reading): said as that word.
+GROUPS = {
+    frozenset({"automatic", "robot", "cvt"}): ("автомат (любой: АКПП, робот, вариатор)",
+                                               "automatic (any two-pedal: torque converter, robotised, CVT)"),
+    frozenset({"awd", "4wd"}): ("полный привод", "all-wheel drive"),
+    frozenset({"hybrid", "plug-in-hybrid"}): ("гибрид (в том числе подключаемый)", "hybrid (plug-in too)"),
+}  # fmt: skip
 COUNTRY_NAMES = {
     "China": ("китайских", "Chinese"), "Japan": ("японских", "Japanese"), "South Korea": ("корейских", "Korean"),
     "Germany": ("немецких", "German"), "Russia": ("российских", "Russian"),
@@ -79,10 +86,10 @@ class Words:
         return (pair[0] if self.ru else pair[1]) if pair else slug
 
     def names(self, slugs: Slugs, universe: Slugs | None = None) -> str:
+        if slugs in GROUPS:
+            return self.say(*GROUPS[slugs])
         if universe and len(slugs) > len(universe) / 2 and slugs < universe:
-            return self.say("кроме ", "except ") + self.joined(
-                [self.name(s) for s in sorted(universe - slugs)]
-            )
+            return self.say("не ", "not ") + self.joined([self.name(s) for s in sorted(universe - slugs)])
         return self.joined([self.name(slug) for slug in sorted(slugs)], self.say(" или ", " or "))
 
     def brands(self, slugs: Slugs) -> list[str]:
@@ -99,14 +106,27 @@ class Words:
             return "".join(parts)
         return ", ".join(parts[:-1]) + (last or self.say(" и ", " and ")) + parts[-1]
 
+    def span(self, low: int, high: int, currency: str = "RUB") -> str:
+        """A price range, its unit said once where both ends share it ("от 2,1 до 2,6 млн ₽")."""
+        (first, unit), (last, last_unit) = self._money(low, currency), self._money(high, currency)
+        if (first, unit) == (last, last_unit):
+            return first + unit
+        if unit != last_unit:
+            first, last = first + unit, last + last_unit
+        return self.say(f"от {first} до {last}{last_unit}", f"{first}–{last}{last_unit}")
+
     def money(self, amount: int, currency: str = "RUB") -> str:
+        return "".join(self._money(amount, currency))
+
+    def _money(self, amount: int, currency: str) -> tuple[str, str]:
+        """The number and what follows it: ("2,1", " млн ₽"), ("2.1", "M ₽")."""
         sign = "₽" if currency == "RUB" else currency
         if amount >= 1_000_000:
             number = f"{amount / 1_000_000:.2f}".rstrip("0").rstrip(".")
-            return f"{number.replace('.', ',')} млн {sign}" if self.ru else f"{number}M {sign}"
+            return (number.replace(".", ","), f" млн {sign}") if self.ru else (number, f"M {sign}")
         if amount >= 10_000:
-            return self.say(f"{round(amount / 1000)} тыс. {sign}", f"{round(amount / 1000)}K {sign}")
-        return f"{amount} {sign}"
+            return str(round(amount / 1000)), self.say(f" тыс. {sign}", f"K {sign}")
+        return str(amount), f" {sign}"
 
 
 def understood(needs: Needs, city: str | None, words: Words) -> str:
@@ -259,8 +279,7 @@ def _price(car: Car, needs: Needs, w: Words) -> str:
         return w.say(
             "Цены пока нет: ни объявлений, ни цены по справочнику", "No price yet: no ads, no list price"
         )
-    low, high = w.money(car.price_min, car.currency), w.money(car.price_max or car.price_min, car.currency)
-    span = low if low == high else w.say(f"от {low} до {high}", f"{low} to {high}")
+    span = w.span(car.price_min, car.price_max or car.price_min, car.currency)
     if car.price_source is PriceSource.ADS:
         where = w.say(
             f"Цена по {car.ads_count} {_ads_word(car.ads_count)} на Souk: {span}",

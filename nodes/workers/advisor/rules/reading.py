@@ -82,6 +82,9 @@ CATEGORY_WORDS = {
 TABLES = {"body_types": BODIES, "engine_types": ENGINES, "transmissions": GEARBOXES, "drives": DRIVES}
 NEGATION = re.compile(r"(?:не|без|кроме|no|not|without|except|excluding)\s+(?:на\s+|a\s+|an\s+)?\Z")
 OPTIONAL = re.compile(r"(?:не\s+обязательно|необязательно|не\s+важно|неважно|not\s+necessarily)\s+\Z")
+OPTIONAL_AFTER = re.compile(
+    r"\s+(?:не\s+обязател\w*|необязател\w*|не\s+важ\w*|неваж\w*|not\s+necessary|optional)"
+)
 ADDING = re.compile(r"(?<!\w)(?:тоже|также|так же|или ещ[её]|also|too|as well)(?!\w)")
 DROP_BUDGET = re.compile(
     r"(?:забуд\w*|забей\w*|забыть)\s+(?:про\s+|о\s+|на\s+)?(?:бюджет|цен)|бюджет\w*\s+(?:не\s+важ|неваж|любой"
@@ -108,8 +111,9 @@ NEW = re.compile(
 )
 USED = re.compile(
     r"с пробегом|(?<!\w)б/у|(?<!\w)б\.у\.|(?<!\w)бу(?!\w)|подержанн\w*|не нов\w*|вторичк\w*|(?<!\w)used(?!\w)"
-    r"|second[- ]hand|pre-?owned"
+    r"|second[- ]hand|pre-?owned|пробег\w*\s+(?:до|не\s+более|не\s+больше|меньше)|mileage\s+(?:under|below|up\s+to)"
 )
+EITHER = re.compile(r"(?<!\w)(?:или|либо|or)\s+\Z")
 NEWER_THAN = re.compile(
     r"(?:не\s+старше|newer\s+than|after|после)\s+((?:19|20)\d\d)"
     r"|(?:от|с|from|since)\s+((?:19|20)\d\d)\s*(?:г\.|года?|гг|year)"
@@ -188,7 +192,7 @@ def _choice(text: str, table: tuple[tuple[Slugs, str], ...], name: str) -> Choic
     for slugs, pattern in table:
         for match in re.finditer(rf"(?<![\w-])(?:{pattern})(?![\w-])", text):
             before = text[: match.start()]
-            if OPTIONAL.search(before):
+            if OPTIONAL.search(before) or OPTIONAL_AFTER.match(text, match.end()):
                 return Choice(dropped=True)
             (unwanted if NEGATION.search(before) else wanted).update(slugs)
     return Choice(frozenset(wanted), frozenset(unwanted))
@@ -245,10 +249,10 @@ def _seats(text: str) -> object:
 
 
 def _condition(text: str) -> object:
-    used = bool(USED.search(text))
-    new = bool(NEW.search(USED.sub(" ", text)))  # "не новый" is used, not new
-    if used and new:
-        return None  # "новый или с пробегом": either
+    used = USED.search(text)
+    new = NEW.search(USED.sub(lambda match: " " * len(match[0]), text))  # "не новый" is used, not new
+    if (used and new) or any(m and EITHER.search(text[: m.start()]) for m in (used, new)):
+        return None  # "новый или с пробегом", "или с пробегом": either
     if used:
         return Condition.USED
     return Condition.NEW if new else NO_CHANGE
