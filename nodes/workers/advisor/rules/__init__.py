@@ -68,13 +68,20 @@ class RulesBackend:
     def __init__(self, bus: Requests, *, rates: Mapping[str, float] | None = None) -> None:
         self._bus = bus
         self._rates = rates or {}
+        self._words: tuple[Mapping[str, str], BrandWords] | None = None
 
     def ready(self) -> bool:
         return True
 
+    def _brand_words(self, aliases: Mapping[str, str]) -> BrandWords:
+        """Compiled once per aliases the finder gives (its index keeps them until the catalog changes)."""
+        if self._words is None or self._words[0] is not aliases:
+            self._words = (aliases, BrandWords(aliases))
+        return self._words[1]
+
     async def answer(self, turns: Sequence[Turn], cars: CarFinder) -> AsyncIterator[Piece]:
         messages = [turn.text for turn in turns if turn.author is Author.USER] or [""]
-        brands = BrandWords(cars.brand_aliases())
+        brands = self._brand_words(cars.brand_aliases())
         words = Words(phrasing.is_russian(messages[-1]), brands.brand_names, brands.countries)
         before = Needs()
         for message in messages[:-1]:
@@ -131,9 +138,12 @@ class RulesBackend:
             found = await self._bus.request(
                 FindCityInAddress(address=address), actor=Actor.system(), timeout=CITY_TIMEOUT_S
             )
-        except DomainError:
+        except DomainError:  # the catalog away: the city stays unknown, and the answer says so
             return City(None, written)
-        return City(found.city.id, found.city.name) if found.city else City(None, written)
+        if found.city is not None:
+            return City(found.city.id, found.city.name)
+        # "в максималке" read as a place: only a capitalised name is one the buyer meant as a city
+        return City(None, written) if written[:1].isupper() else None
 
     def _in_roubles(self, needs: Needs) -> tuple[Needs, Foreign | None]:
         """The needs with a foreign budget in roubles where a rate is known, and that budget as said."""

@@ -24,7 +24,7 @@ from storage.reference.vehicles import VEHICLES_FILE
 # Names that are common words too: a brand only when capitalised ("Seat", "SEAT", "ГАЗ").
 AMBIGUOUS = frozenset({
     "seat", "mini", "smart", "man", "ram", "case", "indian", "silver", "progress", "regal", "polar",
-    "газ", "мини", "смарт", "ман", "сеат",
+    "tank", "газ", "мини", "смарт", "ман", "сеат", "танк",
 })  # fmt: skip
 COUNTRIES = {
     "China": r"китай\w*|chinese|china",

@@ -112,8 +112,8 @@ class Words:
         if (first, unit) == (last, last_unit):
             return first + unit
         if unit != last_unit:
-            first, last = first + unit, last + last_unit
-        return self.say(f"от {first} до {last}{last_unit}", f"{first}–{last}{last_unit}")
+            return self.say(f"от {first}{unit} до {last}{last_unit}", f"{first}{unit} to {last}{last_unit}")
+        return self.say(f"от {first} до {last}{unit}", f"{first}–{last}{unit}")
 
     def money(self, amount: int, currency: str = "RUB") -> str:
         return "".join(self._money(amount, currency))
