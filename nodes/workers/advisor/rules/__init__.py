@@ -85,7 +85,7 @@ class RulesBackend:
         words = Words(phrasing.is_russian(messages[-1]), brands.brand_names, brands.countries)
         before = Needs()
         for message in messages[:-1]:
-            before = await self._cheaper(read_message(before, message, brands), before, cars)
+            before = await self._cheaper(read_message(before, message, brands), before, cars, words)
         needs, foreign = self._in_roubles(read_message(before, messages[-1], brands))
         city = await self._city(needs.city)
         yield TextPiece(phrasing.understood(needs, city.name if city and city.id else None, words))
@@ -104,7 +104,7 @@ class RulesBackend:
             yield CarsPiece([])
             return
         city_id = city.id if city else None
-        cheaper_than = await self._cheapest(before, cars, city_id) if needs.cheaper else None
+        cheaper_than = await self._cheapest(before, cars, city_id, words) if needs.cheaper else None
         needs = _below(needs, cheaper_than)
         picked = pick(await _matching(cars, needs, city_id), needs, SHOWN_WHILE_ASKING if asked else SHOWN)
         if picked:
@@ -112,20 +112,26 @@ class RulesBackend:
             for number, car in enumerate(picked, start=1):
                 yield TextPiece(phrasing.car_paragraph(number, car, needs, words))
         else:
-            yield TextPiece(phrasing.nothing_fits(await _relaxations(cars, needs, city_id), words))
+            # below last time's cheapest, a higher budget is no way out
+            kept = ("budget_max",) if cheaper_than is not None else ()
+            relaxed = await _relaxations(cars, needs, city_id, kept)
+            yield TextPiece(phrasing.nothing_fits(relaxed, cheaper_than, words))
         yield CarsPiece(picked)
 
-    async def _cheaper(self, needs: Needs, before: Needs, cars: CarFinder) -> Needs:
+    async def _cheaper(self, needs: Needs, before: Needs, cars: CarFinder, words: Words) -> Needs:
         """An earlier "а подешевле?" as it was answered then: below the cheapest car before it."""
         if not needs.cheaper:
             return needs
         city = await self._city(before.city)
-        return _below(needs, await self._cheapest(before, cars, city.id if city else None))
+        return _below(needs, await self._cheapest(before, cars, city.id if city else None, words))
 
-    async def _cheapest(self, needs: Needs, cars: CarFinder, city_id: int | None) -> int | None:
-        needs = self._in_roubles(needs)[0]
-        shown = pick(await _matching(cars, needs, city_id), needs, SHOWN)
-        prices = [car.price_min for car in shown if car.price_min is not None]
+    async def _cheapest(self, needs: Needs, cars: CarFinder, city_id: int | None, words: Words) -> int | None:
+        """The lowest price among the cars an answer to `needs` recommends (as many as it shows)."""
+        needs, foreign = self._in_roubles(needs)
+        unconverted = foreign.written if foreign and not foreign.rate else None
+        shown = SHOWN_WHILE_ASKING if phrasing.question(needs, words, foreign=unconverted) else SHOWN
+        shown_cars = pick(await _matching(cars, needs, city_id), needs, shown)
+        prices = [car.price_min for car in shown_cars if car.price_min is not None]
         return min(prices) if prices else None
 
     async def _city(self, written: str | None) -> City | None:
@@ -201,11 +207,13 @@ def pick(found: Sequence[Car], needs: Needs, limit: int) -> list[Car]:
     return sorted(chosen, key=lambda car: (car.price_min is None, car.price_min or 0, car.id))
 
 
-async def _relaxations(cars: CarFinder, needs: Needs, city_id: int | None) -> list[phrasing.Relaxed]:
-    """What dropping each condition alone would give, those that give something."""
+async def _relaxations(
+    cars: CarFinder, needs: Needs, city_id: int | None, kept: tuple[str, ...]
+) -> list[phrasing.Relaxed]:
+    """What dropping each condition alone (but those `kept`) would give, those that give something."""
     options = []
     for condition in phrasing.RELAXED:
-        if not getattr(needs, condition):
+        if condition in kept or not getattr(needs, condition):
             continue
         relaxed = replace(needs, **{condition: getattr(Needs(), condition)})
         page = await cars.search(search(relaxed, city_id=city_id, limit=1))

@@ -218,7 +218,7 @@ def question(needs: Needs, words: Words, *, foreign: str | None = None) -> str |
     if not asks:
         return None
     return (
-        w.say("Чтобы подобрать точнее, подскажите ", "To narrow it down, tell me ")
+        w.say("Чтобы подобрать точнее, подскажите, ", "To narrow it down, tell me ")
         + w.joined(asks)
         + "."
         + PARAGRAPH
@@ -295,6 +295,14 @@ def _price(car: Car, needs: Needs, w: Words) -> str:
     return where
 
 
+def _variants(count: int) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return "вариант"
+    if count % 10 in (2, 3, 4) and count % 100 not in (12, 13, 14):
+        return "варианта"
+    return "вариантов"
+
+
 def _ads_word(count: int) -> str:
     if count % 10 == 1 and count % 100 != 11:
         return "объявлению"
@@ -318,9 +326,14 @@ class Relaxed:
     cheapest: int | None
 
 
-def nothing_fits(relaxed: Sequence[Relaxed], words: Words) -> str:
+def nothing_fits(relaxed: Sequence[Relaxed], cheaper_than: int | None, words: Words) -> str:
     w = words
     head = w.say("Под все условия сразу ничего не нашлось.", "Nothing fits all of it at once.")
+    if cheaper_than is not None:
+        head = w.say(
+            f"Дешевле {w.money(cheaper_than)} под эти условия ничего нет.",
+            f"Nothing cheaper than {w.money(cheaper_than)} fits the rest of it.",
+        )
     if not relaxed:
         return (
             head
@@ -335,7 +348,8 @@ def nothing_fits(relaxed: Sequence[Relaxed], words: Words) -> str:
             if option.cheapest
             else ""
         )
-        options.append(w.say(f"{ru} — {option.total} вар.{price}", f"{en}: {option.total}{price}"))
+        count = w.say(f"{option.total} {_variants(option.total)}", str(option.total))
+        options.append(w.say(f"{ru} — {count}{price}", f"{en}: {count}{price}"))
     return (
         head
         + w.say(" Если ослабить одно условие: ", " Relaxing one condition: ")

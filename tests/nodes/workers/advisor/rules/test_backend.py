@@ -187,6 +187,9 @@ async def test_a_follow_up_narrows_what_was_recommended() -> None:
     assert cheaper and all(c.price_min is not None and c.price_min < cheapest_before for c in cheaper)
     assert all(c.transmission in TWO_PEDALS for c in cheaper)
     assert f"Дешевле {cheapest_before / M:.1f}".replace(".", ",") in text
+    text, _, _ = await answer(["кроссовер до 3 млн", "только автомат", "а подешевле?", "а ещё дешевле?"])
+    assert "Дешевле 1,5 млн ₽ под эти условия ничего нет" in text and "поднять бюджет" not in text
+    assert "с другой коробкой — 1 вариант, от 1,3 млн ₽" in text  # the Niva, a manual
     _, any_budget, _ = await answer(["кроссовер до 3 млн", "забудь про бюджет, только полный привод"])
     assert all(c.drive in ("awd", "4wd") for c in any_budget)
     assert any((c.price_min or 0) > 3 * M for c in any_budget)  # the budget is gone
@@ -216,5 +219,5 @@ async def test_when_nothing_fits_it_says_what_relaxing_one_condition_gives() -> 
     text, cars, _ = await answer(["минивэн до 2 млн"])
     assert cars == []
     assert "ничего не нашлось" in text
-    assert "если поднять бюджет — 1 вар., от 4,5 млн ₽" in text
+    assert "если поднять бюджет — 1 вариант, от 4,5 млн ₽" in text
     assert "с другим кузовом" in text
