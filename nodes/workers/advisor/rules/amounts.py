@@ -40,7 +40,24 @@ NOT_MONEY_AFTER = re.compile(
     r"[\s-]*(?:км|km|mi\b|miles?|миль|л\.?\s?с|лс|hp|лошад|мест|seat|чел|people|person|passeng|years?\b"
     r"|года?\b|лет\b|г\.|гг|литр|l\b|л\b|дв|ряд|row|[xх]\d|wd|кузов)"
 )
-NOT_MONEY_BEFORE = re.compile(r"(?:пробег\w*|mileage|odometer)\W+(?:\w+\W+)?$")
+NOT_MONEY_BEFORE = re.compile(
+    r"(?:пробег\w*|mileage|odometer|плат[её]ж\w*|взнос\w*|payments?|down)\W+(?:\w+\W+)?$"
+)
+# A monthly payment or a yearly cost is not what the car costs.
+PER_PERIOD = re.compile(r"\s*(?:в\s+мес|/\s*мес|в\s+год|ежемесячн|per\s+month|a\s+month|/\s*mo|monthly)")
+# Number words before a unit ("до двух миллионов", "полтора ляма", "two million"), as digits.
+NUMBER_WORDS = {
+    "полтора": "1.5", "полторы": "1.5", "один": "1", "одного": "1", "два": "2", "двух": "2", "три": "3",
+    "трех": "3", "четыре": "4", "четырех": "4", "пять": "5", "пяти": "5", "шесть": "6", "шести": "6",
+    "семь": "7", "семи": "7", "восемь": "8", "восьми": "8", "девять": "9", "девяти": "9", "десять": "10",
+    "десяти": "10", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "a": "1", "half a": "0.5",
+}  # fmt: skip
+_WORDS_BEFORE_UNIT = re.compile(
+    rf"(?<!\w)({'|'.join(sorted(NUMBER_WORDS, key=len, reverse=True))})\s+(?=миллион|млн|лям|тысяч|тыс|million|thousand|grand)"
+)
+_UNIT_ALONE = re.compile(r"(?<![\d.,])\s(?=(?:миллион\w*|million)(?!\w))")
+_HALF_MILLION = re.compile(r"(?<!\w)(?:полмиллиона|пол\s+миллиона|пол\s+ляма|half\s+a\s+million)(?!\w)")
 RANGE_BETWEEN = re.compile(r"\s*(?:-|–|—|до|to|and|и)\s*\Z")
 RANGE_OPENS = re.compile(r"(?:от|from|between|между|с)\s*\Z")
 # Tried in order: "не больше" is a maximum although "больше" alone is a minimum.
@@ -107,10 +124,23 @@ def budget_in(text: str) -> Budget | None:
     return found
 
 
+def _in_digits(text: str) -> str:
+    """Number words before a unit as digits; "миллион" alone as one ("до миллиона")."""
+    text = _HALF_MILLION.sub(" 0.5 млн", text)
+    text = _WORDS_BEFORE_UNIT.sub(lambda match: NUMBER_WORDS[match[1]] + " ", text)
+    return _UNIT_ALONE.sub(" 1 ", text)
+
+
 def _raw_amounts(text: str) -> list[_Raw]:
+    text = _in_digits(text)
     raws = []
     for match in AMOUNT.finditer(text):
-        if NOT_MONEY_AFTER.match(text, match.end()) or NOT_MONEY_BEFORE.search(text[: match.start()]):
+        before, after = text[: match.start()], match.end()
+        if (
+            NOT_MONEY_AFTER.match(text, after)
+            or PER_PERIOD.match(text, after)
+            or NOT_MONEY_BEFORE.search(before)
+        ):
             continue
         raws.append(
             _Raw(match.start(), match.end(), _number(match["num"]), _multiplier(match["unit"]),

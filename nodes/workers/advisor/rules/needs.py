@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from protocols.advisor_cars import SearchCars
-from protocols.fields import PAGE_MAX
+from protocols.fields import PAGE_MAX, PRICE_MAX, YEAR_MAX, YEAR_MIN
 from protocols.market import Condition
 
 Slugs = frozenset[str]
@@ -61,18 +61,23 @@ def search(needs: Needs, *, city_id: int | None = None, offset: int = 0, limit: 
         return sorted(slugs) or None
 
     return SearchCars(
-        min_price=needs.budget_min,
-        max_price=needs.budget_max,
+        min_price=_within(needs.budget_min, 0, PRICE_MAX),
+        max_price=_within(needs.budget_max, 0, PRICE_MAX),
         body_types=listed(needs.body_types),
         engine_types=listed(needs.engine_types),
         transmissions=listed(needs.transmissions),
         drives=listed(needs.drives),
         brands=listed(needs.brands),
         exclude_brands=listed(needs.not_brands),
-        min_year=needs.min_year,
+        min_year=_within(needs.min_year, YEAR_MIN, YEAR_MAX),
         min_seats=needs.min_seats,
         ads_city_id=city_id,
         ads_condition=needs.condition,
         offset=offset,
         limit=limit,
     )
+
+
+def _within(value: int | None, least: int, most: int) -> int | None:
+    """A buyer's number kept inside what the wire takes ("до 10^15 рублей" is no reason to fail)."""
+    return None if value is None else min(max(value, least), most)

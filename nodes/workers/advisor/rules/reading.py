@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from protocols.market import Condition
 
@@ -120,6 +121,9 @@ NEWER_THAN = re.compile(
     r"|((?:19|20)\d\d)\s*(?:\+|г\.?\s*(?:и|or)\s*(?:новее|моложе|позже)|года?\s+и\s+(?:новее|моложе|позже)"
     r"|or\s+newer|and\s+newer|or\s+later|and\s+up)"
 )
+AGE_AT_MOST = re.compile(
+    r"не\s+старше\s+(\d{1,2})\s+(?:лет|год)|(?:not\s+older\s+than|at\s+most|up\s+to|under)\s+(\d{1,2})\s+years?"
+)
 CITY = re.compile(
     r"(?<![\w-])(?:[вВ]|[вВ]о|[iI]n|[гГ]ород[еа]?|г\.|city\s+of)\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+)?)"
     r"|(?<![\w-])(?:[вВ]|[вВ]о)\s+([а-яё][а-яё-]+[еи])(?![\w-])"
@@ -128,7 +132,7 @@ NOT_CITIES = frozenset({
     "кредит", "наличии", "идеале", "районе", "пределах", "рамках", "салоне", "городе", "семье", "машине",
     "цене", "принципе", "среднем", "целом", "комплектации", "кузове", "состоянии", "дороге", "пути",
     "поездке", "гараже", "деревне", "пробке", "пробках", "месяце", "неделе", "итоге", "любом", "основе",
-    "россии", "рф", "европе", "сша", "russia", "europe", "usa", "china", "китае", "японии", "корее",
+    "бюджете", "кредите", "лизинге", "россии", "рф", "европе", "сша", "russia", "europe", "usa", "china", "китае", "японии", "корее",
 })  # fmt: skip
 NO_CHANGE = object()
 
@@ -259,8 +263,11 @@ def _condition(text: str) -> object:
 
 
 def _min_year(text: str) -> object:
-    match = NEWER_THAN.search(text)
-    return int(next(group for group in match.groups() if group)) if match else NO_CHANGE
+    if match := NEWER_THAN.search(text):
+        return int(next(group for group in match.groups() if group))
+    if match := AGE_AT_MOST.search(text):
+        return datetime.now(UTC).year - int(next(group for group in match.groups() if group))
+    return NO_CHANGE
 
 
 def _city(original: str, words: BrandWords) -> object:

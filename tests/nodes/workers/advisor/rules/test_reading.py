@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from nodes.workers.advisor.rules.amounts import Budget, budget_in
@@ -70,6 +72,14 @@ CASES: list[tuple[list[str], Needs]] = [
      Needs(brands=f("mercedes-benz", "volkswagen"), transmissions=f("automatic"), min_year=2015)),
     (["I want a 7-seat car for a big family, no Chinese brands"], Needs(min_seats=7, not_brands=CHINESE)),
     (["Seat or Mini up to 25 000 евро"], Needs(brands=f("seat", "mini"), foreign=ForeignBudget("EUR", None, 25_000))),
+    (["Посоветуйте машину для семьи с двумя детьми, в бюджете до двух миллионов"], Needs(budget_max=2_000_000)),
+    (["Хочу машину в кредит, платить не больше 30 тыс в месяц, седан"], Needs(body_types=f("sedan"))),
+    (["Ищу машину до 1.5 млн, не старше 5 лет, пробег до 80 000 км"],
+     Needs(budget_max=1_500_000, min_year=datetime.now(UTC).year - 5, condition=Condition.USED)),
+    (["Бюджет 3-3.5 млн, хочу японца, полный привод"],
+     Needs(budget_min=3_000_000, budget_max=3_500_000, brands=f("toyota", "nissan"), drives=ALL_WHEELS)),
+    (["Нужна машина для такси: седан, газ-бензин, механика, не дороже миллиона"],
+     Needs(budget_max=1_000_000, body_types=f("sedan"), engine_types=f("lpg"), transmissions=f("manual"))),
     (["привет"], Needs()),
     # Follow-ups: later messages add to and override earlier ones.
     (["кроссовер до 3 млн", "а подешевле?"], Needs(budget_max=3_000_000, body_types=f("crossover"), cheaper=True)),
