@@ -5,7 +5,9 @@ A number counts as money when it has a unit (млн, тыс, k, m, ...) or a cur
 100 000 alone; a number that a distance, an engine, a year or seats follow is never money ("пробег до
 100 тыс км", "2.0 л", "150 л.с."). What precedes it says what it bounds: "до"/"under" a maximum,
 "от"/"over" a minimum, "около"/"about" a window of ±15 % around it; alone ("бюджет 2 млн", "за 2 млн")
-a maximum. An amount in another currency is returned in that currency, never converted here.
+a maximum. Number words before a unit count ("до двух миллионов", "полтора ляма", "two million", "до
+миллиона"); a monthly payment or a down payment is not the car's price ("30 тыс в месяц", "взнос 500
+тыс"). An amount in another currency is returned in that currency, never converted here.
 """
 
 from __future__ import annotations
