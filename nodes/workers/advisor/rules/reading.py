@@ -183,7 +183,10 @@ def read_message(before: Needs, message: str, words: BrandWords) -> Needs:
 
 def folded(text: str) -> str:
     """Lowercase with ё as е and one kind of dash: the same length as the text, so spans agree."""
-    return text.lower().replace("ё", "е").replace("–", "-").replace("—", "-")
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lowercases to two characters: keep such letters as they are
+        lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+    return lowered.replace("ё", "е").replace("–", "-").replace("—", "-")
 
 
 def _choice(text: str, table: tuple[tuple[Slugs, str], ...], name: str) -> Choice:
