@@ -104,7 +104,7 @@ class Shelf:
 
 
 def _fits(c: Car, q: SearchCars) -> bool:
-    def among(value: str | None, wanted: list[str] | None) -> bool:
+    def among(value: str | None, wanted: Sequence[str] | None) -> bool:
         return wanted is None or value in wanted
 
     brand = c.brand.lower()
