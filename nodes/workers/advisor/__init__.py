@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from nodes.runtime.worker import Domain
 
+# Importing a module registers its handlers.
+from .answers import resume_at_start
 from .deps import AdvisorDeps, open_deps
 from .handlers import handlers
 
-DOMAIN: Domain[AdvisorDeps] = Domain(handlers=handlers, open_deps=open_deps)
+DOMAIN: Domain[AdvisorDeps] = Domain(handlers=handlers, open_deps=open_deps, started=resume_at_start)
