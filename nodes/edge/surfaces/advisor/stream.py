@@ -273,9 +273,13 @@ class AnswerFeed:
     def _is_answer(self, message: ChatMessage, progress: AnswerProgress | None) -> bool:
         if message.author is not Author.ASSISTANT:
             return False
-        if self.answered:  # the one the advisor stored (another answer's is just a message)
+        if not self.answered:
+            return True  # no answer started: the first assistant message, as before answers were streamed
+        # The one the advisor stored (another answer's is just a message). The chat delivers it before
+        # the advisor records its id: until then it is told by its text, the whole answer's.
+        if progress is None or progress.assistant_message_id is not None:
             return progress is not None and message.id == progress.assistant_message_id
-        return True  # no answer started: the first assistant message, as before answers were streamed
+        return progress.state is AnswerState.DONE and message.body == progress.text
 
     async def _after(self, seq: int) -> MessagePage:
         cmd = ListMessages(conversation_id=self.chat_id, after_seq=seq, limit=SPAN, conversation_kind=ADVISOR)
