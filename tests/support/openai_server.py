@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
+import pytest
 from aiohttp import web
 
 from nodes.runtime.settings import Settings
@@ -121,3 +122,18 @@ async def openai_server() -> AsyncIterator[OpenAIServer]:
     finally:
         server.gate.set()
         await server.down()
+
+
+# Fixtures for a module (or a conftest) to import: the cluster answers through `llm`.
+
+
+@pytest.fixture
+async def llm(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[OpenAIServer]:
+    monkeypatch.setenv(API_KEY_ENV, API_KEY)
+    async with openai_server() as server:
+        yield server
+
+
+@pytest.fixture
+def settings_override(llm: OpenAIServer) -> Callable[[Settings], Settings]:
+    return llm.settings
