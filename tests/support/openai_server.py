@@ -68,7 +68,8 @@ class OpenAIServer:
 
     async def _stream(self, request: web.Request, response: web.StreamResponse) -> None:
         await response.write(event({"role": "assistant"}))
-        for n, token in enumerate(self.tokens):
+        n = 0
+        while n < len(self.tokens) or n == self.pause_after:  # the tokens as they are after the gate
             if n == self.pause_after:
                 self.paused.set()
                 await self.gate.wait()
@@ -76,7 +77,9 @@ class OpenAIServer:
                 assert request.transport is not None
                 request.transport.abort()  # mid-answer, no [DONE]
                 return
-            await response.write(event({"content": token}))
+            if n < len(self.tokens):
+                await response.write(event({"content": self.tokens[n]}))
+            n += 1
         await response.write(event({}, finish="stop"))
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()

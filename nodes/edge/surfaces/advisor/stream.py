@@ -165,9 +165,12 @@ class AnswerFeed:
         self.finished = False
 
     async def open(self) -> list[SseEvent] | None:
-        progress = await self._progress()  # before the page: an answer stored meanwhile is in the page
+        progress = await self._progress()
         self.answered = progress is not None
         page = await self._after(self.message_seq)
+        if progress is not None and progress.assistant_message_id is None:
+            if any(m.author is Author.ASSISTANT for m in page.items):
+                progress = await self._progress()  # maybe stored since: its final text tells it
         answer = next((m for m in page.items if self._is_answer(m, progress)), None)
         if answer is not None and answer.seq <= self.position:
             return None  # the client has had the answer
