@@ -168,9 +168,9 @@ class AnswerFeed:
         progress = await self._progress()
         self.answered = progress is not None
         page = await self._after(self.message_seq)
-        if progress is not None and progress.assistant_message_id is None:
-            if any(m.author is Author.ASSISTANT for m in page.items):
-                progress = await self._progress()  # maybe stored since: its final text tells it
+        unrecorded = progress is not None and progress.assistant_message_id is None
+        if unrecorded and any(m.author is Author.ASSISTANT for m in page.items):
+            progress = await self._progress()  # maybe stored since: its final text tells it
         answer = next((m for m in page.items if self._is_answer(m, progress)), None)
         if answer is not None and answer.seq <= self.position:
             return None  # the client has had the answer

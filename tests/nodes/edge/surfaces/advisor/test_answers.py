@@ -32,7 +32,8 @@ async def answered(edge: Edge, user: User, chat_id: int, count: int) -> list[dic
     """The history once it holds `count` assistant messages."""
 
     async def enough() -> bool:
-        return sum(m["role"] == "assistant" for m in await history(edge, user, chat_id)) >= count
+        roles = [m["role"] for m in await history(edge, user, chat_id)]
+        return roles.count("assistant") >= count
 
     await until(enough, within_s=10.0, what=f"{count} answers in the history")
     return await history(edge, user, chat_id)
