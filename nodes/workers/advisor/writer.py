@@ -48,7 +48,7 @@ from protocols.advisor import (
 )
 from protocols.advisor_cars import Car
 from protocols.chat import PAGE_MAX, Author, ListMessages, PostAssistantMessage
-from protocols.envelope import Actor, DomainError, Role
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.fields import BODY_MAX
 from storage.models.advisor import Answer
 
@@ -177,9 +177,22 @@ class AnswerWriter:
             log.info("answer %d was taken over by another worker", held.message_id)
         except DomainError as exc:  # the chat not answering: the lease lapses, and it is taken over
             log.warning("answer %d waits to be taken over: %s", held.message_id, exc.message)
+            await self._let_lapse(held)
+        except Exception:
+            log.exception("answer %d failed", held.message_id)  # a bug; it is tried again once it lapses
+            await self._let_lapse(held)
         finally:
             if not lock.locked():
                 self._chats.pop(held.conversation_id, None)
+
+    async def _let_lapse(self, held: Held) -> None:
+        """No longer renewed: the answer is taken over when its lease runs out."""
+        try:
+            async with self.db() as db:
+                await queries.held_update(db, held.id, self.owner, lease_owner=None)
+                await db.commit()
+        except SQLAlchemyError as exc:
+            log.warning("answer %d: could not let its lease lapse: %r", held.message_id, exc)
 
     async def _carry_on(self, held: Held) -> None:
         if held.state is AnswerState.PENDING:
@@ -225,11 +238,11 @@ class AnswerWriter:
         return [Turn(author=m.author, text=m.body) for m in page.items if m.author is not Author.SYSTEM]
 
     async def _write(self, held: Held) -> None:
-        turns = await self._turns(held)
         await self._update(held, state=AnswerState.WRITING.value, lease_until=self.lease_until())
         held.state = AnswerState.WRITING
         error: AnswerError | None = None
         try:
+            turns = await self._turns(held)
             async with asyncio.timeout(self.settings.answer_timeout_s):
                 await self._relay(held, turns)
         except BackendFailed as exc:
@@ -308,7 +321,12 @@ class AnswerWriter:
     async def _stored_before(self, held: Held, body: str) -> int | None:
         """The chat message a dead worker stored this answer as, if it got so far."""
         cmd = ListMessages(conversation_id=held.conversation_id, after_seq=held.message_seq, limit=PAGE_MAX)
-        page = await self.bus.request(cmd, actor=held.user)
+        try:
+            page = await self.bus.request(cmd, actor=held.user)
+        except DomainError as exc:
+            if exc.code is not ErrorCode.NOT_FOUND:
+                raise
+            return None  # the user deleted the chat: the answer goes where nobody looks
         async with self.db() as db:
             for message in page.items:
                 mine = message.author is Author.ASSISTANT and message.body == body
