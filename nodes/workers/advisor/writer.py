@@ -65,7 +65,7 @@ RESUME_BATCH = 50
 
 
 def interrupted_mark(text: str) -> str:
-    if not text:
+    if not text.strip():
         return "[ответ прерван / answer interrupted]"
     return "[ответ прерван]" if CYRILLIC.search(text) else "[answer interrupted]"
 

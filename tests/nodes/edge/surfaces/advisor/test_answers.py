@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from nodes.edge.surfaces.advisor.shapes import API_BASE
+from nodes.edge.surfaces.advisor.stream import Resume, resume_of
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.advisor.test_stream import Edge, ask, assert_error, create_chat, register
 from tests.support.eventually import until
@@ -160,3 +161,25 @@ async def test_a_failure_mid_answer_ends_the_stream_and_a_server_down_answers_50
     kept = await history(cluster.edge_b, alice, chat)
     assert [m["content"] for m in kept][-2:] == ["Алло?", "Алло?"]  # stored, not answered
     assert len(llm.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "resume"),
+    [
+        ("7", Resume(7)),
+        ("7:12", Resume(7, 12)),
+        ("7:12:cars", Resume(7, 12, cars=True)),
+        ("7:12:end", Resume(7, 12, cars=True, ended=True)),
+        (None, None),
+        ("", None),
+        ("x", None),
+        ("7:", None),
+        ("7:cars", None),
+        ("7:12:done", None),
+        ("7:12:cars:1", None),
+        ("²", None),
+        ("1" * 19, None),
+    ],
+)
+def test_last_event_ids_are_read_or_ignored(value: str | None, resume: Resume | None) -> None:
+    assert resume_of(value) == resume
