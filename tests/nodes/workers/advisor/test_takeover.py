@@ -1,7 +1,8 @@
 """The advisor worker stopped mid-answer, with a real stop and start: the answer it was writing is taken
 over by the next worker as it starts and finished as interrupted (its chunks already reached the user),
 the answer waiting behind it in the same chat is written whole, each is stored once (the scheduler's
-`ResumeAnswers` after it finds nothing more to do), and the stream that was open ends with the error."""
+`ResumeAnswers` after it finds nothing more to do), and the stream that was open ends with the error.
+While no advisor worker runs, a message is kept and answered 503."""
 
 from __future__ import annotations
 
@@ -40,14 +41,22 @@ async def test_an_answer_under_way_when_its_worker_stops_is_taken_over(
     # Stopped (no grace in tests): both answers handed over; no advisor worker runs now.
     llm.gate.set()
     await stream.nothing_more(within_s=0.2)
+    # No advisor worker to start an answer: 503, and the message is kept (it is never answered).
+    resp = await cluster.edge_a.post(f"{API_BASE}/chats/{chat}/messages", json={"content": "Есть кто?"},
+                                     headers=alice.headers)  # fmt: skip
+    assert resp.status == 503 and (await resp.json())["error"]["code"] == "service_unavailable"
 
     async with more_workers(cluster.settings, "advisor"):  # takes them over as it starts
         events = await stream.rest()
-        assert [(e["type"], e.get("code")) for e in events] == [("error", "interrupted")]
+        assert [(e["type"], e.get("code") or e["message"]["content"]) for e in events] == [
+            ("message", "Есть кто?"),  # the stream carries the chat
+            ("error", "interrupted"),
+        ]
         items = await answered(cluster.edge_a, alice, chat, 2)
         assert [(m["role"], m["content"]) for m in items] == [
             ("user", "Первый вопрос"),
             ("user", "Второй вопрос"),
+            ("user", "Есть кто?"),
             ("assistant", "Посмотрите Kia Sportage\n\n[ответ прерван]"),
             ("assistant", ANSWER),
         ]
@@ -61,4 +70,4 @@ async def test_an_answer_under_way_when_its_worker_stops_is_taken_over(
         with pytest.raises(DomainError) as refused:
             await bus.request(ResumeAnswers(), actor=alice.actor)
         assert refused.value.code is ErrorCode.FORBIDDEN
-    assert len(await history(cluster.edge_b, alice, chat)) == 4  # each answer stored once
+    assert len(await history(cluster.edge_b, alice, chat)) == 5  # each answer stored once
