@@ -28,8 +28,9 @@ import asyncio
 import logging
 import re
 import uuid
+from collections import Counter
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -91,7 +92,7 @@ class Held:
     text: str
     error: AnswerError | None
     taken_over: bool = False
-    cars: list[Car] | None = field(default=None)
+    cars: list[Car] | None = None
 
     @classmethod
     def of(cls, row: Answer, *, taken_over: bool) -> Held:
@@ -128,7 +129,8 @@ class AnswerWriter:
         self.owner = uuid.uuid4().hex  # this worker's name on the leases it holds
         self.closing = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._chats: dict[int, asyncio.Lock] = {}
+        self._chats: dict[int, asyncio.Lock] = {}  # one answer at a time per chat
+        self._waiting: Counter[int] = Counter()  # answers of each chat running or waiting
         self._renewer: asyncio.Task[None] | None = None
 
     def lease_until(self) -> datetime:
@@ -169,7 +171,9 @@ class AnswerWriter:
                 log.warning("could not renew the advisor's answer leases: %r", exc)
 
     async def _one_at_a_time(self, held: Held) -> None:
-        lock = self._chats.setdefault(held.conversation_id, asyncio.Lock())
+        chat = held.conversation_id
+        lock = self._chats.setdefault(chat, asyncio.Lock())
+        self._waiting[chat] += 1  # the lock is dropped once nobody waits (`locked()` cannot tell)
         try:
             async with lock:
                 await self._carry_on(held)
@@ -182,8 +186,9 @@ class AnswerWriter:
             log.exception("answer %d failed", held.message_id)  # a bug; it is tried again once it lapses
             await self._let_lapse(held)
         finally:
-            if not lock.locked():
-                self._chats.pop(held.conversation_id, None)
+            self._waiting[chat] -= 1
+            if not self._waiting[chat]:
+                del self._waiting[chat], self._chats[chat]
 
     async def _let_lapse(self, held: Held) -> None:
         """No longer renewed: the answer is taken over when its lease runs out."""
