@@ -14,7 +14,6 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from nodes.workers.database import dialect_insert
-from protocols.advisor import AnswerState
 from storage.models.advisor import Answer
 
 
@@ -73,5 +72,3 @@ async def message_claimed(db: AsyncSession, assistant_message_id: int) -> bool:
     found = await db.scalar(select(Answer.id).where(Answer.assistant_message_id == assistant_message_id))
     return found is not None
 
-
-UNFINISHED = (AnswerState.PENDING.value, AnswerState.WRITING.value)
