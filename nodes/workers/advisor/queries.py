@@ -71,4 +71,3 @@ async def message_claimed(db: AsyncSession, assistant_message_id: int) -> bool:
     """Another answer is stored as this chat message already."""
     found = await db.scalar(select(Answer.id).where(Answer.assistant_message_id == assistant_message_id))
     return found is not None
-
