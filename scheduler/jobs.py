@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from nodes.runtime.bus import Bus
 from nodes.runtime.settings import Settings
+from protocols.advisor import ResumeAnswers
 from protocols.envelope import Actor, Batched, Command
 from protocols.garage_service import RemindAppointments
 from protocols.identity import LiftEndedBans, PurgeExpiredSessions
@@ -97,6 +98,14 @@ async def catch_up_realty(bus: Bus) -> None:
         log.info("caught up %d realty properties: %d new matches", sum(r.matched for r in results), new)
 
 
+async def resume_answers(bus: Bus) -> None:
+    """Car advisor's answers whose worker died (its lease ran out), taken over by a live one."""
+    results = await batch_after_batch(bus, ResumeAnswers())
+    resumed = sum(r.resumed for r in results)
+    if resumed:
+        log.info("took over %d advisor answers", resumed)
+
+
 async def run_matching(bus: Bus) -> None:
     """Everyone's matching: the pool into bilateral swaps and chains (one request, which may take the
     solver's whole `[matching] solver_time_limit_s`)."""
@@ -116,4 +125,5 @@ JOBS: tuple[Job, ...] = (
     Job("run_matching", lambda s: s.matching.run_interval_s, run_matching),
     Job("tell_realty_matches", lambda s: s.scheduler.realty_notice_interval_s, tell_realty_matches),
     Job("catch_up_realty", lambda s: s.scheduler.realty_catch_up_interval_s, catch_up_realty),
+    Job("resume_answers", lambda s: s.scheduler.advisor_resume_interval_s, resume_answers),
 )

@@ -288,6 +288,27 @@ class RealtySettings:
         return {"RUB": 1.0} | rates
 
 
+@dataclass(frozen=True)
+class AdvisorSettings:
+    # what writes Car advisor's answers: "rules" (the rule-based advisor, no network) or "openai" (an
+    # OpenAI-compatible chat-completions server at base_url)
+    backend: str = field(default="rules", metadata=one_of("rules", "openai"))
+    base_url: str = "https://api.openai.com/v1"  # POST {base_url}/chat/completions
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the key (never a setting)
+    connect_timeout_s: float = field(default=5.0, metadata=at_least(0.1))
+    read_timeout_s: float = field(default=30.0, metadata=at_least(0.1))  # the longest wait for a token
+    answer_timeout_s: float = field(default=300.0, metadata=at_least(1.0))  # a whole answer at most
+    # a connection failure or 5xx marks the server down this long: messages answer 503 meanwhile
+    down_cool_off_s: float = field(default=30.0, metadata=at_least(0.0))
+    # text pieces are sent as one chunk at most this often (a sentence's end goes at once)
+    chunk_flush_s: float = field(default=0.075, metadata=at_least(0.0))
+    # an answer's worker holds it this long past its last renewal; then another worker takes it over
+    lease_s: float = field(default=30.0, metadata=at_least(0.5))
+    # a stopping worker lets the answers it writes finish this long, then hands the rest over
+    stop_grace_s: float = field(default=10.0, metadata=at_least(0.0))
+
+
 RATE_FIELDS = ("rate_usd", "rate_eur", "rate_kzt", "rate_aed", "rate_try", "rate_gbp", "rate_cny")
 
 
@@ -302,6 +323,7 @@ class SchedulerSettings:
     ban_lift_interval_s: float = 300.0
     realty_notice_interval_s: float = 60.0
     realty_catch_up_interval_s: float = 60.0
+    advisor_resume_interval_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -337,6 +359,7 @@ class Settings:
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     realty: RealtySettings = field(default_factory=RealtySettings)
+    advisor: AdvisorSettings = field(default_factory=AdvisorSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     paths: PathSettings = field(default_factory=PathSettings)
     log: LogSettings = field(default_factory=LogSettings)

@@ -1,6 +1,7 @@
 """Every model module, imported so that `Base.metadata` is complete."""
 
 from . import (
+    advisor,
     banners,
     catalog,
     chat,
@@ -22,6 +23,7 @@ from .base import Base
 
 __all__ = [
     "Base",
+    "advisor",
     "banners",
     "catalog",
     "chat",

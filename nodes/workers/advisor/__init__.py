@@ -11,7 +11,8 @@ from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
 from . import cars  # noqa: F401
+from .answers import resume_at_start
 from .deps import AdvisorDeps, open_deps
 from .handlers import handlers
 
-DOMAIN: Domain[AdvisorDeps] = Domain(handlers=handlers, open_deps=open_deps)
+DOMAIN: Domain[AdvisorDeps] = Domain(handlers=handlers, open_deps=open_deps, started=resume_at_start)

@@ -24,6 +24,10 @@ Contract choices, where the document names fields but not every shape:
 - `content` is 1..4000 characters once trimmed: 400 with `details: {"field": "content", "reason":
   "required" | "too_long"}` (the document's example). A user sends at most `MESSAGE_LIMIT` (20 a
   minute, counted across every edge); past it 429 `rate_limited` with `Retry-After`.
+- A message sent starts the assistant's answer (`StartAnswer`, the advisor worker's). When the
+  assistant is known to be unavailable (its backend down, or no advisor worker answering) the send is
+  503 `service_unavailable` with `Retry-After`: the message is kept (it is in the history), and no
+  answer to it comes. A resend is a new message.
 - DELETE is the document's soft delete: the chat is hidden from its user and answers 404 from then
   on (to its messages too); it stays in the store.
 - `stream_url` is `/chats/{chat_id}/stream?message_id={user message id}`, the document's own form,
@@ -42,6 +46,7 @@ from nodes.edge.kit.rewording import reworded
 from nodes.edge.session_http import require_actor
 from nodes.edge.state import BUS, LIMITER
 from nodes.runtime.ratelimit import Rule
+from protocols.advisor import StartAnswer
 from protocols.chat import (
     BODY_MAX,
     ConversationKind,
@@ -239,17 +244,21 @@ async def list_messages(request: web.Request) -> web.Response:
     "/api/v1/chats/{chat_id}/messages",
     body=SendBody,
     auth=True,
-    responses={201: SentOut, 400: None, 401: None, 404: None, 429: None},
+    responses={201: SentOut, 400: None, 401: None, 404: None, 429: None, 503: None},
 )
 async def send_message(request: web.Request) -> web.Response:
-    """Send the user's message; the assistant's answer streams from `stream_url`."""
+    """Send the user's message; the assistant's answer streams from `stream_url` (503: the assistant is
+    unavailable; the message is kept)."""
     actor = require_actor(request)
     chat_id = path_int(request, "chat_id")
     content = content_of(await read_body(request, SendBody))
     await request.app[LIMITER].hit(MESSAGE_LIMIT, str(actor.user_id))
+    bus = request.app[BUS]
     cmd = SendMessage(conversation_id=chat_id, body=content, conversation_kind=ADVISOR)
-    stored = await request.app[BUS].request(cmd, actor=actor)
+    stored = await bus.request(cmd, actor=actor)
     message = stored.message
+    # `unavailable` (the backend known to be down, or no advisor worker answering) is the 503.
+    await bus.request(StartAnswer(conversation_id=chat_id, message_id=message.id), actor=actor)
     out = SentOut(user_message=advisor_message(message), stream_url=stream_url(chat_id, message.id))
     return json_response(out, status=201)
 

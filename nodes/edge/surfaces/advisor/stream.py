@@ -3,24 +3,40 @@
 
 `stream_url` is `/chats/{chat_id}/stream?message_id=<the user's message id>`, relative to the base URL;
 it is served at `/api/v1/chats/{chat_id}/stream` and at `/chats/{chat_id}/stream` alike (see
-`chat.py`). The assistant's answer is posted into the chat by a worker (`PostAssistantMessage`)
-and reaches the stream as a live chat delivery.
+`chat.py`). The advisor worker writes the answer (protocols.advisor): its text reaches the stream in
+chunks as it is produced, then the cars it recommends; the finished answer is stored in the chat as
+the assistant's message (`PostAssistantMessage`) and reaches the stream as a live chat delivery.
 
-Events are unnamed `data:` lines of JSON (`EventSource.onmessage` receives them all); each one's
-`id:` is the sequence number of the chat message it is about:
+Events are unnamed `data:` lines of JSON (`EventSource.onmessage` receives them all):
 
+- `{"type": "chunk", "message_id": <the user's message id>, "text": "..."}`: the answer's next text,
+  as it is written (the chunks joined are the answer's text).
+- `{"type": "cars", "cars": [Car]}`: the cars the answer recommends (the `Car` of `/api/v1/cars`),
+  once, after the last chunk.
 - `{"type": "message", "message": Message}` for every message the chat receives after `message_id`,
   in order (a message the user sends from another device too), `Message` as the chat endpoints
-  give it: `{id, chat_id, role, content, created_at}`.
-- `{"type": "done", "message_id": <the answer's id>}` right after the answer, which is the first
-  assistant message after `message_id`; then the stream ends.
+  give it: `{id, chat_id, role, content, created_at}`; the stored answer is one.
+- `{"type": "done", "message_id": <the answer's id>}` right after the answer's `message`; then the
+  stream ends.
+- `{"type": "error", "code", "message"}` when the answer failed part way (the assistant failed or
+  took too long, or the worker writing it stopped): the stream ends. The text written so far is stored
+  as the assistant's message with a last line saying it was interrupted (`[ответ прерван]`), seen in
+  the history.
 
 Choices where the document is silent (it names the URL, not the events):
 
-- Answers are stored whole, so an answer arrives as one `message` event, not in token chunks.
-- Reconnecting with `Last-Event-ID` (a seq) sends what came after it. Once the client has had the
-  answer (its `Last-Event-ID` is at or past it) there is nothing more to stream: 204 No Content,
-  which also tells an EventSource to stop reconnecting. An unreadable `Last-Event-ID` is ignored.
+- Event ids: a `message` or `done` event's is the sequence number of its chat message (as before the
+  answers were streamed); a chunk's is `<seq>:<offset>`, the last message's seq and the answer's text
+  length the client then has; the cars' `<seq>:<offset>:cars`; the error's `<seq>:<offset>:end`.
+- Reconnecting with `Last-Event-ID` sends what came after it: the messages after its seq, the rest of
+  the answer's text after its offset as one chunk, then live chunks, with no gap or repeat (a chunk is
+  stored by the worker before it is sent, and a live chunk says where it starts). A plain `<seq>`
+  resumes the text from its start. Once the client has had the answer (its `Last-Event-ID` at or past
+  it, or past the error) there is nothing more to stream: 204 No Content, which also tells an
+  EventSource to stop reconnecting. An unreadable `Last-Event-ID` is ignored.
+- The answer is the one the advisor started for `message_id`; a message sent while the assistant was
+  unavailable (503) has none, and its stream carries the chat's messages up to the next assistant
+  message, as it did before answers were streamed.
 - The stream of a message covers the `SPAN` (100) messages after it: when they hold no answer the
   stream is over as well (204); the history endpoint has them.
 - `message_id` is required: missing, or not a message of this chat: 400 `validation_error` with
@@ -31,6 +47,7 @@ Choices where the document is silent (it names the URL, not the events):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from aiohttp import web
@@ -43,10 +60,13 @@ from nodes.edge.realtime.frames import FrameTable, JsonObject, ServerFrame
 from nodes.edge.realtime.sse import SseEvent
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
+from protocols.advisor import AnswerCars, AnswerChunk, AnswerFailed, AnswerProgress, AnswerState, GetAnswer
+from protocols.advisor_cars import Car
 from protocols.chat import PAGE_MAX, Author, ChatMessage, ListMessages, MessageDelivery, MessagePage
-from protocols.envelope import Actor, ErrorCode
+from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.fields import AccessToken, Id
 
+from .car_shapes import CarOut, car_out
 from .chat import ADVISOR, NOT_FOUND
 from .errors import SURFACE, no_such_message
 from .shapes import API_BASE, STREAM_PATH, AdvisorMessage, advisor_message
@@ -83,61 +103,205 @@ class DoneEvent(ServerFrame):
     message_id: int
 
 
+class ChunkEvent(ServerFrame):
+    type: Literal["chunk"] = "chunk"
+    message_id: int  # the user's message
+    text: str
+
+
+class CarsEvent(ServerFrame):
+    type: Literal["cars"] = "cars"
+    cars: list[CarOut]
+
+
+class ErrorEvent(ServerFrame):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What a `Last-Event-ID` says the client has."""
+
+    seq: int
+    offset: int = 0
+    cars: bool = False
+    ended: bool = False
+
+
+def resume_of(value: str | None) -> Resume | None:
+    parts = (value or "").split(":")
+    numbers = parts[:2]
+    if len(parts) > 3 or not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in numbers):
+        return None
+    stage = parts[2] if len(parts) == 3 else ""
+    if stage not in ("", "cars", "end") or (stage and len(numbers) < 2):
+        return None
+    offset = int(parts[1]) if len(parts) > 1 else 0
+    return Resume(int(parts[0]), offset, cars=stage in ("cars", "end"), ended=stage == "end")
+
+
 LIVE: FrameTable[AnswerFeed, SseEvent] = FrameTable()
 
 
 class AnswerFeed:
-    """A chat's messages after the user's message, up to and including the assistant's answer."""
+    """A chat's messages after the user's message, and the answer to it as it is written, up to and
+    including the stored answer (or its error)."""
 
     def __init__(
-        self, bus: Bus, actor: Actor, chat_id: int, message_seq: int, resume_seq: int | None
+        self, bus: Bus, actor: Actor, chat_id: int, message_id: int, message_seq: int, resume: Resume | None
     ) -> None:
         self.bus = bus
         self.actor = actor
         self.chat_id = chat_id
+        self.message_id = message_id
         self.message_seq = message_seq
-        self.position = max(message_seq, resume_seq or 0)  # the last seq the client has
+        self.position = max(message_seq, resume.seq if resume else 0)  # the last seq the client has
+        self.offset = resume.offset if resume else 0  # of the answer's text, what the client has
+        self.cars_sent = resume.cars if resume else False
+        self.ended = resume.ended if resume else False
+        self.answered = False  # the advisor started an answer to the message
         self.finished = False
 
     async def open(self) -> list[SseEvent] | None:
+        progress = await self._progress()
+        self.answered = progress is not None
         page = await self._after(self.message_seq)
-        answer = next((m for m in page.items if m.author is Author.ASSISTANT), None)
+        unrecorded = progress is not None and progress.assistant_message_id is None
+        if unrecorded and any(m.author is Author.ASSISTANT for m in page.items):
+            progress = await self._progress()  # maybe stored since: its final text tells it
+        answer = next((m for m in page.items if self._is_answer(m, progress)), None)
         if answer is not None and answer.seq <= self.position:
             return None  # the client has had the answer
+        if progress is not None and progress.state is AnswerState.FAILED and self.ended:
+            return None  # ... or its error
         if answer is None and page.has_more:
             return None  # no answer in the span: nothing more to stream
-        return self._events(page.items)
+        before = [m for m in page.items if answer is None or m.seq < answer.seq]
+        events = self._events(before, None)
+        if progress is not None:
+            events += self._caught_up(progress)
+        return events + (self._events([answer], answer.id) if answer is not None else [])
 
     async def live(self, delivery_type: str, payload: JsonObject) -> list[SseEvent]:
         return [] if self.finished else await LIVE.show(self, delivery_type, payload)
+
+    # --- the answer's deliveries ---
+
+    @LIVE.on(AnswerChunk)
+    async def _chunk(self, chunk: AnswerChunk) -> list[SseEvent]:
+        if chunk.message_id != self.message_id:
+            return []
+        if chunk.offset > self.offset:  # a chunk was lost on its way: the row has it
+            return await self._catch_up()
+        return self._text(chunk.text[self.offset - chunk.offset :])
+
+    @LIVE.on(AnswerCars)
+    async def _cars(self, cars: AnswerCars) -> list[SseEvent]:
+        if cars.message_id != self.message_id:
+            return []
+        if cars.offset > self.offset:
+            return await self._catch_up()
+        return self._cars_event(cars.cars)
+
+    @LIVE.on(AnswerFailed)
+    async def _failed(self, failed: AnswerFailed) -> list[SseEvent]:
+        if failed.message_id != self.message_id:
+            return []
+        if failed.offset > self.offset:
+            return await self._catch_up()
+        return self._error(failed.code, failed.message)
+
+    async def _catch_up(self) -> list[SseEvent]:
+        progress = await self._progress()
+        return self._caught_up(progress) if progress is not None else []
+
+    def _caught_up(self, progress: AnswerProgress) -> list[SseEvent]:
+        """The answer as it stands, past what the client has: text, cars, the error."""
+        events = self._text(progress.text[self.offset :])
+        if progress.cars is not None:
+            events += self._cars_event(progress.cars)
+        if progress.state is AnswerState.FAILED and progress.error is not None:
+            events += self._error(progress.error.code, progress.error.message)
+        return events
+
+    def _text(self, text: str) -> list[SseEvent]:
+        if not text:
+            return []
+        self.offset += len(text)
+        chunk = ChunkEvent(message_id=self.message_id, text=text)
+        return [SseEvent(chunk, f"{self.position}:{self.offset}")]
+
+    def _cars_event(self, cars: list[Car]) -> list[SseEvent]:
+        if self.cars_sent:
+            return []
+        self.cars_sent = True
+        return [
+            SseEvent(CarsEvent(cars=[car_out(car) for car in cars]), f"{self.position}:{self.offset}:cars")
+        ]
+
+    def _error(self, code: str, message: str) -> list[SseEvent]:
+        self.finished = True
+        return [SseEvent(ErrorEvent(code=code, message=message), f"{self.position}:{self.offset}:end")]
+
+    async def _progress(self) -> AnswerProgress | None:
+        """The answer as the advisor has it; None when there is none (or the advisor does not answer:
+        the stream carries the chat's messages still)."""
+        cmd = GetAnswer(conversation_id=self.chat_id, message_id=self.message_id)
+        try:
+            return await self.bus.request(cmd, actor=self.actor)
+        except DomainError as exc:
+            if exc.code not in (ErrorCode.NOT_FOUND, ErrorCode.UNAVAILABLE):
+                raise
+            return None
+
+    # --- the chat's messages ---
 
     @LIVE.on(MessageDelivery)
     async def _message(self, delivery: MessageDelivery) -> list[SseEvent]:
         message = delivery.message
         if message.conversation_id != self.chat_id or message.seq <= self.position:
             return []  # another chat's, or replayed already
-        if message.seq == self.position + 1:
-            return self._events([message])
-        return self._events((await self._after(self.position)).items or [message])  # a delivery was lost
+        is_assistant = message.author is Author.ASSISTANT
+        if message.seq == self.position + 1 and not (is_assistant and self.answered):
+            return self._events([message], message.id if is_assistant else None)
+        # The answer, maybe (its text and cars go first), or a delivery was lost: from the stores.
+        progress = await self._progress() if self.answered else None
+        events = self._caught_up(progress) if progress is not None else []
+        messages = (await self._after(self.position)).items or [message]
+        answer = next((m for m in messages if self._is_answer(m, progress)), None)
+        return events + self._events(messages, answer.id if answer else None)
+
+    def _is_answer(self, message: ChatMessage, progress: AnswerProgress | None) -> bool:
+        if message.author is not Author.ASSISTANT:
+            return False
+        if not self.answered:
+            return True  # no answer started: the first assistant message, as before answers were streamed
+        # The one the advisor stored (another answer's is just a message). The chat delivers it before
+        # the advisor records its id: until then it is told by its text, the whole answer's.
+        if progress is None or progress.assistant_message_id is not None:
+            return progress is not None and message.id == progress.assistant_message_id
+        return progress.state is AnswerState.DONE and message.body == progress.text
 
     async def _after(self, seq: int) -> MessagePage:
         cmd = ListMessages(conversation_id=self.chat_id, after_seq=seq, limit=SPAN, conversation_kind=ADVISOR)
         return await self.bus.request(cmd, actor=self.actor)
 
-    def _events(self, messages: list[ChatMessage]) -> list[SseEvent]:
+    def _events(self, messages: list[ChatMessage], answer_id: int | None) -> list[SseEvent]:
         events: list[SseEvent] = []
         for message in messages:
             if self.finished:
                 break
             if message.seq > self.position:
-                events += self._sent(message)
+                events += self._sent(message, message.id == answer_id)
         return events
 
-    def _sent(self, message: ChatMessage) -> list[SseEvent]:
+    def _sent(self, message: ChatMessage, is_answer: bool) -> list[SseEvent]:
         self.position = message.seq
         event_id = str(message.seq)
         events = [SseEvent(MessageEvent(message=advisor_message(message)), event_id)]
-        if message.author is Author.ASSISTANT:
+        if is_answer:
             self.finished = True
             events.append(SseEvent(DoneEvent(message_id=message.id), event_id))
         return events
@@ -151,11 +315,6 @@ async def message_seq(bus: Bus, actor: Actor, chat_id: int, message_id: int) -> 
     return page.items[-1].seq + 1 if page.items else 1
 
 
-def resume_seq(request: web.Request) -> int | None:
-    value = sse.last_event_id(request)
-    return int(value) if value is not None and value.isdigit() and len(value) <= 18 else None
-
-
 @routes.get(API_BASE + STREAM_PATH, query=StreamQuery, responses=RESPONSES)
 @routes.get(STREAM_PATH, query=StreamQuery, responses=RESPONSES)
 async def answer_stream(request: web.Request) -> web.StreamResponse:
@@ -165,5 +324,6 @@ async def answer_stream(request: web.Request) -> web.StreamResponse:
     query = read_query(request, StreamQuery)
     bus = request.app[BUS]
     seq = await message_seq(bus, actor, chat_id, query.message_id)
-    feed = AnswerFeed(bus, actor, chat_id, seq, resume_seq(request))
+    resume = resume_of(sse.last_event_id(request))
+    feed = AnswerFeed(bus, actor, chat_id, query.message_id, seq, resume)
     return await sse.serve(request, actor, feed)

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-from protocols.advisor_cars import Car
+from protocols.advisor_cars import Car, SearchCars
 from protocols.catalog import FindCityInAddress
 from protocols.chat import Author
 from protocols.envelope import Actor, Command, DomainError, Message
@@ -78,6 +78,16 @@ class RulesBackend:
         if self._words is None or self._words[0] is not aliases:
             self._words = (aliases, BrandWords(aliases))
         return self._words[1]
+
+    def constraints(self, turns: Sequence[Turn], aliases: Mapping[str, str]) -> SearchCars:
+        """What the buyer's messages ask for together, as a catalog search: the cars another backend
+        (the OpenAI-compatible one) is given to talk about."""
+        brands = self._brand_words(aliases)
+        needs = Needs()
+        for turn in turns:
+            if turn.author is Author.USER:
+                needs = read_message(needs, turn.text, brands)
+        return search(needs)
 
     async def answer(self, turns: Sequence[Turn], cars: CarFinder) -> AsyncIterator[Piece]:
         messages = [turn.text for turn in turns if turn.author is Author.USER] or [""]

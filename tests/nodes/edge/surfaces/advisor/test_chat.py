@@ -1,12 +1,16 @@
 """Car advisor (002) chats through HTTP on two edges: the user's chats, their history with the
 assistant's answers, sending (validation, the per-user rate limit, `stream_url`), soft delete, and
-the manager's view of a user's chats, in the `{"error": {...}}` format."""
+the manager's view of a user's chats, in the `{"error": {...}}` format.
+
+The assistant answers through a local chat-completions server (conftest.py) that holds every answer
+until a test lets it through, so a history holds what the test sent (test_answers.py has answers)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -14,13 +18,20 @@ from nodes.edge.surfaces.advisor.chat import MESSAGE_LIMIT
 from protocols.chat import BODY_MAX, ConversationKind, OpenConversation, PostAssistantMessage, SendMessage
 from protocols.envelope import Actor
 from tests.conftest import Cluster
+from tests.support.eventually import until
 from tests.support.http import User, bearer, json_of
+from tests.support.openai_server import OpenAIServer
 
 Edge = TestClient[web.Request, web.Application]
 
 PASSWORD = "securePassword123"
 CHAT_KEYS = {"id", "user_id", "title", "created_at", "updated_at", "message_count", "last_message"}
 MESSAGE_KEYS = {"id", "chat_id", "role", "content", "created_at"}
+
+
+@pytest.fixture(autouse=True)
+def answers_held(llm: OpenAIServer) -> None:
+    llm.pause_after = 0
 
 
 async def register(cluster: Cluster, email: str) -> User:
@@ -182,7 +193,9 @@ async def test_someone_elses_chat_and_other_conversations_are_not_found(cluster:
     assert (await json_of(await cluster.edge_b.get("/api/v1/chats", headers=bob.headers), 200))["total"] == 0
 
 
-async def test_sending_answers_the_message_and_where_the_answer_streams(cluster: Cluster) -> None:
+async def test_sending_answers_the_message_and_where_the_answer_streams(
+    cluster: Cluster, llm: OpenAIServer
+) -> None:
     alice = await register(cluster, "sender@example.com")
     chat = await create_chat(cluster.edge_a, alice, "Кроссовер")
     sent = await send(cluster.edge_b, alice, chat["id"], "  Ищу кроссовер до 3 млн  ")
@@ -192,16 +205,21 @@ async def test_sending_answers_the_message_and_where_the_answer_streams(cluster:
     assert (mine["chat_id"], mine["role"], mine["content"]) == (chat["id"], "user", "Ищу кроссовер до 3 млн")
     assert sent["stream_url"] == f"/chats/{chat['id']}/stream?message_id={mine['id']}"
 
-    answer = await cluster.worker_bus.request(
-        PostAssistantMessage(conversation_id=chat["id"], body="Посмотрите Kia Sportage."),
-        actor=Actor.system(),
-    )
+    llm.tokens = ["Посмотрите ", "Kia Sportage."]
+    llm.gate.set()  # the answer comes by itself
+
+    async def answered() -> bool:
+        return len((await history(cluster.edge_a, alice, chat["id"]))["items"]) == 2
+
+    await until(answered, within_s=10.0, what="the assistant's answer")
+    llm.gate.clear()  # the next ones are held again
     page = await history(cluster.edge_a, alice, chat["id"])
     assert page["has_more"] is False
-    assert [(m["id"], m["role"], m["content"]) for m in page["items"]] == [
-        (mine["id"], "user", "Ищу кроссовер до 3 млн"),
-        (answer.message.id, "assistant", "Посмотрите Kia Sportage."),
+    assert [(m["role"], m["content"]) for m in page["items"]] == [
+        ("user", "Ищу кроссовер до 3 млн"),
+        ("assistant", "Посмотрите Kia Sportage."),
     ]
+    assert page["items"][0]["id"] == mine["id"]
     got = await json_of(await cluster.edge_b.get(f"/api/v1/chats/{chat['id']}", headers=alice.headers), 200)
     assert got["message_count"] == 2 and got["last_message"] == page["items"][1]
 

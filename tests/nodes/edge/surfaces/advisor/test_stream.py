@@ -1,7 +1,9 @@
 """Car advisor (002): the `stream_url` of a sent message through real streaming HTTP clients on two
-edges: the assistant's answer, posted over NATS by a worker, arrives as a `message` event followed by
-`done`; `Last-Event-ID` replays the rest (204 once the answer was had); only the chat's owner may
-stream it, in the `{"error": {...}}` format otherwise."""
+edges: the assistant's answer, written by the advisor through a local chat-completions server
+(conftest.py; held at its gate until a test lets it through), arrives as chunks, its cars, then the
+stored answer as a `message` event followed by `done`; `Last-Event-ID` replays the rest (204 once the
+answer was had); only the chat's owner may stream it, in the `{"error": {...}}` format otherwise.
+test_answers.py has the answers' own cases (resuming mid-answer, failures)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from protocols.chat import PostAssistantMessage, SendMessage
 from protocols.envelope import Actor
 from tests.conftest import Cluster
 from tests.support.http import User, bearer, json_of
+from tests.support.openai_server import OpenAIServer
 from tests.support.sse import SseStream
 
 pytestmark = (
@@ -27,6 +30,12 @@ Edge = TestClient[web.Request, web.Application]
 
 PASSWORD = "securePassword123"
 MESSAGE_KEYS = {"id", "chat_id", "role", "content", "created_at"}
+WRITTEN = "Посмотрите Kia Sportage и Hyundai Tucson"
+
+
+@pytest.fixture(autouse=True)
+def answers_held(llm: OpenAIServer) -> None:
+    llm.pause_after, llm.tokens = 0, ["Посмотрите ", "Kia Sportage ", "и Hyundai Tucson"]
 
 
 async def register(cluster: Cluster, email: str) -> tuple[User, str]:
@@ -63,7 +72,7 @@ def assert_error(body: dict[str, Any], code: str) -> None:
     assert body["error"]["code"] == code and body["error"]["message"], body
 
 
-async def test_the_answer_posted_over_nats_streams_then_done_ends_the_stream(cluster: Cluster) -> None:
+async def test_the_answer_streams_then_done_ends_the_stream(cluster: Cluster, llm: OpenAIServer) -> None:
     alice, token = await register(cluster, "alice@example.com")
     chat = await create_chat(cluster.edge_a, alice)
     sent = await ask(cluster.edge_a, alice, chat, "Ищу кроссовер до 3 млн")
@@ -76,18 +85,19 @@ async def test_the_answer_posted_over_nats_streams_then_done_ends_the_stream(clu
     ]
     assert [s.status for s in streams] == [200, 200]
 
-    answer_id = await answer(cluster, chat, "Посмотрите Kia Sportage и Hyundai Tucson")
+    llm.gate.set()
     for stream in streams:
-        message, done = await stream.rest()
+        *chunks, cars, message, done = await stream.rest()
+        assert "".join(c["text"] for c in chunks) == WRITTEN and {c["type"] for c in chunks} == {"chunk"}
+        assert cars == {"type": "cars", "cars": []}
         assert message["type"] == "message" and set(message["message"]) == MESSAGE_KEYS
         assert message["message"] == {
             **message["message"],
-            "id": answer_id,
             "chat_id": chat,
             "role": "assistant",
-            "content": "Посмотрите Kia Sportage и Hyundai Tucson",
+            "content": WRITTEN,
         }
-        assert done == {"type": "done", "message_id": answer_id}
+        assert done == {"type": "done", "message_id": message["message"]["id"]}
         assert stream.last_event_id == "2"
 
     # The answer was had: a reconnect is told there is nothing more, which stops an EventSource.
@@ -95,10 +105,10 @@ async def test_the_answer_posted_over_nats_streams_then_done_ends_the_stream(clu
     assert again.status == 204
     # A client that had not had it (no Last-Event-ID) gets it at once.
     late = await SseStream.open(cluster.edge_a, API_BASE + url, params={"token": token})
-    assert [event["type"] for event in await late.rest()] == ["message", "done"]
+    assert [event["type"] for event in await late.rest()] == ["chunk", "cars", "message", "done"]
 
 
-async def test_last_event_id_resumes_after_what_was_had(cluster: Cluster) -> None:
+async def test_last_event_id_resumes_after_what_was_had(cluster: Cluster, llm: OpenAIServer) -> None:
     alice, token = await register(cluster, "resume@example.com")
     chat = await create_chat(cluster.edge_a, alice)
     url = API_BASE + (await ask(cluster.edge_a, alice, chat, "Семейный минивэн?"))["stream_url"]
@@ -110,9 +120,12 @@ async def test_last_event_id_resumes_after_what_was_had(cluster: Cluster) -> Non
     assert first.last_event_id == "2"
     first.close()
 
-    await answer(cluster, chat, "Toyota Sienna")
+    llm.tokens = ["Toyota Sienna"]
+    llm.gate.set()
     resumed = await SseStream.open(cluster.edge_b, url, token=token, last_event_id=first.last_event_id)
     assert [(e["type"], e.get("message", {}).get("content")) for e in await resumed.rest()] == [
+        ("chunk", None),
+        ("cars", None),
         ("message", "Toyota Sienna"),
         ("done", None),
     ]
@@ -150,7 +163,9 @@ async def test_only_the_owner_streams_a_chat(cluster: Cluster) -> None:
         assert body["error"]["details"]["field"] == "message_id"
 
 
-async def test_a_lost_delivery_is_fetched_and_other_chats_are_left_out(cluster: Cluster) -> None:
+async def test_a_lost_delivery_is_fetched_and_other_chats_are_left_out(
+    cluster: Cluster, llm: OpenAIServer
+) -> None:
     alice, token = await register(cluster, "gaps@example.com")
     chat, other_chat = await create_chat(cluster.edge_a, alice), await create_chat(cluster.edge_a, alice)
     url = API_BASE + (await ask(cluster.edge_a, alice, chat, "Что взять?"))["stream_url"]
@@ -164,9 +179,13 @@ async def test_a_lost_delivery_is_fetched_and_other_chats_are_left_out(cluster: 
     )
     await hub.register(alice.id, connection)
     await answer(cluster, other_chat, "Not this chat's answer")  # seq 2 there: the next one here
-    await answer(cluster, chat, "Skoda Kodiaq")
+    llm.tokens = ["Skoda Kodiaq"]
+    llm.gate.set()  # both chats' answers are written: the other's chunks are left out too
     events = await stream.rest()
-    assert [(e["type"], e.get("message", {}).get("content")) for e in events] == [
+    # The lost message is found missing when the next message arrives: after the answer's text.
+    assert [(e["type"], e.get("message", {}).get("content") or e.get("text")) for e in events] == [
+        ("chunk", "Skoda Kodiaq"),
+        ("cars", None),
         ("message", "Бюджет 2 млн"),
         ("message", "Skoda Kodiaq"),
         ("done", None),
