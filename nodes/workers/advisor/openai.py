@@ -5,7 +5,8 @@ true`, read as Server-Sent Events (`data: {json}` lines, `choices[0].delta.conte
 The model gets a system prompt holding the catalog's cars for the buyer's constraints (what `reader`
 makes of the conversation, searched through the `CarFinder`), then the conversation; its tokens are
 yielded as they arrive, then the cars it was given (the model is told to recommend among them only,
-so they are the answer's recommended cars).
+so they are the answer's recommended cars). A catalog that does not answer leaves the model the
+conversation alone: it answers without cars rather than not at all.
 
 "Known to be down": a connection failure or a 5xx answer marks the server down for `[advisor]
 down_cool_off_s`; `ready()` is False meanwhile, and the first answer after it tries again. Failing
@@ -27,6 +28,7 @@ import orjson
 
 from nodes.runtime.settings import AdvisorSettings
 from protocols.advisor_cars import Car, SearchCars
+from protocols.envelope import DomainError
 
 from .backend import BackendFailed, BackendUnavailable, CarFinder, CarsPiece, Piece, TextPiece, Turn
 
@@ -89,8 +91,15 @@ class OpenAIBackend:
         key = os.environ.get(self.settings.api_key_env, "") if self.settings.api_key_env else ""
         return {"Authorization": f"Bearer {key}"} if key else {}
 
+    async def _cars(self, turns: Sequence[Turn], cars: CarFinder) -> list[Car]:
+        try:
+            return (await cars.search(self.reader(turns))).items[:CARS_IN_PROMPT]
+        except DomainError as exc:
+            log.warning("answering without the car catalog: %s", exc.message)
+            return []
+
     async def answer(self, turns: Sequence[Turn], cars: CarFinder) -> AsyncIterator[Piece]:
-        found = (await cars.search(self.reader(turns))).items[:CARS_IN_PROMPT]
+        found = await self._cars(turns, cars)
         body: dict[str, Any] = {
             "model": self.settings.model,
             "messages": prompt_messages(turns, found),

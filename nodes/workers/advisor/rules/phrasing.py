@@ -244,7 +244,9 @@ def car_paragraph(number: int, car: Car, needs: Needs, words: Words) -> str:
     """Why one recommended car fits: what was asked that it has, its other facts, its price, its ads."""
     w = words
     years = f"{car.year_from or '?'}–{car.year_to or w.say('н.в.', 'now')}"
-    power = f", {car.power_hp} {w.say('л.с.', 'hp')}" if car.power_hp else ""
+    # The references' modification names mostly carry the power already: "1.6 AT (123 л.с.)".
+    named = car.power_hp is None or f"{car.power_hp} л.с." in car.modification
+    power = "" if named else f", {car.power_hp} {w.say('л.с.', 'hp')}"
     title = f"{number}. {car.brand} {car.model} {car.modification} ({car.generation}, {years}{power})"
     asked, other = _facts(car, needs, w)
     lines = [title]

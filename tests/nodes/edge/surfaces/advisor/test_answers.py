@@ -12,6 +12,7 @@ import pytest
 
 from nodes.edge.surfaces.advisor.shapes import API_BASE
 from nodes.edge.surfaces.advisor.stream import Resume, resume_of
+from protocols.advisor import GetAnswer
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.advisor.test_stream import Edge, ask, assert_error, create_chat, register
 from tests.support.eventually import until
@@ -19,7 +20,7 @@ from tests.support.http import User, json_of
 from tests.support.openai_server import API_KEY, OpenAIServer
 from tests.support.sse import SseStream
 
-pytestmark = [pytest.mark.domains("identity", "chat", "advisor")]
+pytestmark = [pytest.mark.domains("identity", "chat", "catalog", "market", "advisor")]
 
 ANSWER = "Посмотрите Kia Sportage. Он надёжен."
 
@@ -61,7 +62,9 @@ async def test_an_answer_streams_as_written_then_is_stored_and_seen_in_the_histo
     assert types == ["chunk"] * (len(types) - 3) + ["cars", "message", "done"] and len(types) > 4, types
     assert {e["message_id"] for e in events if e["type"] == "chunk"} == {sent["user_message"]["id"]}
     assert text_of(events) == ANSWER
-    assert events[-3] == {"type": "cars", "cars": []}  # the catalog's cars land with the car index
+    cars = events[-3]["cars"]  # the catalog's, for what the buyer asked: the model was given them
+    assert events[-3]["type"] == "cars" and cars
+    assert all(c["body_type"] == "crossover" and c["price_min"] <= 3_000_000 for c in cars), cars
     message = events[-2]["message"]
     assert (message["role"], message["content"], message["chat_id"]) == ("assistant", ANSWER, chat)
     assert events[-1] == {"type": "done", "message_id": message["id"]}
@@ -71,6 +74,7 @@ async def test_an_answer_streams_as_written_then_is_stored_and_seen_in_the_histo
     [asked] = llm.requests
     assert (asked["model"], asked["stream"]) == ("test-model", True)
     assert [m["role"] for m in asked["messages"]] == ["system", "user"]
+    assert all(f"{c['brand']} {c['model']}" in asked["messages"][0]["content"] for c in cars)
     assert asked["messages"][1]["content"] == "Ищу кроссовер до 3 млн"
     assert llm.authorizations == [f"Bearer {API_KEY}"]
 
@@ -96,8 +100,17 @@ async def test_last_event_id_resumes_mid_answer_without_gaps_or_repeats(
     alice, token = await register(cluster, "resume-answer@example.com")
     chat = await create_chat(cluster.edge_a, alice)
     llm.pause_after = 3
-    url = API_BASE + (await ask(cluster.edge_a, alice, chat, "Что надёжнее?"))["stream_url"]
+    sent = await ask(cluster.edge_a, alice, chat, "Что надёжнее?")
+    url = API_BASE + sent["stream_url"]
     await llm.paused.wait()
+    progress = GetAnswer(conversation_id=chat, message_id=sent["user_message"]["id"])
+
+    async def written() -> bool:  # the server paused after 3 tokens: the writer has stored them all
+        return (
+            await cluster.worker_bus.request(progress, actor=alice.actor)
+        ).text == "Посмотрите Kia Sportage"
+
+    await until(written, within_s=5.0, what="the tokens before the pause written")
     first = await SseStream.open(cluster.edge_a, url, token=token)
     had = await first.event()  # what was written so far comes as one chunk
     assert had["type"] == "chunk" and had["text"] == "Посмотрите Kia Sportage"
