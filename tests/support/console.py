@@ -8,9 +8,11 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
 import aiohttp
 from sqlalchemy import update
+from yarl import URL
 
 from storage.engine import create_engine, session_factory
 from storage.models.identity import User
@@ -49,6 +51,7 @@ class Console:
     """One browser's worth of cookies against an edge; redirects are not followed (tests read them)."""
 
     http: aiohttp.ClientSession
+    base: URL
 
     async def page(self, path: str) -> tuple[int, str]:
         async with self.http.get(path, allow_redirects=False) as resp:
@@ -71,6 +74,13 @@ class Console:
             await resp.read()
             return resp
 
+    def set_cookie(self, name: str, value: str) -> None:
+        """As the console would set it (on /admin), replacing the one the browser has."""
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[name] = value
+        cookie[name]["path"] = "/admin"
+        self.http.cookie_jar.update_cookies(cookie, response_url=self.base)
+
     def cookie(self, name: str) -> str | None:
         found = [cookie.value for cookie in self.http.cookie_jar if cookie.key == name]
         return found[0] if found else None
@@ -79,4 +89,4 @@ class Console:
 @asynccontextmanager
 async def console_at(base_url: str) -> AsyncIterator[Console]:
     async with aiohttp.ClientSession(base_url=base_url, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        yield Console(http)
+        yield Console(http, URL(base_url))

@@ -17,6 +17,7 @@ import jinja2
 from aiohttp import web
 
 from . import ads, audit, dashboard, signin
+from .pages import error_page
 
 STATIC = Path(__file__).parent / "static"
 
@@ -31,3 +32,8 @@ def setup_console(app: web.Application) -> None:
     for module in (signin, dashboard, ads, audit):
         app.router.add_routes(module.routes)
     app.router.add_static("/admin/static/", STATIC, show_index=False, follow_symlinks=False)
+    app.router.add_get("/admin/{rest:.*}", not_there)  # last: every other /admin path
+
+
+async def not_there(request: web.Request) -> web.Response:
+    return error_page(request, 404, "There is no such page in the console.")

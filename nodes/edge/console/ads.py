@@ -1,4 +1,4 @@
-"""The ads moderation queue: `GET /admin/ads?status=pending&q=&sort=&page=` (moderators and admins),
+"""The ads moderation queue: `GET /admin/ads?status=pending&q=&owner=&sort=&page=` (moderators and admins),
 a table of vehicle ads in one status that sorts, filters and pages on the server (the market's
 `ListAdsForReview`); a pending ad is approved or rejected with a reason from its row
 (`POST /admin/ads/{id}/approve|reject`, moderation's `ModerateListing`, which logs the decision), and
@@ -15,7 +15,7 @@ from yarl import URL
 
 from nodes.edge.state import BUS
 from protocols.envelope import DomainError, ErrorCode
-from protocols.fields import AdSearchText
+from protocols.fields import AdSearchText, Id
 from protocols.market import AdSort, AdStatus, ListAdsForReview, ModerationDecision
 from protocols.moderation import ModerateListing
 
@@ -45,6 +45,7 @@ NOTICES = {
 class QueueQuery(BaseModel):
     status: AdStatus = AdStatus.PENDING
     q: AdSearchText = ""
+    owner: Id | None = None
     sort: AdSort = AdSort.CREATED_ASC
     page: int = Field(default=1, ge=1, le=100_000)
     notice: str | None = None
@@ -74,7 +75,7 @@ def _sort_links(query: QueueQuery) -> dict[str, dict[str, str]]:
 async def queue(request: web.Request, staff: Staff) -> web.Response:
     query = filters_of(request, QueueQuery)
     size = page_size(request)
-    cmd = ListAdsForReview(status=query.status, q=query.q or None, sort_by=query.sort,
+    cmd = ListAdsForReview(status=query.status, q=query.q or None, owner_id=query.owner, sort_by=query.sort,
                            offset=(query.page - 1) * size, limit=size)  # fmt: skip
     found = await request.app[BUS].request(cmd, actor=staff.actor)
     pages = max(1, math.ceil(found.total / size))
@@ -89,6 +90,7 @@ async def queue(request: web.Request, staff: Staff) -> web.Response:
         "previous": _link(query, page=query.page - 1) if query.page > 1 else None,
         "next": _link(query, page=query.page + 1) if query.page < pages else None,
         "here": _link(query),
+        "owner_link": lambda owner_id: _link(query, owner=owner_id, page=1),
         "notice": notice.format(ad=query.ad) if notice and query.ad else None,
     }
     return render(request, "ads.html", context, staff=staff, section=ADS)

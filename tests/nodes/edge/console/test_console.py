@@ -138,6 +138,8 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
         assert await queue_row(moderator, first["id"]) and await queue_row(moderator, second["id"])
         _, filtered = await moderator.page("/admin/ads?status=pending&q=vesta")
         assert f'id="ad-{second["id"]}"' in filtered and f'id="ad-{first["id"]}"' not in filtered
+        _, by_owner = await moderator.page(f"/admin/ads?status=pending&owner={ids['user']}")
+        assert 'id="ad-' not in by_owner and "No pending ads" in by_owner
         assert (await moderator.page("/admin/ads?status=sold"))[0] == 400
 
         # A POST without the session's token, or with another session's, is 403 and changes nothing.
@@ -161,13 +163,21 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
         assert rejected.headers["Location"].startswith("/admin/ads?status=pending&notice=rejected")
         assert await queue_row(moderator, second["id"], "rejected")
 
+        # An access token that no longer verifies is renewed with the refresh token, in new cookies.
+        moderator.set_cookie("souk_console", "expired")
+        async with moderator.http.get("/admin/", allow_redirects=False) as resp:
+            assert resp.status == 200 and cookies_set(resp)["souk_console"].value not in ("", "expired")
+        assert (await moderator.page("/admin"))[0] == 303  # to /admin/
+        missing_status, missing = await moderator.page("/admin/nowhere")
+        assert missing_status == 404 and "no such page" in alert(missing)
+
         # Signing out ends the session: its cookies, replayed, open nothing.
         kept = {name: moderator.cookie(name) for name in SESSION_COOKIES}
         out = await moderator.post("/admin/logout", {"csrf": token})
         assert out.status == 303 and out.headers["Location"] == "/admin/login"
         for name, value in kept.items():
             assert value is not None
-            moderator.http.cookie_jar.update_cookies({name: value})
+            moderator.set_cookie(name, value)
         assert (await moderator.page("/admin/"))[0] == 303
 
         # Every staff action is in the audit log, newest first; the log is read-only.
