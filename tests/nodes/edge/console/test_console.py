@@ -27,12 +27,17 @@ from tests.support.http import json_of
 pytestmark = pytest.mark.domains("identity", "catalog", "market", "moderation")
 
 LOCKED_AFTER = 3  # sign-ins an account is allowed in the window
+PAGE = 2  # rows in a page of the console's tables
 SESSION_COOKIES = ("souk_console", "souk_console_refresh", "souk_console_csrf")
 
 
 @pytest.fixture
 def settings_override() -> Callable[[Settings], Settings]:
-    return lambda s: replace(s, limits=replace(s.limits, login_per_account=LOCKED_AFTER))
+    return lambda s: replace(
+        s,
+        limits=replace(s.limits, login_per_account=LOCKED_AFTER),
+        console=replace(s.console, page_size=PAGE),
+    )
 
 
 def cookies_set(resp: ClientResponse) -> SimpleCookie:
@@ -53,6 +58,22 @@ def nav(page: str) -> list[str]:
     return re.findall(r'href="([^"]+)"', found.group(1)) if found else []
 
 
+async def every_page(console: Console, path: str, row: str) -> list[str]:
+    """`row`'s matches in a table, page after page as its "next" links lead."""
+    found: list[str] = []
+    while path:
+        status, page = await console.page(path)
+        assert status == 200, page
+        found += re.findall(row, page)
+        following = re.search(r'<a href="([^"]+)" rel="next">', page)
+        path = following.group(1).replace("&amp;", "&") if following else ""
+    return found
+
+
+def ad_ids(page: str) -> list[int]:
+    return [int(found) for found in re.findall(r'<tr id="ad-(\d+)">', page)]
+
+
 async def queue_row(console: Console, ad_id: int, status: str = "pending") -> bool:
     code, page = await console.page(f"/admin/ads?status={status}")
     assert code == 200, page
@@ -69,9 +90,10 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
     await given_role(url, ids["locked"], "moderator")
     _owner, owner_headers = await account(edge.post, "owner@example.com")
     first = await json_of(await edge.post(ADS, json=CAR, headers=owner_headers), 201)
-    second = await json_of(
-        await edge.post(ADS, json={**CAR, "title": "Lada Vesta"}, headers=owner_headers), 201
-    )
+    second, third = [
+        await json_of(await edge.post(ADS, json={**CAR, **fields}, headers=owner_headers), 201)
+        for fields in ({"title": "Lada Vesta", "price": 900_000}, {"title": "BMW X5", "price": 5_000_000})
+    ]
     base = str(edge.make_url("/"))
 
     async with console_at(base) as anonymous:
@@ -134,8 +156,13 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
             await manager.post(f"/admin/ads/{first['id']}/approve", {"csrf": manager_token})
         ).status == 403
 
-        # The queue: filtered on the server, and both ads waiting.
-        assert await queue_row(moderator, first["id"]) and await queue_row(moderator, second["id"])
+        # The queue: sorted, filtered and paged on the server.
+        _, cheapest = await moderator.page("/admin/ads?status=pending&sort=price_asc")
+        assert ad_ids(cheapest) == [second["id"], first["id"]] and "Page 1 of 2" in cheapest
+        by_price = await every_page(
+            moderator, "/admin/ads?status=pending&sort=price_desc", r'<tr id="ad-(\d+)">'
+        )
+        assert by_price == [str(ad["id"]) for ad in (third, first, second)]
         _, filtered = await moderator.page("/admin/ads?status=pending&q=vesta")
         assert f'id="ad-{second["id"]}"' in filtered and f'id="ad-{first["id"]}"' not in filtered
         _, by_owner = await moderator.page(f"/admin/ads?status=pending&owner={ids['user']}")
@@ -181,13 +208,12 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
         assert (await moderator.page("/admin/"))[0] == 303
 
         # Every staff action is in the audit log, newest first; the log is read-only.
-        status, log = await admin.page("/admin/audit")
-        assert status == 200
-        actions = re.findall(r'<td class="action">([a-z_]+)</td>', log)
+        action = r'<td class="action">([a-z_]+)</td>'
+        actions = await every_page(admin, "/admin/audit", action)
         assert actions == ["sign_out", "reject_ad", "approve_ad", "sign_in", "sign_in", "sign_in"]
-        _, sign_ins = await admin.page("/admin/audit?action=sign_in")
-        assert re.findall(r'<td class="action">([a-z_]+)</td>', sign_ins) == ["sign_in"] * 3
-        assert f"#{ids['moderator']}" in log and "127.0.0.1" in log
+        assert await every_page(admin, "/admin/audit?action=sign_in", action) == ["sign_in"] * 3
+        _, newest = await admin.page("/admin/audit")
+        assert f"#{ids['moderator']}" in newest and "127.0.0.1" in newest
         assert (await admin.post("/admin/audit", {"csrf": await admin.csrf()})).status == 405
 
 
