@@ -7,12 +7,14 @@
   and the session its login opened is ended at once. A sign-in is logged (moderation's log) before
   the session is handed over: one that cannot be logged is refused (503) and its session ended.
 - `POST /admin/logout`: logged, then the identity session ends (every edge hears of it) and the
-  cookies go.
+  cookies go. A sign-out that cannot be logged still ends the session (and says so in the edge's log):
+  ending a session matters more than its record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 
 from aiohttp import web
@@ -41,6 +43,7 @@ from .session import (
     verified,
 )
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 INVALID = "Invalid email or password."
@@ -133,7 +136,10 @@ def _refused(request: web.Request, secret: str, email: str, next_page: str, exc:
 @routes.post("/admin/logout")
 @page(SIGN_OUT)
 async def sign_out(request: web.Request, staff: Staff) -> web.Response:
-    await _recorded(request, staff.actor, ConsoleAction.SIGN_OUT)
+    try:
+        await _recorded(request, staff.actor, ConsoleAction.SIGN_OUT)
+    except DomainError as exc:
+        log.warning("sign-out of user %s not recorded: %s", staff.actor.user_id, exc.message)
     # A refresh on this very request rotated the cookie's token: the new one names the session.
     refresh_token = staff.renewed.refresh_token if staff.renewed else request.cookies.get(REFRESH_COOKIE)
     with contextlib.suppress(DomainError):  # ended already: signed out all the same

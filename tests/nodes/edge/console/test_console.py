@@ -226,3 +226,14 @@ async def test_cookies_are_secure_when_configured(nats_server: EmbeddedNats) -> 
         assert resp.status == 200 and cookies_set(resp)["souk_console_csrf"]["secure"]
         assert (await edge.get("/admin/", allow_redirects=False)).status == 303
         assert (await edge.get("/admin/static/console.css")).status == 200
+
+
+@pytest.mark.domains("identity")  # no moderation worker: no log to record a sign-in in
+@pytest.mark.database_agnostic
+async def test_no_sign_in_goes_unrecorded(cluster: Cluster) -> None:
+    admin_id, _ = await account(cluster.edge_a.post, "admin@example.com")
+    await given_role(cluster.settings.database.url, admin_id, "admin")
+    async with console_at(str(cluster.edge_a.make_url("/"))) as console:
+        refused = await console.sign_in("admin@example.com")
+        assert refused.status == 503 and "souk_console" not in cookies_set(refused)
+        assert (await console.page("/admin/"))[0] == 303
