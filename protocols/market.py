@@ -348,6 +348,20 @@ class ListMyAds(Command[AdPage]):
     limit: PageSize = 20
 
 
+class ListAdsForReview(Command[AdPage]):
+    """Moderators and admins: vehicle ads in one status (the moderation queue: `pending`), whoever owns
+    them, a page at a time in `sort_by`'s order; `q` is found in the title, `owner_id` narrows."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_ads_for_review")
+    idempotent: ClassVar[bool] = True
+    status: AdStatus = AdStatus.PENDING
+    q: AdSearchText | None = None
+    owner_id: Id | None = None
+    sort_by: AdSort = AdSort.CREATED_ASC  # the oldest waiting first
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
 class ViewRecorded(Message):
     counted: bool  # False: this viewer's view of the ad was counted already today
     views_count: int

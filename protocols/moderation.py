@@ -37,6 +37,7 @@ from .fields import (
     ReportComment,
     SomeChoiceCount,
 )
+from .identity import ClientInfo
 from .market import Ad, ModerationDecision
 
 DOMAIN = "moderation"
@@ -99,6 +100,17 @@ class LogAction(StrEnum):
     HIDE_LISTING = "hide_listing"  # target: the ad
     WARN_USER = "warn_user"  # target: the user
     BAN_USER = "ban_user"  # target: the user
+    # A staff member's console session (target: the staff member; details: the client's ip and agent).
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+
+
+class ConsoleAction(StrEnum):
+    """What `RecordConsoleSession` logs: the console's own actions; its decisions are logged by the
+    commands that make them (`ModerateListing`, `ResolveReport`, ...)."""
+
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
 
 
 class Report(Message):
@@ -218,12 +230,23 @@ class ModerateListing(Command[Ad]):
 
 
 class ListLog(Command[LogPage]):
-    """Moderators and admins: the log, newest first."""
+    """Moderators and admins: the log, newest first, of one action or all."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_log")
     idempotent: ClassVar[bool] = True
+    action: LogAction | None = None
     offset: Offset = 0
     limit: PageSize = 20
+
+
+class RecordConsoleSession(Command[LogEntry]):
+    """Staff (admins, moderators, managers): the actor's sign-in to or sign-out from the operators'
+    console, logged with the client's address and agent (`target_type` "user", the actor's id). The
+    log has no command that edits or deletes an entry."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "record_console_session")
+    action: ConsoleAction
+    client: ClientInfo = ClientInfo()
 
 
 class GetStats(Command[Stats]):

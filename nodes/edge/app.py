@@ -1,4 +1,5 @@
-"""The edge app factory: middleware, every surface, operator routes, docs and Socket.IO."""
+"""The edge app factory: middleware, every surface, operator routes, docs, the operators' console
+(`/admin`) and Socket.IO."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from nodes.runtime.settings import Settings
 
 from . import ops, signed_uploads
 from .auth import KeyRing, TokenVerifier
+from .console import setup_console
 from .cors import cors_middleware
 from .docs import setup_docs
 from .http import Endpoint, SurfaceRoutes
@@ -82,6 +84,7 @@ def create_app(
     mount(app, (ops.routes, signed_uploads.routes, *SURFACES))
     setup_media(app)
     setup_docs(app)
+    setup_console(app)
     setup_vehicle_owners(app)
     beacon = PresenceBeacon(bus, app[NODE_NAME], settings.presence)
     app[HUB] = hub = DeliveryHub(bus, beacon)

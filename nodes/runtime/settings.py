@@ -254,6 +254,14 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The operators' console at /admin (nodes/edge/console)."""
+
+    secure_cookies: bool = False  # its session cookies Secure: set wherever it is served over HTTPS
+    page_size: int = field(default=25, metadata=at_least(1))  # rows in one page of its tables
+
+
+@dataclass(frozen=True)
 class MatchingSettings:
     # a want and an offer match when their values differ by at most this share of the larger one
     value_tolerance: float = field(default=0.3, metadata=at_least(0.0))
@@ -357,6 +365,7 @@ class Settings:
     garage: GarageSettings = field(default_factory=GarageSettings)
     barter: BarterSettings = field(default_factory=BarterSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     realty: RealtySettings = field(default_factory=RealtySettings)
     advisor: AdvisorSettings = field(default_factory=AdvisorSettings)

@@ -1,29 +1,51 @@
-"""Moderation of ads (the worker's side only; the moderators' endpoints come later): a pending ad
-approved becomes active for a lifetime, or rejected with the reason its owner is shown."""
+"""Moderation of ads (the worker's side only): a pending ad approved becomes active for a lifetime, or
+rejected with the reason its owner is shown; and the ads in one status, whoever owns them, for the
+moderators' queue."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import func
+
 from protocols import market as wire
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from storage.models.market import Listing
+from storage.search import LIKE_ESCAPE, contains_pattern
 
 from . import queries
 from .ads import NOT_FOUND, lifetime
-from .dealers import ad_of
+from .dealers import ad_of, ads_of
 from .deps import MarketDeps
 from .handlers import handlers
 from .references import invalid
-from .search import listings_changed
+from .search import SORTS, listings_changed
 
 MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
 
 
-@handlers.on(wire.ModerateAd)
-async def moderate_ad(cmd: wire.ModerateAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
+def require_moderator(actor: Actor) -> None:
     if actor.role not in MODERATORS:
         actor.require_user()
         raise DomainError(ErrorCode.FORBIDDEN, "Moderator role required")
+
+
+@handlers.on(wire.ListAdsForReview)
+async def list_ads_for_review(cmd: wire.ListAdsForReview, actor: Actor, deps: MarketDeps) -> wire.AdPage:
+    require_moderator(actor)
+    where = [Listing.status == cmd.status.value]
+    if cmd.owner_id is not None:
+        where.append(Listing.owner_id == cmd.owner_id)
+    if cmd.q and cmd.q.strip():
+        where.append(func.lower(Listing.title).like(contains_pattern(cmd.q.strip()), escape=LIKE_ESCAPE))
+    async with deps.read_db() as db:
+        rows, total = await queries.page(db, where, SORTS[cmd.sort_by].by, cmd.offset, cmd.limit)
+        return wire.AdPage(items=await ads_of(deps, db, rows), total=total)
+
+
+@handlers.on(wire.ModerateAd)
+async def moderate_ad(cmd: wire.ModerateAd, actor: Actor, deps: MarketDeps) -> wire.Ad:
+    require_moderator(actor)
     if cmd.decision is wire.ModerationDecision.REJECT and cmd.reason is None:
         raise invalid("reason", "a rejection needs a reason")
     now = datetime.now(UTC)

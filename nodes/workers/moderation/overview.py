@@ -21,7 +21,8 @@ from .staff import require_moderator
 async def list_log(cmd: wire.ListLog, actor: Actor, deps: ModerationDeps) -> wire.LogPage:
     require_moderator(actor)
     async with deps.read_db() as db:
-        rows, total = await queries.log_page(db, cmd.offset, cmd.limit)
+        action = cmd.action.value if cmd.action is not None else None
+        rows, total = await queries.log_page(db, cmd.offset, cmd.limit, action)
     return wire.LogPage(items=[log_entry(row) for row in rows], total=total)
 
 

@@ -114,22 +114,29 @@ async def reports(db: AsyncSession, status: str | None, offset: int, limit: int)
 
 async def log(
     db: AsyncSession, moderator_id: int | None, action: str, target: tuple[str, int], details: dict[str, Any]
-) -> None:
+) -> LogEntry:
+    """A new entry, as stored."""
     target_type, target_id = target
-    await db.execute(
-        insert(LogEntry).values(
-            moderator_id=moderator_id, action=action, target_type=target_type, target_id=target_id,
-            details=json.dumps(details),
+    return (
+        await db.execute(
+            insert(LogEntry).values(
+                moderator_id=moderator_id, action=action, target_type=target_type, target_id=target_id,
+                details=json.dumps(details),
+            ).returning(LogEntry)
         )
-    )  # fmt: skip
+    ).scalar_one()  # fmt: skip
 
 
-async def log_page(db: AsyncSession, offset: int, limit: int) -> tuple[list[LogEntry], int]:
-    """The log, newest first, and its length."""
-    total = (await db.execute(select(func.count()).select_from(LogEntry))).scalar_one()
+async def log_page(
+    db: AsyncSession, offset: int, limit: int, action: str | None = None
+) -> tuple[list[LogEntry], int]:
+    """The log (of one action, if given), newest first, and its length."""
+    where = [LogEntry.action == action] if action is not None else []
+    total = (await db.execute(select(func.count()).select_from(LogEntry).where(*where))).scalar_one()
     rows = (
         await db.execute(
             select(LogEntry)
+            .where(*where)
             .order_by(LogEntry.created_at.desc(), LogEntry.id.desc())
             .offset(offset)
             .limit(limit)

@@ -1,10 +1,12 @@
-"""Who may moderate: moderators and admins (and the system); anyone else signed in is `forbidden`."""
+"""Who may moderate: moderators and admins (and the system); who is staff: they and managers; anyone
+else signed in is `forbidden`."""
 
 from __future__ import annotations
 
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 
 MODERATORS = (Role.MODERATOR, Role.ADMIN, Role.SYSTEM)
+STAFF = (Role.ADMIN, Role.MODERATOR, Role.MANAGER)
 
 
 def require_moderator(actor: Actor) -> int | None:
@@ -13,3 +15,11 @@ def require_moderator(actor: Actor) -> int | None:
         actor.require_user()
         raise DomainError(ErrorCode.FORBIDDEN, "Moderator role required")
     return actor.user_id if actor.signed_in else None
+
+
+def require_staff(actor: Actor) -> int:
+    """The staff member's user id."""
+    if actor.role not in STAFF:
+        actor.require_user()
+        raise DomainError(ErrorCode.FORBIDDEN, "Staff role required")
+    return actor.user_id

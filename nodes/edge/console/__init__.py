@@ -1,0 +1,39 @@
+"""The operators' console at `/admin`: server-rendered pages (Jinja2 templates in `templates/`, one
+stylesheet in `static/`, nothing from a CDN and no front-end build) for admins, moderators and
+managers, talking to the workers over NATS like every other edge route.
+
+Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
+navigation), `pages` (how a page is served: session, role, CSRF, errors), then one module per page
+group: `signin`, `dashboard`, `ads`, `audit`. No contract documents these routes: they are not in the
+OpenAPI document, and they answer in HTML, errors included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from . import ads, audit, dashboard, signin
+from .pages import error_page
+
+STATIC = Path(__file__).parent / "static"
+
+
+def setup_console(app: web.Application) -> None:
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader(__name__, "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    for module in (signin, dashboard, ads, audit):
+        app.router.add_routes(module.routes)
+    app.router.add_static("/admin/static/", STATIC, show_index=False, follow_symlinks=False)
+    app.router.add_get("/admin/{rest:.*}", not_there)  # last: every other /admin path
+
+
+async def not_there(request: web.Request) -> web.Response:
+    return error_page(request, 404, "There is no such page in the console.")

@@ -1,0 +1,27 @@
+"""The operators' console's own entries in the moderation log: a staff member's sign-in and sign-out.
+What staff decide through the console is logged by the command that decides it (`ModerateListing`,
+`ResolveReport`, ...), so the log is one account of every staff action, whichever surface it came
+through. No command edits or deletes an entry."""
+
+from __future__ import annotations
+
+from protocols import moderation as wire
+from protocols.envelope import Actor
+
+from . import queries
+from .deps import ModerationDeps
+from .handlers import handlers
+from .shapes import log_entry
+from .staff import require_staff
+
+
+@handlers.on(wire.RecordConsoleSession)
+async def record_console_session(
+    cmd: wire.RecordConsoleSession, actor: Actor, deps: ModerationDeps
+) -> wire.LogEntry:
+    staff_id = require_staff(actor)
+    details = {"ip": cmd.client.ip, "user_agent": cmd.client.user_agent}
+    async with deps.db() as db:
+        row = await queries.log(db, staff_id, cmd.action.value, ("user", staff_id), details)
+        await db.commit()
+        return log_entry(row)
