@@ -14,7 +14,8 @@ from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
 from tests.conftest import Cluster
 
-pytestmark = pytest.mark.database_agnostic
+# FreeMarket's user answers carry a trust score: matching's standing, from moderation's report counts.
+pytestmark = [pytest.mark.domains("identity", "matching", "moderation"), pytest.mark.database_agnostic]
 
 
 async def test_health_in_the_freemarket_shape(cluster: Cluster) -> None:
@@ -170,6 +171,7 @@ async def test_readiness_reports_a_missing_domain(cluster: Cluster) -> None:
     assert (await resp.json())["error_type"] == "service_unavailable"
 
 
+@pytest.mark.domains("chat", "presence")  # a connection reports presence, which asks chat for contacts
 async def test_socketio_connects_only_with_a_valid_access_token(cluster: Cluster) -> None:
     url = str(cluster.edge_a.make_url("/"))
     good = socketio.AsyncClient()
