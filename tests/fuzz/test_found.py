@@ -9,7 +9,7 @@ from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 from tests.support.http import bearer, json_of
 
-pytestmark = pytest.mark.domains("identity", "chat", "presence")
+pytestmark = pytest.mark.domains("identity")
 
 DIALOGS = "/api/v1/chat/dialogs"
 

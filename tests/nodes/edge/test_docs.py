@@ -82,7 +82,7 @@ async def test_the_contracts_doc_paths_lead_to_the_same(cluster: Cluster) -> Non
     assert schema == await (await cluster.edge_a.get("/openapi.json")).json()
 
 
-@pytest.mark.domains("chat", "notify", "presence")  # what a stream asks for as it opens
+@pytest.mark.domains("chat", "notify")  # what a stream asks for as it opens
 async def test_event_streams_are_documented_as_they_are_served(cluster: Cluster) -> None:
     spec = await json_of(await cluster.edge_a.get("/openapi.json"), 200)
     streaming = {

@@ -171,7 +171,6 @@ async def test_readiness_reports_a_missing_domain(cluster: Cluster) -> None:
     assert (await resp.json())["error_type"] == "service_unavailable"
 
 
-@pytest.mark.domains("chat", "presence")  # a connection reports presence, which asks chat for contacts
 async def test_socketio_connects_only_with_a_valid_access_token(cluster: Cluster) -> None:
     url = str(cluster.edge_a.make_url("/"))
     good = socketio.AsyncClient()

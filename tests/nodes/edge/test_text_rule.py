@@ -133,7 +133,7 @@ async def detail_422(resp: ClientResponse, loc: list[str]) -> None:
 # --- MillionAvto (000) and the shared /api/v1/auth -------------------------------------------------
 
 
-@pytest.mark.domains("identity", "catalog", "market", "chat", "presence")
+@pytest.mark.domains("identity", "catalog", "market", "chat")
 async def test_autos(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:  # shared paths: 400 with both error bodies
@@ -209,7 +209,7 @@ async def barter_error(resp: ClientResponse) -> None:
     assert set(body) == {"detail", "status_code", "error_type"} and body["error_type"] == "validation_error"
 
 
-@pytest.mark.domains(*EXCHANGE_DOMAINS, "moderation", "presence")
+@pytest.mark.domains(*EXCHANGE_DOMAINS, "moderation")
 async def test_barter(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:
@@ -265,7 +265,7 @@ async def advisor_error(resp: ClientResponse, field: str) -> None:
     assert body["error"]["details"] == {"field": field, "reason": CONTROL_ERROR_TYPE}, body
 
 
-@pytest.mark.domains("identity", "chat", "presence")
+@pytest.mark.domains("identity", "chat")
 async def test_advisor(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:
@@ -311,7 +311,7 @@ async def test_advisor(cluster: Cluster) -> None:
 # --- Membership Auto (004) -------------------------------------------------------------------------
 
 
-@pytest.mark.domains("identity", "chat", "presence")
+@pytest.mark.domains("identity", "chat")
 async def test_garage(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:
@@ -373,7 +373,7 @@ async def realty_error(resp: ClientResponse) -> Any:
     return body["detail"]
 
 
-@pytest.mark.domains("identity", "catalog", "market", "realty", "chat", "presence")
+@pytest.mark.domains("identity", "catalog", "market", "chat")
 async def test_realty(cluster: Cluster) -> None:
     edge = cluster.edge_a
     phone = "+79197777771"

@@ -12,7 +12,7 @@ from protocols.identity import Register
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
-pytestmark = pytest.mark.domains("identity", "chat", "presence")
+pytestmark = pytest.mark.domains("identity", "chat")
 
 
 async def new_user(cluster: Cluster, name: str) -> Actor:

@@ -33,7 +33,7 @@ from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
 
 # The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
-pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS, "presence"), pytest.mark.database_agnostic]
+pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS), pytest.mark.database_agnostic]
 
 Edge = TestClient[web.Request, web.Application]
 

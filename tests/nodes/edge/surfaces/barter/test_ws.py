@@ -16,7 +16,7 @@ from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange
 from tests.support.http import bearer, json_of
 
 # The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
-pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS, "presence"), pytest.mark.database_agnostic]
+pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS), pytest.mark.database_agnostic]
 
 PASSWORD = "StrongPassword123!"
 

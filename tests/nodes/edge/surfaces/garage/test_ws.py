@@ -18,7 +18,7 @@ from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
 from tests.support.http import bearer, json_of
 
 # The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
-pytestmark = [pytest.mark.domains("identity", "chat", "presence"), pytest.mark.database_agnostic]
+pytestmark = [pytest.mark.domains("identity", "chat"), pytest.mark.database_agnostic]
 
 PASSWORD = "securepassword123"
 THREADS = "/api/chat/threads/"

@@ -18,7 +18,7 @@ from tests.conftest import Cluster
 from tests.support.http import User, json_of
 from tests.support.realty import list_property, realty_user
 
-pytestmark = pytest.mark.domains("identity", "catalog", "market", "realty", "chat")
+pytestmark = pytest.mark.domains("identity", "catalog", "market", "chat")
 
 Edge = TestClient[web.Request, web.Application]
 

@@ -16,10 +16,7 @@ from tests.support.realty import list_property as listed
 from tests.support.realty import realty_user
 
 # The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
-pytestmark = [
-    pytest.mark.domains("identity", "catalog", "market", "realty", "chat", "presence"),
-    pytest.mark.database_agnostic,
-]
+pytestmark = [pytest.mark.domains("identity", "catalog", "market", "chat"), pytest.mark.database_agnostic]
 
 
 async def sign_up(cluster: Cluster, phone: str, role: str = "user") -> tuple[int, str]:
