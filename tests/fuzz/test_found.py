@@ -3,9 +3,13 @@ it (see test_every_endpoint.py)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 from tests.support.http import bearer, json_of
+
+pytestmark = pytest.mark.domains("identity")
 
 DIALOGS = "/api/v1/chat/dialogs"
 

@@ -14,7 +14,7 @@ from tests.support.http import json_of
 from tests.support.openapi import refs
 from tests.support.sse import SseStream
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains(), pytest.mark.database_agnostic]  # the docs are the edge's own
 
 # The contracts' Server-Sent Events: FreeMarket's events, CarAdvisor's answer (at both of its paths).
 EVENT_STREAMS = {"/api/events/stream", "/chats/{chat_id}/stream", "/api/v1/chats/{chat_id}/stream"}
@@ -82,6 +82,7 @@ async def test_the_contracts_doc_paths_lead_to_the_same(cluster: Cluster) -> Non
     assert schema == await (await cluster.edge_a.get("/openapi.json")).json()
 
 
+@pytest.mark.domains("chat", "notify")  # what a stream asks for as it opens
 async def test_event_streams_are_documented_as_they_are_served(cluster: Cluster) -> None:
     spec = await json_of(await cluster.edge_a.get("/openapi.json"), 200)
     streaming = {

@@ -14,7 +14,8 @@ from nodes.edge.auth import KeyRing
 from nodes.runtime.bus import Bus
 from tests.conftest import Cluster
 
-pytestmark = pytest.mark.database_agnostic
+# FreeMarket's user answers carry a trust score: matching's standing, from moderation's report counts.
+pytestmark = [pytest.mark.domains("identity", "matching", "moderation"), pytest.mark.database_agnostic]
 
 
 async def test_health_in_the_freemarket_shape(cluster: Cluster) -> None:

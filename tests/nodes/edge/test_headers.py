@@ -96,6 +96,7 @@ async def test_socketio_and_websocket_handshakes(edge: Edge) -> None:
         assert_secured(headers)
 
 
+@pytest.mark.domains("chat", "notify")  # what a stream asks for as it opens
 async def test_the_sse_handshake(cluster: Cluster) -> None:
     stream = await SseStream.open(cluster.edge_a, "/api/events/stream", token=cluster.signer.token(7))
     try:

@@ -30,7 +30,7 @@ from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 from tests.nodes.edge.surfaces.ws_client import WsClient
 from tests.support.ads import active_ad
-from tests.support.exchanges import mutual_exchange
+from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange
 from tests.support.http import User, bearer, json_of
 from tests.support.realty import list_property
 
@@ -81,6 +81,7 @@ def test_the_worker_side_decoding_refuses_it_too() -> None:
     assert refused.value.code is ErrorCode.VALIDATION
 
 
+@pytest.mark.domains("identity")
 async def test_a_command_the_edge_did_not_check_is_refused_by_the_worker(cluster: Cluster) -> None:
     """The backstop: a path that skipped the edge's check gets `validation`, not a database error."""
     registered = await cluster.worker_bus.request(
@@ -132,6 +133,7 @@ async def detail_422(resp: ClientResponse, loc: list[str]) -> None:
 # --- MillionAvto (000) and the shared /api/v1/auth -------------------------------------------------
 
 
+@pytest.mark.domains("identity", "catalog", "market", "chat")
 async def test_autos(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:  # shared paths: 400 with both error bodies
@@ -207,6 +209,7 @@ async def barter_error(resp: ClientResponse) -> None:
     assert set(body) == {"detail", "status_code", "error_type"} and body["error_type"] == "validation_error"
 
 
+@pytest.mark.domains(*EXCHANGE_DOMAINS, "moderation")
 async def test_barter(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:
@@ -262,6 +265,7 @@ async def advisor_error(resp: ClientResponse, field: str) -> None:
     assert body["error"]["details"] == {"field": field, "reason": CONTROL_ERROR_TYPE}, body
 
 
+@pytest.mark.domains("identity", "chat")
 async def test_advisor(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:
@@ -307,6 +311,7 @@ async def test_advisor(cluster: Cluster) -> None:
 # --- Membership Auto (004) -------------------------------------------------------------------------
 
 
+@pytest.mark.domains("identity", "chat")
 async def test_garage(cluster: Cluster) -> None:
     edge = cluster.edge_a
     for char in BAD:
@@ -368,6 +373,7 @@ async def realty_error(resp: ClientResponse) -> Any:
     return body["detail"]
 
 
+@pytest.mark.domains("identity", "catalog", "market", "chat")
 async def test_realty(cluster: Cluster) -> None:
     edge = cluster.edge_a
     phone = "+79197777771"

@@ -21,7 +21,7 @@ from protocols.presence import GetPresence, PresenceChanged, SweepPresence, user
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains("identity", "chat", "presence"), pytest.mark.database_agnostic]
 
 TTL_S = 1.0
 

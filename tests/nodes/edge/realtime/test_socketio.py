@@ -18,7 +18,7 @@ from protocols.chat import ConversationDelivery, ReadDelivery, ReadState, Typing
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient, eventually, listened, message_delivery, settled
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains(), pytest.mark.database_agnostic]
 
 
 def hubs(cluster: Cluster) -> tuple[DeliveryHub, DeliveryHub]:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from protocols import chat as wire
 from protocols.envelope import Actor, Role
 from protocols.identity import Register
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
+
+pytestmark = pytest.mark.domains("identity", "chat")
 
 
 async def new_user(cluster: Cluster, name: str) -> Actor:

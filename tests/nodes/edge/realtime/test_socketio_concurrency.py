@@ -27,7 +27,7 @@ from tests.nodes.edge.realtime.test_socketio_chat import connect, dialog, new_us
 from tests.support.edge_server import Edge
 from tests.support.tokens import Signer
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains("identity", "chat"), pytest.mark.database_agnostic]
 
 HELD, FREE = 101, 202  # conversations: the stand-in holds HELD's sends until released
 

@@ -18,7 +18,7 @@ from protocols.envelope import Actor, Role
 from protocols.identity import Register
 from tests.conftest import Cluster
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains("identity", "chat"), pytest.mark.database_agnostic]
 
 PATH = "/socket.io/?EIO=4&transport="
 PING, PONG, NOOP = "2", "3", "6"

@@ -30,7 +30,7 @@ from tests.nodes.edge.realtime.live import eventually
 from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains("identity", "chat", "notify"), pytest.mark.database_agnostic]
 
 Edge = TestClient[web.Request, web.Application]
 

@@ -19,7 +19,7 @@ from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import eventually, message_delivery
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
 
-pytestmark = pytest.mark.database_agnostic
+pytestmark = [pytest.mark.domains("chat"), pytest.mark.database_agnostic]
 
 
 async def signed_in(edge: Edge, token: str) -> WsClient:

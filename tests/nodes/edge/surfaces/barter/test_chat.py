@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
 from protocols.chat import ConversationKind, FindConversation, MessageKind, PostAssistantMessage, SendMessage
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from tests.conftest import Cluster
-from tests.support.exchanges import mutual_exchange
+from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange
 from tests.support.http import bearer, json_of
+
+pytestmark = pytest.mark.domains(*EXCHANGE_DOMAINS)
 
 Edge = TestClient[web.Request, web.Application]
 

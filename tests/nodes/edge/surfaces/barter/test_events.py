@@ -28,13 +28,12 @@ from protocols.envelope import Actor, Role
 from protocols.notify import Notify
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import eventually
-from tests.support.exchanges import mutual_exchange
+from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange
 from tests.support.http import bearer, json_of
 from tests.support.sse import SseStream
 
-pytestmark = (
-    pytest.mark.database_agnostic
-)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
+# The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
+pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS), pytest.mark.database_agnostic]
 
 Edge = TestClient[web.Request, web.Application]
 

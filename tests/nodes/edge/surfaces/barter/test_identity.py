@@ -19,6 +19,8 @@ from nodes.runtime.settings import Settings
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
 
+pytestmark = pytest.mark.domains("identity", "matching", "moderation")
+
 Edge = TestClient[web.Request, web.Application]
 
 PASSWORD = "StrongPassword123!"

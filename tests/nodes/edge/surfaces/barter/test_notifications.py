@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from protocols.envelope import Actor
 from protocols.notify import Notify
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
+
+pytestmark = pytest.mark.domains("identity", "notify")
 
 PASSWORD = "SecurePass123!"
 NOT_FOUND = {"detail": "Notification not found", "status_code": 404, "error_type": "not_found"}

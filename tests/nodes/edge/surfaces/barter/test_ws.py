@@ -12,12 +12,11 @@ import pytest
 from nodes.edge.realtime.ws import MAX_FRAME_BYTES
 from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
-from tests.support.exchanges import mutual_exchange
+from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange
 from tests.support.http import bearer, json_of
 
-pytestmark = (
-    pytest.mark.database_agnostic
-)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
+# The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
+pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS), pytest.mark.database_agnostic]
 
 PASSWORD = "StrongPassword123!"
 

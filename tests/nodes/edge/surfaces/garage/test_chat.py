@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
@@ -24,6 +25,8 @@ from protocols.chat import (
 from protocols.envelope import Actor, Role
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
+
+pytestmark = pytest.mark.domains("identity", "chat")
 
 Edge = TestClient[web.Request, web.Application]
 

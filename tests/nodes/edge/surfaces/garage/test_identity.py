@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import Cluster
 from tests.support.http import json_of
+
+pytestmark = pytest.mark.domains("identity", "garage", "matching", "moderation")
 
 Edge = TestClient[web.Request, web.Application]
 

@@ -17,9 +17,8 @@ from tests.conftest import Cluster
 from tests.nodes.edge.surfaces.ws_client import Edge, WsClient
 from tests.support.http import bearer, json_of
 
-pytestmark = (
-    pytest.mark.database_agnostic
-)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
+# The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
+pytestmark = [pytest.mark.domains("identity", "chat"), pytest.mark.database_agnostic]
 
 PASSWORD = "securepassword123"
 THREADS = "/api/chat/threads/"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -16,6 +17,8 @@ from protocols.chat import PAGE_MAX, MarkRead, SendMessage
 from tests.conftest import Cluster
 from tests.support.http import User, json_of
 from tests.support.realty import list_property, realty_user
+
+pytestmark = pytest.mark.domains("identity", "catalog", "market", "chat")
 
 Edge = TestClient[web.Request, web.Application]
 

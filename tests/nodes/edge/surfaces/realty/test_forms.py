@@ -8,6 +8,8 @@ import pytest
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
 
+pytestmark = pytest.mark.domains("identity")
+
 PHONE = "+79197777773"
 B = "XyZ"
 FORM = f"multipart/form-data; boundary={B}"

@@ -17,6 +17,8 @@ from tests.conftest import Cluster
 from tests.nodes.edge.test_media import tiny_png
 from tests.support.http import bearer
 
+pytestmark = pytest.mark.domains("identity")
+
 Client = TestClient[web.Request, web.Application]
 MAX_IMAGE_BYTES = 64 * 1024
 PHONE = "+79197777779"

@@ -15,9 +15,8 @@ from tests.support.http import User, bearer, json_of
 from tests.support.realty import list_property as listed
 from tests.support.realty import realty_user
 
-pytestmark = (
-    pytest.mark.database_agnostic
-)  # the subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat
+# The subject is the transport: the chat's storage runs on both databases in tests/nodes/workers/chat.
+pytestmark = [pytest.mark.domains("identity", "catalog", "market", "chat"), pytest.mark.database_agnostic]
 
 
 async def sign_up(cluster: Cluster, phone: str, role: str = "user") -> tuple[int, str]:
