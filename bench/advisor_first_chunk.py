@@ -4,14 +4,16 @@ streamed chunk, and to the whole answer. Prints figures, never asserts.
 The bundled nats-server, a migrated SQLite database (or --database-url) in a temporary directory,
 `souk worker identity chat notify catalog market` in one process, `souk worker advisor` in another (the
 rule-based backend, the default) and one `souk edge`. --conversations users each create a chat over
-HTTP, then all of them at once post --rounds messages each, one after another (a request, then
+HTTP (not measured), then all of them at once post --rounds messages each, one after another (a request, then
 follow-ups that narrow it): each post is followed by opening its `stream_url` and reading it to the end.
 
-Figures, p50 / p95 over every message: the POST itself (the floor: a stream opens only after it), the
+With --think-s, each buyer starts at a random moment within it and waits it between messages (reading
+the answer, typing the next); without, every buyer posts again as soon as the answer ended (a closed
+loop: the most load 50 conversations can make). Figures, p50 / p95 over every message: the POST itself (the floor: a stream opens only after it), the
 first `chunk` event, and the `done` event, each from the moment the POST was sent.
 
     .venv/bin/python bench/advisor_first_chunk.py [--conversations 50] [--rounds 3]
-        [--database-url postgresql://...]
+        [--think-s 0] [--database-url postgresql://...]
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -47,6 +50,14 @@ REQUESTS = (
 )
 FOLLOW_UPS = ("а подешевле?", "только автомат", "а с полным приводом?")
 ANSWER_TIMEOUT_S = 120.0
+DOMAINS = (
+    "identity",
+    "chat",
+    "notify",
+    "catalog",
+    "market",
+    "advisor",
+)  # the advisor in a process of its own
 
 
 @dataclass
@@ -74,7 +85,15 @@ async def events(response: aiohttp.ClientResponse) -> Any:
             data.append(line[5:].lstrip())
 
 
-async def conversation(http: aiohttp.ClientSession, base: str, index: int, rounds: int, out: Timings) -> None:
+@dataclass(frozen=True)
+class Buyer:
+    index: int
+    headers: dict[str, str]
+    chat_id: int
+
+
+async def buyer(http: aiohttp.ClientSession, base: str, index: int) -> Buyer:
+    """An account with a chat (not measured: a password hash is no part of an answer)."""
     name = f"bench{index}"
     async with http.post(
         f"{base}/api/v1/auth/register",
@@ -82,18 +101,27 @@ async def conversation(http: aiohttp.ClientSession, base: str, index: int, round
     ) as resp:
         headers = {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
     async with http.post(f"{base}/api/v1/chats", json={}, headers=headers) as resp:
-        chat_id = (await resp.json())["id"]
-    messages = [REQUESTS[index % len(REQUESTS)], *FOLLOW_UPS][:rounds]
-    for content in messages:
+        return Buyer(index, headers, (await resp.json())["id"])
+
+
+async def conversation(
+    http: aiohttp.ClientSession, base: str, who: Buyer, rounds: int, out: Timings, think_s: float = 0.0
+) -> None:
+    messages = [REQUESTS[who.index % len(REQUESTS)], *FOLLOW_UPS][:rounds]
+    if think_s:  # people do not all press "send" in the same millisecond
+        await asyncio.sleep(random.uniform(0, think_s))
+    for number, content in enumerate(messages):
+        if number and think_s:
+            await asyncio.sleep(think_s)  # reading the answer, writing the next message
         began = time.perf_counter()
-        url = f"{base}/api/v1/chats/{chat_id}/messages"
-        async with http.post(url, json={"content": content}, headers=headers) as resp:
+        url = f"{base}/api/v1/chats/{who.chat_id}/messages"
+        async with http.post(url, json={"content": content}, headers=who.headers) as resp:
             sent = await resp.json()
             if resp.status != 201:
                 out.failed += 1
                 continue
         out.post.append(time.perf_counter() - began)
-        await read_answer(http, f"{base}/api/v1{sent['stream_url']}", headers, began, out)
+        await read_answer(http, f"{base}/api/v1{sent['stream_url']}", who.headers, began, out)
 
 
 async def read_answer(
@@ -135,10 +163,11 @@ async def main(args: argparse.Namespace) -> None:
             **os.environ, "SOUK_NATS_URL": nats_url, "SOUK_DATABASE_URL": database,
             "SOUK_LOG_LEVEL": "WARNING", "SOUK_PATHS_VAR_DIR": tmp, "SOUK_EDGE_PORT": str(port),
             "SOUK_LIMITS_REGISTER_PER_IP": "1000000000", "SOUK_EDGE_METRICS_PORT": "0",
+            "SOUK_WORKERS_DOMAINS": ",".join(DOMAINS),  # the edge's /ready asks only for those that run
         }  # fmt: skip
         souk = str(Path(sys.executable).parent / "souk")
         processes = [
-            await spawn(env, souk, "worker", "identity", "chat", "notify", "catalog", "market"),
+            await spawn(env, souk, "worker", *DOMAINS[:-1]),
             await spawn(env, souk, "worker", "advisor"),
             await spawn(env, souk, "edge"),
         ]
@@ -146,13 +175,20 @@ async def main(args: argparse.Namespace) -> None:
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
                 await until_ready(http, base + "/ready")
-                warm = Timings()  # the catalog loads on the advisor's first question: not measured
-                await conversation(http, base, 10_000, 1, warm)
+                # The catalog loads on the advisor's first question: not measured.
+                await conversation(http, base, await buyer(http, base, 10_000), 1, Timings())
+                slots = asyncio.Semaphore(8)
+
+                async def signed_up(index: int) -> Buyer:
+                    async with slots:
+                        return await buyer(http, base, index)
+
+                buyers = await asyncio.gather(*(signed_up(i) for i in range(args.conversations)))
                 cpu_before = {p.pid: cpu_seconds(p.pid) for p in processes}
                 timings = Timings()
                 began = time.perf_counter()
                 await asyncio.gather(
-                    *(conversation(http, base, i, args.rounds, timings) for i in range(args.conversations))
+                    *(conversation(http, base, who, args.rounds, timings, args.think_s) for who in buyers)
                 )
                 wall = time.perf_counter() - began
                 cpu = {p.pid: cpu_seconds(p.pid) - cpu_before[p.pid] for p in processes}
@@ -164,7 +200,8 @@ async def main(args: argparse.Namespace) -> None:
     kind = database.split(":")[0]
     answered = len(timings.done)
     print(f"Car advisor, rule-based backend, {kind}: {args.conversations} concurrent conversations x "
-          f"{args.rounds} messages: {answered} answers in {wall:.1f} s, {timings.failed} failed")  # fmt: skip
+          f"{args.rounds} messages, {args.think_s:g} s between them: {answered} answers in {wall:.1f} s, "
+          f"{timings.failed} failed")  # fmt: skip
     print(f"  POST /messages (the floor)   {quantiles(timings.post)}")
     print(f"  first chunk, from the POST   {quantiles(timings.first_chunk)}")
     print(f"  whole answer (done)          {quantiles(timings.done)}")
@@ -179,5 +216,6 @@ if __name__ == "__main__":
     )
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--think-s", type=float, default=0.0, help="seconds between a buyer's messages")
     parser.add_argument("--database-url")
     asyncio.run(main(parser.parse_args()))
