@@ -117,12 +117,14 @@ def _current(env: dict[str, str]) -> str:
     return result.stdout.strip()
 
 
-def test_migrate_current_downgrade_and_back_to_the_newest(database_url: str) -> None:
-    env = souk_env(SOUK_DATABASE_URL=database_url)
+def test_migrate_current_downgrade_and_back_to_the_newest(migrated_database_url: str, tmp_path: Path) -> None:
+    # From empty to the newest is tests/storage/test_migrations.py's (through the same `upgrade`).
+    empty = souk_env(SOUK_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    assert _current(empty).startswith("none")
+    env = souk_env(SOUK_DATABASE_URL=migrated_database_url)
     head = head_revision()
-    assert _current(env).startswith("none")
-    assert souk("migrate", env=env).returncode == 0
     assert _current(env) == f"{head} (the newest)"
+    assert souk("migrate", env=env).returncode == 0  # nothing to do
 
     stepped = souk("migrate", "downgrade", "-1", env=env)
     assert stepped.returncode == 0, stepped.stderr

@@ -113,6 +113,7 @@ async def test_a_buyer_is_answered_with_cars_for_sale_and_follow_ups_narrow_it(c
     assert [m["role"] for m in history["items"]] == ["user", "assistant"] * 2
 
 
+@pytest.mark.database_agnostic  # the reading of follow-ups; the flow above runs on both databases
 async def test_cheaper_then_automatic_only_narrow_what_was_shown(cluster: Cluster) -> None:
     seller, _ = await register(cluster.edge_a, "dealer@example.com")
     for brand, model, facts, price in (

@@ -22,6 +22,12 @@ from tests.support.eventually import until
 from tests.support.http import User, bearer, json_of
 from tests.support.openai_server import OpenAIServer
 
+# The chat's storage runs on both databases in tests/nodes/workers/chat; this is the contract's surface.
+pytestmark = [
+    pytest.mark.domains("identity", "chat", "catalog", "market", "advisor"),
+    pytest.mark.database_agnostic,
+]
+
 Edge = TestClient[web.Request, web.Application]
 
 PASSWORD = "securePassword123"

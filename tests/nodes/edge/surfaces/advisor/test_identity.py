@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -12,6 +13,9 @@ Edge = TestClient[web.Request, web.Application]
 
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
+
+# Accounts' storage runs on both databases in tests/nodes/workers/identity; this is the contract's surface.
+pytestmark = [pytest.mark.domains("identity"), pytest.mark.database_agnostic]
 
 PASSWORD = "securePassword123"
 
