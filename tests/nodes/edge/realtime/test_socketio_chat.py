@@ -12,7 +12,8 @@ from protocols.identity import Register
 from tests.conftest import Cluster
 from tests.nodes.edge.realtime.live import LiveClient
 
-pytestmark = pytest.mark.domains("identity", "chat")
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [pytest.mark.domains("identity", "chat"), pytest.mark.database_agnostic]
 
 
 async def new_user(cluster: Cluster, name: str) -> Actor:

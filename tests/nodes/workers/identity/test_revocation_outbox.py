@@ -30,7 +30,12 @@ from tests.support.nats_cluster import NatsCluster, nats_cluster
 from tests.support.polling import status_becomes
 
 # Many processes or a NATS cluster each: one such module at a time (make test's --dist loadgroup).
-pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.domains("identity")]
+# The subject is a NATS node's loss, not the store: SQLite only.
+pytestmark = [
+    pytest.mark.xdist_group("processes"),
+    pytest.mark.domains("identity"),
+    pytest.mark.database_agnostic,
+]
 
 PASSWORD = "SecurePass123!"
 EMAIL = "leaving@example.com"

@@ -17,7 +17,8 @@ from tests.conftest import Cluster
 from tests.support.exchanges import EXCHANGE_DOMAINS, mutual_exchange
 from tests.support.http import bearer, json_of
 
-pytestmark = pytest.mark.domains(*EXCHANGE_DOMAINS)
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [pytest.mark.domains(*EXCHANGE_DOMAINS), pytest.mark.database_agnostic]
 
 Edge = TestClient[web.Request, web.Application]
 

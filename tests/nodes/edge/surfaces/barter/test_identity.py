@@ -19,7 +19,8 @@ from nodes.runtime.settings import Settings
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
 
-pytestmark = pytest.mark.domains("identity", "matching", "moderation")
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [pytest.mark.domains("identity", "matching", "moderation"), pytest.mark.database_agnostic]
 
 Edge = TestClient[web.Request, web.Application]
 

@@ -26,7 +26,8 @@ from protocols.envelope import Actor, Role
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
 
-pytestmark = pytest.mark.domains("identity", "chat")
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [pytest.mark.domains("identity", "chat"), pytest.mark.database_agnostic]
 
 Edge = TestClient[web.Request, web.Application]
 

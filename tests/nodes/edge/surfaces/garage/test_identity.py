@@ -12,7 +12,11 @@ from aiohttp.test_utils import TestClient
 from tests.conftest import Cluster
 from tests.support.http import json_of
 
-pytestmark = pytest.mark.domains("identity", "garage", "matching", "moderation")
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [
+    pytest.mark.domains("identity", "garage", "matching", "moderation"),
+    pytest.mark.database_agnostic,
+]
 
 Edge = TestClient[web.Request, web.Application]
 

@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import Cluster
 from tests.support.http import bearer, json_of
 
-pytestmark = pytest.mark.domains("identity")
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [pytest.mark.domains("identity"), pytest.mark.database_agnostic]
 
 PHONE = "+79197777773"
 B = "XyZ"

@@ -17,7 +17,8 @@ from tests.conftest import Cluster
 from tests.nodes.edge.test_media import tiny_png
 from tests.support.http import bearer
 
-pytestmark = pytest.mark.domains("identity")
+# The contract's surface: accounts' and chats' storage run on both databases in tests/nodes/workers.
+pytestmark = [pytest.mark.domains("identity"), pytest.mark.database_agnostic]
 
 Client = TestClient[web.Request, web.Application]
 MAX_IMAGE_BYTES = 64 * 1024
