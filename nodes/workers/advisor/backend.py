@@ -2,7 +2,7 @@
 recommends, drawing on the car catalog through a `CarFinder`.
 
 Two backends implement it: the rule-based advisor (`rules/`, the default: no network, no model) and
-an OpenAI-compatible chat-completions client (`openai.py`). The answer writer (`answers.py`) relays
+an OpenAI-compatible chat-completions client (`openai.py`). The answer writer (`writer.py`) relays
 what a backend yields as it comes, whichever it is.
 """
 
