@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from . import subjects
 from .envelope import Command, Message
@@ -103,6 +103,58 @@ class LogAction(StrEnum):
     # A staff member's console session (target: the staff member; details: the client's ip and agent).
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"
+    # Staff actions that another domain's command carries out, recorded by `RecordStaffAction`.
+    # Users (target: the user).
+    EDIT_USER = "edit_user"
+    ACTIVATE_USER = "activate_user"
+    DEACTIVATE_USER = "deactivate_user"
+    SET_ROLE = "set_role"
+    SET_MEMBERSHIP = "set_membership"
+    REVOKE_SESSIONS = "revoke_sessions"
+    # A staff member reading a conversation (target: the conversation), recorded before it is shown.
+    READ_CHAT = "read_chat"
+    # Ads and their media (target: the ad; details: the media's id).
+    DELETE_AD = "delete_ad"
+    DELETE_MEDIA = "delete_media"
+    # References (target: the category, brand, model, generation, modification, country, region, city).
+    CREATE_REFERENCE = "create_reference"
+    UPDATE_REFERENCE = "update_reference"
+    DELETE_REFERENCE = "delete_reference"
+    # Banners (target: the banner).
+    CREATE_BANNER = "create_banner"
+    UPDATE_BANNER = "update_banner"
+    DELETE_BANNER = "delete_banner"
+    # Realty and the garage (target: the property, request, appointment or offer).
+    ARCHIVE_PROPERTY = "archive_property"
+    RESTORE_PROPERTY = "restore_property"
+    CLOSE_REQUEST = "close_request"
+    CANCEL_APPOINTMENT = "cancel_appointment"
+    DELETE_OFFER = "delete_offer"
+
+
+# What `RecordStaffAction` takes: the actions above that no moderation command logs itself.
+STAFF_ACTIONS = frozenset(LogAction) - {
+    LogAction.UPDATE_REPORT,
+    LogAction.APPROVE_AD,
+    LogAction.REJECT_AD,
+    LogAction.RESOLVE_REPORT,
+    LogAction.HIDE_LISTING,
+    LogAction.WARN_USER,
+    LogAction.BAN_USER,
+    LogAction.SIGN_IN,
+    LogAction.SIGN_OUT,
+}
+
+
+def _staff_action(action: LogAction) -> LogAction:
+    if action not in STAFF_ACTIONS:
+        raise ValueError(f"{action.value} is logged by the command that does it")
+    return action
+
+
+StaffAction = Annotated[LogAction, AfterValidator(_staff_action)]
+# What an entry is about ("user", "conversation", "category", "brand", ...), as the log's column holds it.
+TargetType = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z_]+$")]
 
 
 class ConsoleAction(StrEnum):
@@ -247,6 +299,19 @@ class RecordConsoleSession(Command[LogEntry]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "record_console_session")
     action: ConsoleAction
     client: ClientInfo = ClientInfo()
+
+
+class RecordStaffAction(Command[LogEntry]):
+    """Staff: an action of the operators' console that another domain's command carried out (a role
+    set by identity, a category edited by the catalog, ...), or a staff member's reading of a
+    conversation (before it is shown); logged with the actor as `moderator_id`. The console records it
+    once the command has succeeded; the log has no command that edits or deletes an entry."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "record_staff_action")
+    action: StaffAction
+    target_type: TargetType
+    target_id: Id
+    details: dict[str, str | int | bool | None] = Field(default_factory=dict)
 
 
 class GetStats(Command[Stats]):

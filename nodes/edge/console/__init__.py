@@ -3,7 +3,8 @@ stylesheet in `static/`, nothing from a CDN and no front-end build) for admins, 
 managers, talking to the workers over NATS like every other edge route.
 
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
-navigation), `pages` (how a page is served: session, role, CSRF, errors), then one module per page
+navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
+pager and sort links), `trail` (staff actions recorded in the audit log), then one module per page
 group: `signin`, `dashboard`, `ads`, `audit`. No contract documents these routes: they are not in the
 OpenAPI document, and they answer in HTML, errors included.
 """
@@ -20,6 +21,7 @@ from . import ads, audit, dashboard, signin
 from .pages import error_page
 
 STATIC = Path(__file__).parent / "static"
+PAGES = (signin, dashboard, ads, audit)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
@@ -29,7 +31,7 @@ def setup_console(app: web.Application) -> None:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    for module in (signin, dashboard, ads, audit):
+    for module in PAGES:
         app.router.add_routes(module.routes)
     app.router.add_static("/admin/static/", STATIC, show_index=False, follow_symlinks=False)
     app.router.add_get("/admin/{rest:.*}", not_there)  # last: every other /admin path

@@ -6,11 +6,10 @@ the browser is sent back to the page it came from with a notice of what happened
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import ClassVar
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from yarl import URL
 
 from nodes.edge.state import BUS
@@ -22,10 +21,12 @@ from protocols.moderation import ModerateListing
 from .pages import filters_of, page, page_size, render, see_other
 from .sections import ADS
 from .session import Staff
+from .tables import TableQuery, back_to, pager, sort_links
 
 routes = web.RouteTableDef()
 
 QUEUE = "/admin/ads"
+PENDING = str(URL(QUEUE).with_query(status=AdStatus.PENDING.value))
 # The columns a click sorts by: each with its two orders (the first on the first click).
 SORTABLE = {
     "created": (AdSort.CREATED_ASC, AdSort.CREATED_DESC),
@@ -42,32 +43,13 @@ NOTICES = {
 }
 
 
-class QueueQuery(BaseModel):
+class QueueQuery(TableQuery):
+    transient: ClassVar[frozenset[str]] = frozenset({"notice", "ad"})
     status: AdStatus = AdStatus.PENDING
     q: AdSearchText = ""
     owner: Id | None = None
     sort: AdSort = AdSort.CREATED_ASC
-    page: int = Field(default=1, ge=1, le=100_000)
-    notice: str | None = None
     ad: int | None = None
-
-
-def _link(query: QueueQuery, **changes: Any) -> str:
-    """The queue with `query`'s filters, `changes` applied (notices never carried over)."""
-    params = query.model_dump(exclude={"notice", "ad"}) | changes
-    kept = {name: str(value) for name, value in params.items() if value not in ("", None)}
-    return str(URL(QUEUE).with_query(kept))
-
-
-def _sort_links(query: QueueQuery) -> dict[str, dict[str, str]]:
-    """Per sortable column: the link a click on its header follows, and its mark if sorted by it."""
-    links = {}
-    for column, (first, second) in SORTABLE.items():
-        current = query.sort in (first, second)
-        then = second if query.sort is first else first
-        mark = ("▲" if query.sort.value.endswith("_asc") else "▼") if current else ""
-        links[column] = {"href": _link(query, sort=then.value, page=1), "mark": mark}
-    return links
 
 
 @routes.get(QUEUE)
@@ -76,31 +58,20 @@ async def queue(request: web.Request, staff: Staff) -> web.Response:
     query = filters_of(request, QueueQuery)
     size = page_size(request)
     cmd = ListAdsForReview(status=query.status, q=query.q or None, owner_id=query.owner, sort_by=query.sort,
-                           offset=(query.page - 1) * size, limit=size)  # fmt: skip
+                           offset=query.offset(size), limit=size)  # fmt: skip
     found = await request.app[BUS].request(cmd, actor=staff.actor)
-    pages = max(1, math.ceil(found.total / size))
     notice = NOTICES.get(query.notice or "")
     context = {
         "query": query,
         "ads": found.items,
-        "total": found.total,
-        "pages": pages,
+        **pager(QUEUE, query, found.total, size),
         "statuses": list(AdStatus),
-        "sorts": _sort_links(query),
-        "previous": _link(query, page=query.page - 1) if query.page > 1 else None,
-        "next": _link(query, page=query.page + 1) if query.page < pages else None,
-        "here": _link(query),
-        "owner_link": lambda owner_id: _link(query, owner=owner_id, page=1),
+        "sorts": sort_links(QUEUE, query, query.sort, SORTABLE),
+        "here": query.link(QUEUE),
+        "owner_link": lambda owner_id: query.link(QUEUE, owner=owner_id, page=1),
         "notice": notice.format(ad=query.ad) if notice and query.ad else None,
     }
     return render(request, "ads.html", context, staff=staff, section=ADS)
-
-
-def _back(value: object) -> URL:
-    """The queue page the form was on (never anywhere else)."""
-    if isinstance(value, str) and value.startswith(QUEUE + "?") and "//" not in value:
-        return URL(value)
-    return URL(QUEUE).with_query(status=AdStatus.PENDING.value)
 
 
 OUTCOMES = {
@@ -113,7 +84,7 @@ OUTCOMES = {
 async def _moderate(request: web.Request, staff: Staff, decision: ModerationDecision) -> web.Response:
     ad_id = int(request.match_info["ad_id"])
     form = await request.post()
-    back = _back(form.get("back"))
+    back = back_to(form.get("back"), QUEUE, PENDING)
     reason = str(form.get("reason", "")).strip() or None
     try:
         cmd = ModerateListing(ad_id=ad_id, decision=decision, reason=reason)

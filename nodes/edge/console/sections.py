@@ -1,5 +1,5 @@
 """The console's pages by role, as MillionAvto's "Admin Panel" and issue 19 give them: a moderator
-moderates ads (and handles reports), a manager sees users and their advisor chats, an admin everything.
+moderates ads and handles reports, a manager sees users and their advisor chats, an admin everything.
 The navigation shows a staff member exactly the sections of his role; any other page is 403."""
 
 from __future__ import annotations
@@ -20,15 +20,29 @@ class Section:
 
 
 MODERATORS = frozenset({Role.ADMIN, Role.MODERATOR})
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 ADMINS = frozenset({Role.ADMIN})
 
 DASHBOARD = Section("dashboard", "Dashboard", "/admin/", STAFF)
+USERS = Section("users", "Users", "/admin/users", MANAGERS)
+CHATS = Section("chats", "Chats", "/admin/chats", MANAGERS)
 ADS = Section("ads", "Ads", "/admin/ads?status=pending", MODERATORS)
+REPORTS = Section("reports", "Reports", "/admin/reports", MODERATORS)
+BANS = Section("bans", "Bans", "/admin/bans", ADMINS)
+CATEGORIES = Section("categories", "Categories", "/admin/categories", ADMINS)
+VEHICLES = Section("vehicles", "Vehicle references", "/admin/vehicles", ADMINS)
+LOCATIONS = Section("locations", "Locations", "/admin/locations", ADMINS)
+BANNERS = Section("banners", "Banners", "/admin/banners", ADMINS)
+REALTY = Section("realty", "Realty", "/admin/realty", ADMINS)
+GARAGE = Section("garage", "Garage", "/admin/garage", ADMINS)
 AUDIT = Section("audit", "Audit log", "/admin/audit", ADMINS)
 # Signing out is every staff member's, and no page of the navigation.
 SIGN_OUT = Section("sign_out", "Sign out", "/admin/logout", STAFF)
 
-NAVIGATION = (DASHBOARD, ADS, AUDIT)
+NAVIGATION = (
+    DASHBOARD, USERS, CHATS, ADS, REPORTS, BANS, CATEGORIES, VEHICLES, LOCATIONS, BANNERS, REALTY,
+    GARAGE, AUDIT,
+)  # fmt: skip
 
 
 def navigation(role: Role) -> list[Section]:

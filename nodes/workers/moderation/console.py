@@ -1,7 +1,8 @@
-"""The operators' console's own entries in the moderation log: a staff member's sign-in and sign-out.
-What staff decide through the console is logged by the command that decides it (`ModerateListing`,
-`ResolveReport`, ...), so the log is one account of every staff action, whichever surface it came
-through. No command edits or deletes an entry."""
+"""The operators' console's own entries in the moderation log: a staff member's sign-in and sign-out,
+and the staff actions that another domain's command carried out (a role set by identity, a category
+edited by the catalog, a conversation read). What moderation itself decides is logged by the command
+that decides it (`ModerateListing`, `ResolveReport`, ...), so the log is one account of every staff
+action, whichever surface it came through. No command edits or deletes an entry."""
 
 from __future__ import annotations
 
@@ -23,5 +24,16 @@ async def record_console_session(
     details = {"ip": cmd.client.ip, "user_agent": cmd.client.user_agent}
     async with deps.db() as db:
         row = await queries.log(db, staff_id, cmd.action.value, ("user", staff_id), details)
+        await db.commit()
+        return log_entry(row)
+
+
+@handlers.on(wire.RecordStaffAction)
+async def record_staff_action(
+    cmd: wire.RecordStaffAction, actor: Actor, deps: ModerationDeps
+) -> wire.LogEntry:
+    staff_id = require_staff(actor)
+    async with deps.db() as db:
+        row = await queries.log(db, staff_id, cmd.action.value, (cmd.target_type, cmd.target_id), cmd.details)
         await db.commit()
         return log_entry(row)

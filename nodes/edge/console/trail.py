@@ -1,0 +1,33 @@
+"""The audit trail of what staff do through the console with another domain's command (a role set, a
+category edited, a banner deleted) or read there (a user's conversation): one `RecordStaffAction` in
+the moderation log. An action is recorded once its command has succeeded; a reading is recorded before
+the conversation is shown, so nothing is shown unrecorded. What moderation decides itself (an ad
+approved, a report resolved, a ban) is logged by the command that decides it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from nodes.edge.state import BUS
+from protocols.moderation import LogAction, RecordStaffAction
+
+from .session import Staff
+
+Detail = str | int | bool | None
+
+
+async def record(
+    request: web.Request,
+    staff: Staff,
+    action: LogAction,
+    target: tuple[str, int],
+    details: Mapping[str, Detail] | None = None,
+) -> None:
+    """Log `action` on `target` (its type and id) by `staff`; raises the log's error if it cannot."""
+    target_type, target_id = target
+    cmd = RecordStaffAction(
+        action=action, target_type=target_type, target_id=target_id, details=dict(details or {})
+    )
+    await request.app[BUS].request(cmd, actor=staff.actor)
