@@ -19,12 +19,15 @@ from aiohttp import web
 
 from . import ads, audit, dashboard, signin
 from .pages import error_page
+from .renewals import Renewals
+from .session import RENEWALS
 
 STATIC = Path(__file__).parent / "static"
 PAGES = (signin, dashboard, ads, audit)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
+    app[RENEWALS] = Renewals()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(__name__, "templates"),
