@@ -31,11 +31,11 @@ routes = web.RouteTableDef()
 PATH = "/admin/bans"
 FOR_GOOD = timedelta(days=BAN_DAYS_MAX)
 NOTICES = {
-    "banned": "User {user} is banned; his sessions have ended.",
-    "lifted": "User {user}'s ban is lifted: he may sign in again.",
-    "missing": "User {user} is not there: nobody was banned.",
-    "not_banned": "User {user} has no ban in force: nothing was changed.",
-    "admin": "User {user} is an admin: an admin cannot be banned.",
+    "banned": "User #{user} is banned; his sessions have ended.",
+    "lifted": "User #{user}'s ban is lifted: he may sign in again.",
+    "missing": "User #{user} is not there: nobody was banned.",
+    "not_banned": "User #{user} has no ban in force: nothing was changed.",
+    "admin": "User #{user} is an admin: an admin cannot be banned.",
     "invalid": "A ban needs a user's number, 1 to {days} days (or for good) and a reason of at most 100 "
     "characters: nobody was banned.",
 }
