@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from nodes.runtime.settings import Settings
-from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, Role
 from protocols.moderation import BanUser, LiftBan, ListBans
 from tests.conftest import Cluster
 from tests.nodes.edge.console.test_console import every_page
@@ -159,11 +160,10 @@ async def test_reports_of_two_contracts_are_handled_and_users_banned(cluster: Cl
         # changes nothing.
         assert (await moderator.page("/admin/bans"))[0] == 403
         as_moderator = Actor(user_id=ids["moderator"], role=Role.MODERATOR)
-        for command in (
-            ListBans(),
-            LiftBan(user_id=ids["rogue"]),
-            BanUser(user_id=ids["spammer"], reason="x"),
-        ):
+        commands: list[Command[Any]] = [
+            ListBans(), LiftBan(user_id=ids["rogue"]), BanUser(user_id=ids["spammer"], reason="x")
+        ]  # fmt: skip
+        for command in commands:
             with pytest.raises(DomainError) as refused:
                 await cluster.worker_bus.request(command, actor=as_moderator)
             assert refused.value.code is ErrorCode.FORBIDDEN
