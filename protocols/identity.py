@@ -487,6 +487,14 @@ class BanAccount(Command[AccountBan]):
     reason: BanReason
 
 
+class LiftAccountBan(Command[Empty]):
+    """Admins and the system: the account's ban ends now, and signing in works again; an account
+    without a ban in force is `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "lift_account_ban")
+    user_id: Int32
+
+
 class ActiveBans(Message):
     count: int
 

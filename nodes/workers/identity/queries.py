@@ -314,6 +314,16 @@ async def count_banned(db: AsyncSession, now: datetime) -> int:
     return await db.scalar(select(func.count()).select_from(User).where(User.banned_until > now)) or 0
 
 
+async def lift_ban(db: AsyncSession, user_id: int, now: datetime) -> bool:
+    """End the user's ban in force now; whether he had one."""
+    lifted = await db.execute(
+        update(User)
+        .where(User.id == user_id, User.banned_until > now)
+        .values(banned_until=None, ban_reason=None)
+    )
+    return getattr(lifted, "rowcount", 0) == 1
+
+
 async def lift_bans_ended(db: AsyncSession, now: datetime, most: int) -> int:
     """Clear up to `most` bans that ended by `now`; how many."""
     ended = select(User.id).where(User.banned_until <= now).limit(most)
