@@ -31,6 +31,7 @@ from .fields import (
     CountedUsers,
     EvidenceUrls,
     Id,
+    LogTargetType,
     Offset,
     PageSize,
     RejectionReason,
@@ -155,8 +156,6 @@ def _staff_action(action: LogAction) -> LogAction:
 
 
 StaffAction = Annotated[LogAction, AfterValidator(_staff_action)]
-# What an entry is about ("user", "conversation", "category", "brand", ...), as the log's column holds it.
-TargetType = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z_]+$")]
 
 
 class ConsoleAction(StrEnum):
@@ -311,7 +310,7 @@ class RecordStaffAction(Command[LogEntry]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "record_staff_action")
     action: StaffAction
-    target_type: TargetType
+    target_type: LogTargetType
     target_id: Id
     details: dict[str, str | int | bool | None] = Field(default_factory=dict)
 
