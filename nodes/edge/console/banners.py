@@ -18,12 +18,11 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 from multidict import MultiDictProxy
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from yarl import URL
 
 from nodes.edge.state import BUS
 from protocols.envelope import DomainError, ErrorCode
-from protocols.fields import BannerTitle, Int32, Moment, WebLink
 from protocols.market import (
     Banner,
     BannerField,
@@ -63,27 +62,16 @@ class BannersQuery(TableQuery):
     banner: int | None = None
 
 
-class BannerForm(BaseModel):
-    """A banner's form as posted, its empty fields absent (an unchecked box is not posted at all)."""
-
-    title: BannerTitle
-    image_url: WebLink
-    link_url: WebLink | None = None
-    location: BannerLocation
-    starts_at: Moment | None = None
-    ends_at: Moment | None = None
-    is_active: bool = False
-    position: Int32 = 0
-
-
 def posted(form: MultiDictProxy[Any]) -> dict[str, str]:
     return {name: str(form.get(name, "")).strip() for name in NEW}
 
 
-def checked(values: Mapping[str, str]) -> BannerForm:
-    """The form's banner; a `validation` error naming the fields that are wrong."""
+def checked(values: Mapping[str, str]) -> CreateBanner:
+    """The form's banner (its empty fields absent; an unchecked box is not posted at all); a
+    `validation` error naming the fields that are wrong."""
+    given: dict[str, object] = {name: value for name, value in values.items() if value}
     try:
-        return BannerForm.model_validate({name: value for name, value in values.items() if value})
+        return CreateBanner.model_validate(given | {"is_active": bool(values.get("is_active"))})
     except ValidationError as exc:
         wrong = ", ".join(sorted({str(error["loc"][0]) for error in exc.errors()}))
         raise DomainError(ErrorCode.VALIDATION, f"Check these fields: {wrong}.") from None
@@ -138,9 +126,7 @@ async def create(request: web.Request, staff: Staff) -> web.Response:
     form = await request.post()
     values = posted(form)
     try:
-        banner = await request.app[BUS].request(
-            CreateBanner(**checked(values).model_dump()), actor=staff.actor
-        )
+        banner = await request.app[BUS].request(checked(values), actor=staff.actor)
     except DomainError as exc:
         if exc.code is not ErrorCode.VALIDATION:
             raise
