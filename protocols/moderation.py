@@ -118,6 +118,7 @@ class LogAction(StrEnum):
     # Ads and their media (target: the ad; details: the media's id).
     DELETE_AD = "delete_ad"
     DELETE_MEDIA = "delete_media"
+    MAIN_IMAGE = "main_image"  # an image made the ad's first
     # References (target: the category, brand, model, generation, modification, country, region, city).
     CREATE_REFERENCE = "create_reference"
     UPDATE_REFERENCE = "update_reference"

@@ -5,9 +5,8 @@ managers, talking to the workers over NATS like every other edge route.
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
 navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
 pager and sort links), `trail` (staff actions recorded in the audit log), `people` (the names of the
-users a page shows), then one module per page group: `signin`, `dashboard`, `ads`, `reports`, `bans`,
-`audit`. No contract documents these routes: they are not in the
-OpenAPI document, and they answer in HTML, errors included.
+users a page shows), then one module per page group, each in `PAGES`. No contract documents these
+routes: they are not in the OpenAPI document, and they answer in HTML, errors included.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, bans, dashboard, reports, signin
+from . import ads, audit, banners, bans, dashboard, reports, signin
 from .pages import error_page
 from .renewals import Renewals
 from .session import RENEWALS
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, reports, bans, audit)  # each module's `routes`
+PAGES = (signin, dashboard, ads, reports, bans, banners, audit)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
