@@ -12,6 +12,8 @@ deactivated account's sessions end at once), `role`, `membership` (a tier, or no
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -54,6 +56,8 @@ SORTABLE = {
     "seen": (UserSort.SEEN_DESC, UserSort.SEEN_ASC),
 }
 NO_TIER = "none"
+# The fields a notice may name (from the URL: nothing else is ever shown).
+FIELDS = {"full_name": "name", "email": "email", "phone": "phone", "role": "role", "tier": "tier"}
 NOTICES = {
     "edited": "Account saved.",
     "unchanged": "Nothing to save: every field was left empty.",
@@ -120,15 +124,14 @@ async def account(request: web.Request, staff: Staff) -> web.Response:
     user_id = int(request.match_info["user_id"])
     query = filters_of(request, AccountQuery)
     bus = request.app[BUS]
-    user = await bus.request(GetAccount(user_id=user_id), actor=staff.actor)
-    sessions = await bus.request(ListSessionsOf(user_id=user_id), actor=staff.actor)
-    standing: Standing | None = None
-    try:
-        standing = await bus.request(GetStandingOf(user_id=user_id), actor=staff.actor)
-    except DomainError as exc:  # the garage not answering hides the tier, not the account
-        if exc.code is not ErrorCode.UNAVAILABLE:
-            raise
-    notice = NOTICES.get(query.notice or "")
+    user, sessions, standing = await asyncio.gather(
+        bus.request(GetAccount(user_id=user_id), actor=staff.actor),
+        bus.request(ListSessionsOf(user_id=user_id), actor=staff.actor),
+        _standing(request, staff, user_id),
+    )
+    notice = NOTICES.get(query.notice or "", "").format(
+        field=FIELDS.get(query.field or "", "value"), count=query.count or 0
+    )
     context: dict[str, Any] = {
         "user": user,
         "sessions": sessions.items,
@@ -137,9 +140,20 @@ async def account(request: web.Request, staff: Staff) -> web.Response:
         "no_tier": NO_TIER,
         "roles": ACCOUNT_ROLES,
         "may_change": staff.actor.role in CHANGES.roles,
-        "notice": notice.format(field=query.field or "value", count=query.count or 0) if notice else None,
+        "notice": notice or None,
     }
     return render(request, "user.html", context, staff=staff, section=USERS)
+
+
+async def _standing(request: web.Request, staff: Staff, user_id: int) -> Standing | None:
+    """The account's membership and rewards; None when the garage is not answering (the account's
+    page is shown all the same)."""
+    try:
+        return await request.app[BUS].request(GetStandingOf(user_id=user_id), actor=staff.actor)
+    except DomainError as exc:
+        if exc.code is not ErrorCode.UNAVAILABLE:
+            raise
+        return None
 
 
 def _back(user_id: int, notice: str, **more: str | int) -> web.Response:
@@ -151,6 +165,12 @@ def _refusal(exc: DomainError, notices: dict[ErrorCode, str]) -> str:
     if exc.code not in notices:
         raise exc
     return notices[exc.code]
+
+
+async def _chosen(request: web.Request, field: str, choices: Iterable[str]) -> tuple[int, str | None]:
+    """The route's account, and the form's `field` if it is one of `choices` (else None)."""
+    value = str((await request.post()).get(field, ""))
+    return int(request.match_info["user_id"]), value if value in set(choices) else None
 
 
 async def _recorded(
@@ -208,10 +228,8 @@ async def deactivate(request: web.Request, staff: Staff) -> web.Response:
 @routes.post(ACCOUNT + "/role")
 @page(CHANGES)
 async def set_role(request: web.Request, staff: Staff) -> web.Response:
-    user_id = int(request.match_info["user_id"])
-    form = await request.post()
-    role = str(form.get("role", ""))
-    if role not in ACCOUNT_ROLES:
+    user_id, role = await _chosen(request, "role", ACCOUNT_ROLES)
+    if role is None:
         return _back(user_id, "invalid", field="role")
     try:
         changed = await request.app[BUS].request(SetRole(user_id=user_id, role=Role(role)), actor=staff.actor)
@@ -226,10 +244,8 @@ async def set_role(request: web.Request, staff: Staff) -> web.Response:
 @page(CHANGES)
 async def set_membership(request: web.Request, staff: Staff) -> web.Response:
     """The garage names a member by his account's public id."""
-    user_id = int(request.match_info["user_id"])
-    form = await request.post()
-    tier = str(form.get("tier", ""))
-    if tier != NO_TIER and tier not in set(MembershipTier):
+    user_id, tier = await _chosen(request, "tier", (*MembershipTier, NO_TIER))
+    if tier is None:
         return _back(user_id, "invalid", field="tier")
     bus = request.app[BUS]
     user = await bus.request(GetAccount(user_id=user_id), actor=staff.actor)

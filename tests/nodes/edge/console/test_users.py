@@ -114,6 +114,8 @@ async def test_staff_read_accounts_and_admins_change_them(cluster: Cluster) -> N
         _, page = await admin.page(taken)
         assert 'role="status"' in page and "That email belongs to another account" in page
         assert "ann@example.com" in page
+        _, page = await admin.page(f"{detail}?notice=taken&field=password%20here")  # a notice names no
+        assert "That value belongs to another account" in page  # other field than the form's
 
         # A role set ends the account's sessions (its tokens named the old role); signed in again, it
         # has the new one. An admin does not change his own.
