@@ -306,6 +306,63 @@ class ListContacts(Command[Contacts]):
     user_id: Int32
 
 
+# --- staff: reading any conversation -----------------------------------------------------------------
+# Admins reach every conversation; managers those of `MANAGER_KINDS` only (any other answers
+# `not_found`, and is left out of their lists); anyone else is `forbidden`. Reading as staff changes
+# nothing: no read position moves, staff join nothing, and no participant hears of it.
+
+MANAGER_KINDS = frozenset({ConversationKind.ADVISOR})
+
+
+class StaffConversation(Message):
+    """A conversation as staff see it: who is in it and how much was said, none of it (the messages are
+    read with `ReadConversationAsStaff`, which the console records first)."""
+
+    id: Int32
+    kind: ConversationKind
+    topic_id: str | None
+    title: str | None
+    created_by: int
+    participants: list[Int32]
+    message_count: int
+    created_at: datetime
+    updated_at: datetime  # its last message (or a rename)
+
+
+class StaffConversationPage(Message):
+    items: list[StaffConversation]
+    total: int
+
+
+class StaffMessagePage(Message):
+    conversation: StaffConversation
+    items: list[ChatMessage]  # in the order asked for
+    total: int
+
+
+class ListConversationsAsStaff(Command[StaffConversationPage]):
+    """Conversations of any participant (`user_id` narrows to one's, hidden ones included), of a `kind`
+    if given, the most recently active first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_conversations_as_staff")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32 | None = None
+    kind: ConversationKind | None = None
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class ReadConversationAsStaff(Command[StaffMessagePage]):
+    """A page of a conversation's messages, oldest first (or newest first)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "read_conversation_as_staff")
+    idempotent: ClassVar[bool] = True
+    conversation_id: Int32
+    newest_first: bool = False
+    offset: Offset = 0
+    limit: PageSize = 50
+
+
 # --- live deliveries on rt.user.<id> ---------------------------------------------------------------
 
 

@@ -17,13 +17,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, banners, bans, dashboard, reports, signin, users
+from . import ads, audit, banners, bans, chats, dashboard, reports, signin, users
 from .pages import error_page
 from .renewals import Renewals
 from .session import RENEWALS
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, reports, bans, banners, users, audit)  # each module's `routes`
+PAGES = (signin, dashboard, ads, reports, bans, banners, users, chats, audit)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
