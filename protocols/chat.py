@@ -87,8 +87,8 @@ class ReadState(Message):
     unread_count: int  # for that participant
 
 
-class Conversation(Message):
-    """A conversation as the asking participant sees it."""
+class ConversationHead(Message):
+    """What every view of a conversation tells: what it is about and who is in it."""
 
     id: Int32
     kind: ConversationKind
@@ -98,6 +98,11 @@ class Conversation(Message):
     participants: list[Int32]
     created_at: datetime
     updated_at: datetime
+
+
+class Conversation(ConversationHead):
+    """A conversation as the asking participant sees it."""
+
     last_seq: Int32
     last_message: ChatMessage | None
     read_seq: Int32  # the asking participant's
@@ -314,19 +319,12 @@ class ListContacts(Command[Contacts]):
 MANAGER_KINDS = frozenset({ConversationKind.ADVISOR})
 
 
-class StaffConversation(Message):
+class StaffConversation(ConversationHead):
     """A conversation as staff see it: who is in it and how much was said, none of it (the messages are
-    read with `ReadConversationAsStaff`, which the console records first)."""
+    read with `ReadConversationAsStaff`, which the console records first). `updated_at` is its last
+    message's time (or a rename's)."""
 
-    id: Int32
-    kind: ConversationKind
-    topic_id: str | None
-    title: str | None
-    created_by: int
-    participants: list[Int32]
     message_count: int
-    created_at: datetime
-    updated_at: datetime  # its last message (or a rename)
 
 
 class StaffConversationPage(Message):

@@ -17,7 +17,7 @@ from storage.models.chat import Conversation
 from . import queries
 from .deps import ChatDeps
 from .handlers import handlers
-from .views import NOT_FOUND, message_view
+from .views import NOT_FOUND, head_of, members_of, message_view
 
 EVERY_KIND: frozenset[wire.ConversationKind] = frozenset(wire.ConversationKind)
 
@@ -35,22 +35,10 @@ def readable_kinds(actor: Actor) -> frozenset[wire.ConversationKind]:
 async def staff_views(
     db: AsyncSession, conversations: Sequence[Conversation]
 ) -> list[wire.StaffConversation]:
-    members: dict[int, list[int]] = {c.id: [] for c in conversations}
-    if members:
-        for participant in await queries.participants_in(db, list(members)):
-            members[participant.conversation_id].append(participant.user_id)
+    members = await members_of(db, conversations)
     return [
-        wire.StaffConversation(
-            id=c.id,
-            kind=wire.ConversationKind(c.kind),
-            topic_id=c.topic_id,
-            title=c.title,
-            created_by=c.created_by,
-            participants=sorted(members[c.id]),
-            message_count=c.last_seq,  # numbered 1..last_seq without gaps
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
+        # Messages are numbered 1..last_seq without gaps: the last is the count.
+        wire.StaffConversation(**dict(head_of(c, members[c.id])), message_count=c.last_seq)
         for c in conversations
     ]
 
