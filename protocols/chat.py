@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from . import fields, subjects
-from .envelope import Command, Empty, Message
+from .envelope import Command, Empty, Message, Role
 from .fields import (
     NON_EMPTY,
     AssistantText,
@@ -313,10 +313,19 @@ class ListContacts(Command[Contacts]):
 
 # --- staff: reading any conversation -----------------------------------------------------------------
 # Admins reach every conversation; managers those of `MANAGER_KINDS` only (any other answers
-# `not_found`, and is left out of their lists); anyone else is `forbidden`. Reading as staff changes
-# nothing: no read position moves, staff join nothing, and no participant hears of it.
+# `not_found`, and is left out of their lists); anyone else is `forbidden` (`staff_reads`). Reading
+# as staff changes nothing: no read position moves, staff join nothing, and no participant hears of it.
 
 MANAGER_KINDS = frozenset({ConversationKind.ADVISOR})
+
+
+def staff_reads(role: Role) -> tuple[ConversationKind, ...]:
+    """The kinds of conversation a role reads as staff (in the kinds' order); none for any other role."""
+    if role is Role.ADMIN:
+        return tuple(ConversationKind)
+    if role is Role.MANAGER:
+        return tuple(kind for kind in ConversationKind if kind in MANAGER_KINDS)
+    return ()
 
 
 class StaffConversation(ConversationHead):

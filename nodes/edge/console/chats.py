@@ -17,13 +17,8 @@ from aiohttp import web
 from yarl import URL
 
 from nodes.edge.state import BUS
-from protocols.chat import (
-    MANAGER_KINDS,
-    ConversationKind,
-    ListConversationsAsStaff,
-    ReadConversationAsStaff,
-)
-from protocols.envelope import DomainError, Role
+from protocols.chat import ConversationKind, ListConversationsAsStaff, ReadConversationAsStaff, staff_reads
+from protocols.envelope import DomainError
 from protocols.fields import Id
 from protocols.moderation import LogAction
 
@@ -64,11 +59,6 @@ def attachment_href(attachment: str) -> str | None:
     return None
 
 
-def kinds_for(staff: Staff) -> list[ConversationKind]:
-    """The kinds the filter offers: what the chat worker lets this role read."""
-    return list(ConversationKind) if staff.actor.role is Role.ADMIN else sorted(MANAGER_KINDS)
-
-
 @routes.get(LIST)
 @page(CHATS)
 async def conversations(request: web.Request, staff: Staff) -> web.Response:
@@ -80,7 +70,7 @@ async def conversations(request: web.Request, staff: Staff) -> web.Response:
         "query": query,
         "conversations": found.items,
         **pager(LIST, query, found.total, size),
-        "kinds": kinds_for(staff),
+        "kinds": staff_reads(staff.actor.role),  # what the chat worker lets this role read
         "user_link": lambda user_id: query.link(LIST, user=user_id, page=1),
     }
     return render(request, "chats.html", context, staff=staff, section=CHATS)

@@ -1,5 +1,6 @@
-"""Staff reading conversations they are not in (the operators' console): admins any conversation,
-managers those of `MANAGER_KINDS` (any other answers like a missing one), anyone else `forbidden`.
+"""Staff reading conversations they are not in (the operators' console), as the protocol's
+`staff_reads` gives them: admins any conversation, managers advisor chats only (any other answers like
+a missing one), anyone else `forbidden`.
 
 Reading as staff only reads: no read position moves, the staff member joins nothing, and nothing is
 delivered to the participants. The console records each reading in the audit log before showing it."""
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import chat as wire
-from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.envelope import Actor, DomainError, ErrorCode
 from storage.models.chat import Conversation
 
 from . import queries
@@ -25,11 +26,10 @@ EVERY_KIND: frozenset[wire.ConversationKind] = frozenset(wire.ConversationKind)
 def readable_kinds(actor: Actor) -> frozenset[wire.ConversationKind]:
     """The kinds of conversation the staff member may read; anyone else is `forbidden`."""
     actor.require_user()
-    if actor.role is Role.ADMIN:
-        return EVERY_KIND
-    if actor.role is Role.MANAGER:
-        return wire.MANAGER_KINDS
-    raise DomainError(ErrorCode.FORBIDDEN, "Admins and managers only")
+    kinds = frozenset(wire.staff_reads(actor.role))
+    if not kinds:
+        raise DomainError(ErrorCode.FORBIDDEN, "Admins and managers only")
+    return kinds
 
 
 async def staff_views(
