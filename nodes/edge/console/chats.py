@@ -14,7 +14,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiohttp import web
-from yarl import URL
 
 from nodes.edge.state import BUS
 from protocols.chat import ConversationKind, ListConversationsAsStaff, ReadConversationAsStaff, staff_reads
@@ -23,6 +22,7 @@ from protocols.fields import Id
 from protocols.moderation import LogAction
 
 from .pages import error_page, filters_of, page, page_size, render
+from .people import names_of
 from .sections import CHATS
 from .session import Staff
 from .tables import TableQuery, pager
@@ -72,6 +72,7 @@ async def conversations(request: web.Request, staff: Staff) -> web.Response:
         **pager(LIST, query, found.total, size),
         "kinds": staff_reads(staff.actor.role),  # what the chat worker lets this role read
         "user_link": lambda user_id: query.link(LIST, user=user_id, page=1),
+        "names": await names_of(request, (user_id for chat in found.items for user_id in chat.participants)),
     }
     return render(request, "chats.html", context, staff=staff, section=CHATS)
 
@@ -99,7 +100,7 @@ async def conversation(request: web.Request, staff: Staff) -> web.Response:
         "messages": found.items,
         **pager(path, query, found.total, size),
         "orders": {order: query.link(path, order=order.value, page=1) for order in Order},
-        "user_link": lambda user_id: str(URL(LIST).with_query(user=user_id)),
+        "names": await names_of(request, [*read.participants, *(m.sender_id for m in found.items)]),
         "href_of": attachment_href,
     }
     return render(request, "chat.html", context, staff=staff, section=CHATS)

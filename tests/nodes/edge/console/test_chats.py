@@ -115,6 +115,7 @@ async def staff_flow(
     assert rows(await seen(admin, "/admin/chats?page=2")) == [dialog]
     of_buyer = await seen(admin, f"/admin/chats?user={ids['buyer']}")
     assert rows(of_buyer) == [advisor, dialog] and f'href="/admin/chats?user={ids["seller"]}' in of_buyer
+    assert "seller@example.com" in of_buyer  # each participant named
     assert rows(await seen(admin, f"/admin/chats?user={ids['buyer']}&kind=ad_dialog")) == [dialog]
     dialog_row = await seen(admin, "/admin/chats?kind=ad_dialog")
     assert rows(dialog_row) == [dialog] and '<td class="num">3</td>' in dialog_row
@@ -125,7 +126,7 @@ async def staff_flow(
     oldest = await seen(admin, f"/admin/chats/{dialog}")
     assert bodies(oldest) == ["Is it still for sale?", "Yes, come and see it"]
     assert "This reading is recorded" in oldest and "Page 1 of 2" in oldest
-    assert f'<a href="/admin/chats?user={ids["buyer"]}">#{ids["buyer"]}</a>' in oldest
+    assert f'<a href="/admin/users/{ids["buyer"]}">#{ids["buyer"]}</a> buyer@example.com' in oldest
     newest = await seen(admin, f"/admin/chats/{dialog}?order=newest")
     assert bodies(newest) == ["&lt;b&gt;Tomorrow at 10?&lt;/b&gt;", "Yes, come and see it"]
     assert bodies(await seen(admin, f"/admin/chats/{dialog}?page=2")) == [
