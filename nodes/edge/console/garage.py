@@ -31,10 +31,10 @@ from protocols.garage_service import (
 )
 from protocols.moderation import LogAction
 
-from .pages import filters_of, page, page_size, see_other
+from .pages import page
 from .sections import GARAGE
 from .session import Staff
-from .tabbed import Recorded, RowsQuery, act, table_page
+from .tabbed import Recorded, RowsQuery, Table, act, lead_to_first, table_page
 
 routes = web.RouteTableDef()
 
@@ -45,17 +45,30 @@ OFFERS = "/admin/garage/offers"
 TABS = (("Vehicles", VEHICLES), ("Appointments", APPOINTMENTS), ("Service locations", LOCATIONS),
         ("Offers", OFFERS))  # fmt: skip
 ROW = r"/{row:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}}"
-NOTHING: dict[str, str] = {}
-APPOINTMENT_NOTICES = {
-    "cancelled": "Appointment {row} cancelled: its bays are free again.",
-    "missing": "Appointment {row} is not there.",
-    "refused": "Appointment {row} was not cancelled: it has started or is completed.",
-}
-OFFER_NOTICES = {
-    "deleted": "Offer {row} deleted.",
-    "missing": "Offer {row} is not there.",
-    "refused": "Offer {row} was not deleted.",
-}
+VEHICLE_TABLE = Table(GARAGE, TABS, VEHICLES, "garage_vehicles.html")
+LOCATION_TABLE = Table(GARAGE, TABS, LOCATIONS, "garage_locations.html")
+APPOINTMENT_TABLE = Table(
+    GARAGE,
+    TABS,
+    APPOINTMENTS,
+    "garage_appointments.html",
+    {
+        "cancelled": "Appointment {row} cancelled: its bays are free again.",
+        "missing": "Appointment {row} is not there.",
+        "refused": "Appointment {row} was not cancelled: it has started or is completed.",
+    },
+)
+OFFER_TABLE = Table(
+    GARAGE,
+    TABS,
+    OFFERS,
+    "garage_offers.html",
+    {
+        "deleted": "Offer {row} deleted.",
+        "missing": "Offer {row} is not there.",
+        "refused": "Offer {row} was not deleted.",
+    },
+)
 
 
 class VehiclesQuery(RowsQuery):
@@ -69,39 +82,30 @@ class AppointmentsQuery(RowsQuery):
     day: ServiceDate | None = None
 
 
-@routes.get("/admin/garage")
-@page(GARAGE)
-async def garage(_request: web.Request, _staff: Staff) -> web.Response:
-    return see_other(VEHICLES)
+lead_to_first(routes, GARAGE, VEHICLES)
 
 
 @routes.get(VEHICLES)
 @page(GARAGE)
 async def vehicles(request: web.Request, staff: Staff) -> web.Response:
-    query = filters_of(request, VehiclesQuery)
-    size = page_size(request)
-    cmd = ListVehiclesForStaff(owner_id=query.owner, make=query.make, offset=query.offset(size), limit=size)
-    found = await request.app[BUS].request(cmd, actor=staff.actor)
-    return table_page(
-        request, staff, GARAGE, "garage_vehicles.html", TABS, VEHICLES, query, found, size, NOTHING
-    )
+    def command(query: VehiclesQuery, offset: int, limit: int) -> ListVehiclesForStaff:
+        return ListVehiclesForStaff(owner_id=query.owner, make=query.make, offset=offset, limit=limit)
+
+    return await table_page(request, staff, VEHICLE_TABLE, VehiclesQuery, command)
 
 
 @routes.get(APPOINTMENTS)
 @page(GARAGE)
 async def appointments(request: web.Request, staff: Staff) -> web.Response:
-    query = filters_of(request, AppointmentsQuery)
-    size = page_size(request)
-    bus = request.app[BUS]
-    cmd = ListAppointmentsForStaff(status=query.status, location_id=query.location, day=query.day,
-                                   offset=query.offset(size), limit=size)  # fmt: skip
-    found = await bus.request(cmd, actor=staff.actor)
+    def command(query: AppointmentsQuery, offset: int, limit: int) -> ListAppointmentsForStaff:
+        return ListAppointmentsForStaff(status=query.status, location_id=query.location, day=query.day,
+                                        offset=offset, limit=limit)  # fmt: skip
+
     # Locations are few (a service network's): their names for the rows and the filter, in one list.
-    places = (await bus.request(ListLocations(include_inactive=True), actor=staff.actor)).items
-    return table_page(
-        request, staff, GARAGE, "garage_appointments.html", TABS, APPOINTMENTS, query, found, size,
-        APPOINTMENT_NOTICES, statuses=list(AppointmentStatus), places=places,
-        place_names={place.id: place.name for place in places},
+    places = (await request.app[BUS].request(ListLocations(include_inactive=True), actor=staff.actor)).items
+    return await table_page(
+        request, staff, APPOINTMENT_TABLE, AppointmentsQuery, command, statuses=list(AppointmentStatus),
+        places=places, place_names={place.id: place.name for place in places},
     )  # fmt: skip
 
 
@@ -121,25 +125,19 @@ async def cancel(request: web.Request, staff: Staff) -> web.Response:
 @routes.get(LOCATIONS)
 @page(GARAGE)
 async def locations(request: web.Request, staff: Staff) -> web.Response:
-    query = filters_of(request, RowsQuery)
-    size = page_size(request)
-    cmd = ListLocationsForStaff(offset=query.offset(size), limit=size)
-    found = await request.app[BUS].request(cmd, actor=staff.actor)
-    return table_page(
-        request, staff, GARAGE, "garage_locations.html", TABS, LOCATIONS, query, found, size, NOTHING
-    )
+    def command(_query: RowsQuery, offset: int, limit: int) -> ListLocationsForStaff:
+        return ListLocationsForStaff(offset=offset, limit=limit)
+
+    return await table_page(request, staff, LOCATION_TABLE, RowsQuery, command)
 
 
 @routes.get(OFFERS)
 @page(GARAGE)
 async def offers(request: web.Request, staff: Staff) -> web.Response:
-    query = filters_of(request, RowsQuery)
-    size = page_size(request)
-    cmd = ListOffersForStaff(offset=query.offset(size), limit=size)
-    found = await request.app[BUS].request(cmd, actor=staff.actor)
-    return table_page(
-        request, staff, GARAGE, "garage_offers.html", TABS, OFFERS, query, found, size, OFFER_NOTICES
-    )
+    def command(_query: RowsQuery, offset: int, limit: int) -> ListOffersForStaff:
+        return ListOffersForStaff(offset=offset, limit=limit)
+
+    return await table_page(request, staff, OFFER_TABLE, RowsQuery, command)
 
 
 @routes.post(OFFERS + ROW + "/delete")

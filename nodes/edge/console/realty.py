@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from nodes.edge.state import BUS
 from protocols.fields import Id, PlaceName
 from protocols.market_realty import (
     ArchiveProperty,
@@ -22,10 +21,10 @@ from protocols.market_realty import StaffPropertySort as Sort
 from protocols.moderation import LogAction
 from protocols.realty import BuyerRequest, CloseRequest, ListRequestsForStaff, RequestStatus
 
-from .pages import filters_of, page, page_size, see_other
+from .pages import page
 from .sections import REALTY
 from .session import Staff
-from .tabbed import Recorded, RowsQuery, act, table_page
+from .tabbed import Recorded, RowsQuery, Table, act, lead_to_first, table_page
 from .tables import sort_links
 
 routes = web.RouteTableDef()
@@ -35,17 +34,29 @@ REQUESTS = "/admin/realty/requests"
 TABS = (("Properties", PROPERTIES), ("Buyer requests", REQUESTS))
 SORTABLE = {"price": (Sort.PRICE_ASC, Sort.PRICE_DESC), "created": (Sort.CREATED_DESC, Sort.CREATED_ASC)}
 ROW = r"/{row:\d{1,9}}"
-PROPERTY_NOTICES = {
-    "archived": "Property {row} archived: it is no longer shown nor matched.",
-    "restored": "Property {row} restored: it is shown again.",
-    "missing": "Property {row} is not there.",
-    "refused": "Property {row} was not changed.",
-}
-REQUEST_NOTICES = {
-    "closed": "Request {row} closed: it is matched no more.",
-    "missing": "Request {row} is not there.",
-    "refused": "Request {row} was not changed.",
-}
+PROPERTY_TABLE = Table(
+    REALTY,
+    TABS,
+    PROPERTIES,
+    "realty_properties.html",
+    {
+        "archived": "Property {row} archived: it is no longer shown nor matched.",
+        "restored": "Property {row} restored: it is shown again.",
+        "missing": "Property {row} is not there.",
+        "refused": "Property {row} was not changed.",
+    },
+)
+REQUEST_TABLE = Table(
+    REALTY,
+    TABS,
+    REQUESTS,
+    "realty_requests.html",
+    {
+        "closed": "Request {row} closed: it is matched no more.",
+        "missing": "Request {row} is not there.",
+        "refused": "Request {row} was not changed.",
+    },
+)
 
 
 class PropertiesQuery(RowsQuery):
@@ -60,23 +71,19 @@ class RequestsQuery(RowsQuery):
     owner: Id | None = None
 
 
-@routes.get("/admin/realty")
-@page(REALTY)
-async def realty(_request: web.Request, _staff: Staff) -> web.Response:
-    return see_other(PROPERTIES)
+lead_to_first(routes, REALTY, PROPERTIES)
 
 
 @routes.get(PROPERTIES)
 @page(REALTY)
 async def properties(request: web.Request, staff: Staff) -> web.Response:
-    query = filters_of(request, PropertiesQuery)
-    size = page_size(request)
-    cmd = ListPropertiesForStaff(status=query.status, city=query.city, owner_id=query.owner, sort=query.sort,
-                                 offset=query.offset(size), limit=size)  # fmt: skip
-    found = await request.app[BUS].request(cmd, actor=staff.actor)
-    return table_page(
-        request, staff, REALTY, "realty_properties.html", TABS, PROPERTIES, query, found, size,
-        PROPERTY_NOTICES, statuses=list(PropertyStatus), sorts=sort_links(PROPERTIES, query, query.sort, SORTABLE),
+    def command(query: PropertiesQuery, offset: int, limit: int) -> ListPropertiesForStaff:
+        return ListPropertiesForStaff(status=query.status, city=query.city, owner_id=query.owner,
+                                      sort=query.sort, offset=offset, limit=limit)  # fmt: skip
+
+    return await table_page(
+        request, staff, PROPERTY_TABLE, PropertiesQuery, command, statuses=list(PropertyStatus),
+        sorts_of=lambda query: sort_links(PROPERTIES, query, query.sort, SORTABLE),  # the template's
     )  # fmt: skip
 
 
@@ -117,16 +124,12 @@ def criteria(item: BuyerRequest) -> str:
 @routes.get(REQUESTS)
 @page(REALTY)
 async def requests(request: web.Request, staff: Staff) -> web.Response:
-    query = filters_of(request, RequestsQuery)
-    size = page_size(request)
-    cmd = ListRequestsForStaff(
-        status=query.status, owner_id=query.owner, offset=query.offset(size), limit=size
+    def command(query: RequestsQuery, offset: int, limit: int) -> ListRequestsForStaff:
+        return ListRequestsForStaff(status=query.status, owner_id=query.owner, offset=offset, limit=limit)
+
+    return await table_page(
+        request, staff, REQUEST_TABLE, RequestsQuery, command, statuses=list(RequestStatus), criteria=criteria
     )
-    found = await request.app[BUS].request(cmd, actor=staff.actor)
-    return table_page(
-        request, staff, REALTY, "realty_requests.html", TABS, REQUESTS, query, found, size, REQUEST_NOTICES,
-        statuses=list(RequestStatus), criteria=criteria,
-    )  # fmt: skip
 
 
 def _request(item: BuyerRequest) -> Recorded:

@@ -6,6 +6,7 @@ succeeded, and the browser sent back to the table it came from with a notice of 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from nodes.edge.state import BUS
 from protocols.envelope import Command, DomainError, ErrorCode, Message
 from protocols.moderation import LogAction
 
-from .pages import render, see_other
+from .pages import filters_of, page, page_size, render, see_other
 from .sections import Section
 from .session import Staff
 from .tables import TableQuery, back_to, pager
@@ -39,35 +40,51 @@ class RowsQuery(TableQuery):
     row: str | None = None
 
 
-def tabs_of(tabs: tuple[Tab, ...], current: str) -> list[dict[str, Any]]:
-    return [{"title": title, "link": path, "current": path == current} for title, path in tabs]
+Q = TypeVar("Q", bound=RowsQuery)
 
 
-def table_page(
+@dataclass(frozen=True)
+class Table:
+    section: Section
+    tabs: tuple[Tab, ...]  # the section's tables
+    path: str
+    template: str
+    notices: Mapping[str, str] = field(default_factory=dict)  # an action's outcome, for `{row}`
+
+
+def lead_to_first(routes: web.RouteTableDef, section: Section, first: str) -> None:
+    """The section's own link (`/admin/realty`) leads to its first table."""
+
+    @routes.get(section.link)
+    @page(section)
+    async def lead(_request: web.Request, _staff: Staff) -> web.Response:
+        return see_other(first)
+
+
+async def table_page(
     request: web.Request,
     staff: Staff,
-    section: Section,
-    template: str,
-    tabs: tuple[Tab, ...],
-    path: str,
-    query: RowsQuery,
-    found: Any,  # a page of rows: `items` and `total`
-    size: int,
-    notices: Mapping[str, str],
+    table: Table,
+    model: type[Q],
+    command: Callable[[Q, int, int], Command[Any]],  # (query, offset, limit): a page of rows
     **extra: Any,
 ) -> web.Response:
-    """A table of `section` at `path`, under its tabs, with its pager and the notice of the last action."""
-    notice = notices.get(query.notice or "")
+    """A table of `table.section` under its tabs: the query read from the URL (`model`), the page of
+    rows that `command` asks for (its `items` and `total`), the pager and the notice of the last action."""
+    query = filters_of(request, model)
+    size = page_size(request)
+    found = await request.app[BUS].request(command(query, query.offset(size), size), actor=staff.actor)
+    notice = table.notices.get(query.notice or "")
     context = {
         "query": query,
         "rows": found.items,
-        **pager(path, query, found.total, size),
-        "tabs": tabs_of(tabs, path),
-        "here": query.link(path),
+        **pager(table.path, query, found.total, size),
+        "tabs": [{"title": title, "link": path, "current": path == table.path} for title, path in table.tabs],
+        "here": query.link(table.path),
         "notice": notice.format(row=query.row) if notice and query.row else None,
         **extra,
     }
-    return render(request, template, context, staff=staff, section=section)
+    return render(request, table.template, context, staff=staff, section=table.section)
 
 
 async def act(

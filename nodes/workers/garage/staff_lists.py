@@ -4,7 +4,11 @@ many there are in all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from typing import TypeVar
+
+from sqlalchemy import Select
 
 from protocols import garage as vehicles_wire
 from protocols import garage_members as members_wire
@@ -21,6 +25,16 @@ from .staff import require_admin
 from .vehicles import view as vehicle_view
 
 DAY = timedelta(days=1)
+Row = TypeVar("Row")
+Shown = TypeVar("Shown")
+
+
+async def page_of(
+    deps: GarageDeps, query: Select[Row], offset: int, limit: int, view: Callable[[Row], Shown]
+) -> tuple[list[Shown], int]:
+    async with deps.read_db() as db:
+        rows, total = await queries.paged(db, query, offset, limit)
+    return [view(row) for row in rows], total
 
 
 @handlers.on(vehicles_wire.ListVehiclesForStaff)
@@ -28,10 +42,9 @@ async def list_vehicles_for_staff(
     cmd: vehicles_wire.ListVehiclesForStaff, actor: Actor, deps: GarageDeps
 ) -> vehicles_wire.VehiclePage:
     require_admin(actor)
-    async with deps.read_db() as db:
-        query = queries.vehicles_where(cmd.owner_id, cmd.make)
-        rows, total = await queries.paged(db, query, cmd.offset, cmd.limit)
-    return vehicles_wire.VehiclePage(items=[vehicle_view(row) for row in rows], total=total)
+    query = queries.vehicles_where(cmd.owner_id, cmd.make)
+    items, total = await page_of(deps, query, cmd.offset, cmd.limit, vehicle_view)
+    return vehicles_wire.VehiclePage(items=items, total=total)
 
 
 @handlers.on(wire.ListAppointmentsForStaff)
@@ -41,10 +54,9 @@ async def list_appointments_for_staff(
     require_admin(actor)
     start = datetime.combine(cmd.day, time(), UTC) if cmd.day is not None else None
     status = cmd.status.value if cmd.status is not None else None
-    async with deps.read_db() as db:
-        query = queries.appointments_where(status, cmd.location_id, start, start and start + DAY)
-        rows, total = await queries.paged(db, query, cmd.offset, cmd.limit)
-    return wire.AppointmentPage(items=[appointment_view(row) for row in rows], total=total)
+    query = queries.appointments_where(status, cmd.location_id, start, start and start + DAY)
+    items, total = await page_of(deps, query, cmd.offset, cmd.limit, appointment_view)
+    return wire.AppointmentPage(items=items, total=total)
 
 
 @handlers.on(wire.ListLocationsForStaff)
@@ -52,9 +64,8 @@ async def list_locations_for_staff(
     cmd: wire.ListLocationsForStaff, actor: Actor, deps: GarageDeps
 ) -> wire.LocationPage:
     require_admin(actor)
-    async with deps.read_db() as db:
-        rows, total = await queries.paged(db, queries.every_location(), cmd.offset, cmd.limit)
-    return wire.LocationPage(items=[location_view(row) for row in rows], total=total)
+    items, total = await page_of(deps, queries.every_location(), cmd.offset, cmd.limit, location_view)
+    return wire.LocationPage(items=items, total=total)
 
 
 @handlers.on(members_wire.ListOffersForStaff)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, Role
 from protocols.garage import ListVehiclesForStaff
 from protocols.market_realty import ListPropertiesForStaff
 from protocols.realty import ListRequestsForStaff
@@ -80,7 +81,12 @@ async def test_realty_and_garage_tables_and_their_recorded_actions(cluster: Clus
         archive = f"/admin/realty/properties/{dear['id']}/archive"
         assert (await moderator.post(archive, {"csrf": await moderator.csrf()})).status == 403
         assert (await admin.post(archive, {})).status == 403
-        for cmd in (ListPropertiesForStaff(), ListRequestsForStaff(), ListVehiclesForStaff()):
+        staff_lists: list[Command[Any]] = [
+            ListPropertiesForStaff(),
+            ListRequestsForStaff(),
+            ListVehiclesForStaff(),
+        ]
+        for cmd in staff_lists:
             with pytest.raises(DomainError) as refused:
                 await cluster.worker_bus.request(cmd, actor=Actor(user_id=moderator_id, role=Role.MODERATOR))
             assert refused.value.code is ErrorCode.FORBIDDEN
@@ -135,7 +141,7 @@ async def test_realty_and_garage_tables_and_their_recorded_actions(cluster: Clus
         # Vehicles: filtered by owner and make (its case aside), the VIN in full.
         assert (await admin.page("/admin/garage"))[0] == 303
         _, vehicles = await admin.page(f"/admin/garage/vehicles?owner={owner}&make=honda")
-        assert rows(vehicles, "vehicle") == [vehicle_id] and CIVIC["vin"] in vehicles
+        assert rows(vehicles, "vehicle") == [vehicle_id] and str(CIVIC["vin"]) in vehicles
         assert await shown(admin, "/admin/garage/vehicles?make=Toyota", "vehicle") == []
         assert await shown(admin, f"/admin/garage/vehicles?owner={admin_id}", "vehicle") == []
 
