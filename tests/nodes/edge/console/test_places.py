@@ -15,6 +15,7 @@ import pytest
 
 from protocols.envelope import Actor, Command, DomainError, ErrorCode, Role
 from protocols.garage import ListVehiclesForStaff
+from protocols.garage_service import ListLocationsForStaff
 from protocols.market_realty import ListPropertiesForStaff
 from protocols.realty import ListRequestsForStaff
 from tests.conftest import Cluster
@@ -68,6 +69,7 @@ async def test_realty_and_garage_tables_and_their_recorded_actions(cluster: Clus
     offers = await json_of(await edge.get("/api/staff/offers/", headers=staff(cluster)), 200)
     offer_id = offers[0]["id"]
     owner = account_of(member)
+    as_admin = Actor(user_id=admin_id, role=Role.ADMIN)
 
     async with console_at(str(edge.make_url("/"))) as admin, console_at(str(edge.make_url("/"))) as moderator:
         assert (await admin.sign_in("admin@example.com")).status == 303
@@ -123,6 +125,8 @@ async def test_realty_and_garage_tables_and_their_recorded_actions(cluster: Clus
         _, listed = await admin.page("/admin/realty/properties")
         assert f'href="/admin/users/{realtor.id}"' in listed and "Пентхаус" in listed
         assert (await admin.page("/admin/realty/properties?status=sold"))[0] == 400
+        second = await cluster.worker_bus.request(ListPropertiesForStaff(offset=1, limit=1), actor=as_admin)
+        assert [item.id for item in second.items] == [dear["id"]] and second.total == 2  # newest first
 
         # Archived from the console: out of the public search; restored: back in it.
         back = f"/admin/realty/properties?owner={realtor.id}"
@@ -169,6 +173,9 @@ async def test_realty_and_garage_tables_and_their_recorded_actions(cluster: Clus
         # Locations and offers: their tables; an offer deleted from the console.
         _, locations = await admin.page("/admin/garage/locations")
         assert shop["id"] in rows(locations, "location") and "Harbour Garage" in locations
+        paged = await cluster.worker_bus.request(ListLocationsForStaff(offset=1, limit=1), actor=as_admin)
+        assert [item.id for item in paged.items] == rows(locations, "location")[1:2]
+        assert paged.total == len(rows(locations, "location")) > 1
         assert offer_id in await shown(admin, "/admin/garage/offers", "offer")
         deleted = await admin.post(f"/admin/garage/offers/{offer_id}/delete", {"csrf": token})
         assert "notice=deleted" in deleted.headers["Location"]
