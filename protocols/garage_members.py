@@ -22,6 +22,7 @@ from . import subjects
 from .envelope import Command, Empty, Message
 from .fields import (
     ChoiceCount,
+    Int32,
     Latitude,
     Longitude,
     Moment,
@@ -92,6 +93,14 @@ class GetStanding(Command[Standing]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_standing")
     idempotent: ClassVar[bool] = True
+
+
+class GetStandingOf(Command[Standing]):
+    """Staff only: a member's (by his account's id), deactivated accounts' too."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_standing_of")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
 
 
 # --- offers ----------------------------------------------------------------------------------------

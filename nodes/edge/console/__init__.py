@@ -5,9 +5,9 @@ managers, talking to the workers over NATS like every other edge route.
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
 navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
 pager and sort links), `tabbed` (a section of several tables: its tabs, a row's recorded action),
-`trail` (staff actions recorded in the audit log), then one module per page group: `signin`,
-`dashboard`, `ads`, `realty`, `garage`, `audit`. No contract documents these routes: they are not in the
-OpenAPI document, and they answer in HTML, errors included.
+`trail` (staff actions recorded in the audit log), `people` (the names of the users a page shows),
+then one module per page group, each in `PAGES`. No contract documents these
+routes: they are not in the OpenAPI document, and they answer in HTML, errors included.
 """
 
 from __future__ import annotations
@@ -18,14 +18,28 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, dashboard, garage, realty, signin
+from . import ads, audit, banners, bans, dashboard, garage, realty, reports, signin, users
 from .pages import error_page
+from .renewals import Renewals
+from .session import RENEWALS
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, realty, garage, audit)  # each module's `routes`
+PAGES = (
+    signin,
+    dashboard,
+    ads,
+    reports,
+    bans,
+    banners,
+    users,
+    realty,
+    garage,
+    audit,
+)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
+    app[RENEWALS] = Renewals()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(__name__, "templates"),
