@@ -20,7 +20,18 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from . import subjects
 from .envelope import Command, Empty, Message
-from .fields import ChoiceCount, Int32, Latitude, Longitude, Moment, OfferLocationCount, OfferText, OfferTitle
+from .fields import (
+    ChoiceCount,
+    Int32,
+    Latitude,
+    Longitude,
+    Moment,
+    OfferLocationCount,
+    OfferText,
+    OfferTitle,
+    Offset,
+    PageSize,
+)
 from .garage import DOMAIN
 from .garage_service import Ident
 
@@ -168,6 +179,20 @@ class ListOffers(Command[OfferList]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_offers")
     idempotent: ClassVar[bool] = True
+
+
+class OfferPage(Message):
+    items: list[Offer]  # newest first
+    total: int
+
+
+class ListOffersForStaff(Command[OfferPage]):
+    """Admins only (the console): every offer, past and future ones too, newest first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_offers_for_staff")
+    idempotent: ClassVar[bool] = True
+    offset: Offset = 0
+    limit: PageSize = 20
 
 
 class CreateOffer(OfferFields, Command[Offer]):
