@@ -113,14 +113,20 @@ async def list_conversations(
     cmd: wire.ListConversations, actor: Actor, deps: ChatDeps
 ) -> wire.ConversationPage:
     me = actor.require_user()
-    whose = me
+    whose, kind = me, cmd.kind
     if cmd.user_id is not None and cmd.user_id != me:
         if actor.role not in STAFF:
             raise DomainError(ErrorCode.FORBIDDEN, "Managers only")
         whose = cmd.user_id
+        # Another's conversations: only the kinds the role reads as staff (a manager, the advisor's).
+        readable = tuple(wire.ConversationKind) if actor.role is Role.SYSTEM else wire.staff_reads(actor.role)
+        if kind is not None and kind not in readable:
+            return wire.ConversationPage(items=[], total=0)  # "not yours" answers like "not there"
+        if kind is None and len(readable) < len(wire.ConversationKind):
+            (kind,) = readable  # a role that reads some kinds reads one (a manager: the advisor's)
     async with deps.read_db() as db:
         page, total = await queries.conversation_page(
-            db, whose, cmd.kind, cmd.topic_id, cmd.search, cmd.offset, cmd.limit
+            db, whose, kind, cmd.topic_id, cmd.search, cmd.offset, cmd.limit
         )
         return wire.ConversationPage(items=await conversation_views(db, whose, page), total=total)
 

@@ -239,8 +239,15 @@ async def test_hiding_renaming_and_staff_listing(cluster: Cluster) -> None:
     await cluster.worker_bus.request(wire.HideConversation(conversation_id=first.id), actor=user)
     gone = wire.GetConversation(conversation_id=first.id)
     assert (await refused(cluster, gone, user)).code is ErrorCode.NOT_FOUND
+    support = wire.OpenConversation(kind=wire.ConversationKind.SUPPORT, title="Brakes")
+    thread = await cluster.worker_bus.request(support, actor=user)
     theirs = wire.ListConversations(user_id=user.user_id)
     assert [c.id for c in (await cluster.worker_bus.request(theirs, actor=manager)).items] == [second.id]
+    # A manager reads a user's advisor chats only; an admin every kind.
+    other_kind = wire.ListConversations(user_id=user.user_id, kind=wire.ConversationKind.SUPPORT)
+    assert (await cluster.worker_bus.request(other_kind, actor=manager)).total == 0
+    admin = await new_user(cluster, "root", Role.ADMIN)
+    assert [c.id for c in (await cluster.worker_bus.request(other_kind, actor=admin)).items] == [thread.id]
     assert (await refused(cluster, theirs, await new_user(cluster, "nosy"))).code is ErrorCode.FORBIDDEN
     answer = wire.PostAssistantMessage(conversation_id=second.id, body="Consider a Toyota RAV4.")
     assert (await refused(cluster, answer, user)).code is ErrorCode.FORBIDDEN
