@@ -5,8 +5,10 @@ managers, talking to the workers over NATS like every other edge route.
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
 navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
 pager and sort links), `trail` (staff actions recorded in the audit log), then one module per page
-group: `signin`, `dashboard`, `ads`, `audit`. No contract documents these routes: they are not in the
-OpenAPI document, and they answer in HTML, errors included.
+group: `signin`, `dashboard`, `ads`, `audit`, and `live`, the event stream of the waiting work (the
+console's one script, `static/console.js`, shows it; every page works without it). No contract
+documents these routes: they are not in the OpenAPI document, and they answer in HTML, errors
+included.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, dashboard, signin
+from . import ads, audit, dashboard, live, signin
 from .pages import error_page
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, audit)  # each module's `routes`
+PAGES = (signin, dashboard, ads, audit, live)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
@@ -33,6 +35,7 @@ def setup_console(app: web.Application) -> None:
     )
     for module in PAGES:
         app.router.add_routes(module.routes)
+    live.setup_live(app)
     app.router.add_static("/admin/static/", STATIC, show_index=False, follow_symlinks=False)
     app.router.add_get("/admin/{rest:.*}", not_there)  # last: every other /admin path
 

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nodes.workers.counting import epoch_seconds, per_bucket
 from protocols import chat as wire
+from protocols.counts import Buckets, Window
 from storage.models.chat import ChatMessage, Conversation, Participant
 from storage.search import LIKE_ESCAPE, contains_pattern
 
@@ -256,3 +258,10 @@ async def heads(
         .order_by(Conversation.id)
     )
     return list(rows.tuples())
+
+
+async def messages_sent(db: AsyncSession, window: Window) -> Buckets:
+    """Messages stored in each bucket of `window`, in every conversation."""
+    sent = ChatMessage.created_at
+    in_window = (sent >= window.start, sent < window.end)
+    return await per_bucket(db, epoch_seconds(db, sent), window, *in_window)
