@@ -168,11 +168,14 @@ async def delete_samples(db: AsyncSession, keys: Sequence[tuple[str, int]]) -> N
         await db.execute(delete(Sample).where(tuple_(Sample.vehicle_id, Sample.t).in_(chunk)))
 
 
-async def samples_taken(db: AsyncSession, window: Window) -> Buckets:
-    """Samples in each bucket of `window` by their time `t`: raw ones, and those already rolled into
-    minutes (a minute counts in the bucket its first millisecond is in)."""
+async def samples_taken(db: AsyncSession, window: Window, rolled_before_ms: int) -> Buckets:
+    """Samples in each bucket of `window` by their time `t`: raw ones, and those rolled into minutes
+    (a minute counts in the bucket its first millisecond is in), which are all older than
+    `rolled_before_ms`, the retention's cutoff: a window since then reads the raw samples only."""
     start_ms, end_ms = int(window.start.timestamp() * 1000), int(window.end.timestamp() * 1000)
     raw = await per_bucket(db, Sample.t // 1000, window, Sample.t >= start_ms, Sample.t < end_ms)
+    if start_ms >= rolled_before_ms:
+        return raw
     minute = MinuteSummary.minute
     rolled = await per_bucket(
         db, minute // 1000, window, minute >= start_ms, minute < end_ms, amount=MinuteSummary.samples
