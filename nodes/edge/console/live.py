@@ -33,7 +33,7 @@ from protocols.envelope import Actor, DomainError, ErrorCode
 from protocols.market import AdStatus, AdSubmitted, ListAdsForReview, ListingsChanged
 from protocols.moderation import OPEN_STATUSES, ListReportRecords, ReportsChanged
 
-from .pages import page
+from .pages import page, see_other
 from .sections import LIVE
 from .session import Staff
 
@@ -162,5 +162,10 @@ def setup_live(app: web.Application) -> None:
 @routes.get(LIVE.link)
 @page(LIVE)
 async def live(request: web.Request, staff: Staff) -> web.StreamResponse:
+    if staff.renewed is not None:
+        # A stream's headers are gone before its end, when `page` sets renewed cookies: they go on a
+        # redirect to the stream instead, which EventSource follows (the rotated refresh token must
+        # reach the browser, or its next request would reuse the old one).
+        return see_other(LIVE.link)
     feed = WaitingFeed(request.app[BUS], staff.actor)
     return await sse.serve(request, staff.actor, feed, room=request.app[WAITING_WORK])

@@ -143,6 +143,11 @@ async def test_waiting_work_is_streamed_to_moderators_as_it_changes(cluster: Clu
         await signed_in(manager, "manager")
         assert (await manager.page("/admin/live"))[0] == 403
         assert (await anonymous.page("/admin/live"))[0] == 303  # to the sign-in page
+        # A session renewed on the stream's request: the new cookies come on a redirect to it.
+        moderator.set_cookie("souk_console", "expired")
+        async with moderator.http.get("/admin/live", allow_redirects=False) as resp:
+            assert resp.status == 303 and resp.headers["Location"] == "/admin/live"
+            assert moderator.cookie("souk_console") not in (None, "expired")
         async with moderator.http.get("/admin/live", allow_redirects=False) as resp:
             assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
             stream = SseStream(resp)
