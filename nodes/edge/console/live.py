@@ -24,6 +24,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import Error as NatsError
 
+from nodes.edge.errors import none_where
 from nodes.edge.realtime import sse
 from nodes.edge.realtime.connection import Connection
 from nodes.edge.realtime.frames import JsonObject, ServerFrame
@@ -55,12 +56,7 @@ class Waiting(ServerFrame):
 
 async def answered(request: Awaitable[T]) -> T | None:
     """A worker's answer, or None when its domain does not answer."""
-    try:
-        return await request
-    except DomainError as exc:
-        if exc.code is not ErrorCode.UNAVAILABLE:
-            raise
-        return None
+    return await none_where(ErrorCode.UNAVAILABLE, request)
 
 
 async def count_waiting(bus: Bus, actor: Actor) -> Waiting:
