@@ -30,7 +30,7 @@ from protocols.moderation import GetDashboard, GetStats
 from protocols.telemetry import CountSamples
 
 from .charts import chart
-from .live import COUNT_TIMEOUT_S, answered, count_waiting
+from .live import answered, count_waiting
 from .pages import page, render
 from .sections import ADMINS, DASHBOARD, MANAGERS, MODERATORS
 from .session import Staff
@@ -57,20 +57,20 @@ def days(now: datetime, buckets: int) -> dict[str, Any]:
 async def moderation(request: web.Request, actor: Actor, now: datetime) -> dict[str, Any]:
     bus = request.app[BUS]
     board, stats, waiting = await asyncio.gather(
-        answered(bus.request(GetDashboard(since=now - DAY, recent=RECENT), actor=actor, timeout=COUNT_TIMEOUT_S)),
-        answered(bus.request(GetStats(), actor=actor, timeout=COUNT_TIMEOUT_S)),
+        answered(bus, GetDashboard(since=now - DAY, recent=RECENT), actor),
+        answered(bus, GetStats(), actor),
         count_waiting(bus, actor),
-    )  # fmt: skip
+    )
     return {"board": board, "stats": stats, "waiting": waiting}
 
 
 async def people(request: web.Request, actor: Actor, now: datetime) -> dict[str, Any]:
     bus = request.app[BUS]
-    today, per_day, messages = await asyncio.gather(*(
-        answered(bus.request(cmd, actor=actor, timeout=COUNT_TIMEOUT_S))
-        for cmd in (CountSignups(**last(now, HOUR, 24)), CountSignups(**days(now, DAYS)),
-                    CountMessages(**last(now, HOUR, 24)))
-    ))  # fmt: skip
+    today, per_day, messages = await asyncio.gather(
+        answered(bus, CountSignups(**last(now, HOUR, 24)), actor),
+        answered(bus, CountSignups(**days(now, DAYS)), actor),
+        answered(bus, CountMessages(**last(now, HOUR, 24)), actor),
+    )
     return {
         "signups": today.total if today else None,
         "signups_chart": chart(per_day, lambda day: day.strftime("%a %d %b")) if per_day else None,
@@ -82,7 +82,7 @@ async def people(request: web.Request, actor: Actor, now: datetime) -> dict[str,
 async def system(request: web.Request, actor: Actor, now: datetime) -> dict[str, Any]:
     bus, settings = request.app[BUS], request.app[SETTINGS]
     samples, workers = await asyncio.gather(
-        answered(bus.request(CountSamples(**last(now, MINUTE, 60)), actor=actor, timeout=COUNT_TIMEOUT_S)),
+        answered(bus, CountSamples(**last(now, MINUTE, 60)), actor),
         domains_ready(bus, settings, settings.workers.domains),
     )
     return {

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -30,7 +29,7 @@ from nodes.edge.realtime.connection import Connection
 from nodes.edge.realtime.frames import JsonObject, ServerFrame
 from nodes.edge.state import BUS
 from nodes.runtime.bus import Bus
-from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.envelope import Actor, Command, DomainError, ErrorCode, Message
 from protocols.market import AdStatus, AdSubmitted, ListAdsForReview, ListingsChanged
 from protocols.moderation import OPEN_STATUSES, ListReportRecords, ReportsChanged
 
@@ -41,7 +40,7 @@ from .session import Staff
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-T = TypeVar("T")
+R = TypeVar("R", bound=Message)
 WAITING = "waiting"  # the delivery's type, and the event's
 COALESCE_S = 0.2  # a burst of changes is counted once, this long after its first
 COUNT_TIMEOUT_S = 2.0  # a figure whose domain does not answer within it shows "—"
@@ -54,18 +53,16 @@ class Waiting(ServerFrame):
     reports: int | None  # reports open (pending or reviewed); None: moderation did not answer
 
 
-async def answered(request: Awaitable[T]) -> T | None:
-    """A worker's answer, or None when its domain does not answer."""
-    return await none_where(ErrorCode.UNAVAILABLE, request)
+async def answered(bus: Bus, cmd: Command[R], actor: Actor) -> R | None:
+    """A worker's answer, or None when its domain does not answer (within `COUNT_TIMEOUT_S`)."""
+    return await none_where(ErrorCode.UNAVAILABLE, bus.request(cmd, actor=actor, timeout=COUNT_TIMEOUT_S))
 
 
 async def count_waiting(bus: Bus, actor: Actor) -> Waiting:
     ads, reports = await asyncio.gather(
-        answered(bus.request(ListAdsForReview(status=AdStatus.PENDING, limit=1), actor=actor,
-                             timeout=COUNT_TIMEOUT_S)),
-        answered(bus.request(ListReportRecords(statuses=list(OPEN_STATUSES), limit=1), actor=actor,
-                             timeout=COUNT_TIMEOUT_S)),
-    )  # fmt: skip
+        answered(bus, ListAdsForReview(status=AdStatus.PENDING, limit=1), actor),
+        answered(bus, ListReportRecords(statuses=list(OPEN_STATUSES), limit=1), actor),
+    )
     return Waiting(ads=ads.total if ads else None, reports=reports.total if reports else None)
 
 
@@ -97,12 +94,12 @@ class WaitingWork:
             self.streams.pop(connection, None)
             if self.streams:
                 return
+            if self.recount is not None:
+                self.recount.cancel()
             subscriptions, self.subscriptions = self.subscriptions, []
             for subscription in subscriptions:
                 with contextlib.suppress(NatsError):  # the connection went first: they went with it
                     await subscription.unsubscribe()
-            if self.recount is not None:
-                self.recount.cancel()
 
     async def heard(self, _msg: Msg) -> None:
         self.dirty = True
@@ -110,11 +107,14 @@ class WaitingWork:
             self.recount = asyncio.create_task(self.count_again(), name="console waiting work")
 
     async def count_again(self) -> None:
-        while self.dirty and self.streams:
+        while self.dirty:
             await asyncio.sleep(COALESCE_S)
             self.dirty = False
             # Any stream's staff member will do: moderators and admins all count the same.
-            actor = next(reversed(self.streams.values()))
+            actors = list(self.streams.values())
+            if not actors:  # the last stream left meanwhile
+                return
+            actor = actors[-1]
             try:
                 counts = (await count_waiting(self.bus, actor)).model_dump()
             except DomainError as exc:
