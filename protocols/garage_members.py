@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from . import subjects
 from .envelope import Command, Empty, Message
-from .fields import ChoiceCount, Latitude, Longitude, Moment, OfferLocationCount, OfferText, OfferTitle
+from .fields import ChoiceCount, Int32, Latitude, Longitude, Moment, OfferLocationCount, OfferText, OfferTitle
 from .garage import DOMAIN
 from .garage_service import Ident
 
@@ -82,6 +82,14 @@ class GetStanding(Command[Standing]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_standing")
     idempotent: ClassVar[bool] = True
+
+
+class GetStandingOf(Command[Standing]):
+    """Staff only: a member's (by his account's id), deactivated accounts' too."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_standing_of")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
 
 
 # --- offers ----------------------------------------------------------------------------------------

@@ -4,11 +4,11 @@ managers, talking to the workers over NATS like every other edge route.
 
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
 navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
-pager and sort links), `trail` (staff actions recorded in the audit log), then one module per page
-group: `signin`, `dashboard`, `ads`, `audit`, and `live`, the event stream of the waiting work (the
-console's one script, `static/console.js`, shows it; every page works without it). No contract
-documents these routes: they are not in the OpenAPI document, and they answer in HTML, errors
-included.
+pager and sort links), `trail` (staff actions recorded in the audit log), `people` (the names of the
+users a page shows), then one module per page group, each in `PAGES`, `live` among them: the event
+stream of the waiting work, which the console's one script (`static/console.js`) shows; every page
+works without it. No contract documents these routes: they are not in the OpenAPI document, and they
+answer in HTML, errors included.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, dashboard, live, signin
+from . import ads, audit, banners, bans, dashboard, live, reports, signin, users
 from .pages import error_page
+from .renewals import Renewals
+from .session import RENEWALS
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, audit, live)  # each module's `routes`
+PAGES = (signin, dashboard, ads, reports, bans, banners, users, audit, live)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
+    app[RENEWALS] = Renewals()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(__name__, "templates"),

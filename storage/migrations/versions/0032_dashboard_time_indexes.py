@@ -4,8 +4,8 @@ The console's dashboard counts what happened in a recent window (new users, mess
 per minute); without these, each count read the whole table. A new row's time is about the newest, so
 each index grows at its end.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
