@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from . import fields, subjects
+from .counts import Buckets, Window
 from .envelope import Command, Empty, Message, Role
 from .fields import (
     NON_EMPTY,
@@ -410,3 +411,11 @@ Delivery = Annotated[
     MessageDelivery | ReadDelivery | TypingDelivery | ConversationDelivery, Field(discriminator="type")
 ]
 DELIVERY = TypeAdapter(Delivery)
+
+
+class CountMessages(Window, Command[Buckets]):
+    """Staff and the system: messages sent in each bucket of the window, in every kind of conversation
+    (the console's dashboard)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "count_messages")
+    idempotent: ClassVar[bool] = True

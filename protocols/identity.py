@@ -13,6 +13,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from . import subjects
+from .counts import Buckets, Window
 from .envelope import Batched, Command, Empty, Event, Message, Role
 from .fields import (
     About,
@@ -592,4 +593,11 @@ class LiftEndedBans(Command[BansLifted]):
     already works once a ban has ended; this forgets it (and it stops counting as active)."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "lift_ended_bans")
+    idempotent: ClassVar[bool] = True
+
+
+class CountSignups(Window, Command[Buckets]):
+    """Staff and the system: accounts created in each bucket of the window (the console's dashboard)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "count_signups")
     idempotent: ClassVar[bool] = True

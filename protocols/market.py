@@ -338,6 +338,14 @@ class ListingsChanged(Event):
     subject: ClassVar[str] = subjects.evt(DOMAIN, "listings_changed")
 
 
+class AdSubmitted(Event):
+    """Published after an ad is created for review (`pending`), so that the console's edges count the
+    moderation queue again; the queue's other changes (a decision, an edit sent back for review, a
+    deletion) come with `ListingsChanged`."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "ad_submitted")
+
+
 class ListMyAds(Command[AdPage]):
     """The signed-in user's ads, newest first, in one status or all."""
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import AfterValidator, Field, model_validator
 
 from . import subjects
-from .envelope import Command, Message
+from .envelope import Command, Event, Message
 from .fields import (
     AdminNotes,
     BanDays,
@@ -254,6 +254,13 @@ class FileReport(Command[Report]):
     evidence_urls: EvidenceUrls = Field(default_factory=list)
     unique_open: bool = False
     checked_target: bool = False
+
+
+class ReportsChanged(Event):
+    """Published after a report is filed or its status changes, so that the console's edges count the
+    open reports again."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "reports_changed")
 
 
 class ListReports(Command[ReportPage]):

@@ -20,6 +20,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from . import subjects
+from .counts import Buckets, Window
 from .envelope import Batched, Command, Message
 from .fields import (
     SAMPLE_PAGE_MAX,
@@ -183,4 +184,12 @@ class RollUpSamples(Command[RolledUp]):
     batch; and send the fault notices not sent yet. The system only."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "roll_up_samples")
+    idempotent: ClassVar[bool] = True
+
+
+class CountSamples(Window, Command[Buckets]):
+    """Staff and the system: samples taken in each bucket of the window, by their own time `t`, raw
+    or rolled into minutes (the console's dashboard)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "count_samples")
     idempotent: ClassVar[bool] = True

@@ -29,10 +29,15 @@ CODE_OF_STATUS[405] = ErrorCode.NOT_FOUND
 
 async def found_or_none(reply: Awaitable[T]) -> T | None:
     """A worker's reply, or None where it answers not-found; any other error passes."""
+    return await none_where(ErrorCode.NOT_FOUND, reply)
+
+
+async def none_where(code: ErrorCode, reply: Awaitable[T]) -> T | None:
+    """A worker's reply, or None where it answers `code`; any other error passes."""
     try:
         return await reply
     except DomainError as exc:
-        if exc.code is not ErrorCode.NOT_FOUND:
+        if exc.code is not code:
             raise
         return None
 

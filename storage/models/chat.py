@@ -75,4 +75,4 @@ class ChatMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     client_msg_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # the dashboard's messages

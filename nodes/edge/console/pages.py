@@ -24,11 +24,15 @@ from .sections import Section, navigation
 from .session import ACCESS_COOKIE, CSRF_FIELD, Staff, same_token, set_session_cookies, staff_of
 
 LOGIN = "/admin/login"
-# Styles from the console's own file only; no script, no frame, forms posting here only.
+# Styles and the one script from the console's own files only (no inline script or style), the
+# script's event stream from here, no frame, forms posting here only.
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+    "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+# The navigation links that show a count of waiting work (by section name: the count's name), filled
+# in by the console's script from `/admin/live`; empty without it.
+LIVE_BADGES = {"ads": "ads", "reports": "reports"}
 Q = TypeVar("Q", bound=BaseModel)
 PageHandler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
 
@@ -48,6 +52,7 @@ def render(
         "section": section,
         "csrf_field": CSRF_FIELD,
         "csrf": staff.csrf if staff else None,
+        "live": LIVE_BADGES,
         **context,
     }
     response = aiohttp_jinja2.render_template(template, request, page, status=status)

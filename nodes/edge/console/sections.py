@@ -38,6 +38,8 @@ GARAGE = Section("garage", "Garage", "/admin/garage", ADMINS)
 AUDIT = Section("audit", "Audit log", "/admin/audit", ADMINS)
 # Signing out is every staff member's, and no page of the navigation.
 SIGN_OUT = Section("sign_out", "Sign out", "/admin/logout", STAFF)
+# The waiting work's event stream (the badges of Ads and Reports): no page of the navigation either.
+LIVE = Section("live", "Waiting work", "/admin/live", MODERATORS)
 
 NAVIGATION = (
     DASHBOARD, USERS, CHATS, ADS, REPORTS, BANS, CATEGORIES, VEHICLES, LOCATIONS, BANNERS, REALTY,

@@ -44,7 +44,7 @@ from nodes.edge.cors import cors_headers
 from nodes.edge.state import ACTOR, HUB, REQUEST_ID, SETTINGS, VERIFIER
 from protocols.envelope import Actor, DomainError, ErrorCode
 
-from .connection import BUFFER_SIZE, BufferedConnection, Delivery
+from .connection import BUFFER_SIZE, BufferedConnection, Connection, Delivery
 from .frames import JsonObject, ServerFrame
 from .hub import DeliveryHub
 
@@ -91,6 +91,16 @@ class Feed(Protocol):
         """The events one delivery becomes (often none). `payload` is shared: read only.
         ValidationError: the delivery is not what its type says (it is skipped)."""
         ...
+
+
+class Room(Protocol):
+    """Something of this edge's own that offers its streams' connections deliveries directly, not
+    through the hub's NATS subjects (the console's waiting work): a stream is in it while it runs,
+    joined before its feed opens, so nothing offered meanwhile is missed."""
+
+    async def join(self, connection: Connection, actor: Actor) -> None: ...
+
+    async def leave(self, connection: Connection) -> None: ...
 
 
 # --- the request ------------------------------------------------------------------------------------
@@ -270,8 +280,11 @@ async def close_streams(app: web.Application) -> None:
     await app[SSE_STREAMS].close_all()
 
 
-async def serve(request: web.Request, actor: Actor, feed: Feed) -> web.StreamResponse:
-    """Answer the request with the feed's event stream; returns when the stream has ended."""
+async def serve(
+    request: web.Request, actor: Actor, feed: Feed, *, room: Room | None = None
+) -> web.StreamResponse:
+    """Answer the request with the feed's event stream, in `room` too if given; returns when the
+    stream has ended."""
     response = web.StreamResponse(headers=stream_headers(request))
     connection = SseConnection(
         request,
@@ -287,6 +300,8 @@ async def serve(request: web.Request, actor: Actor, feed: Feed) -> web.StreamRes
         streams.add(connection)  # from here on, shutting down ends it (even while it opens)
     try:
         await _register(connection)
+        if room is not None:
+            await room.join(connection, actor)
         opening = await feed.open()
         if opening is None:
             return web.Response(status=204, headers={"X-Request-ID": request.get(REQUEST_ID, "-")})
@@ -297,6 +312,8 @@ async def serve(request: web.Request, actor: Actor, feed: Feed) -> web.StreamRes
     finally:
         if streams is not None:
             streams.live.discard(connection)
+        if room is not None:
+            await room.leave(connection)
         await connection.stop()
     if response.prepared:
         await _finish(request, response)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import conversations, messages, reads, staff  # noqa: F401
+from . import conversations, figures, messages, reads, staff  # noqa: F401
 from .deps import ChatDeps, open_deps
 from .handlers import handlers
 

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nodes.workers.counting import epoch_seconds, per_bucket
 from protocols import chat as wire
+from protocols.counts import Buckets, Window
 from storage.models.chat import ChatMessage, Conversation, Participant
 from storage.search import LIKE_ESCAPE, contains_pattern
 
@@ -281,3 +283,10 @@ async def any_conversation_page(
         query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).offset(offset).limit(limit)
     )
     return list(page), total
+
+
+async def messages_sent(db: AsyncSession, window: Window) -> Buckets:
+    """Messages stored in each bucket of `window`, in every conversation."""
+    sent = ChatMessage.created_at
+    in_window = (sent >= window.start, sent < window.end)
+    return await per_bucket(db, epoch_seconds(db, sent), window, *in_window)

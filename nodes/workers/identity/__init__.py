@@ -10,7 +10,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import accounts, bans, codes, credentials, dealers, links, profiles, sessions, staff  # noqa: F401
+from . import accounts, bans, codes, credentials, dealers, figures, links, profiles, sessions, staff  # noqa: F401
 from .deps import IdentityDeps, open_deps
 from .handlers import handlers
 

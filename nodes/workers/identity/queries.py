@@ -10,6 +10,8 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nodes.workers.counting import epoch_seconds, per_bucket
+from protocols.counts import Buckets, Window
 from protocols.identity import ClientInfo, CodePurpose, ListUsers, LoginKind, UserSort
 from storage.models.identity import (
     DealerProfile,
@@ -387,3 +389,10 @@ async def put_dealer_profile(db: AsyncSession, user_id: int, values: dict[str, o
     upsert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = upsert(DealerProfile).values(user_id=user_id, **values)
     await db.execute(statement.on_conflict_do_update(index_elements=[DealerProfile.user_id], set_=values))
+
+
+async def signups(db: AsyncSession, window: Window) -> Buckets:
+    """Accounts created in each bucket of `window`."""
+    created = User.created_at
+    in_window = (created >= window.start, created < window.end)
+    return await per_bucket(db, epoch_seconds(db, created), window, *in_window)

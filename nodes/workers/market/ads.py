@@ -18,7 +18,7 @@ from .deps import MarketDeps
 from .handlers import handlers
 from .limits import LIVE, check_room
 from .references import check_references
-from .search import SORTS, listings_changed
+from .search import SORTS, announce, listings_changed
 from .shapes import VEHICLE_FIELDS
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,8 @@ async def create_ad(cmd: wire.CreateAd, actor: Actor, deps: MarketDeps) -> wire.
             await check_room(db, actor, deps.settings.market, besides=None)
         ad_id = await queries.insert_listing(db, listing, vehicle)
         await db.commit()
+        if not cmd.draft:
+            await announce(deps, wire.AdSubmitted())
         row = await queries.listing(db, ad_id)
         assert row is not None  # just written
         return await ad_of(deps, db, row)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from nodes.runtime.settings import MarketSettings
 from protocols import market as wire
-from protocols.envelope import Actor
+from protocols.envelope import Actor, Event
 from storage.models.market import Listing, VehicleAttributes
 from storage.models.places import EARTH_RADIUS_KM
 
@@ -185,7 +185,13 @@ async def listings_changed(deps: MarketDeps) -> None:
     """After a committed write that may change what a search finds: this worker forgets its kept
     totals at once, the others when they hear of it (a lost event: within the totals' TTL)."""
     deps.totals.forget()
+    await announce(deps, wire.ListingsChanged())
+
+
+async def announce(deps: MarketDeps, event: Event) -> None:
+    """Publish `event` after a committed write; NATS away, the write stands (the others' totals expire,
+    the console's counts are right at its next page)."""
     try:
-        await deps.bus.publish(wire.ListingsChanged())
-    except Exception as exc:  # noqa: BLE001 - NATS away: the write stands; the others' totals expire
-        log.warning("could not announce a listings change: %r", exc)
+        await deps.bus.publish(event)
+    except Exception as exc:  # noqa: BLE001 - NATS away: the write stands
+        log.warning("could not announce %s: %r", type(event).__name__, exc)

@@ -8,6 +8,7 @@ counted (`CountReportsReceived`) without asking the market again.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +22,8 @@ from .deps import ModerationDeps
 from .handlers import handlers
 from .shapes import report, report_record
 from .staff import require_moderator
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "Report not found"
 AD_NOT_FOUND = "Ad not found"
@@ -52,6 +55,15 @@ async def subject_of(cmd: wire.FileReport, reporter_id: int, deps: ModerationDep
     return None  # a chat message: its sender is not known here
 
 
+async def reports_changed(deps: ModerationDeps) -> None:
+    """After a committed report write: the console's edges count the open reports again. NATS away,
+    the write stands (the console's counts are right at its next page)."""
+    try:
+        await deps.bus.publish(wire.ReportsChanged())
+    except Exception as exc:  # noqa: BLE001 - NATS away: the write stands
+        log.warning("could not announce a reports change: %r", exc)
+
+
 @handlers.on(wire.FileReport)
 async def file_report(cmd: wire.FileReport, actor: Actor, deps: ModerationDeps) -> wire.Report:
     reporter_id = actor.require_user()
@@ -73,6 +85,7 @@ async def file_report(cmd: wire.FileReport, actor: Actor, deps: ModerationDeps) 
             raise DomainError(
                 ErrorCode.CONFLICT, "You have already reported this; it is being reviewed"
             ) from None
+        await reports_changed(deps)
         row = await queries.report(db, report_id)
     assert row is not None  # just written
     return report(row)
@@ -135,6 +148,7 @@ async def set_report_status(cmd: wire.SetReportStatus, actor: Actor, deps: Moder
             {"from": before, "to": cmd.status.value},
         )  # fmt: skip
         await db.commit()
+        await reports_changed(deps)
         row = await queries.report(db, cmd.report_id)
     assert row is not None  # just written
     return report(row)

@@ -23,7 +23,7 @@ from . import queries
 from .bans import give_ban
 from .deps import ModerationDeps
 from .handlers import handlers
-from .reports import NOT_FOUND
+from .reports import NOT_FOUND, reports_changed
 from .shapes import report_record
 from .staff import require_admin, require_moderator
 
@@ -133,6 +133,7 @@ async def resolve_report(cmd: wire.ResolveReport, actor: Actor, deps: Moderation
             await queries.log(db, moderator_id, action.action.value, action.target, action.details)
         await queries.log(db, moderator_id, wire.LogAction.RESOLVE_REPORT.value, ("report", row.id), details)
         await db.commit()
+        await reports_changed(deps)
         row = await queries.report(db, cmd.report_id)
     assert row is not None  # just written
     return report_record(row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import readings, retention  # noqa: F401
+from . import figures, readings, retention  # noqa: F401
 from .deps import TelemetryDeps, open_deps
 from .handlers import handlers
 

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from nodes.workers.counting import per_bucket
 from nodes.workers.database import dialect_insert as _insert
+from protocols.counts import Buckets, Window
 from storage.models.telemetry import Fault, MinuteSummary, Sample, Trip, VehicleState
 
 # Rows per multi-row INSERT: 13 parameters each stays far under both databases' limits (32,767).
@@ -164,3 +166,18 @@ async def delete_samples(db: AsyncSession, keys: Sequence[tuple[str, int]]) -> N
     for start in range(0, len(keys), KEYS_PER_DELETE):
         chunk = keys[start : start + KEYS_PER_DELETE]
         await db.execute(delete(Sample).where(tuple_(Sample.vehicle_id, Sample.t).in_(chunk)))
+
+
+async def samples_taken(db: AsyncSession, window: Window, rolled_before_ms: int) -> Buckets:
+    """Samples in each bucket of `window` by their time `t`: raw ones, and those rolled into minutes
+    (a minute counts in the bucket its first millisecond is in), which are all older than
+    `rolled_before_ms`, the retention's cutoff: a window since then reads the raw samples only."""
+    start_ms, end_ms = int(window.start.timestamp() * 1000), int(window.end.timestamp() * 1000)
+    raw = await per_bucket(db, Sample.t // 1000, window, Sample.t >= start_ms, Sample.t < end_ms)
+    if start_ms >= rolled_before_ms:
+        return raw
+    minute = MinuteSummary.minute
+    rolled = await per_bucket(
+        db, minute // 1000, window, minute >= start_ms, minute < end_ms, amount=MinuteSummary.samples
+    )
+    return raw.model_copy(update={"counts": [a + b for a, b in zip(raw.counts, rolled.counts, strict=True)]})
