@@ -4,8 +4,9 @@ managers, talking to the workers over NATS like every other edge route.
 
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
 navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
-pager and sort links), `trail` (staff actions recorded in the audit log), then one module per page
-group: `signin`, `dashboard`, `ads`, `audit`. No contract documents these routes: they are not in the
+pager and sort links), `trail` (staff actions recorded in the audit log), `editing` (the reference
+pages' forms and tables), then one module per page group: `signin`, `dashboard`, `ads`, `categories`,
+`vehicles`, `locations`, `audit`. No contract documents these routes: they are not in the
 OpenAPI document, and they answer in HTML, errors included.
 """
 
@@ -17,11 +18,11 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, dashboard, signin
+from . import ads, audit, categories, dashboard, locations, signin, vehicles
 from .pages import error_page
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, audit)  # each module's `routes`
+PAGES = (signin, dashboard, ads, categories, vehicles, locations, audit)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import categories, places, vehicles  # noqa: F401
+from . import categories, place_edits, places, vehicle_edits, vehicles  # noqa: F401
 from .deps import CatalogDeps, open_deps
 from .handlers import handlers
 
