@@ -562,19 +562,25 @@ class SaveCity(Command[City]):
     population: Population = 0
 
 
+class PageAsked(Message):
+    """What the console's pages of references and places ask: the entries whose name (or code) holds
+    `q`, ASCII case aside, one page of them."""
+
+    q: ReferenceSearch = ""
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
 class BrandPage(Message):
     items: list[Brand]
     total: int
 
 
-class FindBrands(Command[BrandPage]):
-    """Brands whose name or slug holds `q` (ASCII case aside), by name: one page of them."""
+class FindBrands(PageAsked, Command[BrandPage]):
+    """Brands by name or slug, ordered by name."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "find_brands")
     idempotent: ClassVar[bool] = True
-    q: ReferenceSearch = ""
-    offset: Offset = 0
-    limit: PageSize = 20
 
 
 class CountryPage(Message):
@@ -582,14 +588,11 @@ class CountryPage(Message):
     total: int
 
 
-class FindCountries(Command[CountryPage]):
-    """Countries whose name or ISO code holds `q`, by name: one page of them."""
+class FindCountries(PageAsked, Command[CountryPage]):
+    """Countries by name or ISO code, ordered by name."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "find_countries")
     idempotent: ClassVar[bool] = True
-    q: ReferenceSearch = ""
-    offset: Offset = 0
-    limit: PageSize = 20
 
 
 class RegionPage(Message):
@@ -597,15 +600,12 @@ class RegionPage(Message):
     total: int
 
 
-class FindRegions(Command[RegionPage]):
-    """A country's regions whose name holds `q`, by name: one page of them."""
+class FindRegions(PageAsked, Command[RegionPage]):
+    """A country's regions by name or code, ordered by name."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "find_regions")
     idempotent: ClassVar[bool] = True
     country_id: Id
-    q: ReferenceSearch = ""
-    offset: Offset = 0
-    limit: PageSize = 20
 
 
 class CityPage(Message):
@@ -613,12 +613,9 @@ class CityPage(Message):
     total: int
 
 
-class FindCities(Command[CityPage]):
-    """A region's cities whose name holds `q`, largest first: one page of them."""
+class FindCities(PageAsked, Command[CityPage]):
+    """A region's cities by name, largest first."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "find_cities")
     idempotent: ClassVar[bool] = True
     region_id: Id
-    q: ReferenceSearch = ""
-    offset: Offset = 0
-    limit: PageSize = 20

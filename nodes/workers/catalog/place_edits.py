@@ -5,12 +5,15 @@ city lookups by name show it at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import catalog as wire
-from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.envelope import Actor, DomainError, ErrorCode, Message
 from storage.models.places import City, Country, Region
 
 from . import edit_queries
@@ -21,6 +24,8 @@ from .place_patches import patched
 from .staff import invalid, require_admin, saved
 
 ISO_TAKEN = "A country with this ISO code already exists"
+P = TypeVar("P", Country, Region, City)
+M = TypeVar("M", bound=Message)
 
 
 async def announced(deps: CatalogDeps, saved_place: wire.PlaceSaved) -> None:
@@ -87,24 +92,27 @@ async def save_city(cmd: wire.SaveCity, actor: Actor, deps: CatalogDeps) -> wire
     )
 
 
+async def found_page(
+    deps: CatalogDeps, query: Select[P], cmd: wire.PageAsked, view: Callable[[P], M]
+) -> tuple[list[M], int]:
+    async with deps.read_db() as db:
+        rows, total = await edit_queries.paged(db, query, cmd.offset, cmd.limit)
+    return [view(row) for row in rows], total
+
+
 @handlers.on(wire.FindCountries)
 async def find_countries(cmd: wire.FindCountries, _actor: Actor, deps: CatalogDeps) -> wire.CountryPage:
-    async with deps.read_db() as db:
-        rows, total = await edit_queries.paged(db, edit_queries.countries(cmd.q), cmd.offset, cmd.limit)
-    return wire.CountryPage(items=[country_view(row) for row in rows], total=total)
+    items, total = await found_page(deps, edit_queries.countries(cmd.q), cmd, country_view)
+    return wire.CountryPage(items=items, total=total)
 
 
 @handlers.on(wire.FindRegions)
 async def find_regions(cmd: wire.FindRegions, _actor: Actor, deps: CatalogDeps) -> wire.RegionPage:
-    query = edit_queries.regions(cmd.country_id, cmd.q)
-    async with deps.read_db() as db:
-        rows, total = await edit_queries.paged(db, query, cmd.offset, cmd.limit)
-    return wire.RegionPage(items=[region_view(row) for row in rows], total=total)
+    items, total = await found_page(deps, edit_queries.regions(cmd.country_id, cmd.q), cmd, region_view)
+    return wire.RegionPage(items=items, total=total)
 
 
 @handlers.on(wire.FindCities)
 async def find_cities(cmd: wire.FindCities, _actor: Actor, deps: CatalogDeps) -> wire.CityPage:
-    query = edit_queries.cities(cmd.region_id, cmd.q)
-    async with deps.read_db() as db:
-        rows, total = await edit_queries.paged(db, query, cmd.offset, cmd.limit)
-    return wire.CityPage(items=[city_view(row) for row in rows], total=total)
+    items, total = await found_page(deps, edit_queries.cities(cmd.region_id, cmd.q), cmd, city_view)
+    return wire.CityPage(items=items, total=total)

@@ -1,6 +1,6 @@
 """The vehicle references as one snapshot in memory: every list reply built once, the filtered ones
-(brands of a type, models of a brand, ...) grouped in advance. The rows come from a migration and never
-change while a worker runs, so the snapshot is kept for the worker's life."""
+(brands of a type, models of a brand, ...) grouped in advance. The rows come from a migration; an
+admin's write (vehicle_edits) drops the snapshot in every worker, which reads it again on its next use."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import pytest
 from yarl import URL
 
 from nodes.runtime.settings import Settings
-from protocols.catalog import SaveBrand
+from protocols.catalog import City, FindCity, SaveBrand
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from tests.conftest import Cluster
 from tests.support.console import Console, account, console_at, csrf_in, given_role
@@ -197,6 +197,11 @@ async def test_categories_vehicles_and_places_edited_from_the_console(cluster: C
         assert [(c["id"], c["name"], c["latitude"], c["population"]) for c in cities] == [
             (city, "Testograd", 43.5, 12345)
         ]  # fmt: skip
+        nearby = await public(cluster, "/api/v1/locations/nearby?lat=43.5&lon=77.25&radius_km=1")
+        assert [(c["id"], c["name"]) for c in nearby] == [(city, "Testograd")]
+        bus = cluster.worker_bus  # the city goes by its new name only
+        assert (await bus.request(FindCity(name="testograd"))).city == City.model_validate(cities[0])
+        assert (await bus.request(FindCity(name="Testgrad"))).city is None
         assert f'id="city-{city}"' in await shown(admin, f"{region_page}?q=testo")
         assert f'id="region-{region}"' in await shown(admin, f"{country_page}?q=testing")
 
