@@ -116,7 +116,7 @@ class EditQuery(TableQuery):
     notice: Done | None = None
     kind: Kind | None = None
     target: Id | None = None
-    field: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
+    field: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,39}$")
 
     def notice_text(self) -> str | None:
         if self.notice is None or self.kind is None:

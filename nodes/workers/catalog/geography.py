@@ -128,18 +128,23 @@ def major(countries: Sequence[wire.Country], by_country: dict[int, wire.CityList
 
 async def load_places(sessions: async_sessionmaker[AsyncSession]) -> Places:
     async with sessions() as db:
-        # Sorted here, not in SQL: the databases' collations would order names differently.
-        countries = sorted(
-            (country_view(row) for row in await queries.countries(db)), key=lambda c: (c.name, c.id)
-        )
-        regions = sorted(
-            (region_view(row) for row in await queries.regions(db)),
-            key=lambda r: (r.country_id, r.name, r.id),
-        )
-        cities = sorted(
-            (city_view(row) for row in await queries.cities(db)), key=lambda c: (-c.population, c.id)
-        )
+        countries = [country_view(row) for row in await queries.countries(db)]
+        regions = [region_view(row) for row in await queries.regions(db)]
+        cities = [city_view(row) for row in await queries.cities(db)]
         other_names = other_name_keys(await queries.city_names(db))
+    return build_places(countries, regions, cities, other_names)
+
+
+def build_places(
+    countries: list[wire.Country],
+    regions: list[wire.Region],
+    cities: list[wire.City],
+    other_names: dict[int, frozenset[str]],
+) -> Places:
+    # Sorted here, not in SQL: the databases' collations would order names differently.
+    countries = sorted(countries, key=lambda c: (c.name, c.id))
+    regions = sorted(regions, key=lambda r: (r.country_id, r.name, r.id))
+    cities = sorted(cities, key=lambda c: (-c.population, c.id))
     by_latitude = sorted(cities, key=lambda c: (c.latitude, c.id))
     by_country = grouped(wire.CityList, cities, lambda c: (c.country_id,))
     return Places(
