@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from . import fields, subjects
-from .envelope import Command, Empty, Message
+from .envelope import Command, Empty, Message, Role
 from .fields import (
     NON_EMPTY,
     AssistantText,
@@ -87,8 +87,8 @@ class ReadState(Message):
     unread_count: int  # for that participant
 
 
-class Conversation(Message):
-    """A conversation as the asking participant sees it."""
+class ConversationHead(Message):
+    """What every view of a conversation tells: what it is about and who is in it."""
 
     id: Int32
     kind: ConversationKind
@@ -98,6 +98,11 @@ class Conversation(Message):
     participants: list[Int32]
     created_at: datetime
     updated_at: datetime
+
+
+class Conversation(ConversationHead):
+    """A conversation as the asking participant sees it."""
+
     last_seq: Int32
     last_message: ChatMessage | None
     read_seq: Int32  # the asking participant's
@@ -304,6 +309,65 @@ class ListContacts(Command[Contacts]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_contacts")
     idempotent: ClassVar[bool] = True
     user_id: Int32
+
+
+# --- staff: reading any conversation -----------------------------------------------------------------
+# Admins reach every conversation; managers those of `MANAGER_KINDS` only (any other answers
+# `not_found`, and is left out of their lists); anyone else is `forbidden` (`staff_reads`). Reading
+# as staff changes nothing: no read position moves, staff join nothing, and no participant hears of it.
+
+MANAGER_KINDS = frozenset({ConversationKind.ADVISOR})
+
+
+def staff_reads(role: Role) -> tuple[ConversationKind, ...]:
+    """The kinds of conversation a role reads as staff (in the kinds' order); none for any other role."""
+    if role is Role.ADMIN:
+        return tuple(ConversationKind)
+    if role is Role.MANAGER:
+        return tuple(kind for kind in ConversationKind if kind in MANAGER_KINDS)
+    return ()
+
+
+class StaffConversation(ConversationHead):
+    """A conversation as staff see it: who is in it and how much was said, none of it (the messages are
+    read with `ReadConversationAsStaff`, which the console records first). `updated_at` is its last
+    message's time (or a rename's)."""
+
+    message_count: int
+
+
+class StaffConversationPage(Message):
+    items: list[StaffConversation]
+    total: int
+
+
+class StaffMessagePage(Message):
+    conversation: StaffConversation
+    items: list[ChatMessage]  # in the order asked for
+    total: int
+
+
+class ListConversationsAsStaff(Command[StaffConversationPage]):
+    """Conversations of any participant (`user_id` narrows to one's, hidden ones included), of a `kind`
+    if given, the most recently active first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_conversations_as_staff")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32 | None = None
+    kind: ConversationKind | None = None
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class ReadConversationAsStaff(Command[StaffMessagePage]):
+    """A page of a conversation's messages, oldest first (or newest first)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "read_conversation_as_staff")
+    idempotent: ClassVar[bool] = True
+    conversation_id: Int32
+    newest_first: bool = False
+    offset: Offset = 0
+    limit: PageSize = 50
 
 
 # --- live deliveries on rt.user.<id> ---------------------------------------------------------------

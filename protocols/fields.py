@@ -258,6 +258,8 @@ EvidenceUrl = Annotated[str, Field(min_length=1, max_length=512, pattern=EVIDENC
 EvidenceUrls = Annotated[list[EvidenceUrl], Field(max_length=EVIDENCE_URLS_MAX)]
 ContractName = Annotated[str, Field(min_length=1, max_length=16)]  # a surface's name: "barter"
 ContractReason = Annotated[str, Field(min_length=1, max_length=32)]  # a reason in a contract's words
+# What a moderation log entry is about ("user", "conversation", "category", ...), as its column holds it.
+LogTargetType = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z_]+$")]
 AdminNotes = Annotated[str, Field(max_length=2000)]
 BAN_DAYS_MAX = 3650  # ten years; a ban always ends
 BanDays = Annotated[int, Field(ge=1, le=BAN_DAYS_MAX)]

@@ -21,7 +21,19 @@ from vininfo.exceptions import ValidationError as VinInfoError
 
 from . import subjects
 from .envelope import Command, Empty, Event, Message
-from .fields import DongleId, LicensePlate, Odometer, UuidText, UuidTexts, VehicleName, Vin, Year
+from .fields import (
+    DongleId,
+    Id,
+    LicensePlate,
+    Odometer,
+    Offset,
+    PageSize,
+    UuidText,
+    UuidTexts,
+    VehicleName,
+    Vin,
+    Year,
+)
 
 DOMAIN = "garage"
 # Model years run ahead of the calendar: a car of next year's model is sold from this summer on.
@@ -142,6 +154,23 @@ class VehicleField(StrEnum):
 
 
 REQUIRED_FIELDS = frozenset({VehicleField.VIN, VehicleField.MAKE, VehicleField.MODEL, VehicleField.YEAR})
+
+
+class VehiclePage(Message):
+    items: list[Vehicle]  # newest first
+    total: int
+
+
+class ListVehiclesForStaff(Command[VehiclePage]):
+    """Admins only (the console): every member's vehicles, newest first, by owner and make (its case
+    aside)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_vehicles_for_staff")
+    idempotent: ClassVar[bool] = True
+    owner_id: Id | None = None
+    make: Name | None = None
+    offset: Offset = 0
+    limit: PageSize = 20
 
 
 class ListVehicles(Command[VehicleList]):

@@ -20,7 +20,18 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from . import subjects
 from .envelope import Command, Empty, Message
-from .fields import ChoiceCount, Latitude, Longitude, Moment, OfferLocationCount, OfferText, OfferTitle
+from .fields import (
+    ChoiceCount,
+    Int32,
+    Latitude,
+    Longitude,
+    Moment,
+    OfferLocationCount,
+    OfferText,
+    OfferTitle,
+    Offset,
+    PageSize,
+)
 from .garage import DOMAIN
 from .garage_service import Ident
 
@@ -82,6 +93,14 @@ class GetStanding(Command[Standing]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "get_standing")
     idempotent: ClassVar[bool] = True
+
+
+class GetStandingOf(Command[Standing]):
+    """Staff only: a member's (by his account's id), deactivated accounts' too."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_standing_of")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
 
 
 # --- offers ----------------------------------------------------------------------------------------
@@ -160,6 +179,20 @@ class ListOffers(Command[OfferList]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_offers")
     idempotent: ClassVar[bool] = True
+
+
+class OfferPage(Message):
+    items: list[Offer]  # newest first
+    total: int
+
+
+class ListOffersForStaff(Command[OfferPage]):
+    """Admins only (the console): every offer, past and future ones too, newest first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_offers_for_staff")
+    idempotent: ClassVar[bool] = True
+    offset: Offset = 0
+    limit: PageSize = 20
 
 
 class CreateOffer(OfferFields, Command[Offer]):

@@ -34,6 +34,8 @@ from .fields import (
     LocationName,
     Longitude,
     Moment,
+    Offset,
+    PageSize,
     Phone,
     ServiceDate,
     SomeChoiceCount,
@@ -205,6 +207,20 @@ class LocationList(Message):
     items: list[Location]  # by name
 
 
+class LocationPage(Message):
+    items: list[Location]  # by name
+    total: int
+
+
+class ListLocationsForStaff(Command[LocationPage]):
+    """Admins only (the console): every location, inactive ones too, by name."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_locations_for_staff")
+    idempotent: ClassVar[bool] = True
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
 class ListLocations(Command[LocationList]):
     """The active locations; staff may ask for the inactive ones too."""
 
@@ -290,7 +306,8 @@ class ListUpcoming(Command[AppointmentList]):
 
 
 class CancelAppointment(Command[Appointment]):
-    """The actor's own, before it starts; cancelling one again answers it as it is."""
+    """The actor's own (or any, for an admin: the console), before it starts; cancelling one again
+    answers it as it is."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "cancel_appointment")
     idempotent: ClassVar[bool] = True
@@ -304,6 +321,24 @@ class ListAppointments(Command[AppointmentList]):
     idempotent: ClassVar[bool] = True
     location_id: Ident
     day: ServiceDate  # on the location's clock
+
+
+class AppointmentPage(Message):
+    items: list[Appointment]  # latest start first
+    total: int
+
+
+class ListAppointmentsForStaff(Command[AppointmentPage]):
+    """Admins only (the console): every appointment, the latest start first, by status, location and
+    day (a UTC date: those starting on it)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_appointments_for_staff")
+    idempotent: ClassVar[bool] = True
+    status: AppointmentStatus | None = None
+    location_id: Ident | None = None
+    day: ServiceDate | None = None
+    offset: Offset = 0
+    limit: PageSize = 20
 
 
 class CompleteAppointment(Command[Appointment]):

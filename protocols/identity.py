@@ -60,6 +60,8 @@ REALTY_PROFILE_FIELDS = (
 
 # Roles a person may pick when registering; the rest are granted by an admin.
 SELF_SERVICE_ROLES = (Role.USER, Role.DEALER, Role.REALTOR, Role.AGENCY, Role.DEVELOPER)
+# Roles an account may hold (an admin gives them): every one but the system's and the anonymous.
+ACCOUNT_ROLES = (*SELF_SERVICE_ROLES, Role.MODERATOR, Role.MANAGER, Role.ADMIN)
 
 
 class PublicKeyRecord(Message):
@@ -235,13 +237,25 @@ class UserPage(Message):
     total: int
 
 
+class UserSort(StrEnum):
+    CREATED_ASC = "created_asc"  # by id: the order accounts were made in
+    CREATED_DESC = "created_desc"
+    NAME_ASC = "name_asc"  # the full name, else the first name, username, email or phone
+    NAME_DESC = "name_desc"
+    SEEN_DESC = "seen_desc"  # the last sign-in; never signed in last either way
+    SEEN_ASC = "seen_asc"
+
+
 class ListUsers(Command[UserPage]):
-    """Managers and admins only."""
+    """Managers and admins only: the active accounts (deactivated ones with `active=False`, every
+    one with `active=None`), of `role`, matching `search` in their identifiers or names."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_users")
     idempotent: ClassVar[bool] = True
     search: Search | None = None
     role: Role | None = None
+    active: bool | None = True
+    sort_by: UserSort = UserSort.CREATED_ASC
     offset: Offset = 0
     limit: PageSize = 20
 
@@ -449,6 +463,69 @@ class ListDealerProfiles(Command[DealerProfiles]):
     user_ids: DealerIds
 
 
+# --- staff: accounts and sessions of others ----------------------------------------------------------
+#
+# Managers and admins read any account, deactivated ones too, and its sessions; only admins change
+# them. An admin cannot deactivate himself nor change his own role. A deactivated account signs in
+# nowhere and its sessions end at once (announced as a logout is, so its access tokens are refused at
+# every edge); a role changed ends the account's sessions too, since its access tokens name the role.
+# A deleted account (its identifiers erased) is not there for these commands.
+
+
+class GetAccount(Command[UserProfile]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_account")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
+
+
+class UpdateAccount(Command[UserProfile]):
+    """Another account's name, email or phone; a field left None keeps its value. A changed email or
+    phone must be verified again; one another account holds is a `conflict` naming the field."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "update_account")
+    user_id: Int32
+    full_name: PersonName | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class AccountChanged(Message):
+    user: UserProfile
+    sessions_ended: int
+
+
+class SetAccountActive(Command[AccountChanged]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "set_account_active")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
+    active: bool
+
+
+class SetRole(Command[AccountChanged]):
+    """One of `ACCOUNT_ROLES`; setting the role an account has changes nothing."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "set_role")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
+    role: Role
+
+
+class ListSessionsOf(Command[SessionList]):
+    """The account's live sessions, the most recently used first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_sessions_of")
+    idempotent: ClassVar[bool] = True
+    user_id: Int32
+
+
+class RevokeSessionsOf(Command[Revoked]):
+    """One of the account's sessions (another account's session is `not_found`), or all of them."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "revoke_sessions_of")
+    user_id: Int32
+    session_id: SessionId | None = None
+
+
 # --- scheduled work --------------------------------------------------------------------------------
 
 
@@ -485,6 +562,14 @@ class BanAccount(Command[AccountBan]):
     user_id: Int32
     until: datetime
     reason: BanReason
+
+
+class LiftAccountBan(Command[Empty]):
+    """Admins and the system: the account's ban ends now, and signing in works again; an account
+    without a ban in force is `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "lift_account_ban")
+    user_id: Int32
 
 
 class ActiveBans(Message):

@@ -435,6 +435,52 @@ class AttachVideo(Command[AdVideo]):
     size: MediaSize
 
 
+# --- staff: any ad and its media (the operators' console) ----------------------------------------
+#
+# Moderators' and admins' (checked by the worker); the console records each change in the moderation
+# log once it succeeded.
+
+
+class GetAdForReview(Command[Ad]):
+    """Moderators and admins: any vehicle ad, in any status, whoever owns it; else `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_ad_for_review")
+    idempotent: ClassVar[bool] = True
+    ad_id: Id
+
+
+class RemoveAd(Command[Empty]):
+    """Moderators and admins: any vehicle ad deleted as its owner's `DeleteAd` deletes it (its media
+    rows and stored files with it); it leaves every search and list at once."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "remove_ad")
+    ad_id: Id
+
+
+class RemovedMedia(Message):
+    id: int
+    kind: MediaKind
+
+
+class RemoveAdMedia(Command[RemovedMedia]):
+    """Moderators and admins: one image or video of an ad deleted, its row and its stored files (an
+    image's thumbnail too); an image no longer counts in `images_count`. Media of another ad, or a
+    missing one, is `not_found`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "remove_ad_media")
+    ad_id: Id
+    media_id: Id
+
+
+class MakeMainImage(Command[Empty]):
+    """Moderators and admins: an ad's image becomes its first (its main image, shown in lists), the
+    images before it moving one place down; the first already changes nothing."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "make_main_image")
+    ad_id: Id
+    media_id: Id
+
+
 # --- favourites, comparison, browsing history ------------------------------------------------------
 #
 # Each user's own: nobody reads or changes another's. Only an active ad is added, and the lists show

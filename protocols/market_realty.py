@@ -363,14 +363,16 @@ class UpdateProperty(PropertyFields, Command[Property]):
 
 
 class ArchiveProperty(Command[Property]):
-    """The owner's: no longer shown or matched. Archiving an archived one answers it as it is."""
+    """The owner's (or any, for an admin: the console): no longer shown or matched. Archiving an
+    archived one answers it as it is."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "archive_property")
     property_id: Id
 
 
 class RestoreProperty(Command[Property]):
-    """The owner's: shown again (published again). Restoring an active one answers it as it is."""
+    """The owner's (or any, for an admin): shown again (published again). Restoring an active one
+    answers it as it is."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "restore_property")
     property_id: Id
@@ -410,6 +412,27 @@ class SearchProperties(PropertyCriteria, Command[PropertyPage]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "search_properties")
     idempotent: ClassVar[bool] = True
     sort: PropertySort = PropertySort.NEWEST
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class StaffPropertySort(StrEnum):
+    CREATED_ASC = "created_asc"
+    CREATED_DESC = "created_desc"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+
+
+class ListPropertiesForStaff(Command[PropertyPage]):
+    """Admins only (the console): every property, archived ones too, by status, city (the catalog's
+    city of that name, or a city kept as written) and owner."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_properties_for_staff")
+    idempotent: ClassVar[bool] = True
+    status: PropertyStatus | None = None
+    city: PlaceName | None = None
+    owner_id: Id | None = None
+    sort: StaffPropertySort = StaffPropertySort.CREATED_DESC
     offset: Offset = 0
     limit: PageSize = 20
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from . import subjects
 from .envelope import Command, Message
@@ -31,6 +31,7 @@ from .fields import (
     CountedUsers,
     EvidenceUrls,
     Id,
+    LogTargetType,
     Offset,
     PageSize,
     RejectionReason,
@@ -100,6 +101,7 @@ class LogAction(StrEnum):
     HIDE_LISTING = "hide_listing"  # target: the ad
     WARN_USER = "warn_user"  # target: the user
     BAN_USER = "ban_user"  # target: the user
+    LIFT_BAN = "lift_ban"  # target: the user
     # A staff member's console session (target: the staff member; details: the client's ip and agent).
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"
@@ -116,6 +118,7 @@ class LogAction(StrEnum):
     # Ads and their media (target: the ad; details: the media's id).
     DELETE_AD = "delete_ad"
     DELETE_MEDIA = "delete_media"
+    MAIN_IMAGE = "main_image"  # an image made the ad's first
     # References (target: the category, brand, model, generation, modification, country, region, city).
     CREATE_REFERENCE = "create_reference"
     UPDATE_REFERENCE = "update_reference"
@@ -141,6 +144,7 @@ STAFF_ACTIONS = frozenset(LogAction) - {
     LogAction.HIDE_LISTING,
     LogAction.WARN_USER,
     LogAction.BAN_USER,
+    LogAction.LIFT_BAN,
     LogAction.SIGN_IN,
     LogAction.SIGN_OUT,
 }
@@ -153,8 +157,6 @@ def _staff_action(action: LogAction) -> LogAction:
 
 
 StaffAction = Annotated[LogAction, AfterValidator(_staff_action)]
-# What an entry is about ("user", "conversation", "category", "brand", ...), as the log's column holds it.
-TargetType = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z_]+$")]
 
 
 class ConsoleAction(StrEnum):
@@ -309,7 +311,7 @@ class RecordStaffAction(Command[LogEntry]):
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "record_staff_action")
     action: StaffAction
-    target_type: TargetType
+    target_type: LogTargetType
     target_id: Id
     details: dict[str, str | int | bool | None] = Field(default_factory=dict)
 
@@ -322,27 +324,53 @@ class GetStats(Command[Stats]):
 
 
 class ListReportRecords(Command[ReportRecordPage]):
-    """Moderators and admins: reports with all their fields, newest first, in any of `statuses` (or all)."""
+    """Moderators and admins: reports with all their fields, newest first (`oldest_first`: oldest
+    first), in any of `statuses` (or all); of one `report_type` and one canonical `reason` if given;
+    filed in `contract`'s words if given, or in the canonical words only (MillionAvto's) if
+    `canonical_words`."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "list_report_records")
     idempotent: ClassVar[bool] = True
     statuses: Annotated[list[ReportStatus], SomeChoiceCount] | None = None
+    report_type: ReportType | None = None
+    reason: ReportReason | None = None
+    contract: ContractName | None = None
+    canonical_words: bool = False
+    oldest_first: bool = False
     offset: Offset = 0
     limit: PageSize = 20
+
+    @model_validator(mode="after")
+    def _one_vocabulary(self) -> Self:
+        if self.contract is not None and self.canonical_words:
+            raise ValueError("a contract's words or the canonical ones, not both")
+        return self
+
+
+class GetReportRecord(Command[ReportRecord]):
+    """Moderators and admins: one report with all its fields."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "get_report_record")
+    idempotent: ClassVar[bool] = True
+    report_id: Id
 
 
 class ResolveReport(Command[ReportRecord]):
     """Moderators and admins close an open report (a closed one is a `conflict`), and what the
     resolution says is done: `listing_removed` hides the reported ad (the market) and tells its owner;
-    `user_warned` tells the user; `user_banned` bans him for the configured time (identity: admins
-    only); `dismissed` does nothing. A resolution the report cannot have (an ad's removal on a report
-    about a user) is `validation`. Logged: the resolution, and each action as its own entry."""
+    `user_warned` tells the user; `user_banned` bans him (admins only, else `forbidden` before anything
+    is done) for `ban_days` (the configured time when None) with `ban_reason` (the report's reason
+    when None), as `BanUser` does; `dismissed` does nothing. A resolution the report cannot have (an
+    ad's removal on a report about a user) is `validation`. Logged: the resolution, and each action as
+    its own entry."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "resolve_report")
     report_id: Id
     resolution: Resolution
     admin_notes: AdminNotes | None = None
     actions_taken: Annotated[list[ActionTaken], ChoiceCount] = Field(default_factory=list)
+    ban_days: BanDays | None = None
+    ban_reason: BanReason | None = None
 
 
 class Ban(Message):
@@ -355,13 +383,59 @@ class Ban(Message):
 class BanUser(Command[Ban]):
     """Admins: the user is banned for `duration_days` (the configured default when None) from now,
     replacing any ban he had; his sessions end at once, and signing in is refused until the ban ends.
-    An admin cannot be banned (`forbidden`). Logged."""
+    An admin cannot be banned (`forbidden`). Logged, and kept in the bans' record (`ListBans`)."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "ban_user")
     user_id: Id
     reason: BanReason
     duration_days: BanDays | None = None
     admin_notes: AdminNotes | None = None
+
+
+class BanRecord(Message):
+    """A ban as moderation keeps it: given by `BanUser` or a report resolved `user_banned`; it ends
+    when its time is over, when another ban replaces it, or when it is lifted (`LiftBan`)."""
+
+    id: int
+    user_id: int
+    reason: str
+    admin_notes: str | None
+    report_id: int | None  # the report it was given on
+    banned_by: int | None  # None: the system, or an account since deleted
+    banned_at: datetime
+    banned_until: datetime
+    ended_at: datetime | None  # lifted or replaced early; None: it runs (or ran) its time
+    ended_by: int | None  # who lifted it (None: replaced, or the system)
+    active: bool
+
+
+class BanPage(Message):
+    items: list[BanRecord]
+    total: int
+
+
+class ListBans(Command[BanPage]):
+    """Admins: the bans in force (`active`), newest first, or those that have ended (`active` False),
+    latest ended first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_bans")
+    idempotent: ClassVar[bool] = True
+    active: bool = True
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class BanLifted(Message):
+    user_id: int
+    lifted_at: datetime
+
+
+class LiftBan(Command[BanLifted]):
+    """Admins: the user's ban in force ends now (identity lets him sign in again); a user without one
+    is `not_found`. Logged."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "lift_ban")
+    user_id: Id
 
 
 class ReasonCount(Message):

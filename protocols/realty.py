@@ -150,7 +150,8 @@ class UpdateRequest(RequestFields, Command[BuyerRequest]):
 
 
 class CloseRequest(Command[BuyerRequest]):
-    """The owner's request, matched no more. Closing a closed one answers it as it is."""
+    """The owner's request (or any, for an admin: the console), matched no more. Closing a closed one
+    answers it as it is."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "close_request")
     request_id: Id
@@ -188,3 +189,15 @@ class ListMyRequests(Command[RequestPage]):
     idempotent: ClassVar[bool] = True
     offset: Offset = 0
     limit: PageSize = 100
+
+
+class ListRequestsForStaff(Command[RequestPage]):
+    """Admins only (the console): every buyer's requests, newest first, by status and owner; each with
+    its `matches_total` (its `matches` are not read)."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "list_requests_for_staff")
+    idempotent: ClassVar[bool] = True
+    status: RequestStatus | None = None
+    owner_id: Id | None = None
+    offset: Offset = 0
+    limit: PageSize = 20

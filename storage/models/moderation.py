@@ -74,3 +74,25 @@ class LogEntry(Base):
     target_id: Mapped[int] = mapped_column(Integer)
     details: Mapped[str | None] = mapped_column(Text)  # JSON text
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Ban(Base):
+    """A ban given through moderation (identity enforces it on the account): in force while `ended_at`
+    is NULL and `banned_until` is ahead; ended early by a lift or by a ban that replaced it."""
+
+    __tablename__ = "moderation_bans"
+    __table_args__ = (
+        # The bans in force, newest first; a user's ban in force (to replace or lift it).
+        Index("ix_moderation_bans_ended_at_banned_until", "ended_at", "banned_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(100))
+    admin_notes: Mapped[str | None] = mapped_column(Text)
+    report_id: Mapped[int | None] = mapped_column(Integer)  # no key: the record outlives nothing it needs
+    banned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    banned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    banned_until: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

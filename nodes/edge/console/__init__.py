@@ -4,10 +4,11 @@ managers, talking to the workers over NATS like every other edge route.
 
 Modules: `session` (the staff session's cookies and CSRF token), `sections` (the pages by role and the
 navigation), `pages` (how a page is served: session, role, CSRF, errors), `tables` (a table's query,
-pager and sort links), `trail` (staff actions recorded in the audit log), `editing` (the reference
-pages' forms and tables), then one module per page group: `signin`, `dashboard`, `ads`, `categories`,
-`vehicles`, `locations`, `audit`. No contract documents these routes: they are not in the
-OpenAPI document, and they answer in HTML, errors included.
+pager and sort links), `tabbed` (a section of several tables: its tabs, a row's recorded action),
+`trail` (staff actions recorded in the audit log), `people` (the names of the users a page shows),
+`editing` (the reference pages' forms and tables), then one module per page group, each in `PAGES`.
+No contract documents these routes: they are not in the OpenAPI document, and they answer in HTML,
+errors included.
 """
 
 from __future__ import annotations
@@ -18,14 +19,47 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from . import ads, audit, categories, dashboard, locations, signin, vehicles
+from . import (
+    ads,
+    audit,
+    banners,
+    bans,
+    categories,
+    chats,
+    dashboard,
+    garage,
+    locations,
+    realty,
+    reports,
+    signin,
+    users,
+    vehicles,
+)
 from .pages import error_page
+from .renewals import Renewals
+from .session import RENEWALS
 
 STATIC = Path(__file__).parent / "static"
-PAGES = (signin, dashboard, ads, categories, vehicles, locations, audit)  # each module's `routes`
+PAGES = (
+    signin,
+    dashboard,
+    ads,
+    reports,
+    bans,
+    banners,
+    categories,
+    vehicles,
+    locations,
+    users,
+    chats,
+    realty,
+    garage,
+    audit,
+)  # each module's `routes`
 
 
 def setup_console(app: web.Application) -> None:
+    app[RENEWALS] = Renewals()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader(__name__, "templates"),

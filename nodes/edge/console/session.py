@@ -5,7 +5,8 @@
   signing keys and the revoked sessions every edge follows), so a revoked session ends the console
   session at once.
 - `souk_console_refresh`: its refresh token; an expired access token is renewed with identity's
-  `Refresh` (rotated as every refresh is), and a session that cannot be renewed is signed out.
+  `Refresh` (rotated as every refresh is; once for requests that come together, `renewals.py`), and
+  a session that cannot be renewed is signed out.
 - `souk_console_csrf`: a random secret. A form carries `csrf_token(secret, session id)` in a hidden
   field: a page of another site can neither read the secret nor learn the session id, and a cookie
   planted from elsewhere is bound to no session of the victim's. The sign-in form, before any
@@ -27,12 +28,15 @@ from nodes.edge.state import BUS, SETTINGS, VERIFIER
 from protocols.envelope import Actor, DomainError, Role
 from protocols.identity import Refresh, TokenPair
 
+from .renewals import Renewals
+
 PATH = "/admin"
 ACCESS_COOKIE = "souk_console"
 REFRESH_COOKIE = "souk_console_refresh"
 CSRF_COOKIE = "souk_console_csrf"
 CSRF_FIELD = "csrf"
 STAFF = frozenset({Role.ADMIN, Role.MODERATOR, Role.MANAGER})
+RENEWALS = web.AppKey("console_renewals", Renewals)
 
 
 @dataclass(frozen=True)
@@ -92,11 +96,16 @@ async def _renewed(request: web.Request) -> tuple[Actor, TokenPair] | None:
     refresh_token = request.cookies.get(REFRESH_COOKIE)
     if not refresh_token:
         return None
-    try:
-        tokens = await request.app[BUS].request(
-            Refresh(refresh_token=refresh_token, client=client_info(request))
-        )
-    except DomainError:  # ended, revoked, reused, or identity unavailable: signed out either way
+
+    async def refresh() -> TokenPair | None:
+        try:
+            cmd = Refresh(refresh_token=refresh_token, client=client_info(request))
+            return await request.app[BUS].request(cmd)
+        except DomainError:  # ended, revoked, reused, or identity unavailable: signed out either way
+            return None
+
+    tokens = await request.app[RENEWALS].renew(refresh_token, refresh)
+    if tokens is None:
         return None
     actor = verified(request, tokens.access_token)
     return (actor, tokens) if actor is not None else None

@@ -256,3 +256,28 @@ async def heads(
         .order_by(Conversation.id)
     )
     return list(rows.tuples())
+
+
+# Staff: any conversation, whoever is in it
+
+
+async def any_conversation_page(
+    db: AsyncSession,
+    user_id: int | None,
+    kinds: Sequence[wire.ConversationKind],
+    offset: int,
+    limit: int,
+) -> tuple[list[Conversation], int]:
+    """A page of every conversation of these `kinds` (all, if none), those `user_id` is in if given
+    (hidden ones included), the latest updated first, and how many there are in all."""
+    query = select(Conversation)
+    if kinds:
+        query = query.where(Conversation.kind.in_([kind.value for kind in kinds]))
+    if user_id is not None:
+        theirs = select(Participant.conversation_id).where(Participant.user_id == user_id)
+        query = query.where(Conversation.id.in_(theirs))
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = await db.scalars(
+        query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).offset(offset).limit(limit)
+    )
+    return list(page), total

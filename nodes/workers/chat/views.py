@@ -25,6 +25,24 @@ def message_view(row: ChatMessage | Row[Any]) -> wire.ChatMessage:
     )  # fmt: skip
 
 
+async def members_of(db: AsyncSession, conversations: Sequence[Conversation]) -> dict[int, list[Participant]]:
+    """Each conversation's participants, by conversation id."""
+    members: dict[int, list[Participant]] = {c.id: [] for c in conversations}
+    if members:
+        for participant in await queries.participants_in(db, list(members)):
+            members[participant.conversation_id].append(participant)
+    return members
+
+
+def head_of(conversation: Conversation, members: Sequence[Participant]) -> wire.ConversationHead:
+    c = conversation
+    return wire.ConversationHead(
+        id=c.id, kind=wire.ConversationKind(c.kind), topic_id=c.topic_id, title=c.title,
+        created_by=c.created_by, participants=sorted(p.user_id for p in members), created_at=c.created_at,
+        updated_at=c.updated_at,
+    )  # fmt: skip
+
+
 async def conversation_views(
     db: AsyncSession, user_id: int, conversations: Sequence[Conversation]
 ) -> list[wire.Conversation]:
@@ -32,9 +50,7 @@ async def conversation_views(
     ids = [c.id for c in conversations]
     if not ids:
         return []
-    members: dict[int, list[Participant]] = {i: [] for i in ids}
-    for participant in await queries.participants_in(db, ids):
-        members[participant.conversation_id].append(participant)
+    members = await members_of(db, conversations)
     with_messages = [(c.id, c.last_seq) for c in conversations if c.last_seq > 0]
     last: dict[int, wire.ChatMessage] = {}
     if with_messages:
@@ -48,14 +64,7 @@ async def conversation_views(
         others = [p for p in members[c.id] if p.user_id != user_id]
         views.append(
             wire.Conversation(
-                id=c.id,
-                kind=wire.ConversationKind(c.kind),
-                topic_id=c.topic_id,
-                title=c.title,
-                created_by=c.created_by,
-                participants=sorted(p.user_id for p in members[c.id]),
-                created_at=c.created_at,
-                updated_at=c.updated_at,
+                **dict(head_of(c, members[c.id])),
                 last_seq=c.last_seq,
                 last_message=last.get(c.id),
                 read_seq=mine.read_seq if mine else 0,

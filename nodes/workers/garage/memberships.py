@@ -80,7 +80,16 @@ async def end_membership(cmd: wire.EndMembership, actor: Actor, deps: GarageDeps
 
 @handlers.on(wire.GetStanding)
 async def get_standing(_cmd: wire.GetStanding, actor: Actor, deps: GarageDeps) -> wire.Standing:
-    user_id = actor.require_user()
+    return await _standing(deps, actor.require_user())
+
+
+@handlers.on(wire.GetStandingOf)
+async def get_standing_of(cmd: wire.GetStandingOf, actor: Actor, deps: GarageDeps) -> wire.Standing:
+    require_staff(actor)
+    return await _standing(deps, cmd.user_id)
+
+
+async def _standing(deps: GarageDeps, user_id: int) -> wire.Standing:
     async with deps.read_db() as db:
         membership = await queries.membership_of(db, user_id)
         balance = await queries.rewards_balance(db, user_id)

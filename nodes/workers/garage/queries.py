@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.garage_service import AppointmentStatus
@@ -25,6 +25,7 @@ from storage.models.garage_service import (
 )
 
 BOOKED = AppointmentStatus.BOOKED.value
+T = TypeVar("T")
 
 
 async def owned_vehicle(db: AsyncSession, owner_id: int, vehicle_id: str) -> Vehicle | None:
@@ -86,8 +87,12 @@ async def delete_vehicle(db: AsyncSession, owner_id: int, vehicle_id: str) -> bo
 # --- locations -------------------------------------------------------------------------------------
 
 
+def every_location() -> Select[ServiceLocation]:
+    return select(ServiceLocation).order_by(ServiceLocation.name, ServiceLocation.id)
+
+
 async def locations(db: AsyncSession, *, include_inactive: bool) -> list[ServiceLocation]:
-    query = select(ServiceLocation).order_by(ServiceLocation.name, ServiceLocation.id)
+    query = every_location()
     if not include_inactive:
         query = query.where(ServiceLocation.active.is_(True))
     return list(await db.scalars(query))
@@ -266,8 +271,13 @@ async def running_offers(db: AsyncSession, now: datetime) -> list[Offer]:
     return list(await db.scalars(query.order_by(Offer.created_at.desc(), Offer.id)))
 
 
+def every_offer() -> Select[Offer]:
+    """Newest first."""
+    return select(Offer).order_by(Offer.created_at.desc(), Offer.id)
+
+
 async def all_offers(db: AsyncSession) -> list[Offer]:
-    return list(await db.scalars(select(Offer).order_by(Offer.created_at.desc(), Offer.id)))
+    return list(await db.scalars(every_offer()))
 
 
 async def offer(db: AsyncSession, offer_id: str) -> Offer | None:
@@ -304,3 +314,35 @@ async def place_offer(db: AsyncSession, offer_id: str, location_ids: Sequence[st
 async def delete_offer(db: AsyncSession, offer_id: str) -> bool:
     result = await db.execute(delete(Offer).where(Offer.id == offer_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- the console's tables (admins) ----------------------------------------------------------------
+
+
+async def paged(db: AsyncSession, query: Select[T], offset: int, limit: int) -> tuple[list[T], int]:
+    """A page of `query`'s rows (ordered already), and how many it has in all."""
+    total = await db.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return list(await db.scalars(query.offset(offset).limit(limit))), total or 0
+
+
+def vehicles_where(owner_id: int | None, make: str | None) -> Select[Vehicle]:
+    where: list[ColumnElement[bool]] = []
+    if owner_id is not None:
+        where.append(Vehicle.owner_id == owner_id)
+    if make is not None:
+        where.append(func.lower(Vehicle.make) == make.lower())
+    return select(Vehicle).where(*where).order_by(Vehicle.created_at.desc(), Vehicle.id)
+
+
+def appointments_where(
+    status: str | None, location_id: str | None, start: datetime | None, end: datetime | None
+) -> Select[Appointment]:
+    """Those in `status`, at `location_id`, starting in [start, end): each when given."""
+    where: list[ColumnElement[bool]] = []
+    if status is not None:
+        where.append(Appointment.status == status)
+    if location_id is not None:
+        where.append(Appointment.location_id == location_id)
+    if start is not None and end is not None:
+        where += [Appointment.start_at >= start, Appointment.start_at < end]
+    return select(Appointment).where(*where).order_by(Appointment.start_at.desc(), Appointment.id)

@@ -164,7 +164,7 @@ async def list_users(cmd: ListUsers, actor: Actor, deps: IdentityDeps) -> UserPa
     if actor.role not in STAFF:
         raise DomainError(ErrorCode.FORBIDDEN, "Managers only")
     async with deps.read_db() as db:
-        rows, total = await queries.active_users(db, cmd.role, cmd.search, cmd.offset, cmd.limit)
+        rows, total = await queries.users_page(db, cmd)
         return UserPage(items=[profile(user) for user in rows], total=total)
 
 

@@ -1,5 +1,5 @@
 """Bans: an admin (through the moderation domain) bans an account until a moment; the scheduler
-forgets the bans that have ended.
+forgets the bans that have ended; an admin may lift one early (`LiftAccountBan`).
 
 A ban acts in three places, each once: `refuse_banned`, which every sign-in passes through
 (`sessions.start_session`: password, phone code, any contract's login); the ban itself, which ends
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from protocols.envelope import Actor, DomainError, ErrorCode, Role
+from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
 from protocols.identity import (
     AccountBan,
     ActiveBans,
     BanAccount,
     BansLifted,
     CountActiveBans,
+    LiftAccountBan,
     LiftEndedBans,
 )
 from storage.models.identity import User
@@ -66,6 +67,18 @@ async def ban_account(cmd: BanAccount, actor: Actor, deps: IdentityDeps) -> Acco
     return AccountBan(
         user_id=cmd.user_id, banned_until=cmd.until, reason=cmd.reason, sessions_ended=len(ended)
     )
+
+
+@handlers.on(LiftAccountBan)
+async def lift_account_ban(cmd: LiftAccountBan, actor: Actor, deps: IdentityDeps) -> Empty:
+    """Signing in works again at once; the sessions the ban ended stay ended."""
+    _require(actor, BANNERS, "Admin role required")
+    async with deps.db() as db:
+        lifted = await queries.lift_ban(db, cmd.user_id, datetime.now(UTC))
+        await db.commit()
+    if not lifted:
+        raise DomainError(ErrorCode.NOT_FOUND, "No ban in force for this user")
+    return Empty()
 
 
 @handlers.on(CountActiveBans)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.identity import (
@@ -20,6 +22,7 @@ from protocols.identity import (
     UpdateProfile,
     UserProfile,
 )
+from storage.models.identity import User
 
 from . import queries
 from .accounts import check_free, current_user, identifiers
@@ -77,29 +80,36 @@ async def update_profile(cmd: UpdateProfile, actor: Actor, deps: IdentityDeps) -
         raise DomainError(ErrorCode.VALIDATION, f"Unknown profile fields: {', '.join(unknown)}")
     async with deps.db() as db:
         user = await current_user(db, actor)
+        if attributes is not None:
+            user.attributes = {**(user.attributes or {}), **attributes}
+        return await save_changes(db, user, given)
+
+
+async def save_changes(db: AsyncSession, user: User, given: dict[str, Any]) -> UserProfile:
+    """Set `given` (field names to values) on `user` and commit: a changed email or phone must be
+    verified again; one that another account holds is a `conflict` naming the field."""
+    email_changed = False
+    with db.no_autoflush:  # the check must see the table, not these unsaved changes
         if "email" in given:
             changed = identifiers(given.pop("email"), None, None)
             if changed["email_normalized"] != user.email_normalized:
                 user.email, user.email_normalized = changed["email"], changed["email_normalized"]
-                user.email_verified = False
-                # A verification link mailed to the old address must not confirm the new one.
-                await queries.drop_links(db, user.id, unused_only=True)
+                user.email_verified, email_changed = False, True
         if "phone" in given:
             phone = identifiers(None, given.pop("phone"), None)["phone"]
             if phone != user.phone:
                 user.phone, user.phone_verified = phone, False
         for name, value in given.items():
             setattr(user, name, value)
-        if attributes is not None:
-            user.attributes = {**(user.attributes or {}), **attributes}
-        with db.no_autoflush:  # the check must see the table, not this unsaved change
-            await check_free(db, user, ignore_id=user.id)
-        user.updated_at = datetime.now(UTC)
-        try:
-            await db.commit()
-        except IntegrityError:
-            raise DomainError(ErrorCode.CONFLICT, "Email or phone already exists") from None
-        return profile(user)
+        await check_free(db, user, ignore_id=user.id)
+    user.updated_at = datetime.now(UTC)
+    try:  # taken meanwhile by another request: the unique constraints answer
+        if email_changed:  # a verification link mailed to the old address must not confirm the new one
+            await queries.drop_links(db, user.id, unused_only=True)
+        await db.commit()
+    except IntegrityError:
+        raise DomainError(ErrorCode.CONFLICT, "Email or phone already exists") from None
+    return profile(user)
 
 
 @handlers.on(SetLocations)

@@ -10,8 +10,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from protocols.envelope import Role
-from protocols.identity import ClientInfo, CodePurpose, LoginKind
+from protocols.identity import ClientInfo, CodePurpose, ListUsers, LoginKind, UserSort
 from storage.models.identity import (
     DealerProfile,
     EmailLink,
@@ -79,20 +78,41 @@ async def referrer_id(db: AsyncSession, referral_code: str) -> int | None:
     return await db.scalar(select(User.id).where(User.referral_code == referral_code))
 
 
-async def active_users(
-    db: AsyncSession, role: Role | None, search: str | None, offset: int, limit: int
-) -> tuple[list[User], int]:
-    """A page of active accounts by id, of `role` if given, matching `search` anywhere in their
-    identifiers or names; and how many match in all."""
-    where: list[ColumnElement[bool]] = [User.is_active.is_(True)]
-    if role is not None:
-        where.append(User.role == role.value)
-    if search:
-        pattern = contains_pattern(search)
+# The name an account is sorted by: its full name, else what else names it.
+SORT_NAME = func.lower(func.coalesce(User.full_name, User.first_name, User.username, User.email, User.phone))
+USER_ORDER = {
+    UserSort.CREATED_ASC: (User.id.asc(),),
+    UserSort.CREATED_DESC: (User.id.desc(),),
+    UserSort.NAME_ASC: (SORT_NAME.asc().nulls_last(), User.id.asc()),
+    UserSort.NAME_DESC: (SORT_NAME.desc().nulls_last(), User.id.desc()),
+    UserSort.SEEN_DESC: (User.last_login_at.desc().nulls_last(), User.id.desc()),
+    UserSort.SEEN_ASC: (User.last_login_at.asc().nulls_last(), User.id.asc()),
+}
+# A deleted account keeps its row, inactive and with every identifier erased: no listing shows it.
+NOT_DELETED = or_(
+    User.email_normalized.is_not(None), User.phone.is_not(None), User.username_normalized.is_not(None)
+)
+
+
+async def users_page(db: AsyncSession, cmd: ListUsers) -> tuple[list[User], int]:
+    """A page of accounts (deleted ones never), active or not as `cmd.active` says, of `cmd.role` if
+    given, matching `cmd.search` anywhere in their identifiers or names; and how many match in all."""
+    where: list[ColumnElement[bool]] = [NOT_DELETED]
+    if cmd.active is not None:
+        where.append(User.is_active.is_(cmd.active))
+    if cmd.role is not None:
+        where.append(User.role == cmd.role.value)
+    if cmd.search:
+        pattern = contains_pattern(cmd.search)
         where.append(or_(*(func.lower(column).like(pattern, escape=LIKE_ESCAPE) for column in SEARCHED)))
     total = await db.scalar(select(func.count()).select_from(User).where(*where)) or 0
-    rows = await db.scalars(select(User).where(*where).order_by(User.id).offset(offset).limit(limit))
-    return list(rows), total
+    query = select(User).where(*where).order_by(*USER_ORDER[cmd.sort_by])
+    return list(await db.scalars(query.offset(cmd.offset).limit(cmd.limit))), total
+
+
+async def account_by_id(db: AsyncSession, user_id: int) -> User | None:
+    """An account, active or not; a deleted one is None."""
+    return await db.scalar(select(User).where(User.id == user_id, NOT_DELETED))
 
 
 # Mailed links
@@ -312,6 +332,16 @@ async def mark_announced(db: AsyncSession, session_ids: Sequence[str], now: date
 
 async def count_banned(db: AsyncSession, now: datetime) -> int:
     return await db.scalar(select(func.count()).select_from(User).where(User.banned_until > now)) or 0
+
+
+async def lift_ban(db: AsyncSession, user_id: int, now: datetime) -> bool:
+    """End the user's ban in force now; whether he had one."""
+    lifted = await db.execute(
+        update(User)
+        .where(User.id == user_id, User.banned_until > now)
+        .values(banned_until=None, ban_reason=None)
+    )
+    return getattr(lifted, "rowcount", 0) == 1
 
 
 async def lift_bans_ended(db: AsyncSession, now: datetime, most: int) -> int:

@@ -148,19 +148,29 @@ async def update_ad(cmd: wire.UpdateAd, actor: Actor, deps: MarketDeps) -> wire.
 @handlers.on(wire.DeleteAd)
 async def delete_ad(cmd: wire.DeleteAd, actor: Actor, deps: MarketDeps) -> Empty:
     await owned(deps, cmd.ad_id, actor)
+    await delete_with_media(deps, cmd.ad_id)
+    return Empty()
+
+
+async def delete_with_media(deps: MarketDeps, ad_id: int) -> None:
+    """The ad's rows, its media's with them, then its stored files."""
     async with deps.db() as db:
-        await queries.locked_listing(db, cmd.ad_id)  # no media is added between reading keys and deleting
-        keys = await queries.media_keys(db, cmd.ad_id)
-        await queries.delete_listing(db, cmd.ad_id)
+        await queries.locked_listing(db, ad_id)  # no media is added between reading keys and deleting
+        keys = await queries.media_keys(db, ad_id)
+        await queries.delete_listing(db, ad_id)
         await db.commit()
     await listings_changed(deps)
-    # After the commit: a file whose row is gone is only litter, a row whose file is gone a broken ad.
+    await forget_files(deps, ad_id, keys)
+
+
+async def forget_files(deps: MarketDeps, ad_id: int, keys: list[str]) -> None:
+    """Called after the commit that deleted the rows: a file whose row is gone is only litter, a row
+    whose file is gone a broken ad."""
     for key in keys:
         try:
             await deps.media.delete(key)
         except OSError:
-            log.warning("ad %s deleted, its media %s left in the store", cmd.ad_id, key, exc_info=True)
-    return Empty()
+            log.warning("media %s of ad %s deleted, its file left in the store", key, ad_id, exc_info=True)
 
 
 @handlers.on(wire.ListMyAds)

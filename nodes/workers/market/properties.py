@@ -11,7 +11,7 @@ Choices where the contract is silent:
   (properties_places). The price is kept as given and, rounded, on the listing.
 - Every write that leaves a property active publishes `PropertyPublished` after its commit; archiving
   publishes `PropertyWithdrawn`. Anyone else's property, or an archived one not the actor's, is
-  `not_found`.
+  `not_found`; an admin archives and restores anyone's (the console), and nothing else of them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from protocols import market_realty as wire
-from protocols.envelope import Actor, DomainError, ErrorCode
+from protocols.envelope import Actor, DomainError, ErrorCode, Role
 from protocols.fields import PROPERTY_DOCUMENTS_MAX
 from protocols.market import AdStatus, ListingKind
 from storage.models.market import Listing
@@ -242,7 +242,8 @@ async def update_property(cmd: wire.UpdateProperty, actor: Actor, deps: MarketDe
 async def move(
     deps: MarketDeps, actor: Actor, property_id: int, status: wire.PropertyStatus
 ) -> wire.Property:
-    owner_id = actor.require_user()
+    # An admin moves anyone's (the console); anyone else his own only.
+    owner_id = None if actor.role is Role.ADMIN else actor.require_user()
     now = datetime.now(UTC)
     values: dict[str, Any] = {"status": status.value, "updated_at": now}
     if status is wire.PropertyStatus.ACTIVE:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.market import AdStatus, ListingKind
@@ -58,8 +58,13 @@ async def files_of(db: AsyncSession, ids: Collection[int]) -> dict[int, list[Pro
     return by_property
 
 
-async def owned(db: AsyncSession, listing_id: int, owner_id: int) -> Found | None:
-    row = await db.execute(PROPERTIES.where(Listing.id == listing_id, Listing.owner_id == owner_id))
+def whose(owner_id: int | None) -> ColumnElement[bool]:
+    """The owner's properties; None: anyone's."""
+    return Listing.owner_id == owner_id if owner_id is not None else true()
+
+
+async def owned(db: AsyncSession, listing_id: int, owner_id: int | None) -> Found | None:
+    row = await db.execute(PROPERTIES.where(Listing.id == listing_id, whose(owner_id)))
     pair = row.tuples().first()
     return (pair[0], pair[1]) if pair is not None else None
 
@@ -75,12 +80,13 @@ async def write(
         )
 
 
-async def set_status(db: AsyncSession, listing_id: int, owner_id: int, values: dict[str, Any]) -> bool:
-    """Moves the owner's property to `values["status"]` unless it is there already: True when it moved.
-    The status in the UPDATE's own WHERE decides it once, so two requests at once publish once."""
+async def set_status(db: AsyncSession, listing_id: int, owner_id: int | None, values: dict[str, Any]) -> bool:
+    """Moves the owner's property (None: anyone's) to `values["status"]` unless it is there already: True
+    when it moved. The status in the UPDATE's own WHERE decides it once, so two requests at once publish
+    once."""
     moved = await db.execute(
         update(Listing)
-        .where(Listing.id == listing_id, Listing.owner_id == owner_id, Listing.kind == PROPERTY,
+        .where(Listing.id == listing_id, whose(owner_id), Listing.kind == PROPERTY,
                Listing.status != values["status"])
         .values(**values)
         .returning(Listing.id)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    case,
     column,
     delete,
     func,
@@ -415,6 +416,38 @@ async def insert_media(
         listing = listing | {"images_count": Listing.images_count + 1}
     await db.execute(update(Listing).where(Listing.id == media["listing_id"]).values(**listing))
     return media_id
+
+
+async def delete_media(
+    db: AsyncSession, listing_id: int, media_id: int, listing: dict[str, Any]
+) -> ListingMedia | None:
+    """Deletes one of the listing's media (None when it has no such media) and writes `listing` on the
+    listing; an image no longer counts in its `images_count`."""
+    found = await db.scalar(
+        select(ListingMedia).where(ListingMedia.id == media_id, ListingMedia.listing_id == listing_id)
+    )
+    if found is None:
+        return None
+    await db.execute(delete(ListingMedia).where(ListingMedia.id == media_id))
+    if found.kind == "image":
+        listing = listing | {"images_count": Listing.images_count - 1}
+    await db.execute(update(Listing).where(Listing.id == listing_id).values(**listing))
+    return found
+
+
+async def make_first(db: AsyncSession, listing_id: int, media_id: int, kind: str) -> bool:
+    """The listing's media `media_id` (of `kind`) takes the first position, those before it moving one
+    place down; False when the listing has no such media."""
+    media = (ListingMedia.listing_id == listing_id, ListingMedia.kind == kind)
+    position = await db.scalar(select(ListingMedia.position).where(ListingMedia.id == media_id, *media))
+    if position is None:
+        return False
+    first = await db.scalar(select(func.min(ListingMedia.position)).where(*media))
+    moved = case((ListingMedia.id == media_id, first), else_=ListingMedia.position + 1)
+    await db.execute(
+        update(ListingMedia).where(*media, ListingMedia.position <= position).values(position=moved)
+    )
+    return True
 
 
 async def media_of(db: AsyncSession, listing_ids: Sequence[int]) -> list[ListingMedia]:

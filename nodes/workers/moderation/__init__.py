@@ -1,11 +1,12 @@
 """The moderation domain: users' reports, moderators' handling of them and of pending ads, bans, and
 the log of every moderation action.
 
-Command groups: `reports` (file, list, set a status), `resolutions` (close a report and do what its
-resolution says: through the market, notify and identity), `listings` (an ad's approval or
-rejection, done by the market over NATS), `bans` (done by identity), `overview` (the log, the
-counts, the dashboard, reports received) and `console` (staff sign-ins and sign-outs in the log); their SQL in `queries`, who may moderate in `staff`, the
-replies built from the rows in `shapes`.
+Command groups: `reports` (file, list, read, set a status), `resolutions` (close a report and do what
+its resolution says: through the market, notify and identity), `listings` (an ad's approval or
+rejection, done by the market over NATS), `bans` (done by identity, recorded here: given, listed,
+lifted), `overview` (the log, the counts, the dashboard, reports received) and `console` (staff
+sign-ins and sign-outs in the log); their SQL in `queries` and `ban_queries`, who may moderate in
+`staff`, the replies built from the rows in `shapes`.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols.moderation import CLOSED_STATUSES, OPEN_STATUSES, ReportStatus
@@ -52,18 +53,44 @@ async def close_report(db: AsyncSession, report_id: int, values: dict[str, Any])
     return getattr(closed, "rowcount", 0) == 1
 
 
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a page of reports is narrowed to (None: any); `contract` "" is the canonical words."""
+
+    statuses: list[str] | None = None
+    report_type: str | None = None
+    reason: str | None = None
+    contract: str | None = None
+    oldest_first: bool = False
+
+    def where(self) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [] if self.statuses is None else [Report.status.in_(self.statuses)]
+        if self.report_type is not None:
+            where.append(Report.target_type == self.report_type)
+        if self.reason is not None:
+            where.append(Report.reason == self.reason)
+        if self.contract is not None:
+            where.append(
+                Report.contract.is_(None) if self.contract == "" else Report.contract == self.contract
+            )
+        return where
+
+
 async def report_records(
-    db: AsyncSession, statuses: list[str] | None, offset: int, limit: int
+    db: AsyncSession, filters: ReportFilters, offset: int, limit: int
 ) -> tuple[list[Report], int]:
-    """Reports in any of `statuses` (or all), newest first, and how many match."""
-    where = [] if statuses is None else [Report.status.in_(statuses)]
+    """Reports as `filters` narrow them, newest (or oldest) first, then by id so that pages never
+    overlap; and how many match."""
+    where = filters.where()
+    order = (
+        (Report.created_at.asc(), Report.id.asc())
+        if filters.oldest_first
+        else (Report.created_at.desc(), Report.id.desc())
+    )
     total = (await db.execute(select(func.count()).select_from(Report).where(*where))).scalar_one()
     rows = (
-        await db.execute(
-            select(Report).where(*where).order_by(Report.created_at.desc(), Report.id.desc())
-            .offset(offset).limit(limit)
-        )
-    ).scalars()  # fmt: skip
+        await db.execute(select(Report).where(*where).order_by(*order).offset(offset).limit(limit))
+    ).scalars()
     return list(rows), total
 
 

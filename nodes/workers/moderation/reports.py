@@ -1,4 +1,5 @@
-"""Reports: any signed-in user files one; moderators list them and set their status (logged).
+"""Reports: any signed-in user files one; moderators list them (filtered), read one and set their
+status (logged).
 
 A report remembers whom it is about (`subject_user_id`): the reported user, or the reported ad's
 owner as the market names him when it is filed, so that the reports a user has received can be
@@ -91,10 +92,28 @@ async def list_report_records(
     cmd: wire.ListReportRecords, actor: Actor, deps: ModerationDeps
 ) -> wire.ReportRecordPage:
     require_moderator(actor)
-    statuses = None if cmd.statuses is None else [status.value for status in cmd.statuses]
+    filters = queries.ReportFilters(
+        statuses=None if cmd.statuses is None else [status.value for status in cmd.statuses],
+        report_type=cmd.report_type.value if cmd.report_type else None,
+        reason=cmd.reason.value if cmd.reason else None,
+        contract="" if cmd.canonical_words else cmd.contract,
+        oldest_first=cmd.oldest_first,
+    )
     async with deps.read_db() as db:
-        rows, total = await queries.report_records(db, statuses, cmd.offset, cmd.limit)
+        rows, total = await queries.report_records(db, filters, cmd.offset, cmd.limit)
     return wire.ReportRecordPage(items=[report_record(row) for row in rows], total=total)
+
+
+@handlers.on(wire.GetReportRecord)
+async def get_report_record(
+    cmd: wire.GetReportRecord, actor: Actor, deps: ModerationDeps
+) -> wire.ReportRecord:
+    require_moderator(actor)
+    async with deps.read_db() as db:
+        row = await queries.report(db, cmd.report_id)
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
+    return report_record(row)
 
 
 @handlers.on(wire.SetReportStatus)

@@ -11,20 +11,21 @@ told it is resolved already (both resolutions' actions may have been done then).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from protocols import identity, market, notify
+from protocols import market, notify
 from protocols import moderation as wire
 from protocols.envelope import Actor, DomainError, ErrorCode
 from storage.models.moderation import Report
 
 from . import queries
+from .bans import give_ban
 from .deps import ModerationDeps
 from .handlers import handlers
 from .reports import NOT_FOUND
 from .shapes import report_record
-from .staff import require_moderator
+from .staff import require_admin, require_moderator
 
 ALREADY = "Report already resolved"
 LISTING_REMOVED = (
@@ -62,7 +63,9 @@ async def tell(deps: ModerationDeps, row: Report, user_id: int, kind: str, title
     await deps.bus.request(notice, actor=Actor.system())
 
 
-async def remove_listing(row: Report, actor: Actor, deps: ModerationDeps, _now: datetime) -> list[Done]:
+async def remove_listing(
+    row: Report, actor: Actor, deps: ModerationDeps, _cmd: wire.ResolveReport
+) -> list[Done]:
     if row.target_type != wire.ReportType.AD.value:
         raise DomainError(ErrorCode.VALIDATION, "Only a report about a listing can remove one")
     hide = market.HideListing(listing_id=row.target_id, reason=f"Removed after a report: {reason_of(row)}")
@@ -73,24 +76,24 @@ async def remove_listing(row: Report, actor: Actor, deps: ModerationDeps, _now: 
     return [Done(wire.LogAction.HIDE_LISTING, ("ad", listing.id), {"report_id": row.id})]
 
 
-async def warn_user(row: Report, _actor: Actor, deps: ModerationDeps, _now: datetime) -> list[Done]:
+async def warn_user(row: Report, _actor: Actor, deps: ModerationDeps, _cmd: wire.ResolveReport) -> list[Done]:
     user_id = subject_of(row)
     await tell(deps, row, user_id, USER_WARNED, "A warning from the moderators",
                "A report about you or your listing was upheld. Repeated ones lead to a ban.", {})  # fmt: skip
     return [Done(wire.LogAction.WARN_USER, ("user", user_id), {"report_id": row.id})]
 
 
-async def ban_user(row: Report, actor: Actor, deps: ModerationDeps, now: datetime) -> list[Done]:
+async def ban_user(row: Report, actor: Actor, deps: ModerationDeps, cmd: wire.ResolveReport) -> list[Done]:
     user_id = subject_of(row)
-    until = now + timedelta(days=deps.settings.moderation.default_ban_days)
-    ban = await deps.bus.request(
-        identity.BanAccount(user_id=user_id, until=until, reason=reason_of(row)), actor=actor
+    days = cmd.ban_days or deps.settings.moderation.default_ban_days
+    ban, _ = await give_ban(
+        deps, actor, user_id, days, cmd.ban_reason or reason_of(row), cmd.admin_notes, row.id
     )
-    details = {"report_id": row.id, "until": ban.banned_until.isoformat(), "reason": ban.reason}
+    details = {"report_id": row.id, "until": ban.banned_until.isoformat(), "days": days, "reason": ban.reason}
     return [Done(wire.LogAction.BAN_USER, ("user", user_id), details)]
 
 
-async def dismiss(_row: Report, _actor: Actor, _deps: ModerationDeps, _now: datetime) -> list[Done]:
+async def dismiss(_row: Report, _actor: Actor, _deps: ModerationDeps, _cmd: wire.ResolveReport) -> list[Done]:
     return []
 
 
@@ -105,6 +108,8 @@ ACTIONS = {
 @handlers.on(wire.ResolveReport)
 async def resolve_report(cmd: wire.ResolveReport, actor: Actor, deps: ModerationDeps) -> wire.ReportRecord:
     moderator_id = require_moderator(actor)
+    if cmd.resolution is wire.Resolution.USER_BANNED:
+        require_admin(actor)
     async with deps.db() as db:
         row = await queries.report(db, cmd.report_id)
     if row is None:
@@ -112,7 +117,7 @@ async def resolve_report(cmd: wire.ResolveReport, actor: Actor, deps: Moderation
     if row.status not in queries.OPEN:
         raise DomainError(ErrorCode.CONFLICT, ALREADY)
     now = datetime.now(UTC)
-    done = await ACTIONS[cmd.resolution](row, actor, deps, now)
+    done = await ACTIONS[cmd.resolution](row, actor, deps, cmd)
     dismissed = cmd.resolution is wire.Resolution.DISMISSED
     status = wire.ReportStatus.DISMISSED if dismissed else wire.ReportStatus.RESOLVED
     async with deps.db() as db:

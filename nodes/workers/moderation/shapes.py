@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from protocols import moderation as wire
-from storage.models.moderation import LogEntry, Report
+from storage.models.moderation import Ban, LogEntry, Report
 
 
 def report(row: Report) -> wire.Report:
@@ -31,4 +32,12 @@ def report_record(row: Report) -> wire.ReportRecord:
         subject_user_id=row.subject_user_id, evidence_urls=list(row.evidence_urls or []),
         resolution=wire.Resolution(row.resolution) if row.resolution else None, resolved_at=row.resolved_at,
         admin_notes=row.admin_notes,
+    )  # fmt: skip
+
+
+def ban_record(row: Ban, now: datetime) -> wire.BanRecord:
+    return wire.BanRecord(
+        id=row.id, user_id=row.user_id, reason=row.reason, admin_notes=row.admin_notes, report_id=row.report_id,
+        banned_by=row.banned_by, banned_at=row.banned_at, banned_until=row.banned_until, ended_at=row.ended_at,
+        ended_by=row.ended_by, active=row.ended_at is None and row.banned_until > now,
     )  # fmt: skip

@@ -17,10 +17,12 @@ from storage.models.realty import BuyerRequest, CatchUpMark, RequestMatch
 # --- requests --------------------------------------------------------------------------------------
 
 
-async def own_request(db: AsyncSession, request_id: int, owner_id: int) -> BuyerRequest | None:
-    return await db.scalar(
-        select(BuyerRequest).where(BuyerRequest.id == request_id, BuyerRequest.owner_id == owner_id)
-    )
+async def own_request(db: AsyncSession, request_id: int, owner_id: int | None) -> BuyerRequest | None:
+    """The owner's request (None: anyone's)."""
+    query = select(BuyerRequest).where(BuyerRequest.id == request_id)
+    if owner_id is not None:
+        query = query.where(BuyerRequest.owner_id == owner_id)
+    return await db.scalar(query)
 
 
 async def requests_page(
@@ -32,6 +34,31 @@ async def requests_page(
     )
     total = await db.scalar(select(func.count()).select_from(BuyerRequest).where(mine))
     return rows.all(), total or 0
+
+
+async def staff_requests_page(
+    db: AsyncSession, status: str | None, owner_id: int | None, offset: int, limit: int
+) -> tuple[Sequence[BuyerRequest], int]:
+    """Every buyer's requests in `status` and of `owner_id` (each when given), newest first."""
+    where: list[ColumnElement[bool]] = []
+    if status is not None:
+        where.append(BuyerRequest.status == status)
+    if owner_id is not None:
+        where.append(BuyerRequest.owner_id == owner_id)
+    query = select(BuyerRequest).where(*where).order_by(BuyerRequest.id.desc())
+    rows = await db.scalars(query.offset(offset).limit(limit))
+    total = await db.scalar(select(func.count()).select_from(BuyerRequest).where(*where))
+    return rows.all(), total or 0
+
+
+async def match_counts(db: AsyncSession, request_ids: Sequence[int]) -> dict[int, int]:
+    """By request, how many properties it matches (those it matches none of are left out)."""
+    rows = await db.execute(
+        select(RequestMatch.request_id, func.count())
+        .where(RequestMatch.request_id.in_(request_ids))
+        .group_by(RequestMatch.request_id)
+    )
+    return dict(rows.tuples().all())
 
 
 # --- a published property against the open requests ------------------------------------------------

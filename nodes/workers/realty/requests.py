@@ -1,5 +1,5 @@
 """Buyers' requests: written by buyers (role `user`), changed and closed by their owners, listed with
-their matching properties (protocols/realty.py)."""
+their matching properties (protocols/realty.py); every buyer's listed for admins, who close any."""
 
 from __future__ import annotations
 
@@ -113,8 +113,9 @@ async def _open_request(db: AsyncSession, request_id: int, owner_id: int) -> Buy
 
 @handlers.on(wire.CloseRequest)
 async def close_request(cmd: wire.CloseRequest, actor: Actor, deps: RealtyDeps) -> wire.BuyerRequest:
+    owner = None if actor.role is Role.ADMIN else actor.require_user()  # an admin closes anyone's
     async with deps.db() as db:
-        row = await queries.own_request(db, cmd.request_id, actor.require_user())
+        row = await queries.own_request(db, cmd.request_id, owner)
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND)
         if row.status == wire.RequestStatus.OPEN.value:
@@ -139,3 +140,16 @@ async def list_my_requests(cmd: wire.ListMyRequests, actor: Actor, deps: RealtyD
         for row in rows
     ]  # fmt: skip
     return wire.RequestPage(items=items, total=total)
+
+
+@handlers.on(wire.ListRequestsForStaff)
+async def list_requests_for_staff(
+    cmd: wire.ListRequestsForStaff, actor: Actor, deps: RealtyDeps
+) -> wire.RequestPage:
+    if actor.role is not Role.ADMIN:
+        raise DomainError(ErrorCode.FORBIDDEN, "Admin role required")
+    status = cmd.status.value if cmd.status is not None else None
+    async with deps.read_db() as db:
+        rows, total = await queries.staff_requests_page(db, status, cmd.owner_id, cmd.offset, cmd.limit)
+        counted = await queries.match_counts(db, [row.id for row in rows])
+    return wire.RequestPage(items=[view(row, [], counted.get(row.id, 0)) for row in rows], total=total)

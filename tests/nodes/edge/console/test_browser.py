@@ -2,7 +2,9 @@
 chromedriver, both named explicitly (Selenium's manager never runs, nothing is downloaded), against an
 edge on a real port. The first admin comes from `souk users create-admin`'s own code; a regular user
 is refused; a form without its CSRF token is refused and changes nothing; an ad approved from the
-queue appears in MillionAvto's public search; the audit log shows what was done.
+queue appears in MillionAvto's public search; a report is resolved from its page; a moderator banned
+from the bans page loses his sessions at once (his API token is refused, his open console session
+ends); the audit log shows what was done.
 
 Screenshots of the main pages are written to `var/test-artifacts/console/` (under the repository).
 Skipped only where /usr/bin/chromedriver is missing and not on CI (`CI` unset): on CI they run."""
@@ -24,12 +26,13 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from nodes.cli import cmd_create_admin
 from tests.conftest import Cluster
 from tests.support.ads import ADS, CAR
-from tests.support.console import PASSWORD, account
+from tests.support.console import PASSWORD, account, console_at, given_role
 from tests.support.http import json_of
 
 pytestmark = [
@@ -103,6 +106,15 @@ def approve(driver: WebDriver, ad_id: int) -> None:
     click(driver, By.CSS_SELECTOR, f"#ad-{ad_id} form[action$='/approve'] button")
 
 
+def fill(driver: WebDriver, fields: dict[str, str]) -> None:
+    for name, value in fields.items():
+        driver.find_element(By.NAME, name).send_keys(value)
+
+
+def cell_texts(driver: WebDriver, css: str) -> list[str]:
+    return [str(cell.text) for cell in driver.find_elements(By.CSS_SELECTOR, css)]
+
+
 def json_page(driver: WebDriver, url: str) -> Any:
     driver.get(url)
     return json.loads(driver.find_element(By.TAG_NAME, "body").text)
@@ -111,7 +123,13 @@ def json_page(driver: WebDriver, url: str) -> Any:
 async def test_a_browser_signs_in_moderates_and_reads_the_audit(cluster: Cluster, browser: WebDriver) -> None:
     await cmd_create_admin(cluster.settings, argparse.Namespace(email=ADMIN_EMAIL, password=ADMIN_PASSWORD))
     edge = cluster.edge_a
-    await account(edge.post, "user@example.com")
+    _user, user_headers = await account(edge.post, "user@example.com")
+    mod_id, mod_headers = await account(edge.post, "mod@example.com")
+    await given_role(cluster.settings.database.url, mod_id, "moderator")
+    report = {"report_type": "user", "target_id": mod_id, "reason": "spam", "comment": "Sends me links"}
+    filed = await json_of(
+        await edge.post("/api/v1/moderation/reports", json=report, headers=user_headers), 201
+    )
     _owner, owner_headers = await account(edge.post, "owner@example.com")
     car = {**CAR, "title": "Skoda Octavia 2020"}
     ad_id = int((await json_of(await edge.post(ADS, json=car, headers=owner_headers), 201))["id"])
@@ -147,12 +165,36 @@ async def test_a_browser_signs_in_moderates_and_reads_the_audit(cluster: Cluster
     found = await run(json_page, base + ADS + "?q=Octavia")
     assert [item["id"] for item in found["items"]] == [ad_id]
 
+    # A report resolved from its page.
     await run(lambda driver: driver.get(base + "/admin/"))
+    await run(click, By.LINK_TEXT, "Reports")
+    assert await run(cell_texts, "td.comment") == ["Sends me links"]
+    await run(shot, "reports")
+    await run(click, By.LINK_TEXT, str(filed["id"]))
+    await run(lambda driver: Select(driver.find_element(By.NAME, "resolution")).select_by_value("dismissed"))
+    await run(fill, {"admin_notes": "Links were fine"})
+    await run(click, By.CSS_SELECTOR, "form.resolve button")
+    assert "dismissed" in await run(text_of, "#notice")
+    assert await run(text_of, "td.status") == "dismissed"
+    await run(shot, "report-resolved")
+
+    # A moderator banned from the bans page: his open console session and his API token end at once.
+    async with console_at(base + "/") as moderator:
+        assert (await moderator.sign_in("mod@example.com")).status == 303
+        assert (await moderator.page("/admin/"))[0] == 200
+        await run(click, By.LINK_TEXT, "Bans")
+        await run(fill, {"user_id": str(mod_id), "reason": "Abusive to users"})
+        await run(lambda driver: driver.find_element(By.NAME, "for_good").click())
+        await run(click, By.CSS_SELECTOR, "#ban-form button")
+        assert "banned" in await run(text_of, "#notice")
+        assert await run(cell_texts, "td.until") == ["for good"]
+        await run(shot, "bans")
+        assert (await moderator.page("/admin/"))[0] == 303  # to the sign-in page
+    assert (await edge.get("/api/v1/users/me", headers=mod_headers)).status == 401
+
     await run(click, By.LINK_TEXT, "Audit log")
-    actions = await run(
-        lambda driver: [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "td.action")]
-    )
-    assert actions == ["approve_ad", "sign_in"]
+    actions = await run(cell_texts, "td.action")
+    assert actions == ["ban_user", "sign_in", "resolve_report", "approve_ad", "sign_in"]
     await run(shot, "audit")
     await run(click, By.CSS_SELECTOR, "form.signout button")
     assert await run(text_of, "h1") == "Staff sign-in"
