@@ -1,8 +1,10 @@
 """The catalog domain: reference data that listings point at (categories, vehicle references, places).
 
 Read-mostly: every list reply carries a `version`, the same for the same content on any worker, which
-an edge answers as an ETag. Categories are written by admins only; the vehicle references and places
-come with the platform (loaded by migrations) and are never written over the wire.
+an edge answers as an ETag. Categories are written by admins only. The vehicle references and places
+come with the platform (loaded by migrations); admins add to them and correct them from the console
+(`Save*`), and every catalog worker hears of it (`VehicleReferencesChanged`, `PlaceSaved`), so that its
+lists, and their versions, change at once.
 """
 
 from __future__ import annotations
@@ -19,17 +21,32 @@ from .fields import (
     Address,
     CategoryName,
     CountryCode,
+    CountryName,
+    Currency,
+    EnginePower,
+    EngineVolume,
     Id,
     Int32,
     IpAddress,
+    Iso3,
     Label,
     Latitude,
     Longitude,
     MetaDescription,
     MetaTitle,
+    Offset,
+    PageSize,
+    PhoneCode,
     PlaceName,
+    Population,
+    Price,
     RadiusKm,
+    ReferenceName,
+    ReferenceSearch,
+    RegionCode,
+    Seats,
     Slug,
+    Year,
 )
 
 DOMAIN = "catalog"
@@ -303,7 +320,7 @@ class ListCarConfigurations(Command[CarConfigurationPage]):
 
 
 # --- places ----------------------------------------------------------------------------------------
-# Loaded by a migration from data packages, never written over the wire; cities keep GeoNames' ids.
+# Loaded by a migration from data packages (cities keep GeoNames' ids); admins add and correct them.
 
 
 class Country(Message):
@@ -437,3 +454,168 @@ class DetectLocation(Command[DetectedLocation]):
     subject: ClassVar[str] = subjects.svc(DOMAIN, "detect_location")
     idempotent: ClassVar[bool] = True
     ip: IpAddress | None
+
+
+# --- staff: the references and places written from the console -------------------------------------
+# Admins only, checked here (any other role: `forbidden`). A `Save*` without the entry's id creates one,
+# with it sets every field of that entry (`not_found` if there is none). A parent or a reference that
+# does not exist, or years the wrong way round, is a `validation` error naming the field; a slug (or
+# an ISO code) taken already is a `conflict`. The `Find*` commands page what the console browses.
+
+
+class VehicleReferencesChanged(Event):
+    """Published after every write of a vehicle reference: each catalog worker reads them again, so
+    that its lists (and their versions, which the edges' ETags and the advisor's car index go by)
+    change at once."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "vehicle_references_changed")
+
+
+class PlaceSaved(Event):
+    """Published after every write of a place, with the place as saved (one of the three): each
+    catalog worker sets it in the places it holds, without reading them all again."""
+
+    subject: ClassVar[str] = subjects.evt(DOMAIN, "place_saved")
+    country: Country | None = None
+    region: Region | None = None
+    city: City | None = None
+
+
+class SaveBrand(Command[Brand]):
+    """A brand's `vehicle_type_ids` are the types of its models, kept by `SaveVehicleModel`."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_brand")
+    brand_id: Id | None = None
+    name: ReferenceName
+    slug: Slug  # unique among brands
+    country: Label | None = None
+    is_popular: bool = False
+
+
+class SaveVehicleModel(Command[VehicleModel]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_model")
+    model_id: Id | None = None
+    brand_id: Id
+    vehicle_type_id: Id
+    name: ReferenceName
+    slug: Slug  # unique among its brand's models
+    year_from: Year | None = None
+    year_to: Year | None = None
+
+
+class SaveGeneration(Command[Generation]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_generation")
+    generation_id: Id | None = None
+    model_id: Id
+    name: ReferenceName
+    year_from: Year | None = None
+    year_to: Year | None = None
+
+
+class SaveModification(Command[Modification]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_modification")
+    modification_id: Id | None = None
+    generation_id: Id
+    name: ReferenceName
+    year_from: Year | None = None
+    year_to: Year | None = None
+    body_type_id: Id | None = None
+    fuel_type_id: Id | None = None
+    engine_volume_l: EngineVolume | None = None
+    power_hp: EnginePower | None = None
+    transmission_id: Id | None = None
+    drive_type_id: Id | None = None
+    seats: Seats | None = None
+    price_new_rub: Price | None = None
+
+
+class SaveCountry(Command[Country]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_country")
+    country_id: Id | None = None
+    iso2: CountryCode  # unique
+    iso3: Iso3
+    name: CountryName
+    name_ru: CountryName | None = None
+    phone_code: PhoneCode | None = None
+    currency: Currency | None = None
+
+
+class SaveRegion(Command[Region]):
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_region")
+    region_id: Id | None = None
+    country_id: Id
+    code: RegionCode | None = None
+    name: PlaceName
+    name_native: PlaceName | None = None
+
+
+class SaveCity(Command[City]):
+    """A city's region, if it has one, is in its country."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "save_city")
+    city_id: Id | None = None
+    country_id: Id
+    region_id: Id | None = None
+    name: PlaceName
+    latitude: Latitude
+    longitude: Longitude
+    population: Population = 0
+
+
+class PageAsked(Message):
+    """What the console's pages of references and places ask: the entries whose name (or code) holds
+    `q`, ASCII case aside, one page of them."""
+
+    q: ReferenceSearch = ""
+    offset: Offset = 0
+    limit: PageSize = 20
+
+
+class BrandPage(Message):
+    items: list[Brand]
+    total: int
+
+
+class FindBrands(PageAsked, Command[BrandPage]):
+    """Brands by name or slug, ordered by name."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_brands")
+    idempotent: ClassVar[bool] = True
+
+
+class CountryPage(Message):
+    items: list[Country]
+    total: int
+
+
+class FindCountries(PageAsked, Command[CountryPage]):
+    """Countries by name or ISO code, ordered by name."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_countries")
+    idempotent: ClassVar[bool] = True
+
+
+class RegionPage(Message):
+    items: list[Region]
+    total: int
+
+
+class FindRegions(PageAsked, Command[RegionPage]):
+    """A country's regions by name or code, ordered by name."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_regions")
+    idempotent: ClassVar[bool] = True
+    country_id: Id
+
+
+class CityPage(Message):
+    items: list[City]
+    total: int
+
+
+class FindCities(PageAsked, Command[CityPage]):
+    """A region's cities by name, largest first."""
+
+    subject: ClassVar[str] = subjects.svc(DOMAIN, "find_cities")
+    idempotent: ClassVar[bool] = True
+    region_id: Id

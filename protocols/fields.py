@@ -203,6 +203,10 @@ Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
 CategoryName = Annotated[str, Field(min_length=1, max_length=100)]
 MetaTitle = Annotated[str, Field(max_length=200)]
 MetaDescription = Annotated[str, Field(max_length=500)]
+ReferenceName = Annotated[str, Field(min_length=1, max_length=100)]  # a brand, model, generation, trim
+Seats = Annotated[int, Field(ge=1, le=100)]
+Population = Annotated[int, Field(ge=0, le=INT32_MAX)]
+ReferenceSearch = Annotated[str, Field(max_length=100)]  # words a reference's or a place's name holds
 
 # --- places ----------------------------------------------------------------------------------------
 
@@ -211,6 +215,10 @@ Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 NEARBY_RADIUS_MAX_KM = 1000  # the document's largest search radius
 RadiusKm = Annotated[float, Field(gt=0, le=NEARBY_RADIUS_MAX_KM, allow_inf_nan=False)]
 PlaceName = Annotated[str, Field(min_length=1, max_length=200)]  # a city as someone wrote it
+CountryName = Annotated[str, Field(min_length=1, max_length=100)]
+Iso3 = Annotated[str, Field(min_length=3, max_length=3, pattern=r"^[A-Z]{3}$")]  # ISO 3166-1 alpha-3
+RegionCode = Annotated[str, Field(min_length=1, max_length=16)]  # ISO 3166-2 where known
+PhoneCode = Annotated[str, Field(min_length=1, max_length=32)]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 IP_ADDRESS_MAX = 64  # as the edge cuts a forwarded address
 IpAddress = Annotated[str, Field(max_length=IP_ADDRESS_MAX)]

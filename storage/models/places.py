@@ -1,6 +1,7 @@
 """The catalog domain's places: countries, their regions and cities. Loaded by migration 0007 from data
 packages (countries and regions from countrystatecity-countries, keeping its ids; cities from GeoNames,
-keeping their geonameid) and never written at run time."""
+keeping their geonameid); admins add and correct places from the console (a new one takes the id after
+the largest: there is no sequence)."""
 
 from __future__ import annotations
 

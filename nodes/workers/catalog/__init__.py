@@ -1,9 +1,10 @@
-"""The catalog domain: categories (admins write them), the vehicle references and the places (both read
-only), all served from caches in the worker.
+"""The catalog domain: categories, the vehicle references and the places (all three written by admins),
+all served from caches in the worker.
 
-Three groups of commands (categories, vehicles, places), their SQL in `queries`, the caches in `cache`,
-the vehicle references' and the places' snapshots in `references` and `geography`, the IP database in
-`geoip`.
+Groups of commands: categories, vehicles, places, and the admins' writes and pages of the last two
+(`vehicle_edits`, `place_edits`, what they share in `staff`); their SQL in `queries` and
+`edit_queries`, the caches in `cache`, the vehicle references' and the places' snapshots in
+`references` and `geography` (a saved place set in it by `place_patches`), the IP database in `geoip`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nodes.runtime.worker import Domain
 
 # Importing a module registers its handlers.
-from . import categories, places, vehicles  # noqa: F401
+from . import categories, place_edits, places, vehicle_edits, vehicles  # noqa: F401
 from .deps import CatalogDeps, open_deps
 from .handlers import handlers
 

@@ -1,5 +1,6 @@
-"""The catalog's caches: lists built once from the tables and answered from memory, each with a version
-(a digest of its content as it goes on the wire), the same on every replica for the same content."""
+"""The catalog's caches: lists built from the tables and answered from memory until a write drops
+them, each with a version (a digest of its content as it goes on the wire), the same on every replica
+for the same content."""
 
 from __future__ import annotations
 
@@ -38,20 +39,40 @@ def grouped(list_type: type[L], items: Iterable[Item], keys: Callable[[Item], It
     return {key: listed(list_type, members) for key, members in groups.items()}
 
 
-class LoadedOnce(Generic[T]):
-    """A value loaded on first use and kept for the worker's life (concurrent first uses load it once)."""
+class Reloadable(Generic[T]):
+    """A value loaded on first use and kept until it is dropped (after a write), then loaded again on
+    the next use, or until it is patched; concurrent uses load it once. A load that a drop or a patch
+    overtakes is answered but not kept: it may have read the rows before the write."""
 
     def __init__(self, load: Callable[[], Awaitable[T]]) -> None:
         self._load = load
         self._value: T | None = None
         self._lock = asyncio.Lock()
+        self._generation = 0
 
     async def get(self) -> T:
-        if self._value is None:
-            async with self._lock:
-                if self._value is None:
-                    self._value = await self._load()
-        return self._value
+        value = self._value
+        if value is not None:
+            return value
+        async with self._lock:
+            if self._value is not None:
+                return self._value
+            generation = self._generation
+            value = await self._load()
+            if generation == self._generation:
+                self._value = value
+            return value
+
+    def drop(self) -> None:
+        self._value = None
+        self._generation += 1
+
+    def patch(self, change: Callable[[T], T]) -> None:
+        """`change` the value held; none held, a load under way is not kept (it may miss the write)."""
+        if self._value is not None:
+            self._value = change(self._value)
+        else:
+            self._generation += 1
 
 
 class CategoryCache:

@@ -12,31 +12,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from protocols import catalog as wire
-from protocols.envelope import Actor, DomainError, Empty, ErrorCode, Role
+from protocols.envelope import Actor, DomainError, Empty, ErrorCode
 from storage.models.catalog import Category
 
 from . import queries
 from .cache import listed
 from .deps import CatalogDeps
 from .handlers import handlers
+from .staff import ADMINS, invalid, require_admin
 
-ADMINS = (Role.ADMIN, Role.SYSTEM)
 REQUIRED = {wire.CategoryField.NAME, wire.CategoryField.SLUG, wire.CategoryField.POSITION,
             wire.CategoryField.IS_ACTIVE}  # fmt: skip
 NOT_FOUND = "Category not found"
 SLUG_TAKEN = "A category with this slug already exists"
-
-
-def require_admin(actor: Actor) -> None:
-    if actor.role in ADMINS:
-        return
-    actor.require_user()
-    raise DomainError(ErrorCode.FORBIDDEN, "Admin role required")
-
-
-def invalid(field: str, message: str) -> DomainError:
-    error = {"type": "value_error", "loc": [field], "msg": message}
-    return DomainError(ErrorCode.VALIDATION, f"{field}: {message}", {"errors": [error]})
 
 
 def view(row: Category) -> wire.Category:

@@ -1,7 +1,7 @@
 """The catalog domain's handler registry; the modules beside it register on it.
 
-Catalog handlers are the only writers of the catalog tables (the vehicle references' rows come from a
-migration and are never written at run time).
+Catalog handlers are the only writers of the catalog tables (the vehicle references' and places' rows
+come from migrations; admins add to them and correct them).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The vehicle references as one snapshot in memory: every list reply built once, the filtered ones
-(brands of a type, models of a brand, ...) grouped in advance. The rows come from a migration and never
-change while a worker runs, so the snapshot is kept for the worker's life."""
+(brands of a type, models of a brand, ...) grouped in advance. The rows come from a migration; an
+admin's write (vehicle_edits) drops the snapshot in every worker, which reads it again on its next use."""
 
 from __future__ import annotations
 
@@ -46,27 +46,27 @@ def _color(row: tables.Color) -> wire.Color:
     return wire.Color(id=row.id, slug=row.slug, name=row.name, name_en=row.name_en, hex=row.hex)
 
 
-def _brand(row: tables.Brand, type_ids: list[int]) -> wire.Brand:
+def brand_view(row: tables.Brand, type_ids: list[int]) -> wire.Brand:
     return wire.Brand(
         id=row.id, name=row.name, slug=row.slug, country=row.country, is_popular=row.is_popular,
         vehicle_type_ids=type_ids,
     )  # fmt: skip
 
 
-def _model(row: tables.VehicleModel) -> wire.VehicleModel:
+def model_view(row: tables.VehicleModel) -> wire.VehicleModel:
     return wire.VehicleModel(
         id=row.id, brand_id=row.brand_id, vehicle_type_id=row.vehicle_type_id, name=row.name, slug=row.slug,
         year_from=row.year_from, year_to=row.year_to,
     )  # fmt: skip
 
 
-def _generation(row: tables.Generation) -> wire.Generation:
+def generation_view(row: tables.Generation) -> wire.Generation:
     return wire.Generation(
         id=row.id, model_id=row.model_id, name=row.name, year_from=row.year_from, year_to=row.year_to
     )
 
 
-def _modification(row: tables.Modification) -> wire.Modification:
+def modification_view(row: tables.Modification) -> wire.Modification:
     return wire.Modification(
         id=row.id, generation_id=row.generation_id, name=row.name, year_from=row.year_from,
         year_to=row.year_to, body_type_id=row.body_type_id, fuel_type_id=row.fuel_type_id,
@@ -83,10 +83,10 @@ async def load_snapshot(sessions: async_sessionmaker[AsyncSession]) -> Snapshot:
         }
         colors = [_color(row) for row in await queries.colors(db)]
         types_of = await queries.brand_vehicle_types(db)
-        brands = [_brand(row, types_of.get(row.id, [])) for row in await queries.brands(db)]
-        models = [_model(row) for row in await queries.models(db)]
-        generations = [_generation(row) for row in await queries.generations(db)]
-        modifications = [_modification(row) for row in await queries.modifications(db)]
+        brands = [brand_view(row, types_of.get(row.id, [])) for row in await queries.brands(db)]
+        models = [model_view(row) for row in await queries.models(db)]
+        generations = [generation_view(row) for row in await queries.generations(db)]
+        modifications = [modification_view(row) for row in await queries.modifications(db)]
     return Snapshot(
         named=named,
         colors=listed(wire.ColorList, colors),

@@ -13,7 +13,8 @@ Choices where the document is silent: the filter is optional (without it, the wh
 `generation_id`, which modifications require (all of them at once would be megabytes); an id that
 names nothing has nothing under it, an empty list, as a filter would; a filter that is missing where
 required, or no positive 32-bit integer, is 422 naming it. Every answer carries an `ETag` and `Cache-Control` (kit/caching.py)
-and is 304 to a matching `If-None-Match`: the references change only with a release.
+and is 304 to a matching `If-None-Match`: the references change with a release, or an admin's edit (a
+new ETag at once).
 """
 
 from __future__ import annotations
