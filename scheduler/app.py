@@ -47,6 +47,10 @@ class SchedulerApp:
     async def stop(self) -> None:
         """Stop firing (in-flight runs are cancelled), then hand the lease over at once."""
         self._stopping = True
+        # A run submitted just now has not started yet: one turn of the loop lets it reach `tick`,
+        # which takes the cancellation below as a stop (cancelled before its first line, APScheduler
+        # would log it as a crashed job).
+        await asyncio.sleep(0)
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         await self.lease.stop()

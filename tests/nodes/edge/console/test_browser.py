@@ -1,95 +1,70 @@
-"""The console in a real browser: Debian's chromium, headless, driven by Selenium through Debian's
-chromedriver, both named explicitly (Selenium's manager never runs, nothing is downloaded), against an
-edge on a real port. The first admin comes from `souk users create-admin`'s own code; a regular user
-is refused; a form without its CSRF token is refused and changes nothing; an ad approved from the
-queue appears in MillionAvto's public search; a report is resolved from its page; a moderator banned
-from the bans page loses his sessions at once (his API token is refused, his open console session
-ends); the audit log shows what was done.
+"""The console in a real browser (Debian's chromium through Debian's chromedriver, both named
+explicitly: `tests/support/browser.py`), against an edge on a real port, in one browser session. The
+first admin comes from `souk users create-admin`'s own code; a regular user is refused; an ad posted
+meanwhile shows on the dashboard and the navigation's badge without reloading (the console's script on
+`/admin/live`); a form without its CSRF token is refused and changes nothing; an ad approved from the
+queue appears in MillionAvto's public search; a report is resolved; a banned moderator's sessions end;
+every page of the navigation opens; the audit log shows what was done.
 
-Screenshots of the main pages are written to `var/test-artifacts/console/` (under the repository).
-Skipped only where /usr/bin/chromedriver is missing and not on CI (`CI` unset): on CI they run."""
+Screenshots of the pages are written to `var/test-artifacts/console/` (under the repository)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from nodes.cli import cmd_create_admin
 from tests.conftest import Cluster
 from tests.support.ads import ADS, CAR
+from tests.support.browser import browser, click, shot, sign_in, steps, text_of
 from tests.support.console import PASSWORD, account, console_at, given_role
 from tests.support.http import json_of
 
 pytestmark = [
-    pytest.mark.domains("identity", "catalog", "market", "moderation"),
+    # Every page of the navigation is opened: each domain a page reads from.
+    pytest.mark.domains("identity", "catalog", "market", "moderation", "chat", "realty", "garage"),
     pytest.mark.database_agnostic,
 ]
+__all__ = ["browser"]  # the fixture
 
-T = TypeVar("T")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[4] / "var" / "test-artifacts" / "console"
 ADMIN_EMAIL, ADMIN_PASSWORD = "root@example.com", "correct horse battery"
-FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-         "--window-size=1280,900")  # fmt: skip
+BADGE = 'nav .badge[data-live="ads"]'
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    if not CHROMEDRIVER.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMEDRIVER} is missing on CI: .ci/run installs chromium and chromium-driver")
-        pytest.skip(f"{CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)")
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+def shows(driver: WebDriver, counts: dict[str, str]) -> None:
+    """Wait until each element (by CSS) shows its text, on this very page."""
+    WebDriverWait(driver, 10).until(
+        lambda d: all(d.find_element(By.CSS_SELECTOR, css).text == text for css, text in counts.items())
+    )
 
 
-def click(driver: WebDriver, by: str, what: str) -> None:
-    """Click, and wait for the page it leads to (the old one gone, the new one loaded)."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(by, what).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+def mark_page(driver: WebDriver) -> None:
+    driver.execute_script("window.notReloaded = true;")
 
 
-def shot(driver: WebDriver, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    assert driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+def same_page(driver: WebDriver) -> bool:
+    return driver.execute_script("return window.notReloaded === true;") is True
 
 
-def sign_in(driver: WebDriver, base: str, email: str, password: str) -> None:
-    driver.get(base + "/admin/login")
-    driver.find_element(By.NAME, "email").send_keys(email)
-    driver.find_element(By.NAME, "password").send_keys(password)
-    click(driver, By.CSS_SELECTOR, "form.stacked button[type=submit]")
+def navigation(driver: WebDriver) -> list[tuple[str, str]]:
+    return [
+        (str(link.text), str(link.get_attribute("href")))
+        for link in driver.find_elements(By.CSS_SELECTOR, "nav a")
+    ]
 
 
-def text_of(driver: WebDriver, css: str) -> str:
-    return str(driver.find_element(By.CSS_SELECTOR, css).text)
+def opens(driver: WebDriver, href: str) -> str:
+    """The page's heading, once it opened without an error."""
+    driver.get(href)
+    assert not driver.find_elements(By.CSS_SELECTOR, ".notice.error[role=alert]"), driver.page_source
+    return str(driver.find_element(By.TAG_NAME, "h1").text)
 
 
 def row(driver: WebDriver, ad_id: int) -> list[object]:
@@ -135,9 +110,7 @@ async def test_a_browser_signs_in_moderates_and_reads_the_audit(cluster: Cluster
     ad_id = int((await json_of(await edge.post(ADS, json=car, headers=owner_headers), 201))["id"])
     base = str(edge.make_url("")).rstrip("/")
 
-    async def run(fn: Callable[..., T], *args: object) -> T:
-        """A step of the browser's, in a thread: Selenium blocks, and this loop serves the edge."""
-        return await asyncio.to_thread(fn, browser, *args)
+    run = steps(browser)
 
     # A regular user, with his right password, is refused as a wrong password is.
     await run(sign_in, base, "user@example.com", PASSWORD)
@@ -146,10 +119,15 @@ async def test_a_browser_signs_in_moderates_and_reads_the_audit(cluster: Cluster
 
     await run(sign_in, base, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert await run(text_of, "h1") == "Dashboard"
-    assert await run(text_of, "#ads-waiting") == "1"
+    await run(shows, {"#ads-waiting": "1", BADGE: "1"})
+    # An ad posted meanwhile is counted on this very page, without reloading.
+    await run(mark_page)
+    await json_of(await edge.post(ADS, json={**CAR, "title": "Lada Niva"}, headers=owner_headers), 201)
+    await run(shows, {"#ads-waiting": "2", BADGE: "2"})
+    assert await run(same_page)
     await run(shot, "dashboard")
 
-    await run(click, By.LINK_TEXT, "Ads")
+    await run(click, By.PARTIAL_LINK_TEXT, "Ads")
     assert await run(row, ad_id)
     await run(shot, "ads-queue")
     # The approve form without its CSRF token: refused, and the ad still waits.
@@ -167,7 +145,7 @@ async def test_a_browser_signs_in_moderates_and_reads_the_audit(cluster: Cluster
 
     # A report resolved from its page.
     await run(lambda driver: driver.get(base + "/admin/"))
-    await run(click, By.LINK_TEXT, "Reports")
+    await run(click, By.PARTIAL_LINK_TEXT, "Reports")
     assert await run(cell_texts, "td.comment") == ["Sends me links"]
     await run(shot, "reports")
     await run(click, By.LINK_TEXT, str(filed["id"]))
@@ -192,7 +170,15 @@ async def test_a_browser_signs_in_moderates_and_reads_the_audit(cluster: Cluster
         assert (await moderator.page("/admin/"))[0] == 303  # to the sign-in page
     assert (await edge.get("/api/v1/users/me", headers=mod_headers)).status == 401
 
-    await run(click, By.LINK_TEXT, "Audit log")
+    # Every page of an admin's navigation opens (the audit log last, to read what was done).
+    links = await run(navigation)
+    assert [title for title, _ in links][:3] == ["Dashboard", "Users", "Chats"]
+    for title, href in links[1:-1]:
+        heading = await run(opens, href)
+        assert heading.startswith(title.split()[0]), (title, heading)
+        await run(shot, "page-" + href.split("/admin/")[1].split("?")[0])
+    await run(lambda driver: driver.get(base + "/admin/"))
+    await run(click, By.PARTIAL_LINK_TEXT, "Audit log")
     actions = await run(cell_texts, "td.action")
     assert actions == ["ban_user", "sign_in", "resolve_report", "approve_ad", "sign_in"]
     await run(shot, "audit")
