@@ -153,6 +153,9 @@ def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Setting
         # Most clusters never ask for a place: loading them at every boot cost the suite a minute of
         # CPU. The tests that do ask wait for them (tests/support/places.py).
         catalog=replace(base.catalog, places_at_start=False),
+        # The cheapest argon2id hash (~0.1 ms, not ~20): the suite signs up thousands of accounts (the
+        # fuzz alone ~5,000), which cost it minutes of CPU at the production cost.
+        auth=replace(base.auth, password_memory_kib=64, password_time_cost=1),
     )
 
 

@@ -55,7 +55,7 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Identi
             settings=settings,
             db=db,
             read_db=database.read,
-            passwords=PasswordHashing(),
+            passwords=PasswordHashing.configured(settings.auth),
             mail=mail_backend(settings.mail),
             sms=sms,
             bus=bus,

@@ -12,19 +12,27 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from nodes.runtime.settings import AuthSettings
+
 MAX_CONCURRENT_HASHES = 2
-# OWASP's argon2id profile (19 MiB, 2 passes, 1 lane): ~20 ms a hash here. argon2-cffi's default
-# (64 MiB, 3 passes, 4 lanes) takes ~100 ms of both cores and would cap logins near 10/s. Stored
-# hashes made with other parameters are upgraded at the next sign-in.
+# The costs come from `[auth] password_memory_kib` and `password_time_cost`: OWASP's argon2id profile
+# by default (19 MiB, 2 passes, 1 lane), ~20 ms a hash here. argon2-cffi's default (64 MiB, 3 passes,
+# 4 lanes) takes ~100 ms of both cores and would cap logins near 10/s. Stored hashes made with other
+# parameters are upgraded at the next sign-in.
 
 
 class PasswordHashing:
-    def __init__(
-        self, hasher: PasswordHasher | None = None, concurrency: int = MAX_CONCURRENT_HASHES
-    ) -> None:
-        self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+    def __init__(self, hasher: PasswordHasher, concurrency: int = MAX_CONCURRENT_HASHES) -> None:
+        self.hasher = hasher
         self._slots = asyncio.Semaphore(concurrency)
         self._dummy: str | None = None
+
+    @classmethod
+    def configured(cls, auth: AuthSettings) -> PasswordHashing:
+        costs = PasswordHasher(
+            time_cost=auth.password_time_cost, memory_cost=auth.password_memory_kib, parallelism=1
+        )
+        return cls(costs)
 
     async def dummy_hash(self) -> str:
         """A hash no password matches, to check unknown accounts against in the same time."""

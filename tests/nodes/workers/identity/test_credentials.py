@@ -92,5 +92,7 @@ async def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(cluster: C
     finally:
         await engine.dispose()
     assert stored is not None and stored != legacy
-    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")  # the configured parameters
+    auth = cluster.settings.auth
+    configured = f"$argon2id$v=19$m={auth.password_memory_kib},t={auth.password_time_cost},p=1$"
+    assert stored.startswith(configured)
     await json_of(await cluster.edge_a.post("/api/v1/auth/login", json=body), 200)
