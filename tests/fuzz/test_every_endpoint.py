@@ -81,7 +81,7 @@ def passes(
     return [
         FuzzPass(
             SIGNED_IN,
-            max_examples=3,  # every operation of five contracts: 3 keeps the suite inside its budget
+            max_examples=2,  # every operation of five contracts: 2 keeps the suite inside its budget
             phases=ALL_PHASES,
             headers={op: bearer(token) for op, (_, token) in users.items()},
             streams=sse,

@@ -19,7 +19,8 @@ from tests.support.console import PASSWORD, Console, account, console_at, csrf_i
 from tests.support.http import bearer, json_of
 from tests.support.polling import status_becomes
 
-pytestmark = pytest.mark.domains("identity", "moderation", "garage")
+# Plain filtered and paged selects: the suite's time keeps this flow on SQLite.
+pytestmark = [pytest.mark.domains("identity", "moderation", "garage"), pytest.mark.database_agnostic]
 
 PAGE = 2  # rows in a page of the console's tables
 ME = "/api/v1/users/me"

@@ -16,6 +16,7 @@ from tests.nodes.edge.surfaces.ws_client import WsClient
 from tests.support.eventually import until
 from tests.support.exchanges import EXCHANGE_DOMAINS
 from tests.support.http import bearer, json_of
+from tests.support.places import places_loaded
 from tests.support.sse import SseStream
 
 pytestmark = pytest.mark.domains(*EXCHANGE_DOMAINS)
@@ -63,6 +64,7 @@ async def test_a_bilateral_match_from_listing_to_archived_items(cluster: Cluster
     bob_feed = await SseStream.open(a, "/api/events/stream", token=bob_token)
     await alice_feed.until_marker()
     await bob_feed.until_marker()
+    await places_loaded(cluster.worker_bus)  # a first listing asks the catalog for the owner's city
 
     made = await json_of(await a.post("/api/listings/create-by-categories", json=listing("Велосипед детский", "Самокат", 30000),
                                       headers=bearer(alice_token)), 201)  # fmt: skip
