@@ -145,9 +145,7 @@ def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Setting
     base = load_settings(environ={})
     return replace(
         base,
-        # 5 s, not production's: three test processes share CI's two cores, and a worker's answer queued
-        # behind a busy neighbour must not read as a lost one (tests of timeouts set their own).
-        nats=replace(base.nats, url=nats_url, request_timeout=5.0),
+        nats=replace(base.nats, url=nats_url, request_timeout=3.0),
         database=replace(base.database, url=database_url, pool_size=5),
         workers=replace(base.workers, domains=KNOWN_DOMAINS),
         paths=replace(base.paths, var_dir=str(var_dir)),
