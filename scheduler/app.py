@@ -47,13 +47,16 @@ class SchedulerApp:
     async def stop(self) -> None:
         """Stop firing (in-flight runs are cancelled), then hand the lease over at once."""
         self._stopping = True
-        # A run submitted just now has not started yet: one turn of the loop lets it reach `tick`,
-        # which takes the cancellation below as a stop (cancelled before its first line, APScheduler
-        # would log it as a crashed job).
-        await asyncio.sleep(0)
         if self._scheduler.running:
+            # Paused, it submits no run; one turn of the loop then lets every run already submitted
+            # reach `tick`, which takes the cancellation below as a stop. A run cancelled before its
+            # first line, APScheduler would log as a crashed job; without the pause, a run submitted
+            # during that very turn would be.
+            self._scheduler.pause()
+            await asyncio.sleep(0)
             self._scheduler.shutdown(wait=False)
         await self.lease.stop()
+        log.info("scheduler %s stopped", self.lease.holder_id)
 
     async def tick(self, name: str) -> None:
         """One scheduled firing: the lease is checked right before sending, so only the leader publishes."""

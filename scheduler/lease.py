@@ -80,15 +80,19 @@ class LeaderLease:
         self._task = asyncio.create_task(self._run(), name=f"lease-{self.key}-{self.holder_id}")
 
     async def stop(self) -> None:
-        """Let an in-flight write finish (it is bounded), then release the key if still ours."""
+        """Let an in-flight write finish, then release the key if still ours. Each step waits a third
+        of the TTL at most: a stop must end well within a supervisor's kill timeout, and a key left
+        behind only delays the successor until it expires."""
         self._stopping.set()
         if self._task is not None:
-            await asyncio.wait([self._task])  # never raises, even if the task was cancelled
+            _, pending = await asyncio.wait([self._task], timeout=self.ttl_s / 3)
+            for task in pending:
+                task.cancel()
             self._task = None
         if self._revision is not None and self._kv is not None:
             # `last=` keeps a holder that lost without noticing from deleting its successor's key.
             with contextlib.suppress(Exception):
-                await self._bounded(self._kv.delete(self.key, last=self._revision), self.ttl_s)
+                await self._bounded(self._kv.delete(self.key, last=self._revision), self.ttl_s / 3)
         self._set(None)
 
     async def _bucket_ttl(self, kv: Bucket) -> float:

@@ -202,5 +202,8 @@ async def test_each_node_of_a_three_node_cluster_dies_in_turn_and_nothing_is_los
     except AssertionError as exc:
         problems.append(str(exc))
     await topology.procs.close()
-    problems += [f"{name} logged a traceback or an error, or failed" for name in topology.procs.failures()]
+    problems += [
+        f"{name} logged a traceback or an error, or failed {excerpt}"
+        for name, excerpt in topology.procs.failures().items()
+    ]
     assert not problems, "\n".join(problems)

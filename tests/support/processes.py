@@ -27,6 +27,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def why(log: str, before: int = 3, after: int = 25, tail: int = 15) -> str:
+    """The first failure-marked line of a log with the lines around it; else the log's last lines
+    (a process killed for not stopping in time says why only by what it did last)."""
+    lines = log.splitlines()
+    for at, line in enumerate(lines):
+        if any(mark in line for mark in FAILURE_MARKS):
+            return "\n".join(lines[max(0, at - before) : at + after])
+    return "\n".join(lines[-tail:])
+
+
 @dataclass
 class Proc:
     """One run of a process; a restart is a new `Proc` with a log of its own."""
@@ -47,7 +57,7 @@ class Proc:
             self.proc.kill()
             self.killed = True
 
-    async def stop(self, grace_s: float = 5.0) -> int:
+    async def stop(self, grace_s: float = 10.0) -> int:
         """SIGTERM, then SIGKILL if it has not exited within `grace_s`; the exit status."""
         if self.running:
             self.proc.send_signal(signal.SIGTERM)
@@ -100,10 +110,11 @@ class Processes:
         return [p for p in self.runs if p.name == name][-1]
 
     def failures(self) -> dict[str, str]:
-        """The logs, by file name, of every run that logged a traceback or an error, or that exited
-        with a failure status on its own or when asked to stop."""
+        """By log file name, every run that logged a traceback or an error, or that exited with a
+        failure status on its own or when asked to stop: its exit status and the lines that tell why
+        (a CI log keeps only so much of a failure's output)."""
         return {
-            p.log.name: f"(exit {p.proc.returncode})\n{p.text()}"
+            p.log.name: f"(exit {p.proc.returncode})\n{why(p.text())}"
             for p in self.runs
             if (not p.broker and any(mark in p.text() for mark in FAILURE_MARKS))
             or (not p.running and not p.killed and p.proc.returncode != 0)
