@@ -57,6 +57,17 @@ class Console:
         async with self.http.get(path, allow_redirects=False) as resp:
             return resp.status, await resp.text()
 
+    async def rows(self, path: str, row: str) -> list[str]:
+        """`row`'s matches in a table, page after page as its "next" links lead."""
+        found: list[str] = []
+        while path:
+            status, page = await self.page(path)
+            assert status == 200, page
+            found += re.findall(row, page)
+            following = re.search(r'<a href="([^"]+)" rel="next">', page)
+            path = following.group(1).replace("&amp;", "&") if following else ""
+        return found
+
     async def sign_in(self, email: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
         _status, form = await self.page("/admin/login")
         data = {"csrf": csrf_in(form), "email": email, "password": password, "next": "/admin/"}

@@ -59,18 +59,6 @@ def nav(page: str) -> list[str]:
     return re.findall(r'href="([^"]+)"', found.group(1)) if found else []
 
 
-async def every_page(console: Console, path: str, row: str) -> list[str]:
-    """`row`'s matches in a table, page after page as its "next" links lead."""
-    found: list[str] = []
-    while path:
-        status, page = await console.page(path)
-        assert status == 200, page
-        found += re.findall(row, page)
-        following = re.search(r'<a href="([^"]+)" rel="next">', page)
-        path = following.group(1).replace("&amp;", "&") if following else ""
-    return found
-
-
 def ad_ids(page: str) -> list[int]:
     return [int(found) for found in re.findall(r'<tr id="ad-(\d+)">', page)]
 
@@ -164,9 +152,7 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
         # The queue: sorted, filtered and paged on the server.
         _, cheapest = await moderator.page("/admin/ads?status=pending&sort=price_asc")
         assert ad_ids(cheapest) == [second["id"], first["id"]] and "Page 1 of 2" in cheapest
-        by_price = await every_page(
-            moderator, "/admin/ads?status=pending&sort=price_desc", r'<tr id="ad-(\d+)">'
-        )
+        by_price = await moderator.rows("/admin/ads?status=pending&sort=price_desc", r'<tr id="ad-(\d+)">')
         assert by_price == [str(ad["id"]) for ad in (third, first, second)]
         _, filtered = await moderator.page("/admin/ads?status=pending&q=vesta")
         assert f'id="ad-{second["id"]}"' in filtered and f'id="ad-{first["id"]}"' not in filtered
@@ -220,9 +206,9 @@ async def test_staff_sign_in_roles_csrf_moderation_and_audit(cluster: Cluster) -
 
         # Every staff action is in the audit log, newest first; the log is read-only.
         action = r'<td class="action">([a-z_]+)</td>'
-        actions = await every_page(admin, "/admin/audit", action)
+        actions = await admin.rows("/admin/audit", action)
         assert actions == ["sign_out", "reject_ad", "approve_ad", "sign_in", "sign_in", "sign_in"]
-        assert await every_page(admin, "/admin/audit?action=sign_in", action) == ["sign_in"] * 3
+        assert await admin.rows("/admin/audit?action=sign_in", action) == ["sign_in"] * 3
         _, newest = await admin.page("/admin/audit")
         assert f"#{ids['moderator']}" in newest and "127.0.0.1" in newest
         assert (await admin.post("/admin/audit", {"csrf": await admin.csrf()})).status == 405

@@ -19,7 +19,6 @@ from nodes.runtime.settings import Settings
 from protocols.envelope import Actor, Command, DomainError, ErrorCode, Role
 from protocols.moderation import BanUser, LiftBan, ListBans
 from tests.conftest import Cluster
-from tests.nodes.edge.console.test_console import every_page
 from tests.support.ads import ADS, active_ad
 from tests.support.console import PASSWORD, Console, account, console_at, given_role
 from tests.support.http import json_of
@@ -51,7 +50,7 @@ def cells(page: str, css_class: str) -> list[str]:
 
 
 async def listed(console: Console, path: str) -> list[int]:
-    return report_ids(await every_page(console, path, ROW))
+    return report_ids(await console.rows(path, ROW))
 
 
 async def test_reports_of_two_contracts_are_handled_and_users_banned(cluster: Cluster) -> None:
@@ -202,7 +201,7 @@ async def test_reports_of_two_contracts_are_handled_and_users_banned(cluster: Cl
         assert re.findall(r'class="user-(\d+)"', active) == [str(ids["rogue"])]
 
         # Every action, newest first, in the audit log (sign-ins aside).
-        actions = await every_page(admin, "/admin/audit", r'<td class="action">([a-z_]+)</td>')
+        actions = await admin.rows("/admin/audit", r'<td class="action">([a-z_]+)</td>')
         assert [action for action in actions if action != "sign_in"] == [
             "lift_ban", "ban_user", "resolve_report", "ban_user", "resolve_report", "resolve_report",
             "warn_user", "resolve_report", "hide_listing", "update_report",
