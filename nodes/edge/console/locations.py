@@ -179,7 +179,6 @@ async def city(request: web.Request, staff: Staff) -> web.Response:
     context = {
         "heading": chain.city.name, "crumbs": chain.crumbs(), "query": query, "notice": query.notice_text(),
         "edit": Form(chain.path(), f"City #{chain.city.id}", CITY_INPUTS, chain.city.model_dump()),
-        
     }  # fmt: skip
     return reference_page(request, staff, LOCATIONS, context)
 

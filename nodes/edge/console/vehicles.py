@@ -251,7 +251,7 @@ async def modification(request: web.Request, staff: Staff) -> web.Response:
     inputs = await modification_inputs(request, staff)
     context = {
         "heading": chain.modification.name, "crumbs": chain.crumbs(), "query": query,
-        "notice": query.notice_text(), 
+        "notice": query.notice_text(),
         "edit": Form(chain.path(), f"Modification #{chain.modification.id}", inputs,
                      chain.modification.model_dump()),
     }  # fmt: skip
