@@ -57,8 +57,9 @@ class Proc:
             self.proc.kill()
             self.killed = True
 
-    async def stop(self, grace_s: float = 10.0) -> int:
-        """SIGTERM, then SIGKILL if it has not exited within `grace_s`; the exit status."""
+    async def stop(self, grace_s: float = 15.0) -> int:
+        """SIGTERM, then SIGKILL if it has not exited within `grace_s`; the exit status. The grace is
+        past the edge's own 10 s for requests in flight (`EdgeRunner`'s shutdown timeout)."""
         if self.running:
             self.proc.send_signal(signal.SIGTERM)
             try:
