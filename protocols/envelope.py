@@ -32,11 +32,15 @@ class Command(Message, Generic[ReplyT]):
     """A request to one domain; its reply type is the generic parameter.
 
     ``idempotent`` commands (reads, or writes keyed by a client id) may be retried by the bus after
-    a timeout; others are only retried when no worker received them at all.
+    a timeout; others are only retried when no worker received them at all. ``repeatable`` ones,
+    whose repetition does no harm although it does not give the same result (a sign-in opens one
+    more session), go out again when the connection they went out on is lost while they wait: the
+    request or its reply may have been lost with a NATS node. Idempotent ones do too.
     """
 
     reply_type: ClassVar[type[Message]]
     idempotent: ClassVar[bool] = False
+    repeatable: ClassVar[bool] = False
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

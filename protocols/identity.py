@@ -277,9 +277,12 @@ class LoginKind(StrEnum):
 
 
 class Login(Command[SignedIn]):
-    """Password sign-in. A wrong identifier and a wrong password answer alike (`unauthorized`)."""
+    """Password sign-in. A wrong identifier and a wrong password answer alike (`unauthorized`).
+    Repeatable: a sign-in sent again after a lost connection opens a session the client never uses,
+    which ends when it expires."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "login")
+    repeatable: ClassVar[bool] = True
     kind: LoginKind
     identifier: Identifier
     password: Password

@@ -63,14 +63,23 @@ class Replies:
         self._tokens = itertools.count()
         self._started = asyncio.Lock()
         self._resending: set[asyncio.Task[None]] = set()
+        # Requests to send again if the connection is lost while they wait: inbox token -> request.
+        self._repeatable: dict[str, tuple[str, bytes]] = {}
 
     async def ask(
-        self, subject: str, payload: bytes, timeout: float, *, again_after: float | None = None
+        self,
+        subject: str,
+        payload: bytes,
+        timeout: float,
+        *,
+        again_after: float | None = None,
+        again_on_reconnect: bool = False,
     ) -> bytes:
         """The reply's payload. Raises NoRespondersError, NatsTimeout, or nats-py's publish errors.
 
         `again_after`: unanswered by then, the request goes out once more to the same inbox, so
         whichever copy is answered first (the late first one included) settles it.
+        `again_on_reconnect`: unanswered when the connection comes back (see `reconnected`), likewise.
         """
         if not self._prefix:
             await self._start()
@@ -83,6 +92,10 @@ class Replies:
         again = (
             loop.call_later(again_after, self._again, subject, payload, inbox, reply) if again_after else None
         )
+        # Published while disconnected, a request waits in nats-py's buffer and goes out on reconnection
+        # anyway: only one that went out on a connection since lost needs sending again.
+        if again_on_reconnect and self._nc.is_connected:
+            self._repeatable[token] = (subject, payload)
         try:
             await self._nc.publish(subject, payload, reply=inbox)
             msg = await reply
@@ -91,6 +104,7 @@ class Replies:
             if again is not None:
                 again.cancel()
             del self._waiting[token]
+            self._repeatable.pop(token, None)
         if msg.headers and msg.headers.get(Header.STATUS) == NO_RESPONDERS_STATUS:
             raise NoRespondersError
         return msg.data
@@ -101,6 +115,12 @@ class Replies:
                 prefix = f"{self._nc.new_inbox()}."
                 await self._nc.subscribe(prefix + "*", cb=self._arrived)
                 self._prefix = prefix
+
+    def reconnected(self) -> None:
+        """The connection is back: a request that went out on the lost one, or its reply, may have
+        been lost with that NATS node; the repeatable ones still waiting go out again."""
+        for token, (subject, payload) in self._repeatable.items():
+            self._again(subject, payload, self._prefix + token, self._waiting[token])
 
     def _again(self, subject: str, payload: bytes, inbox: str, reply: asyncio.Future[Msg]) -> None:
         if not reply.done():
@@ -241,7 +261,9 @@ class Bus:
         started = time.perf_counter()
         try:
             try:
-                raw = await self._request_with_retries(subject, payload, deadline, cmd.idempotent)
+                raw = await self._request_with_retries(
+                    subject, payload, deadline, cmd.idempotent, repeatable=cmd.idempotent or cmd.repeatable
+                )
             except NoAnswer as exc:
                 log.warning("request on %s failed: %s", subject, exc)
                 raise DomainError(ErrorCode.UNAVAILABLE, UNAVAILABLE_SAYS) from None
@@ -257,7 +279,7 @@ class Bus:
 
     async def _request_with_retries(
         self, subject: str, payload: bytes, timeout: float, idempotent: bool,
-        no_responders_backoff: tuple[float, ...] = NO_RESPONDERS_BACKOFF,
+        no_responders_backoff: tuple[float, ...] = NO_RESPONDERS_BACKOFF, *, repeatable: bool = False,
     ) -> bytes:  # fmt: skip
         """Every attempt shares one deadline, `timeout` from now: each gets what is left of it.
         Raises NoAnswer when none came."""
@@ -268,7 +290,9 @@ class Bus:
             # A worker may take an idempotent command and die: halfway, it goes out once more.
             again_after = left / 2 if idempotent else None
             try:
-                return await self._replies.ask(subject, payload, left, again_after=again_after)
+                return await self._replies.ask(
+                    subject, payload, left, again_after=again_after, again_on_reconnect=repeatable
+                )
             except NoRespondersError:
                 # Nobody received it, so trying again can never run it twice.
                 delay = next(backoff, None)
@@ -372,6 +396,7 @@ class Bus:
         self._on_reconnect.append(callback)
 
     def reconnected(self) -> None:
+        self._replies.reconnected()
         for callback in self._on_reconnect:
             task = asyncio.get_running_loop().create_task(_after_reconnect(callback))
             self._reconnect_tasks.add(task)

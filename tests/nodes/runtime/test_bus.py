@@ -49,6 +49,19 @@ class Stall(Command[Echoed]):
     idempotent: ClassVar[bool] = True
 
 
+class SignIn(Command[Echoed]):
+    """Repeatable, not idempotent (a sign-in), served by a test subscriber as `Stall` is."""
+
+    subject: ClassVar[str] = subjects.svc("stall", "sign_in")
+    repeatable: ClassVar[bool] = True
+
+
+class Once(Command[Echoed]):
+    """Neither: served by a test subscriber as `Stall` is."""
+
+    subject: ClassVar[str] = subjects.svc("stall", "once")
+
+
 class Happened(Event):
     subject: ClassVar[str] = subjects.evt("probe", "happened")
     n: int
@@ -268,8 +281,10 @@ async def test_bus_and_worker_reconnect_after_nats_restarts(tmp_path: Path) -> N
             await _worker_buses.pop().close()
 
 
-async def stalling_worker(bus: Bus, *, answer_copy: int | None = None) -> list[Msg]:
-    """A worker of `Stall` that takes each copy of a request and answers only copy `answer_copy`
+async def stalling_worker(
+    bus: Bus, *, answer_copy: int | None = None, command: type[Command[Echoed]] = Stall
+) -> list[Msg]:
+    """A worker of `command` that takes each copy of a request and answers only copy `answer_copy`
     (counting from 1), as one that took the first and died would look to the caller."""
     taken: list[Msg] = []
     worker_bus = await Bus.connect(url_of(bus), name="staller")
@@ -281,7 +296,7 @@ async def stalling_worker(bus: Bus, *, answer_copy: int | None = None) -> list[M
             echoed = Echoed(text="late", user_id=0, role="system", request_id="-", instance="staller")
             await msg.respond(encode_reply(echoed))
 
-    await worker_bus.subscribe(Stall.subject, take, queue="stall")
+    await worker_bus.subscribe(command.subject, take, queue="stall")
     await worker_bus.synced()
     return taken
 
@@ -313,3 +328,34 @@ async def test_waiting_for_a_worker_to_come_stops_at_the_deadline(bus: Bus) -> N
     # The no-responders backoff alone used to wait 1.55 s, whatever the timeout.
     assert loop.time() - started < 2 * 0.3
     assert err.value.code is ErrorCode.UNAVAILABLE and "svc." not in err.value.message
+
+
+async def test_a_repeatable_request_goes_out_again_when_its_connection_comes_back(tmp_path: Path) -> None:
+    """A NATS node that dies with a request or its reply in flight loses it; a repeatable request
+    (a sign-in) goes out again once the connection is back, others fail as unavailable at their
+    deadline, never repeated."""
+    server = EmbeddedNats(tmp_path / "nats")
+    await server.start()
+    client = await Bus.connect(server.url, name="client")
+    try:
+        repeatable = await stalling_worker(client, command=SignIn, answer_copy=2)
+        once = await stalling_worker(client, command=Once, answer_copy=2)
+        signing_in = asyncio.create_task(client.request(SignIn(), timeout=8.0))
+        asking_once = asyncio.create_task(client.request(Once(), timeout=4.0))
+
+        async def both_taken() -> bool:
+            return len(repeatable) == len(once) == 1
+
+        await until(both_taken, within_s=5.0, what="each request taken by its worker")
+        server.kill()  # the answers now never come, as with a node that died holding them
+        restarted = EmbeddedNats(tmp_path / "nats", port=server.port)
+        await restarted.start()
+        assert (await signing_in).instance == "staller" and len(repeatable) == 2
+        with pytest.raises(DomainError) as err:
+            await asking_once
+        assert err.value.code is ErrorCode.UNAVAILABLE and len(once) == 1
+        await restarted.stop()
+    finally:
+        await client.close()
+        while _worker_buses:
+            await _worker_buses.pop().close()
