@@ -307,9 +307,11 @@ class Refresh(Command[TokenPair]):
 
 
 class Logout(Command[Empty]):
-    """Ends the session of the refresh token if given, else the actor's current session."""
+    """Ends the session of the refresh token if given, else the actor's current session. Idempotent:
+    an ended session is announced again, and answered alike."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "logout")
+    idempotent: ClassVar[bool] = True
     refresh_token: Token | None = None
 
 
