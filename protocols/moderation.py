@@ -13,6 +13,7 @@ market, the user warned (a notification) or banned by identity, or nothing done 
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
@@ -37,6 +38,7 @@ from .fields import (
     RejectionReason,
     ReportComment,
     SomeChoiceCount,
+    UuidText,
 )
 from .identity import ClientInfo
 from .market import Ad, ModerationDecision
@@ -314,13 +316,16 @@ class RecordStaffAction(Command[LogEntry]):
     """Staff: an action of the operators' console that another domain's command carried out (a role
     set by identity, a category edited by the catalog, ...), or a staff member's reading of a
     conversation (before it is shown); logged with the actor as `moderator_id`. The console records it
-    once the command has succeeded; the log has no command that edits or deletes an entry."""
+    once the command has succeeded; the log has no command that edits or deletes an entry.
+    Idempotent by `record_id`: a copy sent again answers the entry the first one stored."""
 
     subject: ClassVar[str] = subjects.svc(DOMAIN, "record_staff_action")
+    idempotent: ClassVar[bool] = True
     action: StaffAction
     target_type: LogTargetType
     target_id: Id
     details: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    record_id: UuidText = Field(default_factory=lambda: str(uuid.uuid4()))
 
 
 class GetStats(Command[Stats]):

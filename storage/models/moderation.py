@@ -74,6 +74,8 @@ class LogEntry(Base):
     target_id: Mapped[int] = mapped_column(Integer)
     details: Mapped[str | None] = mapped_column(Text)  # JSON text
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The console's own id for a staff action's record (a UUID): a copy sent again stores nothing more.
+    record_id: Mapped[str | None] = mapped_column(String(36), index=True, unique=True)
 
 
 class Ban(Base):

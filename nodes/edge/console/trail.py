@@ -1,7 +1,8 @@
 """The audit trail of what staff do through the console with another domain's command (a role set, a
 category edited, a banner deleted) or read there (a user's conversation): one `RecordStaffAction` in
 the moderation log. An action is recorded once its command has succeeded; a reading is recorded before
-the conversation is shown, so nothing is shown unrecorded. What moderation decides itself (an ad
+the conversation is shown, so nothing is shown unrecorded. Each record carries an id of its own, so
+the bus may send it again (a late answer, a lost connection) without a second entry. What moderation decides itself (an ad
 approved, a report resolved, a ban) is logged by the command that decides it."""
 
 from __future__ import annotations

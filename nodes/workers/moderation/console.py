@@ -6,6 +6,8 @@ action, whichever surface it came through. No command edits or deletes an entry.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from protocols import moderation as wire
 from protocols.envelope import Actor
 
@@ -32,8 +34,20 @@ async def record_console_session(
 async def record_staff_action(
     cmd: wire.RecordStaffAction, actor: Actor, deps: ModerationDeps
 ) -> wire.LogEntry:
+    """Stored once per `record_id`: a copy sent again, or one taken by another replica at the same
+    moment (the unique index refuses the second insert), answers the first entry."""
     staff_id = require_staff(actor)
     async with deps.db() as db:
-        row = await queries.log(db, staff_id, cmd.action.value, (cmd.target_type, cmd.target_id), cmd.details)
-        await db.commit()
+        if (row := await queries.recorded(db, cmd.record_id)) is not None:
+            return log_entry(row)
+        try:
+            row = await queries.log(
+                db, staff_id, cmd.action.value, (cmd.target_type, cmd.target_id), cmd.details, cmd.record_id
+            )
+            await db.commit()
+        except IntegrityError:
+            await db.rollback()
+            row = await queries.recorded(db, cmd.record_id)
+            if row is None:  # the clash was not over this id
+                raise
         return log_entry(row)

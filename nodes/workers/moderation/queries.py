@@ -140,7 +140,12 @@ async def reports(db: AsyncSession, status: str | None, offset: int, limit: int)
 
 
 async def log(
-    db: AsyncSession, moderator_id: int | None, action: str, target: tuple[str, int], details: dict[str, Any]
+    db: AsyncSession,
+    moderator_id: int | None,
+    action: str,
+    target: tuple[str, int],
+    details: dict[str, Any],
+    record_id: str | None = None,
 ) -> LogEntry:
     """A new entry, as stored."""
     target_type, target_id = target
@@ -148,10 +153,15 @@ async def log(
         await db.execute(
             insert(LogEntry).values(
                 moderator_id=moderator_id, action=action, target_type=target_type, target_id=target_id,
-                details=json.dumps(details),
+                details=json.dumps(details), record_id=record_id,
             ).returning(LogEntry)
         )
     ).scalar_one()  # fmt: skip
+
+
+async def recorded(db: AsyncSession, record_id: str) -> LogEntry | None:
+    """The entry the console recorded under `record_id`, if any."""
+    return (await db.execute(select(LogEntry).where(LogEntry.record_id == record_id))).scalar_one_or_none()
 
 
 async def log_page(

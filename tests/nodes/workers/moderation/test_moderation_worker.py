@@ -4,6 +4,7 @@ decision logged; only moderators, admins and the system moderate."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -78,3 +79,24 @@ async def test_moderators_set_statuses_and_moderate_ads_and_every_action_is_logg
     stats = await bus.request(wire.GetStats(), actor=staff)
     assert stats.reports.by_status[wire.ReportStatus.REVIEWED] == 1 and stats.reports.total == 1
     assert stats.ads == wire.AdDecisionCounts(approved=0, rejected=1)
+
+
+async def test_a_staff_action_recorded_twice_under_one_id_is_one_entry(cluster: Cluster) -> None:
+    """The bus sends an idempotent command again when its answer is late or its connection was lost:
+    a record of a staff action arriving twice stays one entry, and a user may record none."""
+    bus = cluster.worker_bus
+    admin, member = (
+        await account(cluster, "admin@example.com", Role.ADMIN),
+        await account(cluster, "u@example.com"),
+    )
+    record = wire.RecordStaffAction(action=wire.LogAction.SET_ROLE, target_type="user", target_id=member.user_id,
+                                    details={"role": "manager"})  # fmt: skip
+    with pytest.raises(DomainError) as forbidden:
+        await bus.request(record, actor=member)
+    assert forbidden.value.code is ErrorCode.FORBIDDEN
+    first, again = await bus.request(record, actor=admin), await bus.request(record, actor=admin)
+    other = await bus.request(record.model_copy(update={"record_id": str(uuid.uuid4())}), actor=admin)
+    assert again == first and other.id != first.id
+    log = await bus.request(wire.ListLog(), actor=admin)
+    assert sorted(e.id for e in log.items) == sorted([first.id, other.id]) and log.total == 2
+    assert all(e.action is wire.LogAction.SET_ROLE and e.moderator_id == admin.user_id for e in log.items)
