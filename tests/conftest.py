@@ -155,7 +155,9 @@ def cluster_settings(nats_url: str, database_url: str, var_dir: Path) -> Setting
         catalog=replace(base.catalog, places_at_start=False),
         # The cheapest argon2id hash (~0.1 ms, not ~20): the suite signs up thousands of accounts (the
         # fuzz alone ~5,000), which cost it minutes of CPU at the production cost.
-        auth=replace(base.auth, password_memory_kib=64, password_time_cost=1),
+        # No reuse grace: a rotated refresh token presented again ends its session at once, as the
+        # reuse tests expect (test_refresh_grace.py sets one).
+        auth=replace(base.auth, password_memory_kib=64, password_time_cost=1, refresh_reuse_grace_s=0.0),
     )
 
 

@@ -72,6 +72,10 @@ class AuthSettings:
     leeway_s: float = 5.0
     access_ttl_s: int = 900
     refresh_ttl_s: int = 604800
+    # A refresh token presented again this soon after its rotation gets the same successor, not the end
+    # of its session: two requests of one client (a page and its stream on two edges) renewing at once
+    # are a race, not a theft. 0: every second presentation ends the session.
+    refresh_reuse_grace_s: float = 10.0
     secure_cookies: bool = False
     # argon2id's cost per password hash: OWASP's profile (19 MiB, 2 passes), ~20 ms of a core. Stored
     # hashes made with other parameters are upgraded at the next sign-in.

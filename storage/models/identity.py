@@ -81,7 +81,8 @@ class Session(Base):
 
 
 class RotatedRefreshToken(Base):
-    """A refresh token that was already exchanged; presenting it again revokes its session."""
+    """A refresh token that was already exchanged; presenting it again revokes its session, but for
+    a short grace after its rotation (`[auth] refresh_reuse_grace_s`), when it gets its successor."""
 
     __tablename__ = "identity_rotated_tokens"
 
@@ -90,6 +91,8 @@ class RotatedRefreshToken(Base):
         ForeignKey("identity_sessions.id", ondelete="CASCADE"), index=True
     )
     rotated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The token that replaced it, sealed with a key only the exchanged token gives (hex).
+    successor: Mapped[str | None] = mapped_column(String(64))
 
 
 class PhoneCode(Base):

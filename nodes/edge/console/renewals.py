@@ -4,8 +4,8 @@ identity would rotate it once and then present a rotated token, which identity r
 token and ends the session. So concurrent renewals with one refresh token share one `Refresh`, and
 its new tokens answer that refresh token for a few seconds more (requests already on their way).
 
-Requests on two different edges can still race; a console behind a balancer keeps a staff member's
-requests on one edge at a time only by chance (noted in the README's console section)."""
+Requests on two different edges may still renew at once: identity's reuse grace
+(`[auth] refresh_reuse_grace_s`) gives the second the same successor instead of ending the session."""
 
 from __future__ import annotations
 

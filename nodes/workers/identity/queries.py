@@ -291,17 +291,36 @@ def _not_banned(now: datetime) -> SessionFilter:
     return (or_(User.banned_until.is_(None), User.banned_until <= now),)
 
 
-async def record_rotated(db: AsyncSession, token_hash: str, session_id: str, now: datetime) -> None:
-    """Keep an exchanged refresh token's hash: presented again, it gives the session away as leaked."""
+async def record_rotated(
+    db: AsyncSession, token_hash: str, session_id: str, now: datetime, successor: str
+) -> None:
+    """Keep an exchanged refresh token's hash, and its sealed successor for the reuse grace:
+    presented again later, it gives the session away as leaked."""
     await db.execute(
-        insert(RotatedRefreshToken).values(token_hash=token_hash, session_id=session_id, rotated_at=now)
+        insert(RotatedRefreshToken).values(
+            token_hash=token_hash, session_id=session_id, rotated_at=now, successor=successor
+        )
     )
 
 
-async def session_of_rotated(db: AsyncSession, token_hash: str) -> str | None:
-    return await db.scalar(
-        select(RotatedRefreshToken.session_id).where(RotatedRefreshToken.token_hash == token_hash)
+async def rotated(db: AsyncSession, token_hash: str) -> RotatedRefreshToken | None:
+    found = await db.execute(select(RotatedRefreshToken).where(RotatedRefreshToken.token_hash == token_hash))
+    return found.scalar_one_or_none()
+
+
+async def session_holding(
+    db: AsyncSession, session_id: str, refresh_hash: str, now: datetime
+) -> tuple[str, int, str] | None:
+    """The live session `session_id` of an active, unbanned account if its refresh token's hash is
+    still `refresh_hash`: its id, its user's id and role."""
+    found = await db.execute(
+        select(Session.id, Session.user_id, User.role)
+        .join(User, User.id == Session.user_id)
+        .where(Session.id == session_id, Session.refresh_token_hash == refresh_hash, *_live_session(now))
+        .where(User.is_active.is_(True), *_not_banned(now))
     )
+    row = found.one_or_none()
+    return None if row is None else row.tuple()
 
 
 async def purge_expired(db: AsyncSession, now: datetime, code_retention: timedelta) -> int:

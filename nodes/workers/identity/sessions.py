@@ -3,14 +3,18 @@
 A refresh token is 256 random bits, stored only as its sha256. Rotation is a single conditional
 UPDATE on the current hash, so of any number of concurrent refreshes with one token at most one
 wins. The exchanged hash is kept; presenting it again means the token leaked, and the whole session
-ends. An ended session's id is published to every edge, which then refuses its access tokens too;
+ends, unless it comes within `[auth] refresh_reuse_grace_s` of the rotation: then it is one client
+renewing twice at once (two edges, two tabs), and it gets the same successor, which the exchanged
+token's row keeps sealed with a key derived from that token (stored only as a hash). An ended session's id is published to every edge, which then refuses its access tokens too;
 the database is the outbox of those announcements (see revocations.py), so none is lost to a NATS
 outage.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Sequence
@@ -43,6 +47,7 @@ from .views import session_info
 log = logging.getLogger(__name__)
 
 INVALID = "Invalid or expired refresh token"
+REFRESH_BYTES = 32
 # Phone codes are kept an hour after they are made: the hourly send limit counts them.
 PHONE_CODE_RETENTION = timedelta(hours=1)
 
@@ -51,12 +56,32 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_refresh_token() -> tuple[str, bytes]:
+    """A refresh token and its 32 random bytes (it is their URL-safe base64)."""
+    raw = secrets.token_bytes(REFRESH_BYTES)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode(), raw
+
+
+def _pad(exchanged: str) -> bytes:
+    return hmac.new(exchanged.encode(), b"souk refresh successor", hashlib.sha256).digest()
+
+
+def seal_successor(exchanged: str, successor_raw: bytes) -> str:
+    """The successor's bytes under a one-time pad that only the exchanged token gives."""
+    return bytes(a ^ b for a, b in zip(successor_raw, _pad(exchanged), strict=True)).hex()
+
+
+def open_successor(exchanged: str, sealed: str) -> str:
+    raw = bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), _pad(exchanged), strict=True))
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 async def start_session(deps: IdentityDeps, db: AsyncSession, user: User, client: ClientInfo) -> TokenPair:
     """Open a session for `user` on `db` (the caller commits) and give its first token pair; every
     sign-in passes here, so a banned account is refused here."""
     now = datetime.now(UTC)
     refuse_banned(user, now)
-    refresh = secrets.token_urlsafe(32)
+    refresh, _raw = new_refresh_token()
     session = Session(
         id=new_uuid(), user_id=user.id, refresh_token_hash=token_hash(refresh), device=client.device,
         ip=client.ip, user_agent=client.user_agent, created_at=now, last_used_at=now,
@@ -93,29 +118,48 @@ async def refresh(cmd: Refresh, _actor: Actor, deps: IdentityDeps) -> TokenPair:
     await deps.limits.refresh(cmd.client)
     now = datetime.now(UTC)
     presented = token_hash(cmd.refresh_token)
-    fresh = secrets.token_urlsafe(32)
+    fresh, fresh_raw = new_refresh_token()
     async with deps.db() as db:
         # One statement decides (at most one of any concurrent refreshes matches the hash), one
         # records the exchanged hash: the hot path is two round trips to the database.
         rotated = await queries.rotate_refresh(db, presented, token_hash(fresh), cmd.client, now)
         if rotated is None:
-            ended = await _reused(db, presented)
+            again = await _presented_again(deps, db, cmd.refresh_token, now)
+            if isinstance(again, TokenPair):
+                return again
             await db.commit()
-            await announce_revoked(deps, ended)
+            await announce_revoked(deps, again)
             raise DomainError(ErrorCode.UNAUTHORIZED, INVALID)
         session_id, user_id, role = rotated
-        await queries.record_rotated(db, presented, session_id, now)
+        sealed = seal_successor(cmd.refresh_token, fresh_raw)
+        await queries.record_rotated(db, presented, session_id, now, sealed)
         await db.commit()
     return _pair(deps, user_id, Role(role), session_id, fresh)
 
 
-async def _reused(db: AsyncSession, presented: str) -> list[str]:
-    """A token that was already exchanged: whoever holds it is not the session's owner, or both are."""
-    session_id = await queries.session_of_rotated(db, presented)
-    if session_id is None:
+async def _presented_again(
+    deps: IdentityDeps, db: AsyncSession, refresh_token: str, now: datetime
+) -> TokenPair | list[str]:
+    """A token that no live session holds: unknown (no session ended), exchanged within the grace
+    for a successor that its session still holds (that successor again), or else leaked: whoever
+    holds it is not the session's owner, or both are (the ended session)."""
+    exchanged = await queries.rotated(db, token_hash(refresh_token))
+    if exchanged is None:
         return []
-    log.warning("rotated refresh token presented again; ending session %s", session_id)
-    return await queries.end_sessions(db, queries.session_by_id(session_id))
+    grace = timedelta(seconds=deps.settings.auth.refresh_reuse_grace_s)
+    if exchanged.successor is not None and now - _aware(exchanged.rotated_at) <= grace:
+        successor = open_successor(refresh_token, exchanged.successor)
+        holder = await queries.session_holding(db, exchanged.session_id, token_hash(successor), now)
+        if holder is not None:
+            session_id, user_id, role = holder
+            return _pair(deps, user_id, Role(role), session_id, successor)
+    log.warning("rotated refresh token presented again; ending session %s", exchanged.session_id)
+    return await queries.end_sessions(db, queries.session_by_id(exchanged.session_id))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back the UTC times it was given without their zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @handlers.on(Logout)
