@@ -3,7 +3,8 @@ is filed under (kept for the worker's life), and the place of the owner's city.
 
 A FreeMarket profile names its city as its owner wrote it ("Алматы", "Almaty", "алматы"): the catalog
 finds it among every name GeoNames gives its cities (`FindCity`), Kazakhstan's (FreeMarket's
-country) first. A name it does not know leaves the item's place unknown (null), never a guess."""
+country) first. A name it does not know leaves the item's place unknown (null), never a guess. Each
+answer is kept until the catalog announces a saved place (`PlaceSaved`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ class BarterPlaces:
                 )
             self._category_ids[slug] = found[0]
         return self._category_ids[slug]
+
+    def forget_cities(self) -> None:
+        """A place was saved (`PlaceSaved`): a city renamed, moved or added may answer a name
+        differently, including one that found none."""
+        self._cities.clear()
 
     async def city(self, bus: Bus, name: str | None) -> catalog.City | None:
         """The catalog's city of this name, or None."""

@@ -15,6 +15,7 @@ from nodes.runtime.bus import Bus
 from nodes.runtime.media import MediaStore, open_media_store
 from nodes.runtime.settings import Settings
 from nodes.workers.database import domain_database
+from protocols.catalog import PlaceSaved
 from protocols.envelope import DomainError, decode_data, decode_request
 from protocols.identity import DealerProfileChanged
 from protocols.market import ListingsChanged
@@ -65,16 +66,22 @@ async def open_deps(settings: Settings, bus: Bus | None) -> AsyncIterator[Market
             return
         companies.forget(changed.user_id)
 
+    barter = BarterPlaces()
+
+    async def place_saved(_msg: Msg) -> None:
+        barter.forget_cities()
+
     # Outside the queue group: every replica hears of a write made by any of them.
     subscriptions = [
         await bus.subscribe(ListingsChanged.subject, changed),
         await bus.subscribe(DealerProfileChanged.subject, profile_changed),
+        await bus.subscribe(PlaceSaved.subject, place_saved),
     ]
     try:
         yield MarketDeps(
             settings=settings, db=database.write, read_db=database.read, bus=bus,
             media=open_media_store(settings), views=views, totals=totals,
-            companies=companies,
+            companies=companies, barter=barter,
         )  # fmt: skip
     finally:
         for subscription in subscriptions:

@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
+from protocols import catalog
 from protocols import market_barter as wire
+from protocols.catalog import ListCountries
 from protocols.envelope import Actor, DomainError, ErrorCode, Role, decode_data, decode_request
 from protocols.identity import Register
 from tests.conftest import Cluster
 from tests.support.eventually import until
+from tests.support.places import places_loaded
 
 pytestmark = pytest.mark.domains("identity", "catalog", "market")
 
@@ -112,3 +115,25 @@ async def test_a_page_of_long_items_ends_before_it_outgrows_a_nats_message(clust
     assert 0 < len(first.items) < len(listed) and first.next_after_id == first.items[-1].id
     rest = await bus.request(wire.ReadBarterPool(after_id=first.next_after_id, limit=5000), actor=SYSTEM)
     assert [item.id for item in first.items + rest.items] == listed and rest.next_after_id is None
+
+
+async def test_a_city_the_catalog_gains_places_the_items_written_after(cluster: Cluster) -> None:
+    """A profile's city the catalog does not know leaves an item's place unknown; once an admin adds
+    it (`SaveCity`, announced as `PlaceSaved`), the market asks again: its answer was not kept."""
+    bus = cluster.worker_bus
+    await places_loaded(bus)
+    user = await bus.request(Register(email="new@example.com", password="SecurePass123!", city="Soukabad"))
+    actor = Actor(user_id=user.user.id, role=Role.USER)
+    before = await bus.request(wire.CreateBarterList(items=[offer("lamp")]), actor=actor)
+    assert before.items[0].latitude is None
+
+    kazakhstan = [c for c in (await bus.request(ListCountries())).items if c.iso2 == "KZ"]
+    admin = Actor(user_id=user.user.id, role=Role.ADMIN)
+    city = catalog.SaveCity(country_id=kazakhstan[0].id, name="Soukabad", latitude=43.3, longitude=68.3)
+    await bus.request(city, actor=admin)
+
+    async def placed() -> bool:
+        made = await bus.request(wire.CreateBarterList(items=[offer("chair")]), actor=actor)
+        return made.items[0].latitude == 43.3
+
+    await until(placed, within_s=10.0, what="an item placed in the city the catalog gained")
