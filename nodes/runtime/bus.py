@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 import nats
@@ -46,6 +46,8 @@ OnReconnect = Callable[[], Coroutine[Any, Any, None]]
 
 # While no worker of a domain is subscribed (a restart, a deploy), wait and try again this long.
 NO_RESPONDERS_BACKOFF = (0.05, 0.1, 0.2, 0.4, 0.8)
+# A patient request goes on trying this often until its deadline.
+PATIENT_RETRY_S = 1.0
 # What a client is told when no worker answered in time; the subject goes to the log only.
 UNAVAILABLE_SAYS = "Service unavailable, try again"
 STARTUP_WAIT_S = 30.0
@@ -233,12 +235,15 @@ class Bus:
         actor: Actor | None = None,
         request_id: str | None = None,
         timeout: float | None = None,
+        patient: bool = False,
     ) -> R:
         """Send a command to its domain and return the typed reply.
 
+        `patient`: while no worker of the domain is there (a restart), wait for one until the deadline,
+        not only for NO_RESPONDERS_BACKOFF's 1.55 s; for what a worker's restart must not lose.
         Raises DomainError: the worker's typed error, or `unavailable` when no worker answered.
         """
-        raw = await self._exchange(cmd, actor, request_id, timeout)
+        raw = await self._exchange(cmd, actor, request_id, timeout, patient)
         return decode_reply(raw, cmd.reply_type)  # type: ignore[return-value]
 
     async def request_json(
@@ -249,7 +254,12 @@ class Bus:
         return decode_reply_json(await self._exchange(cmd, actor, None, timeout))
 
     async def _exchange(
-        self, cmd: Command[Any], actor: Actor | None, request_id: str | None, timeout: float | None
+        self,
+        cmd: Command[Any],
+        actor: Actor | None,
+        request_id: str | None,
+        timeout: float | None,
+        patient: bool = False,
     ) -> bytes:
         subject = cmd.subject
         rid = request_id or current_request_id.get()
@@ -261,9 +271,15 @@ class Bus:
         started = time.perf_counter()
         try:
             try:
-                raw = await self._request_with_retries(
-                    subject, payload, deadline, cmd.idempotent, repeatable=cmd.idempotent or cmd.repeatable
+                backoff = (
+                    itertools.chain(NO_RESPONDERS_BACKOFF, itertools.repeat(PATIENT_RETRY_S))
+                    if patient
+                    else NO_RESPONDERS_BACKOFF
                 )
+                raw = await self._request_with_retries(
+                    subject, payload, deadline, cmd.idempotent, backoff,
+                    repeatable=cmd.idempotent or cmd.repeatable,
+                )  # fmt: skip
             except NoAnswer as exc:
                 log.warning("request on %s failed: %s", subject, exc)
                 raise DomainError(ErrorCode.UNAVAILABLE, UNAVAILABLE_SAYS) from None
@@ -279,7 +295,7 @@ class Bus:
 
     async def _request_with_retries(
         self, subject: str, payload: bytes, timeout: float, idempotent: bool,
-        no_responders_backoff: tuple[float, ...] = NO_RESPONDERS_BACKOFF, *, repeatable: bool = False,
+        no_responders_backoff: Iterable[float] = NO_RESPONDERS_BACKOFF, *, repeatable: bool = False,
     ) -> bytes:  # fmt: skip
         """Every attempt shares one deadline, `timeout` from now: each gets what is left of it.
         Raises NoAnswer when none came."""

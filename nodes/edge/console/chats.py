@@ -90,7 +90,7 @@ async def conversation(request: web.Request, staff: Staff) -> web.Response:
     details = {"kind": read.kind.value, "participants": ",".join(map(str, read.participants)),
                "page": query.page, "order": query.order.value, "messages": len(found.items)}  # fmt: skip
     try:  # before anything of it leaves the edge: nothing is shown unrecorded
-        await record(request, staff, LogAction.READ_CHAT, ("conversation", read.id), details)
+        await record(request, staff, LogAction.READ_CHAT, ("conversation", read.id), details, done=False)
     except DomainError:
         return error_page(request, 503, UNRECORDED, staff)
     path = f"{LIST}/{read.id}"

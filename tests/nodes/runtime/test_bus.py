@@ -359,3 +359,13 @@ async def test_a_repeatable_request_goes_out_again_when_its_connection_comes_bac
         await client.close()
         while _worker_buses:
             await _worker_buses.pop().close()
+
+
+async def test_a_patient_request_waits_for_a_worker_that_comes_within_its_deadline(bus: Bus) -> None:
+    """Others give up on a domain nobody serves after NO_RESPONDERS_BACKOFF (1.55 s): a patient one
+    (an audit record) waits for a worker until its own deadline."""
+    asking = asyncio.create_task(bus.request(Echo(text="later"), timeout=8.0, patient=True))
+    await asyncio.sleep(2.5)  # a worker restarting: longer than an impatient request waits for one
+    assert not asking.done()
+    await serve(bus, "restarted")
+    assert (await asking).text == "later"
