@@ -42,8 +42,5 @@ async def record(
     cmd = RecordStaffAction(
         action=action, target_type=target_type, target_id=target_id, details=dict(details or {})
     )
-    bus = request.app[BUS]
-    if done:
-        await bus.request(cmd, actor=staff.actor, timeout=DONE_RECORD_WAIT_S, patient=True)
-    else:
-        await bus.request(cmd, actor=staff.actor)
+    wait = DONE_RECORD_WAIT_S if done else None
+    await request.app[BUS].request(cmd, actor=staff.actor, timeout=wait, patient=done)

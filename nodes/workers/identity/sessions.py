@@ -5,7 +5,8 @@ UPDATE on the current hash, so of any number of concurrent refreshes with one to
 wins. The exchanged hash is kept; presenting it again means the token leaked, and the whole session
 ends, unless it comes within `[auth] refresh_reuse_grace_s` of the rotation: then it is one client
 renewing twice at once (two edges, two tabs), and it gets the same successor, which the exchanged
-token's row keeps sealed with a key derived from that token (stored only as a hash). An ended session's id is published to every edge, which then refuses its access tokens too;
+token's row keeps sealed with a key derived from that token (stored only as a hash). An ended
+session's id is published to every edge, which then refuses its access tokens too;
 the database is the outbox of those announcements (see revocations.py), so none is lost to a NATS
 outage.
 """
@@ -56,24 +57,28 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _token_text(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 def new_refresh_token() -> tuple[str, bytes]:
     """A refresh token and its 32 random bytes (it is their URL-safe base64)."""
     raw = secrets.token_bytes(REFRESH_BYTES)
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode(), raw
+    return _token_text(raw), raw
 
 
-def _pad(exchanged: str) -> bytes:
-    return hmac.new(exchanged.encode(), b"souk refresh successor", hashlib.sha256).digest()
+def _under_pad(exchanged: str, data: bytes) -> bytes:
+    """`data` XORed with a one-time pad that only the exchanged token gives: seals and opens alike."""
+    pad = hmac.new(exchanged.encode(), b"souk refresh successor", hashlib.sha256).digest()
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
 
 
 def seal_successor(exchanged: str, successor_raw: bytes) -> str:
-    """The successor's bytes under a one-time pad that only the exchanged token gives."""
-    return bytes(a ^ b for a, b in zip(successor_raw, _pad(exchanged), strict=True)).hex()
+    return _under_pad(exchanged, successor_raw).hex()
 
 
 def open_successor(exchanged: str, sealed: str) -> str:
-    raw = bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), _pad(exchanged), strict=True))
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return _token_text(_under_pad(exchanged, bytes.fromhex(sealed)))
 
 
 async def start_session(deps: IdentityDeps, db: AsyncSession, user: User, client: ClientInfo) -> TokenPair:
@@ -147,7 +152,7 @@ async def _presented_again(
     if exchanged is None:
         return []
     grace = timedelta(seconds=deps.settings.auth.refresh_reuse_grace_s)
-    if exchanged.successor is not None and now - _aware(exchanged.rotated_at) <= grace:
+    if exchanged.successor is not None and now - exchanged.rotated_at <= grace:
         successor = open_successor(refresh_token, exchanged.successor)
         holder = await queries.session_holding(db, exchanged.session_id, token_hash(successor), now)
         if holder is not None:
@@ -155,11 +160,6 @@ async def _presented_again(
             return _pair(deps, user_id, Role(role), session_id, successor)
     log.warning("rotated refresh token presented again; ending session %s", exchanged.session_id)
     return await queries.end_sessions(db, queries.session_by_id(exchanged.session_id))
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back the UTC times it was given without their zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @handlers.on(Logout)

@@ -34,12 +34,10 @@ async def record_console_session(
 async def record_staff_action(
     cmd: wire.RecordStaffAction, actor: Actor, deps: ModerationDeps
 ) -> wire.LogEntry:
-    """Stored once per `record_id`: a copy sent again, or one taken by another replica at the same
-    moment (the unique index refuses the second insert), answers the first entry."""
+    """Stored once per `record_id`: the unique index refuses a copy sent again (or taken by another
+    replica at the same moment), which answers the first entry."""
     staff_id = require_staff(actor)
     async with deps.db() as db:
-        if (row := await queries.recorded(db, cmd.record_id)) is not None:
-            return log_entry(row)
         try:
             row = await queries.log(
                 db, staff_id, cmd.action.value, (cmd.target_type, cmd.target_id), cmd.details, cmd.record_id
@@ -47,7 +45,8 @@ async def record_staff_action(
             await db.commit()
         except IntegrityError:
             await db.rollback()
-            row = await queries.recorded(db, cmd.record_id)
-            if row is None:  # the clash was not over this id
+            first = await queries.recorded(db, cmd.record_id)
+            if first is None:  # the clash was not over this id
                 raise
+            return log_entry(first)
         return log_entry(row)
